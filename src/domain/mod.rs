@@ -1,0 +1,8 @@
+//! Pure domain types and rules: no actix, diesel, askama or lettre in here.
+//!
+//! A value of a domain type is valid by construction: the only way to make one is to parse it.
+
+pub mod catalog;
+mod labelled;
+
+pub use labelled::UnknownLabel;

@@ -1,0 +1,7 @@
+//! OneStop: a one-stop administrative approval portal (一网通办).
+//!
+//! Dependencies point one way: `web → services → {domain, db, catalog}`; `domain` depends on
+//! nothing else in the crate.
+
+pub mod catalog;
+pub mod domain;
