@@ -5,3 +5,11 @@
 
 pub mod catalog;
 pub mod domain;
+pub mod db;
+pub mod services;
+pub mod config;
+pub mod startup;
+pub mod views;
+pub mod web;
+
+rust_i18n::i18n!("locales", fallback = "zh-CN");

@@ -1,0 +1,4 @@
+DROP TABLE service_materials;
+DROP TABLE services;
+DROP TABLE items;
+DROP TABLE departments;

@@ -1,0 +1,439 @@
+//! Catalog tables: the records the importer writes and the read models the pages show.
+
+use diesel::dsl::{count, count_star};
+use diesel::prelude::*;
+
+use super::schema::{departments, items, service_materials, services};
+use super::{on_backend, DbConnection};
+use crate::domain::catalog::{
+    ApplicantType, Fee, ItemType, Material, MaterialForm, MaterialSource, Necessity, Variant,
+};
+
+/// Rows per multi-row insert; well under SQLite's limit of bound variables.
+const INSERT_CHUNK: usize = 200;
+
+// ---- Records: what the importer compares, inserts and updates (everything but the id) ----
+
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = departments)]
+pub struct DepartmentRecord {
+    pub code: String,
+    pub name: String,
+    pub position: i32,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = items)]
+pub struct ItemRecord {
+    pub code: String,
+    pub name: String,
+    pub item_type: String,
+    pub department_id: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = services)]
+pub struct ServiceRecord {
+    pub code: String,
+    pub item_id: i64,
+    pub department_id: i64,
+    pub name: String,
+    pub variant: String,
+    pub applicant_type: String,
+    pub legal_days: i32,
+    pub promised_days: i32,
+    pub fee_fen: i64,
+    pub online: bool,
+    pub result_name: String,
+    pub steps: String,
+    pub search_text: String,
+    pub position: i32,
+    pub listed: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = service_materials)]
+pub struct MaterialRecord {
+    pub service_id: i64,
+    pub position: i32,
+    pub name: String,
+    pub form: String,
+    pub copies: i32,
+    pub necessity: String,
+    pub source: String,
+}
+
+pub fn all_departments(conn: &mut DbConnection) -> QueryResult<Vec<(i64, DepartmentRecord)>> {
+    departments::table
+        .select((departments::id, DepartmentRecord::as_select()))
+        .load(conn)
+}
+
+pub fn all_items(conn: &mut DbConnection) -> QueryResult<Vec<(i64, ItemRecord)>> {
+    items::table.select((items::id, ItemRecord::as_select())).load(conn)
+}
+
+pub fn all_services(conn: &mut DbConnection) -> QueryResult<Vec<(i64, ServiceRecord)>> {
+    services::table.select((services::id, ServiceRecord::as_select())).load(conn)
+}
+
+pub fn all_materials(conn: &mut DbConnection) -> QueryResult<Vec<(i64, MaterialRecord)>> {
+    service_materials::table
+        .select((service_materials::id, MaterialRecord::as_select()))
+        .load(conn)
+}
+
+/// Inserts many rows in few statements (a `MultiConnection` cannot batch, its inner one can).
+macro_rules! insert_all {
+    ($conn:expr, $table:expr, $rows:expr) => {{
+        let mut inserted = 0;
+        for chunk in $rows.chunks(INSERT_CHUNK) {
+            inserted += on_backend!(&mut *$conn, |c| diesel::insert_into($table)
+                .values(chunk)
+                .execute(c))?;
+        }
+        Ok(inserted)
+    }};
+}
+
+pub fn insert_departments(conn: &mut DbConnection, rows: &[DepartmentRecord]) -> QueryResult<usize> {
+    insert_all!(conn, departments::table, rows)
+}
+
+pub fn insert_items(conn: &mut DbConnection, rows: &[ItemRecord]) -> QueryResult<usize> {
+    insert_all!(conn, items::table, rows)
+}
+
+pub fn insert_services(conn: &mut DbConnection, rows: &[ServiceRecord]) -> QueryResult<usize> {
+    insert_all!(conn, services::table, rows)
+}
+
+pub fn insert_materials(conn: &mut DbConnection, rows: &[MaterialRecord]) -> QueryResult<usize> {
+    insert_all!(conn, service_materials::table, rows)
+}
+
+pub fn update_department(conn: &mut DbConnection, id: i64, row: &DepartmentRecord) -> QueryResult<usize> {
+    diesel::update(departments::table.find(id)).set(row).execute(conn)
+}
+
+pub fn update_item(conn: &mut DbConnection, id: i64, row: &ItemRecord) -> QueryResult<usize> {
+    diesel::update(items::table.find(id)).set(row).execute(conn)
+}
+
+pub fn update_service(conn: &mut DbConnection, id: i64, row: &ServiceRecord) -> QueryResult<usize> {
+    diesel::update(services::table.find(id)).set(row).execute(conn)
+}
+
+pub fn update_material(conn: &mut DbConnection, id: i64, row: &MaterialRecord) -> QueryResult<usize> {
+    diesel::update(service_materials::table.find(id)).set(row).execute(conn)
+}
+
+pub fn delete_materials(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<usize> {
+    diesel::delete(service_materials::table.filter(service_materials::id.eq_any(ids))).execute(conn)
+}
+
+pub fn count_services(conn: &mut DbConnection) -> QueryResult<i64> {
+    services::table.count().get_result(conn)
+}
+
+// ---- Read models: what the public pages and the API show ----
+
+/// A stored value that is not one of the enum's slugs: the database was changed by hand.
+fn stored<T: std::str::FromStr>(value: &str) -> QueryResult<T> {
+    value.parse().map_err(|_| {
+        diesel::result::Error::DeserializationError(
+            format!("unexpected stored catalog value {value:?}").into(),
+        )
+    })
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DepartmentSummary {
+    pub code: String,
+    pub name: String,
+    pub service_count: i64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CatalogTotals {
+    pub departments: i64,
+    pub items: i64,
+    pub services: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServiceSummary {
+    pub code: String,
+    pub name: String,
+    pub item_code: String,
+    pub item_name: String,
+    pub item_type: ItemType,
+    pub department_code: String,
+    pub department_name: String,
+    pub applicant_type: ApplicantType,
+    pub legal_days: i32,
+    pub promised_days: i32,
+    pub fee: Fee,
+    pub variant: Variant,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServiceGuide {
+    pub summary: ServiceSummary,
+    pub online: bool,
+    pub result_name: String,
+    pub steps: Vec<String>,
+    pub materials: Vec<Material>,
+}
+
+/// What the catalog search narrows by. Every part is optional.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ServiceFilter {
+    /// A substring of the service or item name (or a code), any case.
+    pub text: Option<String>,
+    pub department: Option<String>,
+    /// Services this kind of applicant may apply for: `Natural` and `Legal` include services
+    /// open to both; `Both` means only those.
+    pub applicant: Option<ApplicantType>,
+    pub item_type: Option<ItemType>,
+}
+
+type SummaryColumns = (
+    services::code,
+    services::name,
+    items::code,
+    items::name,
+    items::item_type,
+    departments::code,
+    departments::name,
+    services::applicant_type,
+    services::legal_days,
+    services::promised_days,
+    services::fee_fen,
+    services::variant,
+);
+
+const SUMMARY_COLUMNS: SummaryColumns = (
+    services::code,
+    services::name,
+    items::code,
+    items::name,
+    items::item_type,
+    departments::code,
+    departments::name,
+    services::applicant_type,
+    services::legal_days,
+    services::promised_days,
+    services::fee_fen,
+    services::variant,
+);
+
+type SummaryRow = (
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    i32,
+    i32,
+    i64,
+    String,
+);
+
+fn summary(row: SummaryRow) -> QueryResult<ServiceSummary> {
+    let (code, name, item_code, item_name, item_type, dept_code, dept_name, applicant, legal, promised, fee, variant) =
+        row;
+    Ok(ServiceSummary {
+        code,
+        name,
+        item_code,
+        item_name,
+        item_type: stored(&item_type)?,
+        department_code: dept_code,
+        department_name: dept_name,
+        applicant_type: stored(&applicant)?,
+        legal_days: legal,
+        promised_days: promised,
+        fee: Fee::from_fen(fee),
+        variant: stored(&variant)?,
+    })
+}
+
+type Listing = diesel::dsl::InnerJoin<diesel::dsl::InnerJoin<services::table, items::table>, departments::table>;
+type BoxedListing<'a> = diesel::dsl::IntoBoxed<'a, Listing, <DbConnection as Connection>::Backend>;
+
+/// Escapes LIKE's wild cards so that the user's text is matched literally.
+fn like_pattern(text: &str) -> String {
+    let mut pattern = String::with_capacity(text.len() + 2);
+    pattern.push('%');
+    for ch in text.to_lowercase().chars() {
+        if matches!(ch, '%' | '_' | '\\') {
+            pattern.push('\\');
+        }
+        pattern.push(ch);
+    }
+    pattern.push('%');
+    pattern
+}
+
+fn listed<'a>(filter: &'a ServiceFilter) -> BoxedListing<'a> {
+    let mut query = services::table
+        .inner_join(items::table)
+        .inner_join(departments::table)
+        .filter(services::listed.eq(true))
+        .into_boxed();
+    if let Some(text) = &filter.text {
+        query = query.filter(services::search_text.like(like_pattern(text)).escape('\\'));
+    }
+    if let Some(code) = &filter.department {
+        query = query.filter(departments::code.eq(code.as_str()));
+    }
+    if let Some(applicant) = filter.applicant {
+        query = match applicant {
+            ApplicantType::Both => query.filter(services::applicant_type.eq(applicant.slug())),
+            _ => query.filter(
+                services::applicant_type.eq_any([applicant.slug(), ApplicantType::Both.slug()]),
+            ),
+        };
+    }
+    if let Some(item_type) = filter.item_type {
+        query = query.filter(items::item_type.eq(item_type.slug()));
+    }
+    query
+}
+
+/// One page of listed services in catalog order, and how many match in all.
+pub fn search_services(
+    conn: &mut DbConnection,
+    filter: &ServiceFilter,
+    limit: i64,
+    offset: i64,
+) -> QueryResult<(i64, Vec<ServiceSummary>)> {
+    let total: i64 = listed(filter).count().get_result(conn)?;
+    if total == 0 || offset >= total {
+        return Ok((total, Vec::new()));
+    }
+    let rows: Vec<SummaryRow> = listed(filter)
+        .select(SUMMARY_COLUMNS)
+        .order(services::position.asc())
+        .limit(limit)
+        .offset(offset)
+        .load(conn)?;
+    let services = rows.into_iter().map(summary).collect::<QueryResult<_>>()?;
+    Ok((total, services))
+}
+
+pub fn find_department(conn: &mut DbConnection, code: &str) -> QueryResult<Option<DepartmentSummary>> {
+    let Some((id, code, name)) = departments::table
+        .filter(departments::code.eq(code))
+        .select((departments::id, departments::code, departments::name))
+        .first::<(i64, String, String)>(conn)
+        .optional()?
+    else {
+        return Ok(None);
+    };
+    let service_count = services::table
+        .filter(services::department_id.eq(id).and(services::listed.eq(true)))
+        .count()
+        .get_result(conn)?;
+    Ok(Some(DepartmentSummary {
+        code,
+        name,
+        service_count,
+    }))
+}
+
+/// Every department in catalog order with its number of listed services.
+pub fn department_summaries(conn: &mut DbConnection) -> QueryResult<Vec<DepartmentSummary>> {
+    let counts: std::collections::HashMap<i64, i64> = services::table
+        .filter(services::listed.eq(true))
+        .group_by(services::department_id)
+        .select((services::department_id, count_star()))
+        .load::<(i64, i64)>(conn)?
+        .into_iter()
+        .collect();
+    let rows: Vec<(i64, String, String)> = departments::table
+        .order(departments::position.asc())
+        .select((departments::id, departments::code, departments::name))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, code, name)| DepartmentSummary {
+            code,
+            name,
+            service_count: counts.get(&id).copied().unwrap_or(0),
+        })
+        .collect())
+}
+
+pub fn catalog_totals(conn: &mut DbConnection) -> QueryResult<CatalogTotals> {
+    let listed = services::table.filter(services::listed.eq(true));
+    let (services, items): (i64, i64) = listed
+        .select((count_star(), count(services::item_id).aggregate_distinct()))
+        .get_result(conn)?;
+    let departments = departments::table.count().get_result(conn)?;
+    Ok(CatalogTotals {
+        departments,
+        items,
+        services,
+    })
+}
+
+/// A listed service with its full guide, or `None` for an unknown or withdrawn code.
+pub fn find_service_guide(conn: &mut DbConnection, code: &str) -> QueryResult<Option<ServiceGuide>> {
+    let filter = ServiceFilter::default();
+    let Some((id, online, result_name, steps, row)) = listed(&filter)
+        .filter(services::code.eq(code))
+        .select((
+            services::id,
+            services::online,
+            services::result_name,
+            services::steps,
+            SUMMARY_COLUMNS,
+        ))
+        .first::<(i64, bool, String, String, SummaryRow)>(conn)
+        .optional()?
+    else {
+        return Ok(None);
+    };
+    let steps: Vec<String> = serde_json::from_str(&steps)
+        .map_err(|e| diesel::result::Error::DeserializationError(Box::new(e)))?;
+    let materials = service_materials::table
+        .filter(service_materials::service_id.eq(id))
+        .order(service_materials::position.asc())
+        .select(MaterialRecord::as_select())
+        .load(conn)?
+        .into_iter()
+        .map(|m| {
+            Ok(Material {
+                form: stored::<MaterialForm>(&m.form)?,
+                necessity: stored::<Necessity>(&m.necessity)?,
+                source: stored::<MaterialSource>(&m.source)?,
+                copies: u8::try_from(m.copies).unwrap_or(u8::MAX),
+                name: m.name,
+            })
+        })
+        .collect::<QueryResult<_>>()?;
+    Ok(Some(ServiceGuide {
+        summary: summary(row)?,
+        online,
+        result_name,
+        steps,
+        materials,
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::like_pattern;
+
+    #[test]
+    fn like_wild_cards_in_user_text_are_escaped() {
+        assert_eq!(like_pattern("食品"), "%食品%");
+        assert_eq!(like_pattern("50%_a\\"), "%50\\%\\_a\\\\%");
+        assert_eq!(like_pattern("ABC"), "%abc%");
+    }
+}

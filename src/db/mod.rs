@@ -1,0 +1,141 @@
+//! Persistence with diesel, one set of models and queries for SQLite and PostgreSQL.
+//!
+//! The backend follows the `DATABASE_URL` scheme: `postgres://` or `postgresql://` is PostgreSQL,
+//! anything else a SQLite file path (with or without a `sqlite://` prefix).
+
+pub mod catalog;
+mod pool;
+pub mod schema;
+
+use std::fmt;
+use std::path::PathBuf;
+
+pub use pool::{connect, DbPool, PoolError, PooledConnection};
+
+/// One connection to either backend; every query is written once against it.
+#[derive(diesel::MultiConnection)]
+pub enum DbConnection {
+    Sqlite(diesel::SqliteConnection),
+    Postgres(diesel::PgConnection),
+}
+
+/// Runs the same expression on the inner connection of either backend. For the few statements a
+/// `MultiConnection` cannot express, such as multi-row inserts.
+macro_rules! on_backend {
+    ($conn:expr, |$inner:ident| $body:expr) => {
+        match $conn {
+            $crate::db::DbConnection::Sqlite($inner) => $body,
+            $crate::db::DbConnection::Postgres($inner) => $body,
+        }
+    };
+}
+pub(crate) use on_backend;
+
+/// Which database to use, parsed from `DATABASE_URL`.
+#[derive(Clone, PartialEq, Eq)]
+pub enum DatabaseUrl {
+    Sqlite(PathBuf),
+    Postgres(String),
+}
+
+impl DatabaseUrl {
+    /// The default: a SQLite file under `data/`, created with its folder on first run.
+    pub const DEFAULT: &'static str = "data/onestop.db";
+
+    pub fn parse(value: &str) -> Result<Self, String> {
+        let value = value.trim();
+        if value.starts_with("postgres://") || value.starts_with("postgresql://") {
+            return Ok(DatabaseUrl::Postgres(value.to_owned()));
+        }
+        let path = value
+            .strip_prefix("sqlite://")
+            .or_else(|| value.strip_prefix("sqlite:"))
+            .unwrap_or(value);
+        if path.is_empty() {
+            return Err("DATABASE_URL is empty: give a SQLite file path or a postgres:// URL".into());
+        }
+        if path.contains("://") {
+            return Err(format!(
+                "DATABASE_URL scheme of {:?} is not supported: use postgres:// or a SQLite file path",
+                redact(value)
+            ));
+        }
+        Ok(DatabaseUrl::Sqlite(PathBuf::from(path)))
+    }
+
+    /// `"sqlite"` or `"postgres"`, as the health endpoint reports it.
+    pub fn backend_name(&self) -> &'static str {
+        match self {
+            DatabaseUrl::Sqlite(_) => "sqlite",
+            DatabaseUrl::Postgres(_) => "postgres",
+        }
+    }
+}
+
+/// Shows the URL without its password, so that it can be logged.
+impl fmt::Display for DatabaseUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            DatabaseUrl::Sqlite(path) => write!(f, "SQLite file {}", path.display()),
+            DatabaseUrl::Postgres(url) => write!(f, "PostgreSQL {}", redact(url)),
+        }
+    }
+}
+
+impl fmt::Debug for DatabaseUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
+    }
+}
+
+/// Replaces the password of `scheme://user:password@host` with `***`.
+fn redact(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    match rest.split_once('@') {
+        Some((credentials, host)) => {
+            let user = credentials.split(':').next().unwrap_or_default();
+            if credentials.contains(':') {
+                format!("{scheme}://{user}:***@{host}")
+            } else {
+                format!("{scheme}://{user}@{host}")
+            }
+        }
+        None => url.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scheme_chooses_the_backend() {
+        assert_eq!(
+            DatabaseUrl::parse("postgres://u@h/db").unwrap().backend_name(),
+            "postgres"
+        );
+        assert_eq!(
+            DatabaseUrl::parse("postgresql://u@h/db").unwrap().backend_name(),
+            "postgres"
+        );
+        assert_eq!(
+            DatabaseUrl::parse("sqlite://data/x.db").unwrap(),
+            DatabaseUrl::Sqlite("data/x.db".into())
+        );
+        assert_eq!(
+            DatabaseUrl::parse("/tmp/x.db").unwrap(),
+            DatabaseUrl::Sqlite("/tmp/x.db".into())
+        );
+        assert!(DatabaseUrl::parse("mysql://h/db").is_err());
+        assert!(DatabaseUrl::parse("").is_err());
+    }
+
+    #[test]
+    fn displayed_urls_hide_the_password() {
+        let url = DatabaseUrl::parse("postgres://app:s3cret@db:5432/onestop").unwrap();
+        assert_eq!(url.to_string(), "PostgreSQL postgres://app:***@db:5432/onestop");
+        assert!(!format!("{url:?}").contains("s3cret"));
+    }
+}

@@ -1,0 +1,136 @@
+//! The connection pool. A small `ManageConnection` picks the backend by URL, so that a failed
+//! connection reports the real error, and sets SQLite's per-connection pragmas on every new
+//! connection.
+
+use std::time::Duration;
+
+use diesel::connection::SimpleConnection;
+use diesel::r2d2::R2D2Connection;
+use diesel::Connection;
+use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
+
+use super::{DatabaseUrl, DbConnection};
+
+const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+
+/// Serialises migrations of several nodes starting at once on one PostgreSQL.
+const MIGRATION_LOCK: i64 = 0x0_4e_53_74_6f_70; // "OneStop"
+
+/// SQLite settings that live on the connection, not in the file. WAL is stored in the file but
+/// is set here too so that a new file gets it; `synchronous=NORMAL` is safe under WAL.
+const SQLITE_PRAGMAS: &str = "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
+     PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;";
+
+pub type DbPool = r2d2::Pool<Manager>;
+pub type PooledConnection = r2d2::PooledConnection<Manager>;
+
+/// Why the database could not be reached or prepared. Messages name the database without its
+/// password.
+#[derive(Debug, thiserror::Error)]
+pub enum PoolError {
+    #[error("cannot open {url}: {message}")]
+    Connect { url: String, message: String },
+    #[error("cannot create the folder {folder} for the SQLite file: {source}")]
+    Folder {
+        folder: String,
+        source: std::io::Error,
+    },
+    #[error("cannot migrate {url}: {message}")]
+    Migrate { url: String, message: String },
+    #[error("database pool: {0}")]
+    Pool(#[from] r2d2::Error),
+}
+
+#[derive(Debug)]
+pub struct Manager {
+    url: DatabaseUrl,
+}
+
+impl Manager {
+    fn open(&self) -> Result<DbConnection, PoolError> {
+        let fail = |message: String| PoolError::Connect {
+            url: self.url.to_string(),
+            message,
+        };
+        match &self.url {
+            DatabaseUrl::Sqlite(path) => {
+                let path = path.to_str().ok_or_else(|| fail("the path is not UTF-8".into()))?;
+                let mut conn = diesel::SqliteConnection::establish(path)
+                    .map_err(|e| fail(e.to_string()))?;
+                conn.batch_execute(SQLITE_PRAGMAS).map_err(|e| fail(e.to_string()))?;
+                Ok(DbConnection::Sqlite(conn))
+            }
+            DatabaseUrl::Postgres(url) => diesel::PgConnection::establish(url)
+                .map(DbConnection::Postgres)
+                .map_err(|e| fail(e.to_string().trim().replace('\n', " "))),
+        }
+    }
+}
+
+impl r2d2::ManageConnection for Manager {
+    type Connection = DbConnection;
+    type Error = PoolError;
+
+    fn connect(&self) -> Result<DbConnection, PoolError> {
+        self.open()
+    }
+
+    fn is_valid(&self, conn: &mut DbConnection) -> Result<(), PoolError> {
+        conn.batch_execute("SELECT 1").map_err(|e| PoolError::Connect {
+            url: self.url.to_string(),
+            message: e.to_string(),
+        })
+    }
+
+    fn has_broken(&self, conn: &mut DbConnection) -> bool {
+        match conn {
+            DbConnection::Sqlite(c) => c.is_broken(),
+            DbConnection::Postgres(c) => c.is_broken(),
+        }
+    }
+}
+
+/// Opens the database (creating a SQLite file and its folder if needed), applies pending
+/// migrations and returns a pool. Fails fast with the real error when the database is
+/// unreachable, instead of waiting out the pool's timeout.
+pub fn connect(url: &DatabaseUrl, max_size: u32) -> Result<DbPool, PoolError> {
+    if let DatabaseUrl::Sqlite(path) = url {
+        if let Some(folder) = path.parent().filter(|f| !f.as_os_str().is_empty()) {
+            std::fs::create_dir_all(folder).map_err(|source| PoolError::Folder {
+                folder: folder.display().to_string(),
+                source,
+            })?;
+        }
+    }
+    let manager = Manager { url: url.clone() };
+    let mut first = manager.open()?;
+    migrate(&mut first, url)?;
+    drop(first);
+    Ok(r2d2::Pool::builder()
+        .max_size(max_size)
+        .min_idle(Some(1))
+        .connection_timeout(Duration::from_secs(5))
+        .build(manager)?)
+}
+
+fn migrate(conn: &mut DbConnection, url: &DatabaseUrl) -> Result<(), PoolError> {
+    let fail = |message: String| PoolError::Migrate {
+        url: url.to_string(),
+        message,
+    };
+    match conn {
+        DbConnection::Sqlite(c) => {
+            c.run_pending_migrations(SQLITE_MIGRATIONS).map_err(|e| fail(e.to_string()))?;
+        }
+        DbConnection::Postgres(c) => {
+            c.batch_execute(&format!("SELECT pg_advisory_lock({MIGRATION_LOCK})"))
+                .map_err(|e| fail(e.to_string()))?;
+            let result = c.run_pending_migrations(POSTGRES_MIGRATIONS).map(|_| ());
+            let unlock = c.batch_execute(&format!("SELECT pg_advisory_unlock({MIGRATION_LOCK})"));
+            result.map_err(|e| fail(e.to_string()))?;
+            unlock.map_err(|e| fail(e.to_string()))?;
+        }
+    }
+    Ok(())
+}

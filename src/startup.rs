@@ -1,0 +1,59 @@
+//! Building and running the app: pool, migrations, first catalog load, routes, server.
+
+use std::net::TcpListener;
+
+use actix_web::dev::Server;
+use actix_web::{web, App, HttpServer};
+use anyhow::Context;
+
+use crate::config::ServeArgs;
+use crate::db::{self, DatabaseUrl, DbPool};
+use crate::services::catalog_import;
+use crate::web::{self as routes, AppInfo};
+
+/// Connects (migrating on the way) and loads the shipped catalog into an empty database.
+pub fn prepare_database(url: &DatabaseUrl, pool_size: u32) -> anyhow::Result<DbPool> {
+    let pool = db::connect(url, pool_size)?;
+    let mut conn = pool.get().context("no database connection")?;
+    if let Some(report) = catalog_import::import_if_empty(&mut conn).context("loading the catalog")? {
+        tracing::info!(
+            services = report.services.inserted,
+            materials = report.materials.inserted,
+            "catalog loaded into an empty database"
+        );
+    }
+    Ok(pool)
+}
+
+/// A server listening on `listener`, not yet running.
+pub fn build_server(listener: TcpListener, pool: DbPool, info: AppInfo, workers: Option<usize>) -> std::io::Result<Server> {
+    let pool = web::Data::new(pool);
+    let info = web::Data::new(info);
+    let mut server = HttpServer::new(move || {
+        App::new()
+            .wrap(routes::security_headers())
+            .wrap(routes::error_pages())
+            .wrap(routes::request_log())
+            .app_data(pool.clone())
+            .app_data(info.clone())
+            .configure(routes::routes)
+    })
+    .listen(listener)?;
+    if let Some(workers) = workers {
+        server = server.workers(workers);
+    }
+    Ok(server.run())
+}
+
+/// `onestop serve`: everything a first run needs, then serve until stopped.
+pub async fn serve(url: DatabaseUrl, pool_size: u32, args: ServeArgs) -> anyhow::Result<()> {
+    let backend = url.backend_name();
+    let pool = {
+        let url = url.clone();
+        actix_web::rt::task::spawn_blocking(move || prepare_database(&url, pool_size)).await??
+    };
+    let listener = TcpListener::bind(&args.bind).with_context(|| format!("cannot listen on {}", args.bind))?;
+    tracing::info!(address = %args.bind, database = %url, "OneStop is serving on http://{}", args.bind);
+    build_server(listener, pool, AppInfo { backend }, args.workers)?.await?;
+    Ok(())
+}

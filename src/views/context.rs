@@ -1,0 +1,108 @@
+//! What every page's layout needs: the language, the way to switch it, and the stylesheet URL.
+
+use std::borrow::Cow;
+use std::future::{ready, Ready};
+use std::sync::LazyLock;
+
+use actix_web::{dev::Payload, FromRequest, HttpRequest};
+
+use crate::domain::catalog::Fee;
+use crate::web::i18n::Lang;
+
+/// The stylesheet, served with a content hash in its URL so that it can be cached for a year.
+pub static STYLESHEET: &str = include_str!("../../static/app.css");
+
+static STYLESHEET_HREF: LazyLock<String> = LazyLock::new(|| {
+    use std::hash::{Hash, Hasher};
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    STYLESHEET.hash(&mut hasher);
+    format!("/static/app.css?v={:016x}", hasher.finish())
+});
+
+#[derive(Debug, Clone)]
+pub struct PageContext {
+    pub lang: Lang,
+    /// The current path and query, where the language switch comes back to.
+    path: String,
+}
+
+impl PageContext {
+    pub fn new(lang: Lang, path: impl Into<String>) -> Self {
+        Self {
+            lang,
+            path: path.into(),
+        }
+    }
+
+    pub fn of_request(req: &HttpRequest) -> Self {
+        let path = req.uri().path_and_query().map_or("/", |p| p.as_str());
+        Self::new(Lang::of_request(req), path)
+    }
+
+    pub fn t(&self, key: &str) -> Cow<'static, str> {
+        self.lang.t(key)
+    }
+
+    pub fn tf(&self, key: &str, args: &[(&str, &dyn std::fmt::Display)]) -> String {
+        self.lang.tf(key, args)
+    }
+
+    /// The text for `key` with its one number placeholder `%{n}` filled in.
+    pub fn tn(&self, key: &str, n: impl std::fmt::Display) -> String {
+        self.lang.tf(key, &[("n", &n)])
+    }
+
+    pub fn page_of(&self, page: i64, pages: i64) -> String {
+        self.lang.tf("pagination.position", &[("page", &page), ("pages", &pages)])
+    }
+
+    pub fn fee(&self, fee: &Fee) -> String {
+        if fee.is_free() {
+            self.t("guide.free").into_owned()
+        } else {
+            self.lang.tf("guide.yuan", &[("amount", fee)])
+        }
+    }
+
+    /// The translated name of an enum value: `label("item_type", "licensing")`.
+    pub fn label(&self, kind: &str, slug: &str) -> Cow<'static, str> {
+        self.lang.t(&format!("{kind}.{slug}"))
+    }
+
+    /// A time limit in working days, 0 meaning decided on the spot.
+    pub fn days(&self, days: &i32) -> String {
+        if *days == 0 {
+            self.t("guide.on_the_spot").into_owned()
+        } else {
+            self.tf("guide.working_days", &[("n", days)])
+        }
+    }
+
+    /// The link that switches to the other language and comes back here.
+    pub fn switch_href(&self) -> String {
+        let query = serde_urlencoded::to_string([("next", self.path.as_str())]).unwrap_or_default();
+        format!("/lang/{}?{query}", self.lang.other().code())
+    }
+
+    /// The name of the other language, in that language.
+    pub fn switch_label(&self) -> Cow<'static, str> {
+        self.lang.other().t("lang.name")
+    }
+
+    pub fn switch_lang_code(&self) -> &'static str {
+        self.lang.other().code()
+    }
+
+    pub fn stylesheet_href(&self) -> &'static str {
+        &STYLESHEET_HREF
+    }
+}
+
+impl FromRequest for PageContext {
+    type Error = actix_web::Error;
+    type Future = Ready<Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(Ok(Self::of_request(req)))
+    }
+}

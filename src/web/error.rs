@@ -1,0 +1,158 @@
+//! The web layer's one error type, and the one place that turns error statuses into pages:
+//! an HTML page in the visitor's language, or a JSON body under `/api/`.
+
+use actix_web::body::BoxBody;
+use actix_web::dev::ServiceResponse;
+use actix_web::http::{header, StatusCode};
+use actix_web::middleware::ErrorHandlerResponse;
+use actix_web::{HttpResponse, ResponseError};
+use askama::Template;
+
+use super::i18n::Lang;
+use crate::services::ServiceError;
+use crate::views::{error::ErrorPage, PageContext};
+
+/// A query parameter that could not be used, named by its translation key under `error.param`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BadParameter {
+    Page,
+    Limit,
+    Offset,
+    Applicant,
+    ItemType,
+    Query,
+    /// The query string itself could not be decoded.
+    Malformed,
+}
+
+impl BadParameter {
+    fn message_key(self) -> &'static str {
+        match self {
+            BadParameter::Page => "error.param.page",
+            BadParameter::Limit => "error.param.limit",
+            BadParameter::Offset => "error.param.offset",
+            BadParameter::Applicant => "error.param.applicant",
+            BadParameter::ItemType => "error.param.type",
+            BadParameter::Query => "error.param.q",
+            BadParameter::Malformed => "error.bad_request.body",
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum WebError {
+    #[error("not found")]
+    NotFound,
+    #[error("bad parameter {0:?}")]
+    BadRequest(BadParameter),
+    /// Unexpected: logged once with its cause, shown as a generic page.
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl From<ServiceError> for WebError {
+    fn from(error: ServiceError) -> Self {
+        match error {
+            ServiceError::NotFound => WebError::NotFound,
+            other => WebError::Internal(other.to_string()),
+        }
+    }
+}
+
+impl From<actix_web::error::BlockingError> for WebError {
+    fn from(error: actix_web::error::BlockingError) -> Self {
+        WebError::Internal(error.to_string())
+    }
+}
+
+/// Carried on an error response so that the page renderer knows the precise message.
+#[derive(Debug, Clone, Copy)]
+struct ErrorDetail {
+    message_key: &'static str,
+}
+
+impl ResponseError for WebError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            WebError::NotFound => StatusCode::NOT_FOUND,
+            WebError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            WebError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse<BoxBody> {
+        let mut response = HttpResponse::new(self.status_code());
+        match self {
+            WebError::BadRequest(parameter) => {
+                response.extensions_mut().insert(ErrorDetail {
+                    message_key: parameter.message_key(),
+                });
+            }
+            WebError::Internal(cause) => tracing::error!(%cause, "request failed"),
+            WebError::NotFound => {}
+        }
+        response
+    }
+}
+
+fn keys_for(status: StatusCode) -> (&'static str, &'static str) {
+    match status {
+        StatusCode::NOT_FOUND => ("error.not_found.title", "error.not_found.body"),
+        StatusCode::BAD_REQUEST => ("error.bad_request.title", "error.bad_request.body"),
+        StatusCode::PAYLOAD_TOO_LARGE => ("error.payload_too_large.title", "error.payload_too_large.body"),
+        StatusCode::METHOD_NOT_ALLOWED => ("error.method_not_allowed.title", "error.method_not_allowed.body"),
+        s if s.is_server_error() => ("error.internal.title", "error.internal.body"),
+        _ => ("error.generic.title", "error.generic.body"),
+    }
+}
+
+/// Replaces the body of every 4xx/5xx response that is not already JSON: with a JSON error under
+/// `/api/` and `/healthz`, with an error page elsewhere.
+pub fn render_error<B>(res: ServiceResponse<B>) -> actix_web::Result<ErrorHandlerResponse<B>> {
+    let is_json = res
+        .response()
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
+    if is_json {
+        return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));
+    }
+    let status = res.status();
+    let (title_key, default_body_key) = keys_for(status);
+    let body_key = res
+        .response()
+        .extensions()
+        .get::<ErrorDetail>()
+        .map_or(default_body_key, |d| d.message_key);
+    let (req, old) = res.into_parts();
+    let mut builder = HttpResponse::build(status);
+    for (name, value) in old.headers() {
+        if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
+            builder.append_header((name.clone(), value.clone()));
+        }
+    }
+    let response = if req.path().starts_with("/api/") {
+        let message = Lang::En.t(body_key);
+        builder.json(serde_json::json!({
+            "error": { "status": status.as_u16(), "message": message }
+        }))
+    } else {
+        let ctx = PageContext::of_request(&req);
+        let page = ErrorPage {
+            status: status.as_u16(),
+            title: ctx.t(title_key).into_owned(),
+            message: ctx.t(body_key).into_owned(),
+            ctx,
+        };
+        match page.render() {
+            Ok(html) => builder.content_type("text/html; charset=utf-8").body(html),
+            Err(e) => {
+                tracing::error!(error = %e, "error page failed to render");
+                builder.content_type("text/plain; charset=utf-8").body(status.to_string())
+            }
+        }
+    };
+    Ok(ErrorHandlerResponse::Response(
+        ServiceResponse::new(req, response).map_into_right_body(),
+    ))
+}

@@ -1,0 +1,100 @@
+//! HTTP: thin handlers (extract → one service call → a page, JSON or a redirect), the routes
+//! table, and the middleware every response passes through.
+
+mod api;
+mod catalog;
+pub mod error;
+mod health;
+pub mod i18n;
+mod lang;
+mod params;
+
+use actix_web::middleware::{DefaultHeaders, ErrorHandlers, Logger};
+use actix_web::{get, web, HttpResponse};
+
+use crate::db::{DbConnection, DbPool};
+use crate::services::ServiceError;
+use crate::views::context::STYLESHEET;
+use error::{BadParameter, WebError};
+
+/// Largest request body accepted anywhere until a route says otherwise.
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
+
+/// Facts about the running app that handlers report.
+#[derive(Debug, Clone, Copy)]
+pub struct AppInfo {
+    /// `"sqlite"` or `"postgres"`.
+    pub backend: &'static str,
+}
+
+/// Runs a service call on a pooled connection on the blocking thread pool, off the async
+/// workers.
+pub async fn run<T, F>(pool: &DbPool, call: F) -> Result<T, WebError>
+where
+    F: FnOnce(&mut DbConnection) -> Result<T, ServiceError> + Send + 'static,
+    T: Send + 'static,
+{
+    let pool = pool.clone();
+    let result = web::block(move || {
+        let mut conn = pool.get()?;
+        call(&mut conn)
+    })
+    .await?;
+    Ok(result?)
+}
+
+/// Security headers on every response. No script runs on any page, so the policy allows none.
+pub fn security_headers() -> DefaultHeaders {
+    DefaultHeaders::new()
+        .add((
+            "Content-Security-Policy",
+            "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; \
+             frame-ancestors 'none'; base-uri 'none'",
+        ))
+        .add(("X-Content-Type-Options", "nosniff"))
+        .add(("X-Frame-Options", "DENY"))
+        .add(("Referrer-Policy", "same-origin"))
+}
+
+/// Turns error statuses into pages (see [`error::render_error`]).
+pub fn error_pages<B: 'static>() -> ErrorHandlers<B> {
+    ErrorHandlers::new().default_handler(error::render_error)
+}
+
+/// Request log lines: path without the query string, which may carry single-use tokens.
+pub fn request_log() -> Logger {
+    Logger::new("%a %{method}xi %U %s %b %Dms")
+        .custom_request_replace("method", |req| req.method().to_string())
+}
+
+#[get("/static/app.css")]
+async fn stylesheet() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/css; charset=utf-8")
+        .insert_header(("Cache-Control", "public, max-age=31536000, immutable"))
+        .body(STYLESHEET)
+}
+
+async fn not_found() -> Result<HttpResponse, WebError> {
+    Err(WebError::NotFound)
+}
+
+/// Every route of the app, with the extractor limits.
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.app_data(web::PayloadConfig::new(MAX_BODY_BYTES))
+        .app_data(web::FormConfig::default().limit(MAX_BODY_BYTES))
+        .app_data(web::JsonConfig::default().limit(MAX_BODY_BYTES))
+        .app_data(
+            web::QueryConfig::default()
+                .error_handler(|_, _| WebError::BadRequest(BadParameter::Malformed).into()),
+        )
+        .app_data(
+            web::PathConfig::default().error_handler(|_, _| WebError::NotFound.into()),
+        )
+        .service(stylesheet)
+        .service(health::healthz)
+        .service(lang::switch)
+        .configure(api::routes)
+        .configure(catalog::routes)
+        .default_service(web::to(not_found));
+}
