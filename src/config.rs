@@ -5,7 +5,11 @@ use clap::{Args, Parser, Subcommand};
 use crate::db::DatabaseUrl;
 
 #[derive(Debug, Parser)]
-#[command(name = "onestop", version, about = "OneStop: the one-stop administrative approval portal (一网通办)")]
+#[command(
+    name = "onestop",
+    version,
+    about = "OneStop: the one-stop administrative approval portal (一网通办)"
+)]
 pub struct Cli {
     #[command(flatten)]
     pub database: DatabaseArgs,

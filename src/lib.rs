@@ -4,10 +4,10 @@
 //! nothing else in the crate.
 
 pub mod catalog;
-pub mod domain;
-pub mod db;
-pub mod services;
 pub mod config;
+pub mod db;
+pub mod domain;
+pub mod services;
 pub mod startup;
 pub mod views;
 pub mod web;

@@ -28,19 +28,23 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     let url = cli.database.url().map_err(anyhow::Error::msg)?;
     let pool_size = cli.database.pool_size.max(1);
     match cli.command.unwrap_or(Command::Serve(ServeArgs::default())) {
-        Command::Serve(args) => actix_web::rt::System::new().block_on(onestop::startup::serve(url, pool_size, args)),
+        Command::Serve(args) => {
+            actix_web::rt::System::new().block_on(onestop::startup::serve(url, pool_size, args))
+        }
         Command::Migrate => {
             onestop::db::connect(&url, 1)?;
             println!("migrations applied to {url}");
             Ok(())
         }
         Command::Catalog(CatalogCommand::Import { csv, guides }) => {
-            let read = |path: Option<std::path::PathBuf>, embedded: &str| -> anyhow::Result<String> {
-                match path {
-                    Some(p) => std::fs::read_to_string(&p).map_err(|e| anyhow::anyhow!("cannot read {}: {e}", p.display())),
-                    None => Ok(embedded.to_owned()),
-                }
-            };
+            let read =
+                |path: Option<std::path::PathBuf>, embedded: &str| -> anyhow::Result<String> {
+                    match path {
+                        Some(p) => std::fs::read_to_string(&p)
+                            .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", p.display())),
+                        None => Ok(embedded.to_owned()),
+                    }
+                };
             let catalog = Catalog::parse(
                 &read(csv, onestop::catalog::EMBEDDED_CSV)?,
                 &read(guides, onestop::catalog::EMBEDDED_GUIDES)?,

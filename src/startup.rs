@@ -3,7 +3,7 @@
 use std::net::TcpListener;
 
 use actix_web::dev::Server;
-use actix_web::{web, App, HttpServer};
+use actix_web::{App, HttpServer, web};
 use anyhow::Context;
 
 use crate::config::ServeArgs;
@@ -15,7 +15,9 @@ use crate::web::{self as routes, AppInfo};
 pub fn prepare_database(url: &DatabaseUrl, pool_size: u32) -> anyhow::Result<DbPool> {
     let pool = db::connect(url, pool_size)?;
     let mut conn = pool.get().context("no database connection")?;
-    if let Some(report) = catalog_import::import_if_empty(&mut conn).context("loading the catalog")? {
+    if let Some(report) =
+        catalog_import::import_if_empty(&mut conn).context("loading the catalog")?
+    {
         tracing::info!(
             services = report.services.inserted,
             materials = report.materials.inserted,
@@ -26,7 +28,12 @@ pub fn prepare_database(url: &DatabaseUrl, pool_size: u32) -> anyhow::Result<DbP
 }
 
 /// A server listening on `listener`, not yet running.
-pub fn build_server(listener: TcpListener, pool: DbPool, info: AppInfo, workers: Option<usize>) -> std::io::Result<Server> {
+pub fn build_server(
+    listener: TcpListener,
+    pool: DbPool,
+    info: AppInfo,
+    workers: Option<usize>,
+) -> std::io::Result<Server> {
     let pool = web::Data::new(pool);
     let info = web::Data::new(info);
     let mut server = HttpServer::new(move || {
@@ -52,7 +59,8 @@ pub async fn serve(url: DatabaseUrl, pool_size: u32, args: ServeArgs) -> anyhow:
         let url = url.clone();
         actix_web::rt::task::spawn_blocking(move || prepare_database(&url, pool_size)).await??
     };
-    let listener = TcpListener::bind(&args.bind).with_context(|| format!("cannot listen on {}", args.bind))?;
+    let listener =
+        TcpListener::bind(&args.bind).with_context(|| format!("cannot listen on {}", args.bind))?;
     tracing::info!(address = %args.bind, database = %url, "OneStop is serving on http://{}", args.bind);
     build_server(listener, pool, AppInfo { backend }, args.workers)?.await?;
     Ok(())

@@ -89,11 +89,16 @@ impl GuideRules {
         let file: File = toml::from_str(text).map_err(|e| SourceError::Guides(e.to_string()))?;
         let mut identity = HashMap::new();
         for (key, specs) in file.identity {
-            identity.insert(parse_key::<ApplicantType>("identity", &key)?, materials(&specs)?);
+            identity.insert(
+                parse_key::<ApplicantType>("identity", &key)?,
+                materials(&specs)?,
+            );
         }
         for applicant in ApplicantType::ALL {
             if !identity.contains_key(applicant) {
-                return Err(SourceError::Guides(format!("identity.{applicant} is missing")));
+                return Err(SourceError::Guides(format!(
+                    "identity.{applicant} is missing"
+                )));
             }
         }
         let mut item_types = HashMap::new();
@@ -116,7 +121,9 @@ impl GuideRules {
         }
         for variant in [Variant::Change, Variant::Renewal, Variant::Cancellation] {
             if !variants.contains_key(&variant) {
-                return Err(SourceError::Guides(format!("variants.{variant} is missing")));
+                return Err(SourceError::Guides(format!(
+                    "variants.{variant} is missing"
+                )));
             }
         }
         let mut items = HashMap::new();
@@ -147,8 +154,10 @@ impl GuideRules {
         let by_variant = self.variants.get(&variant);
 
         let identity = own.identity.as_ref().filter(|_| by_variant.is_none());
-        let mut list: Vec<Material> =
-            identity.or_else(|| self.identity.get(&applicant)).cloned().unwrap_or_default();
+        let mut list: Vec<Material> = identity
+            .or_else(|| self.identity.get(&applicant))
+            .cloned()
+            .unwrap_or_default();
         let body = match by_variant {
             Some(rule) => &rule.materials,
             None if !own.materials.is_empty() => &own.materials,
@@ -162,7 +171,11 @@ impl GuideRules {
 
         let result = match (variant, by_variant.and_then(|r| r.result.as_deref())) {
             (Variant::Cancellation, Some(result)) => result.to_owned(),
-            _ => own.result.clone().or_else(|| by_type.result.clone()).unwrap_or_default(),
+            _ => own
+                .result
+                .clone()
+                .or_else(|| by_type.result.clone())
+                .unwrap_or_default(),
         };
         let template = if limits.is_immediate() {
             &self.steps.immediate
@@ -242,14 +255,23 @@ mod tests {
         let names: Vec<&str> = s.guide.materials.iter().map(|m| m.name.as_str()).collect();
         assert!(names.contains(&"食品安全管理制度清单"), "{names:?}");
         assert_eq!(s.guide.result_name, "《食品经营许可证》");
-        assert!(s.guide.steps.iter().any(|step| step.contains("3个工作日")), "{:?}", s.guide.steps);
+        assert!(
+            s.guide.steps.iter().any(|step| step.contains("3个工作日")),
+            "{:?}",
+            s.guide.steps
+        );
     }
 
     #[test]
     fn renewal_asks_for_the_licence_already_issued() {
         let s = service("食品经营许可（延续）");
         assert_eq!(s.variant, Variant::Renewal);
-        assert!(s.guide.materials.iter().any(|m| m.source == MaterialSource::IssuedLicence));
+        assert!(
+            s.guide
+                .materials
+                .iter()
+                .any(|m| m.source == MaterialSource::IssuedLicence)
+        );
         assert_eq!(s.guide.result_name, "《食品经营许可证》");
     }
 

@@ -70,24 +70,31 @@ impl Catalog {
             let line = row.line;
             match department_names.get(&row.department.code) {
                 Some(name) if *name != row.department.name => {
-                    return Err(SourceError::row(line, format!(
-                        "department {} is named {:?} here but {name:?} earlier",
-                        row.department.code.as_str(),
-                        row.department.name
-                    )));
+                    return Err(SourceError::row(
+                        line,
+                        format!(
+                            "department {} is named {:?} here but {name:?} earlier",
+                            row.department.code.as_str(),
+                            row.department.name
+                        ),
+                    ));
                 }
                 Some(_) => {}
                 None => {
-                    department_names.insert(row.department.code.clone(), row.department.name.clone());
+                    department_names
+                        .insert(row.department.code.clone(), row.department.name.clone());
                     departments.push(row.department.clone());
                 }
             }
             match item_index.get(row.item.code.as_str()) {
                 Some(&i) if items[i] != row.item => {
-                    return Err(SourceError::row(line, format!(
-                        "item {} differs from its earlier rows",
-                        row.item.code.as_str()
-                    )));
+                    return Err(SourceError::row(
+                        line,
+                        format!(
+                            "item {} differs from its earlier rows",
+                            row.item.code.as_str()
+                        ),
+                    ));
                 }
                 Some(_) => {}
                 None => {
@@ -97,11 +104,14 @@ impl Catalog {
             }
             let service = row.into_service(&rules);
             if !service_codes.insert(service.code.clone()) {
-                return Err(SourceError::row(line, format!(
-                    "item {} has two {} services",
-                    service.item.as_str(),
-                    service.variant.zh()
-                )));
+                return Err(SourceError::row(
+                    line,
+                    format!(
+                        "item {} has two {} services",
+                        service.item.as_str(),
+                        service.variant.zh()
+                    ),
+                ));
             }
             services.push(service);
         }
@@ -123,14 +133,21 @@ mod tests {
         assert_eq!(catalog.departments.len(), 30);
         assert_eq!(catalog.items.len(), 626);
         assert_eq!(catalog.services.len(), 756);
-        assert!(catalog.services.iter().all(|s| !s.guide.materials.is_empty()));
+        assert!(
+            catalog
+                .services
+                .iter()
+                .all(|s| !s.guide.materials.is_empty())
+        );
     }
 
     #[test]
     fn a_row_whose_promise_exceeds_the_law_is_rejected_with_its_line() {
         let csv = "dept_code,dept_name,item_code,item_name,item_type,applicant_type,legal_days,promised_days,fee_yuan,service_name,service_variant,online\n\
                    FGJ,发改局,440306-FGJ-QT-0001,备案,其他行政权力,legal,5,6,0,备案,—,true\n";
-        let err = Catalog::parse(csv, EMBEDDED_GUIDES).unwrap_err().to_string();
+        let err = Catalog::parse(csv, EMBEDDED_GUIDES)
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("line 2") && err.contains("exceed"), "{err}");
     }
 
@@ -138,7 +155,9 @@ mod tests {
     fn an_item_code_of_another_department_is_rejected() {
         let csv = "dept_code,dept_name,item_code,item_name,item_type,applicant_type,legal_days,promised_days,fee_yuan,service_name,service_variant,online\n\
                    FGJ,发改局,440306-SJJ-QT-0001,备案,其他行政权力,legal,5,1,0,备案,—,true\n";
-        let err = Catalog::parse(csv, EMBEDDED_GUIDES).unwrap_err().to_string();
+        let err = Catalog::parse(csv, EMBEDDED_GUIDES)
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("line 2") && err.contains("SJJ"), "{err}");
     }
 }

@@ -4,8 +4,8 @@ use serde::Deserialize;
 
 use super::{GuideRules, SourceError};
 use crate::domain::catalog::{
-    ApplicantType, Department, DepartmentCode, Fee, Item, ItemCode, ItemType, Service,
-    ServiceCode, TimeLimits, Variant,
+    ApplicantType, Department, DepartmentCode, Fee, Item, ItemCode, ItemType, Service, ServiceCode,
+    TimeLimits, Variant,
 };
 
 /// A row exactly as the file has it.
@@ -56,7 +56,9 @@ impl Row {
 }
 
 pub(super) fn read(text: &str) -> Result<Vec<Row>, SourceError> {
-    let mut reader = csv::ReaderBuilder::new().trim(csv::Trim::All).from_reader(text.as_bytes());
+    let mut reader = csv::ReaderBuilder::new()
+        .trim(csv::Trim::All)
+        .from_reader(text.as_bytes());
     let headers = reader.headers()?.clone();
     let mut rows = Vec::new();
     for record in reader.records() {
@@ -76,18 +78,24 @@ fn parse_row(line: u64, raw: RawRow) -> Result<Row, SourceError> {
     let item_code = ItemCode::parse(&raw.item_code).map_err(at)?;
     let item_type = ItemType::from_zh(&raw.item_type).map_err(|e| at(e.into()))?;
     if item_code.department() != department.as_str() {
-        return Err(SourceError::row(line, format!(
-            "item code {} does not belong to department {}",
-            item_code.as_str(),
-            department.as_str()
-        )));
+        return Err(SourceError::row(
+            line,
+            format!(
+                "item code {} does not belong to department {}",
+                item_code.as_str(),
+                department.as_str()
+            ),
+        ));
     }
     if item_code.type_letters() != item_type.code_letters() {
-        return Err(SourceError::row(line, format!(
-            "item code {} does not carry the letters of {}",
-            item_code.as_str(),
-            item_type.zh()
-        )));
+        return Err(SourceError::row(
+            line,
+            format!(
+                "item code {} does not carry the letters of {}",
+                item_code.as_str(),
+                item_type.zh()
+            ),
+        ));
     }
     let non_empty = |value: String, what: &str| {
         if value.is_empty() {
@@ -110,7 +118,10 @@ fn parse_row(line: u64, raw: RawRow) -> Result<Row, SourceError> {
         },
         name: non_empty(raw.service_name, "service_name")?,
         variant: Variant::from_zh(&raw.service_variant).map_err(|e| at(e.into()))?,
-        applicant_type: raw.applicant_type.parse().map_err(|e: crate::domain::UnknownLabel| at(e.into()))?,
+        applicant_type: raw
+            .applicant_type
+            .parse()
+            .map_err(|e: crate::domain::UnknownLabel| at(e.into()))?,
         limits: TimeLimits::new(raw.legal_days, raw.promised_days).map_err(at)?,
         fee: Fee::parse_yuan(&raw.fee_yuan).map_err(at)?,
         online: raw.online,

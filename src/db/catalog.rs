@@ -4,7 +4,7 @@ use diesel::dsl::{count, count_star};
 use diesel::prelude::*;
 
 use super::schema::{departments, items, service_materials, services};
-use super::{on_backend, DbConnection};
+use super::{DbConnection, on_backend};
 use crate::domain::catalog::{
     ApplicantType, Fee, ItemType, Material, MaterialForm, MaterialSource, Necessity, Variant,
 };
@@ -47,7 +47,6 @@ pub struct ServiceRecord {
     pub result_name: String,
     pub steps: String,
     pub search_text: String,
-    pub position: i32,
     pub listed: bool,
 }
 
@@ -70,11 +69,15 @@ pub fn all_departments(conn: &mut DbConnection) -> QueryResult<Vec<(i64, Departm
 }
 
 pub fn all_items(conn: &mut DbConnection) -> QueryResult<Vec<(i64, ItemRecord)>> {
-    items::table.select((items::id, ItemRecord::as_select())).load(conn)
+    items::table
+        .select((items::id, ItemRecord::as_select()))
+        .load(conn)
 }
 
 pub fn all_services(conn: &mut DbConnection) -> QueryResult<Vec<(i64, ServiceRecord)>> {
-    services::table.select((services::id, ServiceRecord::as_select())).load(conn)
+    services::table
+        .select((services::id, ServiceRecord::as_select()))
+        .load(conn)
 }
 
 pub fn all_materials(conn: &mut DbConnection) -> QueryResult<Vec<(i64, MaterialRecord)>> {
@@ -96,7 +99,10 @@ macro_rules! insert_all {
     }};
 }
 
-pub fn insert_departments(conn: &mut DbConnection, rows: &[DepartmentRecord]) -> QueryResult<usize> {
+pub fn insert_departments(
+    conn: &mut DbConnection,
+    rows: &[DepartmentRecord],
+) -> QueryResult<usize> {
     insert_all!(conn, departments::table, rows)
 }
 
@@ -112,8 +118,14 @@ pub fn insert_materials(conn: &mut DbConnection, rows: &[MaterialRecord]) -> Que
     insert_all!(conn, service_materials::table, rows)
 }
 
-pub fn update_department(conn: &mut DbConnection, id: i64, row: &DepartmentRecord) -> QueryResult<usize> {
-    diesel::update(departments::table.find(id)).set(row).execute(conn)
+pub fn update_department(
+    conn: &mut DbConnection,
+    id: i64,
+    row: &DepartmentRecord,
+) -> QueryResult<usize> {
+    diesel::update(departments::table.find(id))
+        .set(row)
+        .execute(conn)
 }
 
 pub fn update_item(conn: &mut DbConnection, id: i64, row: &ItemRecord) -> QueryResult<usize> {
@@ -121,11 +133,19 @@ pub fn update_item(conn: &mut DbConnection, id: i64, row: &ItemRecord) -> QueryR
 }
 
 pub fn update_service(conn: &mut DbConnection, id: i64, row: &ServiceRecord) -> QueryResult<usize> {
-    diesel::update(services::table.find(id)).set(row).execute(conn)
+    diesel::update(services::table.find(id))
+        .set(row)
+        .execute(conn)
 }
 
-pub fn update_material(conn: &mut DbConnection, id: i64, row: &MaterialRecord) -> QueryResult<usize> {
-    diesel::update(service_materials::table.find(id)).set(row).execute(conn)
+pub fn update_material(
+    conn: &mut DbConnection,
+    id: i64,
+    row: &MaterialRecord,
+) -> QueryResult<usize> {
+    diesel::update(service_materials::table.find(id))
+        .set(row)
+        .execute(conn)
 }
 
 pub fn delete_materials(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<usize> {
@@ -244,8 +264,20 @@ type SummaryRow = (
 );
 
 fn summary(row: SummaryRow) -> QueryResult<ServiceSummary> {
-    let (code, name, item_code, item_name, item_type, dept_code, dept_name, applicant, legal, promised, fee, variant) =
-        row;
+    let (
+        code,
+        name,
+        item_code,
+        item_name,
+        item_type,
+        dept_code,
+        dept_name,
+        applicant,
+        legal,
+        promised,
+        fee,
+        variant,
+    ) = row;
     Ok(ServiceSummary {
         code,
         name,
@@ -262,7 +294,10 @@ fn summary(row: SummaryRow) -> QueryResult<ServiceSummary> {
     })
 }
 
-type Listing = diesel::dsl::InnerJoin<diesel::dsl::InnerJoin<services::table, items::table>, departments::table>;
+type Listing = diesel::dsl::InnerJoin<
+    diesel::dsl::InnerJoin<services::table, items::table>,
+    departments::table,
+>;
 type BoxedListing<'a> = diesel::dsl::IntoBoxed<'a, Listing, <DbConnection as Connection>::Backend>;
 
 /// Escapes LIKE's wild cards so that the user's text is matched literally.
@@ -305,7 +340,7 @@ fn listed<'a>(filter: &'a ServiceFilter) -> BoxedListing<'a> {
     query
 }
 
-/// One page of listed services in catalog order, and how many match in all.
+/// One page of listed services in catalog order (department, then code), and how many match in all.
 pub fn search_services(
     conn: &mut DbConnection,
     filter: &ServiceFilter,
@@ -318,7 +353,7 @@ pub fn search_services(
     }
     let rows: Vec<SummaryRow> = listed(filter)
         .select(SUMMARY_COLUMNS)
-        .order(services::position.asc())
+        .order((departments::position.asc(), services::code.asc()))
         .limit(limit)
         .offset(offset)
         .load(conn)?;
@@ -326,7 +361,10 @@ pub fn search_services(
     Ok((total, services))
 }
 
-pub fn find_department(conn: &mut DbConnection, code: &str) -> QueryResult<Option<DepartmentSummary>> {
+pub fn find_department(
+    conn: &mut DbConnection,
+    code: &str,
+) -> QueryResult<Option<DepartmentSummary>> {
     let Some((id, code, name)) = departments::table
         .filter(departments::code.eq(code))
         .select((departments::id, departments::code, departments::name))
@@ -336,7 +374,11 @@ pub fn find_department(conn: &mut DbConnection, code: &str) -> QueryResult<Optio
         return Ok(None);
     };
     let service_count = services::table
-        .filter(services::department_id.eq(id).and(services::listed.eq(true)))
+        .filter(
+            services::department_id
+                .eq(id)
+                .and(services::listed.eq(true)),
+        )
         .count()
         .get_result(conn)?;
     Ok(Some(DepartmentSummary {
@@ -383,7 +425,10 @@ pub fn catalog_totals(conn: &mut DbConnection) -> QueryResult<CatalogTotals> {
 }
 
 /// A listed service with its full guide, or `None` for an unknown or withdrawn code.
-pub fn find_service_guide(conn: &mut DbConnection, code: &str) -> QueryResult<Option<ServiceGuide>> {
+pub fn find_service_guide(
+    conn: &mut DbConnection,
+    code: &str,
+) -> QueryResult<Option<ServiceGuide>> {
     let filter = ServiceFilter::default();
     let Some((id, online, result_name, steps, row)) = listed(&filter)
         .filter(services::code.eq(code))

@@ -10,7 +10,7 @@ pub mod schema;
 use std::fmt;
 use std::path::PathBuf;
 
-pub use pool::{connect, DbPool, PoolError, PooledConnection};
+pub use pool::{DbPool, PoolError, PooledConnection, connect};
 
 /// One connection to either backend; every query is written once against it.
 #[derive(diesel::MultiConnection)]
@@ -52,7 +52,9 @@ impl DatabaseUrl {
             .or_else(|| value.strip_prefix("sqlite:"))
             .unwrap_or(value);
         if path.is_empty() {
-            return Err("DATABASE_URL is empty: give a SQLite file path or a postgres:// URL".into());
+            return Err(
+                "DATABASE_URL is empty: give a SQLite file path or a postgres:// URL".into(),
+            );
         }
         if path.contains("://") {
             return Err(format!(
@@ -113,11 +115,15 @@ mod tests {
     #[test]
     fn scheme_chooses_the_backend() {
         assert_eq!(
-            DatabaseUrl::parse("postgres://u@h/db").unwrap().backend_name(),
+            DatabaseUrl::parse("postgres://u@h/db")
+                .unwrap()
+                .backend_name(),
             "postgres"
         );
         assert_eq!(
-            DatabaseUrl::parse("postgresql://u@h/db").unwrap().backend_name(),
+            DatabaseUrl::parse("postgresql://u@h/db")
+                .unwrap()
+                .backend_name(),
             "postgres"
         );
         assert_eq!(
@@ -135,7 +141,10 @@ mod tests {
     #[test]
     fn displayed_urls_hide_the_password() {
         let url = DatabaseUrl::parse("postgres://app:s3cret@db:5432/onestop").unwrap();
-        assert_eq!(url.to_string(), "PostgreSQL postgres://app:***@db:5432/onestop");
+        assert_eq!(
+            url.to_string(),
+            "PostgreSQL postgres://app:***@db:5432/onestop"
+        );
         assert!(!format!("{url:?}").contains("s3cret"));
     }
 }

@@ -4,10 +4,10 @@
 
 use std::time::Duration;
 
+use diesel::Connection;
 use diesel::connection::SimpleConnection;
 use diesel::r2d2::R2D2Connection;
-use diesel::Connection;
-use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
+use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 
 use super::{DatabaseUrl, DbConnection};
 
@@ -55,10 +55,13 @@ impl Manager {
         };
         match &self.url {
             DatabaseUrl::Sqlite(path) => {
-                let path = path.to_str().ok_or_else(|| fail("the path is not UTF-8".into()))?;
-                let mut conn = diesel::SqliteConnection::establish(path)
+                let path = path
+                    .to_str()
+                    .ok_or_else(|| fail("the path is not UTF-8".into()))?;
+                let mut conn =
+                    diesel::SqliteConnection::establish(path).map_err(|e| fail(e.to_string()))?;
+                conn.batch_execute(SQLITE_PRAGMAS)
                     .map_err(|e| fail(e.to_string()))?;
-                conn.batch_execute(SQLITE_PRAGMAS).map_err(|e| fail(e.to_string()))?;
                 Ok(DbConnection::Sqlite(conn))
             }
             DatabaseUrl::Postgres(url) => diesel::PgConnection::establish(url)
@@ -77,10 +80,11 @@ impl r2d2::ManageConnection for Manager {
     }
 
     fn is_valid(&self, conn: &mut DbConnection) -> Result<(), PoolError> {
-        conn.batch_execute("SELECT 1").map_err(|e| PoolError::Connect {
-            url: self.url.to_string(),
-            message: e.to_string(),
-        })
+        conn.batch_execute("SELECT 1")
+            .map_err(|e| PoolError::Connect {
+                url: self.url.to_string(),
+                message: e.to_string(),
+            })
     }
 
     fn has_broken(&self, conn: &mut DbConnection) -> bool {
@@ -95,13 +99,13 @@ impl r2d2::ManageConnection for Manager {
 /// migrations and returns a pool. Fails fast with the real error when the database is
 /// unreachable, instead of waiting out the pool's timeout.
 pub fn connect(url: &DatabaseUrl, max_size: u32) -> Result<DbPool, PoolError> {
-    if let DatabaseUrl::Sqlite(path) = url {
-        if let Some(folder) = path.parent().filter(|f| !f.as_os_str().is_empty()) {
-            std::fs::create_dir_all(folder).map_err(|source| PoolError::Folder {
-                folder: folder.display().to_string(),
-                source,
-            })?;
-        }
+    if let DatabaseUrl::Sqlite(path) = url
+        && let Some(folder) = path.parent().filter(|f| !f.as_os_str().is_empty())
+    {
+        std::fs::create_dir_all(folder).map_err(|source| PoolError::Folder {
+            folder: folder.display().to_string(),
+            source,
+        })?;
     }
     let manager = Manager { url: url.clone() };
     let mut first = manager.open()?;
@@ -121,7 +125,8 @@ fn migrate(conn: &mut DbConnection, url: &DatabaseUrl) -> Result<(), PoolError> 
     };
     match conn {
         DbConnection::Sqlite(c) => {
-            c.run_pending_migrations(SQLITE_MIGRATIONS).map_err(|e| fail(e.to_string()))?;
+            c.run_pending_migrations(SQLITE_MIGRATIONS)
+                .map_err(|e| fail(e.to_string()))?;
         }
         DbConnection::Postgres(c) => {
             c.batch_execute(&format!("SELECT pg_advisory_lock({MIGRATION_LOCK})"))

@@ -36,7 +36,6 @@ diesel::table! {
         result_name -> Text,
         steps -> Text,
         search_text -> Text,
-        position -> Integer,
         listed -> Bool,
     }
 }

@@ -349,7 +349,13 @@ mod tests {
         let code = ItemCode::parse("440306-SJJ-XK-0013").unwrap();
         assert_eq!(code.department(), "SJJ");
         assert_eq!(code.type_letters(), "XK");
-        for bad in ["", "440306-SJJ-XK", "44030-SJJ-XK-0013", "440306-sjj-XK-0013", "440306-SJJ-XK-13"] {
+        for bad in [
+            "",
+            "440306-SJJ-XK",
+            "44030-SJJ-XK-0013",
+            "440306-sjj-XK-0013",
+            "440306-SJJ-XK-13",
+        ] {
             assert!(ItemCode::parse(bad).is_err(), "{bad} should be rejected");
         }
     }
@@ -357,8 +363,14 @@ mod tests {
     #[test]
     fn service_code_number_follows_the_variant() {
         let item = ItemCode::parse("440306-SJJ-XK-0013").unwrap();
-        assert_eq!(ServiceCode::new(&item, Variant::Single).as_str(), "440306-SJJ-XK-0013-00");
-        assert_eq!(ServiceCode::new(&item, Variant::Cancellation).as_str(), "440306-SJJ-XK-0013-04");
+        assert_eq!(
+            ServiceCode::new(&item, Variant::Single).as_str(),
+            "440306-SJJ-XK-0013-00"
+        );
+        assert_eq!(
+            ServiceCode::new(&item, Variant::Cancellation).as_str(),
+            "440306-SJJ-XK-0013-04"
+        );
         assert!(ServiceCode::parse("440306-SJJ-XK-0013-01").is_ok());
         assert!(ServiceCode::parse("440306-SJJ-XK-0013").is_err());
         assert!(ServiceCode::parse("../etc/passwd").is_err());
@@ -370,7 +382,10 @@ mod tests {
         assert!(TimeLimits::new(20, 0).unwrap().is_immediate());
         assert_eq!(
             TimeLimits::new(5, 6),
-            Err(CatalogError::PromisedExceedsLegal { legal: 5, promised: 6 })
+            Err(CatalogError::PromisedExceedsLegal {
+                legal: 5,
+                promised: 6
+            })
         );
     }
 

@@ -1,10 +1,10 @@
 //! Reading the public catalog.
 
 use super::ServiceError;
+use crate::db::DbConnection;
 use crate::db::catalog::{
     self as queries, CatalogTotals, DepartmentSummary, ServiceFilter, ServiceGuide, ServiceSummary,
 };
-use crate::db::DbConnection;
 
 /// One page of results and where it sits in the whole.
 #[derive(Debug, Clone)]
@@ -75,7 +75,8 @@ pub fn department(
         department: Some(department.code.clone()),
         ..ServiceFilter::default()
     };
-    let (_, services) = queries::search_services(conn, &filter, department.service_count.max(1), 0)?;
+    let (_, services) =
+        queries::search_services(conn, &filter, department.service_count.max(1), 0)?;
     Ok((department, services))
 }
 

@@ -9,8 +9,10 @@ use diesel::Connection;
 
 use super::ServiceError;
 use crate::catalog::Catalog;
-use crate::db::catalog::{self as queries, DepartmentRecord, ItemRecord, MaterialRecord, ServiceRecord};
 use crate::db::DbConnection;
+use crate::db::catalog::{
+    self as queries, DepartmentRecord, ItemRecord, MaterialRecord, ServiceRecord,
+};
 use crate::domain::catalog::Service;
 
 /// Serialises imports of several nodes starting at once on one PostgreSQL.
@@ -110,8 +112,10 @@ fn sync<R: PartialEq>(
     writes: Writes<R>,
     changes: &mut Changes,
 ) -> diesel::QueryResult<Vec<(i64, R)>> {
-    let mut by_key: HashMap<String, (i64, R)> =
-        existing.into_iter().map(|(id, r)| (key_of(&r), (id, r))).collect();
+    let mut by_key: HashMap<String, (i64, R)> = existing
+        .into_iter()
+        .map(|(id, r)| (key_of(&r), (id, r)))
+        .collect();
     let mut new_rows = Vec::new();
     for row in wanted {
         match by_key.remove(&key_of(&row)) {
@@ -128,7 +132,9 @@ fn sync<R: PartialEq>(
 }
 
 fn ids<R>(rows: Vec<(i64, R)>, code_of: impl Fn(&R) -> &str) -> HashMap<String, i64> {
-    rows.into_iter().map(|(id, r)| (code_of(&r).to_owned(), id)).collect()
+    rows.into_iter()
+        .map(|(id, r)| (code_of(&r).to_owned(), id))
+        .collect()
 }
 
 fn sync_departments(
@@ -180,9 +186,20 @@ fn sync_items(
     Ok(ids(queries::all_items(conn)?, |r| &r.code))
 }
 
-fn service_record(service: &Service, item_id: i64, department_id: i64, item_name: &str, position: i32) -> ServiceRecord {
-    let search_text = format!("{} {} {} {}", service.name, item_name, service.code, service.item.as_str())
-        .to_lowercase();
+fn service_record(
+    service: &Service,
+    item_id: i64,
+    department_id: i64,
+    item_name: &str,
+) -> ServiceRecord {
+    let search_text = format!(
+        "{} {} {} {}",
+        service.name,
+        item_name,
+        service.code,
+        service.item.as_str()
+    )
+    .to_lowercase();
     ServiceRecord {
         code: service.code.as_str().to_owned(),
         item_id,
@@ -197,7 +214,6 @@ fn service_record(service: &Service, item_id: i64, department_id: i64, item_name
         result_name: service.guide.result_name.clone(),
         steps: serde_json::Value::from(service.guide.steps.clone()).to_string(),
         search_text,
-        position,
         listed: true,
     }
 }
@@ -217,11 +233,10 @@ fn sync_services(
     let wanted = catalog
         .services
         .iter()
-        .zip(1..)
-        .map(|(s, position)| {
+        .map(|s| {
             let (item_name, department) = items[s.item.as_str()];
             let (item_id, department_id) = (item_ids[s.item.as_str()], department_ids[department]);
-            service_record(s, item_id, department_id, item_name, position)
+            service_record(s, item_id, department_id, item_name)
         })
         .collect();
     let existing = queries::all_services(conn)?;
@@ -250,15 +265,19 @@ fn sync_materials(
         .iter()
         .flat_map(|s| {
             let service_id = service_ids[s.code.as_str()];
-            s.guide.materials.iter().zip(1..).map(move |(m, position)| MaterialRecord {
-                service_id,
-                position,
-                name: m.name.clone(),
-                form: m.form.slug().to_owned(),
-                copies: i32::from(m.copies),
-                necessity: m.necessity.slug().to_owned(),
-                source: m.source.slug().to_owned(),
-            })
+            s.guide
+                .materials
+                .iter()
+                .zip(1..)
+                .map(move |(m, position)| MaterialRecord {
+                    service_id,
+                    position,
+                    name: m.name.clone(),
+                    form: m.form.slug().to_owned(),
+                    copies: i32::from(m.copies),
+                    necessity: m.necessity.slug().to_owned(),
+                    source: m.source.slug().to_owned(),
+                })
         })
         .collect();
     let existing = queries::all_materials(conn)?;
@@ -279,6 +298,13 @@ fn sync_materials(
     Ok(())
 }
 
-fn service_ids_in(catalog: &Catalog, service_ids: &HashMap<String, i64>) -> std::collections::HashSet<i64> {
-    catalog.services.iter().map(|s| service_ids[s.code.as_str()]).collect()
+fn service_ids_in(
+    catalog: &Catalog,
+    service_ids: &HashMap<String, i64>,
+) -> std::collections::HashSet<i64> {
+    catalog
+        .services
+        .iter()
+        .map(|s| service_ids[s.code.as_str()])
+        .collect()
 }

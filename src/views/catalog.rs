@@ -48,7 +48,10 @@ impl SearchForm {
     }
 
     pub fn is_filtered(&self) -> bool {
-        !(self.q.is_empty() && self.department.is_empty() && self.applicant.is_empty() && self.item_type.is_empty())
+        !(self.q.is_empty()
+            && self.department.is_empty()
+            && self.applicant.is_empty()
+            && self.item_type.is_empty())
     }
 }
 

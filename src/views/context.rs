@@ -1,10 +1,10 @@
 //! What every page's layout needs: the language, the way to switch it, and the stylesheet URL.
 
 use std::borrow::Cow;
-use std::future::{ready, Ready};
+use std::future::{Ready, ready};
 use std::sync::LazyLock;
 
-use actix_web::{dev::Payload, FromRequest, HttpRequest};
+use actix_web::{FromRequest, HttpRequest, dev::Payload};
 
 use crate::domain::catalog::Fee;
 use crate::web::i18n::Lang;
@@ -53,7 +53,8 @@ impl PageContext {
     }
 
     pub fn page_of(&self, page: i64, pages: i64) -> String {
-        self.lang.tf("pagination.position", &[("page", &page), ("pages", &pages)])
+        self.lang
+            .tf("pagination.position", &[("page", &page), ("pages", &pages)])
     }
 
     pub fn fee(&self, fee: &Fee) -> String {

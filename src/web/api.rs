@@ -1,13 +1,13 @@
 //! The open-data JSON API, `/api/v1`. Field names are stable; see README.
 
-use actix_web::{get, web, HttpResponse};
+use actix_web::{HttpResponse, get, web};
 use serde::{Deserialize, Serialize};
 
 use super::error::WebError;
 use super::params::{self, FilterParams};
 use super::run;
-use crate::db::catalog::{DepartmentSummary, ServiceGuide, ServiceSummary};
 use crate::db::DbPool;
+use crate::db::catalog::{DepartmentSummary, ServiceGuide, ServiceSummary};
 use crate::domain::catalog::{Fee, Variant};
 use crate::services::catalog as catalog_service;
 
@@ -153,7 +153,10 @@ async fn services(
     let filter = query.filter.to_filter()?;
     let limit = params::limit(&query.limit)?;
     let offset = params::offset(&query.offset)?;
-    let page = run(&pool, move |conn| catalog_service::search(conn, &filter, limit, offset)).await?;
+    let page = run(&pool, move |conn| {
+        catalog_service::search(conn, &filter, limit, offset)
+    })
+    .await?;
     Ok(HttpResponse::Ok().json(ServicesJson {
         total: page.total,
         limit,
@@ -163,7 +166,10 @@ async fn services(
 }
 
 #[get("/api/v1/services/{code}")]
-async fn service(pool: web::Data<DbPool>, code: web::Path<String>) -> Result<HttpResponse, WebError> {
+async fn service(
+    pool: web::Data<DbPool>,
+    code: web::Path<String>,
+) -> Result<HttpResponse, WebError> {
     let code = code.into_inner();
     let guide = run(&pool, move |conn| catalog_service::guide(conn, &code)).await?;
     Ok(HttpResponse::Ok().json(ServiceDetailJson::from(guide)))

@@ -8,8 +8,8 @@ use super::params::{self, FilterParams, PAGE_SIZE};
 use super::run;
 use crate::db::DbPool;
 use crate::services::catalog as catalog_service;
-use crate::views::catalog::{CatalogPage, DepartmentPage, GuidePage, HomePage, SearchForm};
 use crate::views::PageContext;
+use crate::views::catalog::{CatalogPage, DepartmentPage, GuidePage, HomePage, SearchForm};
 
 #[get("/")]
 async fn home(ctx: PageContext, pool: web::Data<DbPool>) -> Result<HomePage, WebError> {
@@ -39,8 +39,14 @@ async fn catalog(
     let form = SearchForm {
         q: filter.text.clone().unwrap_or_default(),
         department: filter.department.clone().unwrap_or_default(),
-        applicant: filter.applicant.map(|a| a.slug().to_owned()).unwrap_or_default(),
-        item_type: filter.item_type.map(|t| t.slug().to_owned()).unwrap_or_default(),
+        applicant: filter
+            .applicant
+            .map(|a| a.slug().to_owned())
+            .unwrap_or_default(),
+        item_type: filter
+            .item_type
+            .map(|t| t.slug().to_owned())
+            .unwrap_or_default(),
     };
     let offset = (page_number - 1) * PAGE_SIZE;
     let (departments, page) = run(&pool, move |conn| {
@@ -65,7 +71,8 @@ async fn department(
     code: web::Path<String>,
 ) -> Result<DepartmentPage, WebError> {
     let code = code.into_inner();
-    let (department, services) = run(&pool, move |conn| catalog_service::department(conn, &code)).await?;
+    let (department, services) =
+        run(&pool, move |conn| catalog_service::department(conn, &code)).await?;
     Ok(DepartmentPage {
         ctx,
         department,
@@ -85,5 +92,8 @@ async fn guide(
 }
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(home).service(catalog).service(department).service(guide);
+    cfg.service(home)
+        .service(catalog)
+        .service(department)
+        .service(guide);
 }

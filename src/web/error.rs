@@ -3,14 +3,14 @@
 
 use actix_web::body::BoxBody;
 use actix_web::dev::ServiceResponse;
-use actix_web::http::{header, StatusCode};
+use actix_web::http::{StatusCode, header};
 use actix_web::middleware::ErrorHandlerResponse;
 use actix_web::{HttpResponse, ResponseError};
 use askama::Template;
 
 use super::i18n::Lang;
 use crate::services::ServiceError;
-use crate::views::{error::ErrorPage, PageContext};
+use crate::views::{PageContext, error::ErrorPage};
 
 /// A query parameter that could not be used, named by its translation key under `error.param`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -99,8 +99,14 @@ fn keys_for(status: StatusCode) -> (&'static str, &'static str) {
     match status {
         StatusCode::NOT_FOUND => ("error.not_found.title", "error.not_found.body"),
         StatusCode::BAD_REQUEST => ("error.bad_request.title", "error.bad_request.body"),
-        StatusCode::PAYLOAD_TOO_LARGE => ("error.payload_too_large.title", "error.payload_too_large.body"),
-        StatusCode::METHOD_NOT_ALLOWED => ("error.method_not_allowed.title", "error.method_not_allowed.body"),
+        StatusCode::PAYLOAD_TOO_LARGE => (
+            "error.payload_too_large.title",
+            "error.payload_too_large.body",
+        ),
+        StatusCode::METHOD_NOT_ALLOWED => (
+            "error.method_not_allowed.title",
+            "error.method_not_allowed.body",
+        ),
         s if s.is_server_error() => ("error.internal.title", "error.internal.body"),
         _ => ("error.generic.title", "error.generic.body"),
     }
@@ -148,7 +154,9 @@ pub fn render_error<B>(res: ServiceResponse<B>) -> actix_web::Result<ErrorHandle
             Ok(html) => builder.content_type("text/html; charset=utf-8").body(html),
             Err(e) => {
                 tracing::error!(error = %e, "error page failed to render");
-                builder.content_type("text/plain; charset=utf-8").body(status.to_string())
+                builder
+                    .content_type("text/plain; charset=utf-8")
+                    .body(status.to_string())
             }
         }
     };

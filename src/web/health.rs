@@ -1,6 +1,6 @@
 use std::time::Duration;
 
-use actix_web::{get, web, HttpResponse};
+use actix_web::{HttpResponse, get, web};
 use diesel::connection::SimpleConnection;
 
 use super::AppInfo;

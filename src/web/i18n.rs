@@ -3,8 +3,8 @@
 
 use std::borrow::Cow;
 
-use actix_web::http::header;
 use actix_web::HttpRequest;
+use actix_web::http::header;
 
 /// The cookie that remembers the language chosen with the switch.
 pub const LANG_COOKIE: &str = "lang";
@@ -106,14 +106,23 @@ mod tests {
     #[test]
     fn accept_language_picks_the_best_supported_language() {
         assert_eq!(Lang::from_accept_language("en-US,en;q=0.9"), Some(Lang::En));
-        assert_eq!(Lang::from_accept_language("fr;q=1, zh-CN;q=0.8, en;q=0.5"), Some(Lang::Zh));
-        assert_eq!(Lang::from_accept_language("en;q=0.3, zh-TW;q=0.7"), Some(Lang::Zh));
+        assert_eq!(
+            Lang::from_accept_language("fr;q=1, zh-CN;q=0.8, en;q=0.5"),
+            Some(Lang::Zh)
+        );
+        assert_eq!(
+            Lang::from_accept_language("en;q=0.3, zh-TW;q=0.7"),
+            Some(Lang::Zh)
+        );
         assert_eq!(Lang::from_accept_language("de, fr"), None);
         assert_eq!(Lang::from_accept_language("en;q=0"), None);
     }
 
     #[test]
     fn placeholders_are_filled() {
-        assert_eq!(Lang::En.tf("catalog.results", &[("n", &12)]), "12 services found");
+        assert_eq!(
+            Lang::En.tf("catalog.results", &[("n", &12)]),
+            "12 services found"
+        );
     }
 }

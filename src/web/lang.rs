@@ -1,9 +1,9 @@
-use actix_web::cookie::{time::Duration, Cookie, SameSite};
-use actix_web::{get, http::header, web, HttpResponse};
+use actix_web::cookie::{Cookie, SameSite, time::Duration};
+use actix_web::{HttpResponse, get, http::header, web};
 use serde::Deserialize;
 
 use super::error::WebError;
-use super::i18n::{Lang, LANG_COOKIE};
+use super::i18n::{LANG_COOKIE, Lang};
 
 #[derive(Deserialize)]
 struct SwitchQuery {
@@ -21,7 +21,10 @@ fn local_path(next: Option<&str>) -> &str {
 /// The language switch: remembers the choice in a cookie and goes back to the page.
 /// It changes only a preference of this browser, so it is a plain link (no form, no CSRF).
 #[get("/lang/{code}")]
-pub async fn switch(code: web::Path<String>, query: web::Query<SwitchQuery>) -> Result<HttpResponse, WebError> {
+pub async fn switch(
+    code: web::Path<String>,
+    query: web::Query<SwitchQuery>,
+) -> Result<HttpResponse, WebError> {
     let lang = Lang::parse(&code).ok_or(WebError::NotFound)?;
     let cookie = Cookie::build(LANG_COOKIE, lang.code())
         .path("/")
@@ -42,7 +45,12 @@ mod tests {
     #[test]
     fn the_switch_only_returns_to_local_paths() {
         assert_eq!(local_path(Some("/services?q=食品")), "/services?q=食品");
-        for bad in ["https://evil.example", "//evil.example", "/\\evil.example", "javascript:x"] {
+        for bad in [
+            "https://evil.example",
+            "//evil.example",
+            "/\\evil.example",
+            "javascript:x",
+        ] {
             assert_eq!(local_path(Some(bad)), "/", "{bad}");
         }
         assert_eq!(local_path(None), "/");

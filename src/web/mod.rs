@@ -10,7 +10,7 @@ mod lang;
 mod params;
 
 use actix_web::middleware::{DefaultHeaders, ErrorHandlers, Logger};
-use actix_web::{get, web, HttpResponse};
+use actix_web::{HttpResponse, get, web};
 
 use crate::db::{DbConnection, DbPool};
 use crate::services::ServiceError;
@@ -88,9 +88,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             web::QueryConfig::default()
                 .error_handler(|_, _| WebError::BadRequest(BadParameter::Malformed).into()),
         )
-        .app_data(
-            web::PathConfig::default().error_handler(|_, _| WebError::NotFound.into()),
-        )
+        .app_data(web::PathConfig::default().error_handler(|_, _| WebError::NotFound.into()))
         .service(stylesheet)
         .service(health::healthz)
         .service(lang::switch)

@@ -95,9 +95,18 @@ mod tests {
         assert_eq!(limit(&None).unwrap(), DEFAULT_LIMIT);
         assert_eq!(limit(&some("100")).unwrap(), 100);
         for bad in ["abc", "-1", "0", "100000", "1.5"] {
-            assert!(matches!(limit(&some(bad)), Err(WebError::BadRequest(BadParameter::Limit))), "{bad}");
+            assert!(
+                matches!(
+                    limit(&some(bad)),
+                    Err(WebError::BadRequest(BadParameter::Limit))
+                ),
+                "{bad}"
+            );
         }
-        assert!(matches!(page_number(&some("0")), Err(WebError::BadRequest(BadParameter::Page))));
+        assert!(matches!(
+            page_number(&some("0")),
+            Err(WebError::BadRequest(BadParameter::Page))
+        ));
         assert_eq!(offset(&some(" 40 ")).unwrap(), 40);
     }
 
@@ -118,6 +127,9 @@ mod tests {
             item_type: some("行政许可"),
             ..FilterParams::default()
         };
-        assert_eq!(params.to_filter().unwrap().item_type, Some(ItemType::Licensing));
+        assert_eq!(
+            params.to_filter().unwrap().item_type,
+            Some(ItemType::Licensing)
+        );
     }
 }

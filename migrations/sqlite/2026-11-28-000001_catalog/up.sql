@@ -33,15 +33,14 @@ CREATE TABLE services (
     steps TEXT NOT NULL,
     -- Lower-cased names and codes, searched with LIKE.
     search_text TEXT NOT NULL,
-    position INTEGER NOT NULL,
     -- False once the service has left the catalog file; its rows stay for the record.
     listed BOOLEAN NOT NULL,
     CHECK (promised_days >= 0 AND promised_days <= legal_days),
     CHECK (fee_fen >= 0)
 );
 CREATE INDEX services_item ON services (item_id);
-CREATE INDEX services_listed_position ON services (listed, position);
-CREATE INDEX services_department_position ON services (department_id, position);
+-- Catalog order: by department, then by code (so that removing a row moves no other).
+CREATE INDEX services_department_code ON services (department_id, code);
 
 CREATE TABLE service_materials (
     id INTEGER PRIMARY KEY NOT NULL,

@@ -1,0 +1,179 @@
+//! The public catalog as a visitor sees it: home, search, filters, department and guide pages,
+//! error pages, the language switch.
+
+mod common;
+
+use common::on_both_databases;
+
+const FOOD_LICENCE_NEW: &str = "440306-SJJ-XK-0013-01";
+
+fn query(pairs: &[(&str, &str)]) -> String {
+    serde_urlencoded::to_string(pairs).unwrap()
+}
+
+on_both_databases! {
+    async fn home_shows_the_catalog_totals_and_every_department(app) {
+        let page = app.get("/").await;
+        assert_eq!(page.status, 200);
+        assert_eq!(page.texts(".totals dd"), ["30", "626", "756"]);
+        let departments = page.texts(".departments li a");
+        assert_eq!(departments.len(), 30);
+        assert!(departments.contains(&"深圳市市场监督管理局宝安监管局".to_owned()));
+        assert!(page.text(".departments").contains("48项服务"), "SJJ has 48 services");
+        assert_eq!(page.texts("form[role=search] input[name=q]").len(), 1);
+    }
+
+    async fn searching_a_chinese_substring_finds_the_services_that_contain_it(app) {
+        let page = app.get(&format!("/services?{}", query(&[("q", "食品")]))).await;
+        assert_eq!(page.status, 200);
+        let names = page.texts(".service h3");
+        assert!(names.contains(&"食品经营许可（新办）".to_owned()), "{names:?}");
+        assert!(names.iter().all(|n| n.contains("食品")), "{names:?}");
+        assert!(page.text(".results").contains(&names.len().to_string()));
+        // The box keeps what was searched for.
+        assert_eq!(page.attrs("#q", "value"), ["食品"]);
+    }
+
+    async fn a_search_with_wild_cards_matches_them_literally(app) {
+        let page = app.get(&format!("/services?{}", query(&[("q", "%")]))).await;
+        assert_eq!(page.status, 200);
+        assert!(page.texts(".service h3").is_empty());
+        assert!(page.text(".results").contains('0'));
+    }
+
+    async fn filters_narrow_by_department_applicant_and_item_type(app) {
+        let sjj = app.get("/services?department=SJJ").await;
+        assert!(sjj.text(".results").contains("48"), "{}", sjj.text(".results"));
+        assert!(sjj.texts(".service .meta").iter().all(|m| m.contains("市场监督管理局宝安监管局")));
+
+        // Services open to individuals: 172 for individuals only plus 110 for both.
+        let natural = app.get("/services?applicant=natural").await;
+        assert!(natural.text(".results").contains("282"), "{}", natural.text(".results"));
+
+        let licences = app.get("/services?type=licensing&department=SJJ").await;
+        let metas = licences.texts(".service .meta");
+        assert!(!metas.is_empty());
+        assert!(metas.iter().all(|m| m.contains("行政许可")), "{metas:?}");
+
+        // The chosen filters stay selected.
+        assert_eq!(licences.texts("#department option[selected]"), ["深圳市市场监督管理局宝安监管局"]);
+        assert_eq!(licences.texts("#type option[selected]"), ["行政许可"]);
+    }
+
+    async fn the_catalog_is_paginated_twenty_at_a_time(app) {
+        let first = app.get("/services").await;
+        assert_eq!(first.texts(".service").len(), 20);
+        assert!(first.text(".pagination").contains("第1页，共38页"));
+        let last = app.get("/services?page=38").await;
+        assert_eq!(last.texts(".service").len(), 756 - 37 * 20);
+        assert_eq!(last.texts(".pagination a[rel=next]").len(), 0);
+        assert_eq!(last.attrs(".pagination a[rel=prev]", "href"), ["/services?page=37"]);
+        let beyond = app.get("/services?page=39").await;
+        assert_eq!(beyond.status, 200);
+        assert!(beyond.texts(".service").is_empty());
+    }
+
+    async fn a_department_page_lists_its_services(app) {
+        let page = app.get("/departments/SJJ").await;
+        assert_eq!(page.status, 200);
+        assert_eq!(page.text("h1"), "深圳市市场监督管理局宝安监管局");
+        assert_eq!(page.texts(".service").len(), 48);
+        assert!(page.texts(".service h3").contains(&"食品经营许可（新办）".to_owned()));
+    }
+
+    async fn the_guide_shows_limits_fee_materials_result_and_steps(app) {
+        let page = app.get(&format!("/services/{FOOD_LICENCE_NEW}")).await;
+        assert_eq!(page.status, 200);
+        assert_eq!(page.text("h1"), "食品经营许可（新办）");
+        let facts = page.text(".facts");
+        for expected in ["440306-SJJ-XK-0013", "行政许可", "新办", "深圳市市场监督管理局宝安监管局",
+                         "法人", "20个工作日", "3个工作日", "不收费", "《食品经营许可证》"] {
+            assert!(facts.contains(expected), "{expected} missing from {facts}");
+        }
+        let materials = page.texts(".materials tbody tr");
+        assert!(materials.iter().any(|m| m.contains("食品安全管理制度清单") && m.contains("必要")), "{materials:?}");
+        assert!(materials.iter().any(|m| m.contains("营业执照") && m.contains("共享获取")), "{materials:?}");
+        assert!(materials.iter().any(|m| m.contains("容缺")), "{materials:?}");
+        let steps = page.texts(".steps li");
+        assert_eq!(steps.len(), 4);
+        assert!(steps[2].contains("3个工作日") && steps[2].contains("20个工作日"), "{steps:?}");
+    }
+
+    async fn an_immediate_service_with_a_fee_says_so(app) {
+        let api = app.get(&format!("/api/v1/services?{}", query(&[("q", "居民身份证"), ("limit", "100")]))).await.json();
+        let with_fee = api["items"].as_array().unwrap().iter()
+            .find(|s| s["fee_yuan"].as_i64().unwrap_or(0) > 0)
+            .expect("an ID card service with a fee");
+        let page = app.get(&format!("/services/{}", with_fee["code"].as_str().unwrap())).await;
+        let fee = with_fee["fee_yuan"].as_i64().unwrap();
+        assert!(page.text(".facts").contains(&format!("{fee}元")), "{}", page.text(".facts"));
+    }
+
+    async fn unknown_pages_get_a_404_page_with_a_way_back(app) {
+        for path in ["/services/440306-XXX-XK-9999-00", "/departments/NOPE", "/no/such/page", "/services/%2e%2e%2fetc"] {
+            let page = app.get(path).await;
+            assert_eq!(page.status, 404, "{path}");
+            assert!(page.header("content-type").unwrap().starts_with("text/html"), "{path}");
+            assert_eq!(page.text("h1"), "页面不存在");
+            assert_eq!(page.texts("form[action='/services'] input[name=q]").len(), 1, "{path} offers a search");
+        }
+    }
+
+    async fn malformed_query_parameters_get_a_400_page_that_says_what_is_wrong(app) {
+        for (path, message) in [
+            ("/services?page=abc", "页码须为1到100000之间的整数"),
+            ("/services?page=0", "页码须为1到100000之间的整数"),
+            ("/services?page=-1", "页码须为1到100000之间的整数"),
+            ("/services?applicant=martian", "服务对象须为"),
+            ("/services?type=nonsense", "事项类型不在可选范围内"),
+        ] {
+            let page = app.get(path).await;
+            assert_eq!(page.status, 400, "{path}");
+            assert!(page.text(".lead").contains(message), "{path}: {}", page.text(".lead"));
+        }
+        let long = "食".repeat(101);
+        let page = app.get(&format!("/services?{}", query(&[("q", &long)]))).await;
+        assert_eq!(page.status, 400);
+    }
+
+    async fn english_is_chosen_by_accept_language_and_by_the_switch(app) {
+        let zh = app.get("/").await;
+        assert_eq!(zh.attrs("html", "lang"), ["zh-CN"]);
+        assert_eq!(zh.text("nav .nav li:nth-child(2) a"), "办事服务");
+
+        let by_header = app.get_with("/", &[("Accept-Language", "en-GB,en;q=0.9,zh;q=0.5")]).await;
+        assert_eq!(by_header.attrs("html", "lang"), ["en"]);
+        assert_eq!(by_header.text("nav .nav li:nth-child(2) a"), "Services");
+
+        let switch = app.get("/lang/en?next=%2Fservices%3Fq%3Dabc").await;
+        assert_eq!(switch.status, 303);
+        assert_eq!(switch.header("location"), Some("/services?q=abc"));
+        let cookie = switch.header("set-cookie").unwrap().to_owned();
+        assert!(cookie.starts_with("lang=en") && cookie.contains("SameSite=Lax") && cookie.contains("HttpOnly"), "{cookie}");
+
+        // The cookie wins over the browser's preference, and catalog names stay Chinese.
+        let page = app.get_with(&format!("/services/{FOOD_LICENCE_NEW}"), &[("Cookie", "lang=en"), ("Accept-Language", "zh-CN")]).await;
+        assert_eq!(page.text("h1"), "食品经营许可（新办）");
+        assert!(page.text(".facts").contains("20 working days"), "{}", page.text(".facts"));
+        let switch_back = page.texts("a[hreflang=zh-CN]");
+        assert_eq!(switch_back, ["中文"]);
+
+        let escape = app.get("/lang/en?next=https%3A%2F%2Fevil.example").await;
+        assert_eq!(escape.header("location"), Some("/"));
+        assert_eq!(app.get("/lang/xx").await.status, 404);
+    }
+
+    async fn every_page_carries_the_security_headers(app) {
+        for path in ["/", "/services", "/api/v1/departments", "/nope"] {
+            let page = app.get(path).await;
+            let csp = page.header("content-security-policy").unwrap_or_default();
+            assert!(csp.contains("default-src 'none'") && csp.contains("frame-ancestors 'none'") && !csp.contains("unsafe-inline"), "{path}: {csp}");
+            assert_eq!(page.header("x-content-type-options"), Some("nosniff"), "{path}");
+            assert_eq!(page.header("referrer-policy"), Some("same-origin"), "{path}");
+        }
+        let href = app.get("/").await.attrs("link[rel=stylesheet]", "href").remove(0);
+        let css = app.get(&href).await;
+        assert_eq!(css.status, 200);
+        assert!(css.header("content-type").unwrap().starts_with("text/css"));
+    }
+}

@@ -1,0 +1,273 @@
+//! Test helpers: every test gets its own app on a random port and its own database — a fresh
+//! SQLite file, or a fresh PostgreSQL database that is dropped afterwards.
+//!
+//! PostgreSQL tests run when `ONESTOP_TEST_POSTGRES_URL` names a server (any database on it; the
+//! tests create their own). Without it they are skipped, except under CI, where that is an error.
+
+#![allow(dead_code)]
+
+use std::net::TcpListener;
+
+use awc::http::StatusCode;
+use diesel::Connection;
+use diesel::connection::SimpleConnection;
+use onestop::db::DatabaseUrl;
+use onestop::web::AppInfo;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// Where a test's database lives; dropping it removes the database.
+pub enum TestDb {
+    Sqlite(tempfile::TempDir),
+    Postgres { admin_url: String, name: String },
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        if let TestDb::Postgres { admin_url, name } = self
+            && let Ok(mut conn) = diesel::PgConnection::establish(admin_url)
+        {
+            let drop = format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)");
+            let _ = conn.batch_execute(&drop);
+        }
+    }
+}
+
+/// The PostgreSQL server for tests, or `None` (with a note) when none is configured.
+pub fn postgres_admin_url() -> Option<String> {
+    match std::env::var("ONESTOP_TEST_POSTGRES_URL") {
+        Ok(url) if !url.trim().is_empty() => Some(url),
+        _ => {
+            let in_ci = std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false");
+            assert!(
+                !in_ci,
+                "ONESTOP_TEST_POSTGRES_URL must be set in CI: PostgreSQL tests may not be skipped"
+            );
+            eprintln!("PostgreSQL test skipped: ONESTOP_TEST_POSTGRES_URL is not set");
+            None
+        }
+    }
+}
+
+/// `admin_url` with its database name replaced.
+fn with_database(admin_url: &str, name: &str) -> String {
+    let (base, query) = match admin_url.split_once('?') {
+        Some((b, q)) => (b, format!("?{q}")),
+        None => (admin_url, String::new()),
+    };
+    let after_scheme = base.find("://").map_or(0, |i| i + 3);
+    let root = match base[after_scheme..].find('/') {
+        Some(i) => &base[..after_scheme + i],
+        None => base,
+    };
+    format!("{root}/{name}{query}")
+}
+
+/// A new, empty database of the given backend, or `None` if PostgreSQL is not configured.
+pub fn new_database(backend: Backend) -> Option<(TestDb, String)> {
+    match backend {
+        Backend::Sqlite => {
+            let dir = tempfile::tempdir().expect("temporary folder");
+            let url = dir.path().join("onestop.db").display().to_string();
+            Some((TestDb::Sqlite(dir), url))
+        }
+        Backend::Postgres => {
+            let admin_url = postgres_admin_url()?;
+            let name = format!("onestop_test_{}", uuid::Uuid::new_v4().simple());
+            let mut conn = diesel::PgConnection::establish(&admin_url)
+                .unwrap_or_else(|e| panic!("cannot reach the test PostgreSQL server: {e}"));
+            conn.batch_execute(&format!("CREATE DATABASE \"{name}\""))
+                .expect("create test database");
+            let url = with_database(&admin_url, &name);
+            Some((TestDb::Postgres { admin_url, name }, url))
+        }
+    }
+}
+
+pub struct TestApp {
+    pub address: String,
+    pub backend: Backend,
+    pub database_url: String,
+    pub client: awc::Client,
+    // Dropped last: the database outlives the requests of the test.
+    pub db: TestDb,
+}
+
+/// A response read whole.
+pub struct Reply {
+    pub status: StatusCode,
+    pub headers: awc::http::header::HeaderMap,
+    pub body: String,
+}
+
+impl Reply {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
+    }
+
+    pub fn html(&self) -> scraper::Html {
+        scraper::Html::parse_document(&self.body)
+    }
+
+    /// The trimmed texts of every element matching `selector`.
+    pub fn texts(&self, selector: &str) -> Vec<String> {
+        let selector = scraper::Selector::parse(selector).expect("valid selector");
+        self.html()
+            .select(&selector)
+            .map(|e| {
+                e.text()
+                    .collect::<String>()
+                    .split_whitespace()
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            })
+            .collect()
+    }
+
+    /// The values of attribute `name` on every element matching `selector`.
+    pub fn attrs(&self, selector: &str, name: &str) -> Vec<String> {
+        let selector = scraper::Selector::parse(selector).expect("valid selector");
+        self.html()
+            .select(&selector)
+            .filter_map(|e| e.value().attr(name).map(str::to_owned))
+            .collect()
+    }
+
+    pub fn text(&self, selector: &str) -> String {
+        self.texts(selector)
+            .into_iter()
+            .next()
+            .unwrap_or_else(|| panic!("no element matches {selector}"))
+    }
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.address, path)
+    }
+
+    pub async fn get_with(&self, path: &str, headers: &[(&str, &str)]) -> Reply {
+        let mut request = self.client.get(self.url(path));
+        for (name, value) in headers {
+            request = request.insert_header((*name, *value));
+        }
+        let mut response = request
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("GET {path}: {e}"));
+        let body = response.body().limit(8 * 1024 * 1024).await.expect("body");
+        Reply {
+            status: response.status(),
+            headers: response.headers().clone(),
+            body: String::from_utf8(body.to_vec()).expect("UTF-8 body"),
+        }
+    }
+
+    pub async fn get(&self, path: &str) -> Reply {
+        self.get_with(path, &[]).await
+    }
+}
+
+/// Starts the app as `onestop serve` would (migrations, first catalog load) on its own database.
+pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
+    let (db, database_url) = new_database(backend)?;
+    Some(spawn_app_on(backend, db, database_url).await)
+}
+
+/// Starts the app on a database the test has prepared.
+pub async fn spawn_app_on(backend: Backend, db: TestDb, database_url: String) -> TestApp {
+    let url = DatabaseUrl::parse(&database_url).expect("database URL");
+    let info = AppInfo {
+        backend: url.backend_name(),
+    };
+    let pool =
+        actix_web::rt::task::spawn_blocking(move || onestop::startup::prepare_database(&url, 4))
+            .await
+            .expect("join")
+            .expect("database ready");
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind a free port");
+    let port = listener.local_addr().expect("address").port();
+    let server = onestop::startup::build_server(listener, pool, info, Some(1)).expect("server");
+    actix_web::rt::spawn(server);
+    let client = awc::Client::builder()
+        .disable_redirects()
+        .timeout(std::time::Duration::from_secs(30))
+        .finish();
+    TestApp {
+        address: format!("http://127.0.0.1:{port}"),
+        backend,
+        database_url,
+        client,
+        db,
+    }
+}
+
+/// Runs the `onestop` binary with `DATABASE_URL` set; returns (exit success, stdout, stderr).
+pub fn onestop(database_url: &str, args: &[&str]) -> (bool, String, String) {
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_onestop"))
+        .args(args)
+        .env("DATABASE_URL", database_url)
+        .env("RUST_LOG", "warn")
+        .output()
+        .expect("run onestop");
+    (
+        output.status.success(),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+/// Declares each test twice, as `name::sqlite` and `name::postgres`.
+macro_rules! on_both_databases {
+    ($(async fn $name:ident($app:ident) $body:block)*) => {
+        $(
+            mod $name {
+                #[allow(unused_imports)]
+                use super::*;
+
+                #[actix_web::test]
+                async fn sqlite() {
+                    let $app = common::spawn_app(common::Backend::Sqlite).await.expect("SQLite app");
+                    $body
+                }
+
+                #[actix_web::test]
+                async fn postgres() {
+                    if let Some($app) = common::spawn_app(common::Backend::Postgres).await {
+                        $body
+                    }
+                }
+            }
+        )*
+    };
+}
+pub(crate) use on_both_databases;
+
+#[cfg(test)]
+mod tests {
+    use super::with_database;
+
+    #[test]
+    fn the_database_name_is_replaced() {
+        assert_eq!(
+            with_database("postgres://u@h:5432/postgres", "x"),
+            "postgres://u@h:5432/x"
+        );
+        assert_eq!(
+            with_database("postgres://u@h:5432", "x"),
+            "postgres://u@h:5432/x"
+        );
+        assert_eq!(
+            with_database("postgres://u@h/db?sslmode=disable", "x"),
+            "postgres://u@h/x?sslmode=disable"
+        );
+    }
+}

@@ -1,0 +1,269 @@
+//! Start-up, migrations, the catalog import and the health check, on both databases.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::{Backend, new_database, onestop};
+
+const CSV: &str = include_str!("../catalog/services.csv");
+
+fn run_on_both(test: impl Fn(Backend, &str)) {
+    for backend in [Backend::Sqlite, Backend::Postgres] {
+        if let Some((_db, url)) = new_database(backend) {
+            test(backend, &url);
+        }
+    }
+}
+
+#[test]
+fn migrations_apply_to_an_empty_database_and_again_change_nothing() {
+    run_on_both(|backend, url| {
+        let (ok, out, err) = onestop(url, &["migrate"]);
+        assert!(ok, "{backend:?}: {err}");
+        assert!(out.contains("migrations applied"), "{out}");
+        let (ok, _, err) = onestop(url, &["migrate"]);
+        assert!(ok, "{backend:?} second run: {err}");
+        // The schema is usable: the catalog goes in.
+        let (ok, out, err) = onestop(url, &["catalog", "import"]);
+        assert!(ok, "{backend:?}: {err}");
+        assert!(
+            out.contains("services     756 inserted, 0 updated, 0 unchanged, 0 removed"),
+            "{out}"
+        );
+    });
+}
+
+#[test]
+fn importing_the_same_catalog_twice_changes_nothing() {
+    run_on_both(|backend, url| {
+        assert!(onestop(url, &["catalog", "import"]).0);
+        let (ok, out, err) = onestop(url, &["catalog", "import"]);
+        assert!(ok, "{backend:?}: {err}");
+        assert!(
+            out.contains("services     0 inserted, 0 updated, 756 unchanged, 0 removed"),
+            "{out}"
+        );
+        assert!(
+            out.contains("departments  0 inserted, 0 updated, 30 unchanged"),
+            "{out}"
+        );
+        assert!(
+            out.contains("items        0 inserted, 0 updated, 626 unchanged"),
+            "{out}"
+        );
+        assert!(out.contains("the catalog was already up to date"), "{out}");
+    });
+}
+
+#[actix_web::test]
+async fn a_changed_catalog_file_updates_rows_in_place() {
+    for backend in [Backend::Sqlite, Backend::Postgres] {
+        let Some((db, url)) = new_database(backend) else {
+            continue;
+        };
+        assert!(onestop(&url, &["catalog", "import"]).0);
+        let before = service_id(&url, "440306-SJJ-XK-0013-01");
+
+        // 食品经营许可（新办） promises 2 days instead of 3; 外商投资项目备案 leaves the catalog.
+        let changed: String = CSV
+            .lines()
+            .filter(|line| !line.contains(",外商投资项目备案,"))
+            .map(|line| {
+                if line.contains(",食品经营许可（新办）,") {
+                    line.replace(",行政许可,legal,20,3,0,", ",行政许可,legal,20,2,0,")
+                } else {
+                    line.to_owned()
+                }
+            })
+            .collect::<Vec<_>>()
+            .join("\n");
+        assert_ne!(changed, CSV);
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("services.csv");
+        std::fs::write(&file, changed).unwrap();
+        let (ok, out, err) = onestop(
+            &url,
+            &["catalog", "import", "--csv", file.to_str().unwrap()],
+        );
+        assert!(ok, "{backend:?}: {err}");
+        assert!(
+            out.contains("services     0 inserted, 1 updated, 754 unchanged, 1 removed"),
+            "{backend:?}: {out}"
+        );
+        assert_eq!(
+            service_id(&url, "440306-SJJ-XK-0013-01"),
+            before,
+            "updated in place"
+        );
+
+        // What visitors see follows the file.
+        let app = common::spawn_app_on(backend, db, url).await;
+        let guide = app
+            .get("/api/v1/services/440306-SJJ-XK-0013-01")
+            .await
+            .json();
+        assert_eq!(guide["promised_days"], 2);
+        assert_eq!(
+            app.get("/api/v1/services/440306-FGJ-QT-0002-00")
+                .await
+                .status,
+            404
+        );
+        assert_eq!(app.get("/api/v1/services").await.json()["total"], 755);
+    }
+}
+
+#[test]
+fn a_broken_catalog_file_is_refused_with_its_line_and_changes_nothing() {
+    run_on_both(|backend, url| {
+        assert!(onestop(url, &["catalog", "import"]).0);
+        let broken = CSV.replacen(
+            ",行政许可,legal,20,3,0,食品经营许可（新办）",
+            ",行政许可,legal,20,30,0,食品经营许可（新办）",
+            1,
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("services.csv");
+        std::fs::write(&file, broken).unwrap();
+        let (ok, _, err) = onestop(url, &["catalog", "import", "--csv", file.to_str().unwrap()]);
+        assert!(!ok, "{backend:?}");
+        assert!(
+            err.contains("line") && err.contains("promised days (30) exceed legal days (20)"),
+            "{err}"
+        );
+        let (_, out, _) = onestop(url, &["catalog", "import"]);
+        assert!(out.contains("already up to date"), "{backend:?}: {out}");
+    });
+}
+
+fn service_id(url: &str, code: &str) -> i64 {
+    use diesel::prelude::*;
+    use onestop::db::schema::services;
+    let pool = onestop::db::connect(&onestop::db::DatabaseUrl::parse(url).unwrap(), 1).unwrap();
+    let mut conn = pool.get().unwrap();
+    services::table
+        .filter(services::code.eq(code))
+        .select(services::id)
+        .first(&mut *conn)
+        .unwrap()
+}
+
+#[test]
+fn an_unreachable_or_malformed_database_url_ends_start_up_with_one_clear_line() {
+    for (url, expected) in [
+        (
+            "postgres://onestop:hunter2secret@127.0.0.1:1/onestop",
+            "cannot open PostgreSQL postgres://onestop:***@127.0.0.1:1/onestop",
+        ),
+        ("mysql://localhost/onestop", "not supported"),
+        (
+            "/proc/version/onestop.db",
+            "cannot create the folder /proc/version",
+        ),
+    ] {
+        for command in [&["migrate"][..], &["serve", "--bind", "127.0.0.1:0"][..]] {
+            let (ok, _, err) = onestop(url, command);
+            assert!(!ok, "{url} {command:?}");
+            let lines: Vec<&str> = err.lines().filter(|l| !l.trim().is_empty()).collect();
+            assert_eq!(lines.len(), 1, "{url} {command:?}: {err}");
+            assert!(
+                lines[0].starts_with("onestop: error: ") && lines[0].contains(expected),
+                "{url}: {err}"
+            );
+            assert!(
+                !err.contains("panicked") && !err.contains("hunter2secret"),
+                "{err}"
+            );
+        }
+    }
+}
+
+/// A newcomer's first run: no DATABASE_URL, an empty folder, `onestop serve`.
+#[test]
+fn the_first_run_creates_the_sqlite_file_and_loads_the_catalog_by_itself() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_onestop"))
+        .current_dir(dir.path())
+        .env_remove("DATABASE_URL")
+        .env("ONESTOP_BIND", format!("127.0.0.1:{port}"))
+        .env("RUST_LOG", "warn")
+        .spawn()
+        .unwrap();
+    let started = Instant::now();
+    let body = loop {
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "no answer within 30 s"
+        );
+        if let Some(body) = http_get(port, "/api/v1/departments") {
+            break body;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let health = http_get(port, "/healthz");
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let departments: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(departments.as_array().unwrap().len(), 30);
+    assert!(dir.path().join("data/onestop.db").is_file());
+    assert_eq!(
+        health.as_deref(),
+        Some(r#"{"database":"sqlite","status":"ok"}"#)
+    );
+}
+
+/// A minimal blocking HTTP GET, so that this test needs no runtime: the body of a 200, or None.
+fn http_get(port: u16, path: &str) -> Option<String> {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).ok()?;
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
+    )
+    .ok()?;
+    let mut response = String::new();
+    stream.read_to_string(&mut response).ok()?;
+    let (head, body) = response.split_once("\r\n\r\n")?;
+    head.starts_with("HTTP/1.1 200").then(|| body.to_owned())
+}
+
+common::on_both_databases! {
+    async fn health_reports_the_backend(app) {
+        let reply = app.get("/healthz").await;
+        assert_eq!(reply.status, 200);
+        let expected = match app.backend { Backend::Sqlite => "sqlite", Backend::Postgres => "postgres" };
+        assert_eq!(reply.json(), serde_json::json!({ "status": "ok", "database": expected }));
+    }
+}
+
+#[actix_web::test]
+async fn health_is_503_when_postgresql_is_gone() {
+    let Some(app) = common::spawn_app(Backend::Postgres).await else {
+        return;
+    };
+    assert_eq!(app.get("/healthz").await.status, 200);
+    if let common::TestDb::Postgres { admin_url, name } = &app.db {
+        use diesel::Connection;
+        use diesel::connection::SimpleConnection;
+        let mut admin = diesel::PgConnection::establish(admin_url).unwrap();
+        admin
+            .batch_execute(&format!("DROP DATABASE \"{name}\" WITH (FORCE)"))
+            .unwrap();
+    }
+    let reply = app.get("/healthz").await;
+    assert_eq!(reply.status, 503);
+    assert_eq!(
+        reply.json(),
+        serde_json::json!({ "status": "unavailable", "database": "postgres" })
+    );
+    // Pages say so politely instead of failing the connection.
+    let page = app.get("/services").await;
+    assert_eq!(page.status, 500);
+    assert_eq!(page.text("h1"), "系统繁忙");
+}
