@@ -43,6 +43,11 @@ pub enum Command {
     /// Manage the service catalog.
     #[command(subcommand)]
     Catalog(CatalogCommand),
+    /// Manage accounts.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Create the documented demo accounts (one per role); existing ones are left alone.
+    Demo,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -53,6 +58,39 @@ pub struct ServeArgs {
     /// HTTP worker threads (default: one per core).
     #[arg(long, env = "ONESTOP_WORKERS")]
     pub workers: Option<usize>,
+    #[command(flatten)]
+    pub app: AppArgs,
+}
+
+/// Settings of the running app that the CLI's other commands share.
+#[derive(Debug, Clone, Args)]
+pub struct AppArgs {
+    /// The address people reach the portal at, for links in mails (default: http://BIND).
+    #[arg(long, env = "ONESTOP_PUBLIC_URL")]
+    pub public_url: Option<String>,
+    /// Minutes of inactivity after which a session ends.
+    #[arg(long, env = "ONESTOP_SESSION_IDLE_MINUTES", default_value_t = 30)]
+    pub session_idle_minutes: i64,
+    /// Hours after sign-in after which a session ends however active.
+    #[arg(long, env = "ONESTOP_SESSION_MAX_HOURS", default_value_t = 12)]
+    pub session_max_hours: i64,
+    /// Where mails are written as .eml files.
+    #[arg(long, env = "ONESTOP_MAIL_DIR", default_value = "data/mail")]
+    pub mail_dir: std::path::PathBuf,
+}
+
+impl AppArgs {
+    pub fn account_settings(&self, bind: &str) -> crate::services::accounts::AccountSettings {
+        let public_url = self
+            .public_url
+            .clone()
+            .unwrap_or_else(|| format!("http://{bind}"));
+        crate::services::accounts::AccountSettings {
+            session_idle: chrono::Duration::minutes(self.session_idle_minutes.max(1)),
+            session_lifetime: chrono::Duration::hours(self.session_max_hours.max(1)),
+            public_url: public_url.trim_end_matches('/').to_owned(),
+        }
+    }
 }
 
 impl Default for ServeArgs {
@@ -71,6 +109,26 @@ impl ServeArgs {
         }
         Only::parse_from(["onestop"]).serve
     }
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create an account. The password is read from standard input unless --password is given.
+    Add {
+        #[arg(long)]
+        email: String,
+        #[arg(long, value_parser = ["citizen", "firm", "clerk", "head", "admin"])]
+        role: String,
+        /// The person's or firm's name (default: the email's local part).
+        #[arg(long)]
+        name: Option<String>,
+        /// A department code; repeat for several. Required for clerks and heads.
+        #[arg(long = "department")]
+        departments: Vec<String>,
+        /// For scripts; prefer standard input, which keeps it out of the shell history.
+        #[arg(long)]
+        password: Option<String>,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -13,3 +13,4 @@ pub mod views;
 pub mod web;
 
 rust_i18n::i18n!("locales", fallback = "zh-CN");
+pub mod mail;

@@ -2,8 +2,10 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use onestop::catalog::Catalog;
-use onestop::config::{CatalogCommand, Cli, Command, ServeArgs};
-use onestop::services::catalog_import;
+use onestop::config::{CatalogCommand, Cli, Command, ServeArgs, UserCommand};
+use onestop::domain::identity::{Email, NewPassword, Role, parse_name};
+use onestop::services::accounts::{self, NewAccount};
+use onestop::services::{ServiceError, catalog_import, demo};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -36,6 +38,66 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             println!("migrations applied to {url}");
             Ok(())
         }
+        Command::User(UserCommand::Add {
+            email,
+            role,
+            name,
+            departments,
+            password,
+        }) => {
+            let email = Email::parse(&email).map_err(|e| anyhow::anyhow!("--email: {e}"))?;
+            let role: Role = role.parse()?;
+            let password = match password {
+                Some(p) => p,
+                None => read_password()?,
+            };
+            let password =
+                NewPassword::parse(&password).map_err(|e| anyhow::anyhow!("password: {e}"))?;
+            let default_name = email
+                .as_str()
+                .split('@')
+                .next()
+                .unwrap_or_default()
+                .to_owned();
+            let name = parse_name(name.as_deref().unwrap_or(&default_name))
+                .map_err(|e| anyhow::anyhow!("--name: {e}"))?;
+            let account = NewAccount {
+                email,
+                name,
+                role,
+                password,
+                departments,
+            };
+            let pool = onestop::startup::prepare_database(&url, 1)?;
+            let id =
+                accounts::create_account(&mut *pool.get()?, &account).map_err(|e| match e {
+                    ServiceError::Conflict(_) => anyhow::anyhow!(
+                        "an account with email {} already exists",
+                        account.email.as_str()
+                    ),
+                    other => other.into(),
+                })?;
+            println!(
+                "created {} account {} (id {id})",
+                role.slug(),
+                account.email.as_str()
+            );
+            Ok(())
+        }
+        Command::Demo => {
+            let serve = ServeArgs::default();
+            let pool = onestop::startup::prepare_database(&url, 1)?;
+            let parts =
+                onestop::startup::AppParts::new(url.backend_name(), &serve.app, &serve.bind);
+            let report =
+                demo::create_demo_accounts(&mut *pool.get()?, &parts.mailer, &parts.accounts)?;
+            println!("Demo accounts (password for all: {}):", demo::DEMO_PASSWORD);
+            for (email, role, created) in report {
+                let state = if created { "created" } else { "already there" };
+                println!("  {:<8} {email:<28} {state}", role.slug());
+            }
+            Ok(())
+        }
         Command::Catalog(CatalogCommand::Import { csv, guides }) => {
             let read =
                 |path: Option<std::path::PathBuf>, embedded: &str| -> anyhow::Result<String> {
@@ -59,4 +121,16 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+/// One line from standard input, without its line ending.
+fn read_password() -> anyhow::Result<String> {
+    let mut line = String::new();
+    std::io::stdin().read_line(&mut line)?;
+    let password = line.trim_end_matches(['\r', '\n']).to_owned();
+    anyhow::ensure!(
+        !password.is_empty(),
+        "no password on standard input (or give --password)"
+    );
+    Ok(password)
 }

@@ -6,9 +6,14 @@ use actix_web::dev::Server;
 use actix_web::{App, HttpServer, web};
 use anyhow::Context;
 
-use crate::config::ServeArgs;
+use actix_web::middleware::from_fn;
+
+use crate::config::{AppArgs, ServeArgs};
 use crate::db::{self, DatabaseUrl, DbPool};
+use crate::mail::Mailer;
+use crate::services::accounts::AccountSettings;
 use crate::services::catalog_import;
+use crate::web::session::session_layer;
 use crate::web::{self as routes, AppInfo};
 
 /// Connects (migrating on the way) and loads the shipped catalog into an empty database.
@@ -27,22 +32,45 @@ pub fn prepare_database(url: &DatabaseUrl, pool_size: u32) -> anyhow::Result<DbP
     Ok(pool)
 }
 
+/// What the app needs besides its database.
+#[derive(Debug, Clone)]
+pub struct AppParts {
+    pub info: AppInfo,
+    pub accounts: AccountSettings,
+    pub mailer: Mailer,
+}
+
+impl AppParts {
+    pub fn new(backend: &'static str, args: &AppArgs, bind: &str) -> Self {
+        Self {
+            info: AppInfo { backend },
+            accounts: args.account_settings(bind),
+            mailer: Mailer::new(args.mail_dir.clone()),
+        }
+    }
+}
+
 /// A server listening on `listener`, not yet running.
 pub fn build_server(
     listener: TcpListener,
     pool: DbPool,
-    info: AppInfo,
+    parts: AppParts,
     workers: Option<usize>,
 ) -> std::io::Result<Server> {
     let pool = web::Data::new(pool);
-    let info = web::Data::new(info);
+    let info = web::Data::new(parts.info);
+    let accounts = web::Data::new(parts.accounts);
+    let mailer = web::Data::new(parts.mailer);
     let mut server = HttpServer::new(move || {
         App::new()
+            .wrap(from_fn(session_layer))
             .wrap(routes::security_headers())
             .wrap(routes::error_pages())
             .wrap(routes::request_log())
             .app_data(pool.clone())
             .app_data(info.clone())
+            .app_data(accounts.clone())
+            .app_data(mailer.clone())
             .configure(routes::routes)
     })
     .listen(listener)?;
@@ -62,6 +90,7 @@ pub async fn serve(url: DatabaseUrl, pool_size: u32, args: ServeArgs) -> anyhow:
     let listener =
         TcpListener::bind(&args.bind).with_context(|| format!("cannot listen on {}", args.bind))?;
     tracing::info!(address = %args.bind, database = %url, "OneStop is serving on http://{}", args.bind);
-    build_server(listener, pool, AppInfo { backend }, args.workers)?.await?;
+    let parts = AppParts::new(backend, &args.app, &args.bind);
+    build_server(listener, pool, parts, args.workers)?.await?;
     Ok(())
 }

@@ -301,7 +301,7 @@ type Listing = diesel::dsl::InnerJoin<
 type BoxedListing<'a> = diesel::dsl::IntoBoxed<'a, Listing, <DbConnection as Connection>::Backend>;
 
 /// Escapes LIKE's wild cards so that the user's text is matched literally.
-fn like_pattern(text: &str) -> String {
+pub(crate) fn like_pattern(text: &str) -> String {
     let mut pattern = String::with_capacity(text.len() + 2);
     pattern.push('%');
     for ch in text.to_lowercase().chars() {

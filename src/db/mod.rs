@@ -3,6 +3,7 @@
 //! The backend follows the `DATABASE_URL` scheme: `postgres://` or `postgresql://` is PostgreSQL,
 //! anything else a SQLite file path (with or without a `sqlite://` prefix).
 
+pub mod accounts;
 pub mod catalog;
 mod pool;
 pub mod schema;

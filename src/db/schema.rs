@@ -58,3 +58,69 @@ diesel::joinable!(services -> departments (department_id));
 diesel::joinable!(service_materials -> services (service_id));
 
 diesel::allow_tables_to_appear_in_same_query!(departments, items, services, service_materials);
+
+diesel::table! {
+    users (id) {
+        id -> BigInt,
+        email -> Text,
+        password_hash -> Text,
+        role -> Text,
+        name -> Text,
+        national_id -> Nullable<Text>,
+        phone -> Nullable<Text>,
+        credit_code -> Nullable<Text>,
+        legal_representative -> Nullable<Text>,
+        contact_name -> Nullable<Text>,
+        email_verified -> Bool,
+        active -> Bool,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    user_departments (user_id, department_id) {
+        user_id -> BigInt,
+        department_id -> BigInt,
+    }
+}
+
+diesel::table! {
+    sessions (id) {
+        id -> Text,
+        user_id -> BigInt,
+        csrf_token -> Text,
+        created_at -> Timestamp,
+        last_seen_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    login_failures (id) {
+        id -> BigInt,
+        throttle_key -> Text,
+        failed_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    one_time_tokens (id) {
+        id -> Text,
+        user_id -> BigInt,
+        purpose -> Text,
+        expires_at -> Timestamp,
+        used_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::joinable!(user_departments -> users (user_id));
+diesel::joinable!(user_departments -> departments (department_id));
+diesel::joinable!(sessions -> users (user_id));
+diesel::joinable!(one_time_tokens -> users (user_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    users,
+    user_departments,
+    sessions,
+    one_time_tokens,
+    departments
+);

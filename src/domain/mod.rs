@@ -6,3 +6,4 @@ pub mod catalog;
 mod labelled;
 
 pub use labelled::UnknownLabel;
+pub mod identity;

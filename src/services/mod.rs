@@ -1,8 +1,11 @@
 //! Use cases. Each takes a connection, owns its transaction and returns domain or read-model
 //! values; none knows about HTTP.
 
+pub mod accounts;
 pub mod catalog;
 pub mod catalog_import;
+pub mod demo;
+pub mod secrets;
 
 use crate::db::PoolError;
 
@@ -19,4 +22,29 @@ pub enum ServiceError {
     Pool(#[from] PoolError),
     #[error("database pool: {0}")]
     Checkout(#[from] r2d2::Error),
+    #[error("mail: {0}")]
+    Mail(#[from] crate::mail::MailError),
+    #[error("stored data is not valid: {0}")]
+    Corrupt(String),
+    /// A unique value (named by its form field) is already registered.
+    #[error("{0} is already registered")]
+    Conflict(&'static str),
+    #[error("wrong email or password")]
+    InvalidCredentials,
+    #[error("too many failed logins until {until}")]
+    Throttled { until: chrono::NaiveDateTime },
+    #[error("the current password is wrong")]
+    WrongPassword,
+    #[error("the link is invalid, used or expired")]
+    InvalidToken,
+    #[error("unknown department {0}")]
+    UnknownDepartment(String),
+    #[error("clerks and heads need at least one department")]
+    DepartmentRequired,
+    #[error("only clerks and heads belong to departments")]
+    DepartmentNotAllowed,
+    #[error("only clerks and heads can be changed this way")]
+    NotStaff,
+    #[error("administrators cannot deactivate themselves")]
+    SelfDeactivation,
 }

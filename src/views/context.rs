@@ -7,7 +7,9 @@ use std::sync::LazyLock;
 use actix_web::{FromRequest, HttpRequest, dev::Payload};
 
 use crate::domain::catalog::Fee;
+use crate::domain::identity::Role;
 use crate::web::i18n::Lang;
+use crate::web::session::Visitor;
 
 /// The stylesheet, served with a content hash in its URL so that it can be cached for a year.
 pub static STYLESHEET: &str = include_str!("../../static/app.css");
@@ -19,24 +21,48 @@ static STYLESHEET_HREF: LazyLock<String> = LazyLock::new(|| {
     format!("/static/app.css?v={:016x}", hasher.finish())
 });
 
+/// The signed-in user, as the page header shows them.
+#[derive(Debug, Clone)]
+pub struct Badge {
+    pub name: String,
+    pub role: Role,
+}
+
 #[derive(Debug, Clone)]
 pub struct PageContext {
     pub lang: Lang,
     /// The current path and query, where the language switch comes back to.
     path: String,
+    pub user: Option<Badge>,
+    /// The token every form of the page carries (see `macros.html`).
+    pub csrf_token: String,
 }
 
 impl PageContext {
-    pub fn new(lang: Lang, path: impl Into<String>) -> Self {
+    pub fn of_request(req: &HttpRequest) -> Self {
+        let path = req.uri().path_and_query().map_or("/", |p| p.as_str());
+        let visitor = Visitor::of(req);
+        let user = visitor
+            .as_ref()
+            .and_then(|v| v.session.as_ref())
+            .map(|s| Badge {
+                name: s.user.name.clone(),
+                role: s.user.role,
+            });
         Self {
-            lang,
-            path: path.into(),
+            lang: Lang::of_request(req),
+            path: path.to_owned(),
+            user,
+            csrf_token: visitor.map(|v| v.csrf_token).unwrap_or_default(),
         }
     }
 
-    pub fn of_request(req: &HttpRequest) -> Self {
-        let path = req.uri().path_and_query().map_or("/", |p| p.as_str());
-        Self::new(Lang::of_request(req), path)
+    pub fn is_staff(&self) -> bool {
+        self.user.as_ref().is_some_and(|u| u.role.is_staff())
+    }
+
+    pub fn is_admin(&self) -> bool {
+        self.user.as_ref().is_some_and(|u| u.role == Role::Admin)
     }
 
     pub fn t(&self, key: &str) -> Cow<'static, str> {

@@ -1,6 +1,7 @@
 //! Askama page structs: one per template, built by handlers from read models, with no database
 //! access. Every page carries a [`PageContext`] for the layout (language, switch, current path).
 
+pub mod accounts;
 pub mod catalog;
 pub mod context;
 pub mod error;

@@ -45,6 +45,15 @@ pub enum WebError {
     NotFound,
     #[error("bad parameter {0:?}")]
     BadRequest(BadParameter),
+    /// A state-changing request without the right CSRF token.
+    #[error("missing or wrong CSRF token")]
+    CsrfRejected,
+    /// An anonymous visitor asked for a page that needs an account: to the login page and back.
+    #[error("sign-in required for {0}")]
+    SignInRequired(String),
+    /// A service's refusal or failure that the handler did not turn into a page itself.
+    #[error(transparent)]
+    Service(ServiceError),
     /// Unexpected: logged once with its cause, shown as a generic page.
     #[error("internal error: {0}")]
     Internal(String),
@@ -54,7 +63,7 @@ impl From<ServiceError> for WebError {
     fn from(error: ServiceError) -> Self {
         match error {
             ServiceError::NotFound => WebError::NotFound,
-            other => WebError::Internal(other.to_string()),
+            other => WebError::Service(other),
         }
     }
 }
@@ -76,7 +85,24 @@ impl ResponseError for WebError {
         match self {
             WebError::NotFound => StatusCode::NOT_FOUND,
             WebError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            WebError::CsrfRejected => StatusCode::FORBIDDEN,
+            WebError::SignInRequired(_) => StatusCode::SEE_OTHER,
             WebError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            WebError::Service(error) => match error {
+                ServiceError::Throttled { .. } => StatusCode::TOO_MANY_REQUESTS,
+                ServiceError::Conflict(_) => StatusCode::CONFLICT,
+                ServiceError::InvalidCredentials | ServiceError::WrongPassword => {
+                    StatusCode::UNAUTHORIZED
+                }
+                ServiceError::InvalidToken
+                | ServiceError::UnknownDepartment(_)
+                | ServiceError::DepartmentRequired
+                | ServiceError::DepartmentNotAllowed
+                | ServiceError::NotStaff
+                | ServiceError::SelfDeactivation => StatusCode::BAD_REQUEST,
+                ServiceError::NotFound => StatusCode::NOT_FOUND,
+                _ => StatusCode::INTERNAL_SERVER_ERROR,
+            },
         }
     }
 
@@ -89,7 +115,17 @@ impl ResponseError for WebError {
                 });
             }
             WebError::Internal(cause) => tracing::error!(%cause, "request failed"),
-            WebError::NotFound => {}
+            WebError::SignInRequired(next) => {
+                let query =
+                    serde_urlencoded::to_string([("next", next.as_str())]).unwrap_or_default();
+                if let Ok(location) = header::HeaderValue::from_str(&format!("/login?{query}")) {
+                    response.headers_mut().insert(header::LOCATION, location);
+                }
+            }
+            WebError::Service(error) if self.status_code().is_server_error() => {
+                tracing::error!(cause = %error, "request failed");
+            }
+            WebError::Service(_) | WebError::NotFound | WebError::CsrfRejected => {}
         }
         response
     }
@@ -99,6 +135,7 @@ fn keys_for(status: StatusCode) -> (&'static str, &'static str) {
     match status {
         StatusCode::NOT_FOUND => ("error.not_found.title", "error.not_found.body"),
         StatusCode::BAD_REQUEST => ("error.bad_request.title", "error.bad_request.body"),
+        StatusCode::FORBIDDEN => ("error.forbidden.title", "error.forbidden.body"),
         StatusCode::PAYLOAD_TOO_LARGE => (
             "error.payload_too_large.title",
             "error.payload_too_large.body",
@@ -112,15 +149,16 @@ fn keys_for(status: StatusCode) -> (&'static str, &'static str) {
     }
 }
 
-/// Replaces the body of every 4xx/5xx response that is not already JSON: with a JSON error under
-/// `/api/` and `/healthz`, with an error page elsewhere.
+/// Replaces the body of every 4xx/5xx response that has none of its own (no content type, or
+/// actix's plain text): with a JSON error under `/api/`, with an error page elsewhere. Pages a
+/// handler rendered itself (a form with its errors, 422) pass unchanged.
 pub fn render_error<B>(res: ServiceResponse<B>) -> actix_web::Result<ErrorHandlerResponse<B>> {
-    let is_json = res
+    let rendered = res
         .response()
         .headers()
         .get(header::CONTENT_TYPE)
-        .is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
-    if is_json {
+        .is_some_and(|v| !v.as_bytes().starts_with(b"text/plain"));
+    if rendered {
         return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));
     }
     let status = res.status();

@@ -10,12 +10,8 @@ struct SwitchQuery {
     next: Option<String>,
 }
 
-/// Only a path on this site, so that the switch cannot send anyone elsewhere.
 fn local_path(next: Option<&str>) -> &str {
-    match next {
-        Some(p) if p.starts_with('/') && !p.starts_with("//") && !p.contains('\\') => p,
-        _ => "/",
-    }
+    super::forms::local_path(next.unwrap_or("/"))
 }
 
 /// The language switch: remembers the choice in a cookie and goes back to the page.

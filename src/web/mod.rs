@@ -1,13 +1,18 @@
 //! HTTP: thin handlers (extract → one service call → a page, JSON or a redirect), the routes
 //! table, and the middleware every response passes through.
 
+mod accounts;
+mod admin;
 mod api;
 mod catalog;
 pub mod error;
+pub mod forms;
 mod health;
 pub mod i18n;
 mod lang;
 mod params;
+pub mod session;
+mod workspace;
 
 use actix_web::middleware::{DefaultHeaders, ErrorHandlers, Logger};
 use actix_web::{HttpResponse, get, web};
@@ -93,6 +98,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(health::healthz)
         .service(lang::switch)
         .configure(api::routes)
+        .configure(accounts::routes)
+        .configure(admin::routes)
+        .configure(workspace::routes)
         .configure(catalog::routes)
         .default_service(web::to(not_found));
 }

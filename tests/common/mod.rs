@@ -12,7 +12,6 @@ use awc::http::StatusCode;
 use diesel::Connection;
 use diesel::connection::SimpleConnection;
 use onestop::db::DatabaseUrl;
-use onestop::web::AppInfo;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
@@ -176,6 +175,15 @@ impl TestApp {
     }
 }
 
+/// Where the test app writes its mails: beside the SQLite file, or in a folder named after the
+/// PostgreSQL database.
+pub fn mail_folder(db: &TestDb) -> std::path::PathBuf {
+    match db {
+        TestDb::Sqlite(dir) => dir.path().join("mail"),
+        TestDb::Postgres { name, .. } => std::env::temp_dir().join(format!("{name}-mail")),
+    }
+}
+
 /// Starts the app as `onestop serve` would (migrations, first catalog load) on its own database.
 pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
     let (db, database_url) = new_database(backend)?;
@@ -185,9 +193,14 @@ pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
 /// Starts the app on a database the test has prepared.
 pub async fn spawn_app_on(backend: Backend, db: TestDb, database_url: String) -> TestApp {
     let url = DatabaseUrl::parse(&database_url).expect("database URL");
-    let info = AppInfo {
-        backend: url.backend_name(),
+    let mail_dir = mail_folder(&db);
+    let args = onestop::config::AppArgs {
+        public_url: Some("http://onestop.test".into()),
+        session_idle_minutes: 30,
+        session_max_hours: 12,
+        mail_dir,
     };
+    let parts = onestop::startup::AppParts::new(url.backend_name(), &args, "127.0.0.1:0");
     let pool =
         actix_web::rt::task::spawn_blocking(move || onestop::startup::prepare_database(&url, 4))
             .await
@@ -195,7 +208,7 @@ pub async fn spawn_app_on(backend: Backend, db: TestDb, database_url: String) ->
             .expect("database ready");
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind a free port");
     let port = listener.local_addr().expect("address").port();
-    let server = onestop::startup::build_server(listener, pool, info, Some(1)).expect("server");
+    let server = onestop::startup::build_server(listener, pool, parts, Some(1)).expect("server");
     actix_web::rt::spawn(server);
     let client = awc::Client::builder()
         .disable_redirects()
@@ -250,6 +263,177 @@ macro_rules! on_both_databases {
     };
 }
 pub(crate) use on_both_databases;
+
+/// A browser-like client: keeps cookies, reads CSRF tokens from pages, does not follow redirects.
+pub struct Browser<'a> {
+    pub app: &'a TestApp,
+    pub cookies: std::collections::BTreeMap<String, String>,
+    pub headers: Vec<(String, String)>,
+}
+
+impl<'a> Browser<'a> {
+    pub fn new(app: &'a TestApp) -> Self {
+        Self {
+            app,
+            cookies: Default::default(),
+            headers: Vec::new(),
+        }
+    }
+
+    fn cookie_header(&self) -> String {
+        self.cookies
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+
+    fn remember(&mut self, reply: &Reply) {
+        for value in reply.headers.get_all("set-cookie") {
+            let text = value.to_str().unwrap_or_default();
+            let pair = text.split(';').next().unwrap_or_default();
+            let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
+            let expired = text.contains("Max-Age=0") || text.contains("1970");
+            if value.is_empty() || expired {
+                self.cookies.remove(name);
+            } else {
+                self.cookies.insert(name.to_owned(), value.to_owned());
+            }
+        }
+    }
+
+    pub async fn get(&mut self, path: &str) -> Reply {
+        let cookie = self.cookie_header();
+        let mut headers: Vec<(&str, &str)> = self
+            .headers
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        if !cookie.is_empty() {
+            headers.push(("Cookie", cookie.as_str()));
+        }
+        let reply = self.app.get_with(path, &headers).await;
+        self.remember(&reply);
+        reply
+    }
+
+    /// Posts fields as a form, exactly as given (no token added).
+    pub async fn post_raw(&mut self, path: &str, fields: &[(&str, &str)]) -> Reply {
+        let mut request = self.app.client.post(self.app.url(path));
+        let cookie = self.cookie_header();
+        if !cookie.is_empty() {
+            request = request.insert_header(("Cookie", cookie));
+        }
+        for (k, v) in &self.headers {
+            request = request.insert_header((k.as_str(), v.as_str()));
+        }
+        let mut response = request
+            .send_form(&fields)
+            .await
+            .unwrap_or_else(|e| panic!("POST {path}: {e}"));
+        let body = response.body().limit(8 * 1024 * 1024).await.expect("body");
+        let reply = Reply {
+            status: response.status(),
+            headers: response.headers().clone(),
+            body: String::from_utf8(body.to_vec()).expect("UTF-8 body"),
+        };
+        self.remember(&reply);
+        reply
+    }
+
+    /// Opens `form_page`, takes its CSRF token, and posts `fields` with it to `action`.
+    pub async fn submit(
+        &mut self,
+        form_page: &str,
+        action: &str,
+        fields: &[(&str, &str)],
+    ) -> Reply {
+        let page = self.get(form_page).await;
+        let token = page
+            .attrs("input[name=csrf_token]", "value")
+            .into_iter()
+            .next()
+            .unwrap_or_else(|| panic!("no CSRF token on {form_page}"));
+        let mut all = vec![("csrf_token", token.as_str())];
+        all.extend_from_slice(fields);
+        self.post_raw(action, &all).await
+    }
+
+    pub async fn sign_in(&mut self, email: &str, password: &str) -> Reply {
+        self.submit(
+            "/login",
+            "/login",
+            &[
+                ("email", email),
+                ("password", password),
+                ("next", "/account"),
+            ],
+        )
+        .await
+    }
+}
+
+/// The text of every mail the app wrote, newest last.
+pub fn mails(app: &TestApp) -> Vec<String> {
+    let folder = mail_folder(&app.db);
+    let mut files: Vec<_> = std::fs::read_dir(&folder)
+        .map(|d| d.filter_map(Result::ok).map(|e| e.path()).collect())
+        .unwrap_or_default();
+    files.sort_by_key(|p| std::fs::metadata(p).and_then(|m| m.modified()).ok());
+    files
+        .into_iter()
+        .filter(|p| p.extension().is_some_and(|e| e == "eml"))
+        .map(|p| decode_mail(&std::fs::read_to_string(p).unwrap_or_default()))
+        .collect()
+}
+
+/// The headers as they are and the body decoded from its transfer encoding.
+fn decode_mail(raw: &str) -> String {
+    use base64::Engine;
+    let (head, body) = raw.split_once("\r\n\r\n").unwrap_or((raw, ""));
+    let bytes = if head.contains("Content-Transfer-Encoding: base64") {
+        let clean: String = body.split_whitespace().collect();
+        base64::engine::general_purpose::STANDARD
+            .decode(clean)
+            .expect("base64 body")
+    } else if head.contains("Content-Transfer-Encoding: quoted-printable") {
+        quoted_printable::decode(body, quoted_printable::ParseMode::Robust)
+            .expect("quoted-printable body")
+    } else {
+        body.as_bytes().to_vec()
+    };
+    format!("{head}\n\n{}", String::from_utf8_lossy(&bytes))
+}
+
+/// The first link in `mail` that starts with `prefix`, as a path on the test app.
+pub fn link_in(mail: &str, prefix: &str) -> String {
+    let start = mail
+        .find(prefix)
+        .unwrap_or_else(|| panic!("no {prefix} link in {mail}"));
+    let link: String = mail[start..]
+        .chars()
+        .take_while(|c| !c.is_whitespace())
+        .collect();
+    link.trim_start_matches("http://onestop.test").to_owned()
+}
+
+/// Creates the demo accounts (one per role) on the app's database.
+pub fn create_demo_accounts(app: &TestApp) {
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_onestop"))
+        .arg("demo")
+        .env("DATABASE_URL", &app.database_url)
+        .env("ONESTOP_MAIL_DIR", mail_folder(&app.db).join("demo"))
+        .env("RUST_LOG", "warn")
+        .output()
+        .expect("run onestop demo");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+pub const DEMO_PASSWORD: &str = "onestop-demo-2026";
 
 #[cfg(test)]
 mod tests {

@@ -1,0 +1,584 @@
+//! Accounts: registration, login with throttling, server-side sessions, password change and
+//! reset, email verification, and the administrators' user management.
+
+use chrono::{Duration, NaiveDateTime, Utc};
+use diesel::Connection;
+
+use super::ServiceError;
+use super::secrets::{hash_password, random_token, token_id, verify_password};
+use crate::db::DbConnection;
+use crate::db::accounts::{self as queries, NewUser, UserRow};
+use crate::domain::identity::{CreditCode, Email, NationalId, NewPassword, Phone, Role};
+use crate::mail::Mailer;
+
+/// Failed logins allowed per account and per client address within the window.
+pub const MAX_FAILURES: i64 = 5;
+pub const FAILURE_WINDOW_MINUTES: i64 = 15;
+const RESET_VALID_MINUTES: i64 = 30;
+const VERIFY_VALID_HOURS: i64 = 48;
+/// `last_seen_at` is written at most this often, so that reading a page is not a write.
+const TOUCH_EVERY_SECONDS: i64 = 60;
+
+const PURPOSE_RESET: &str = "password_reset";
+const PURPOSE_VERIFY: &str = "verify_email";
+
+/// Session lifetimes and the address links in mails point to.
+#[derive(Debug, Clone)]
+pub struct AccountSettings {
+    pub session_idle: Duration,
+    pub session_lifetime: Duration,
+    /// e.g. `http://127.0.0.1:8080`, no trailing slash.
+    pub public_url: String,
+}
+
+pub fn now() -> NaiveDateTime {
+    Utc::now().naive_utc()
+}
+
+/// A signed-in user as every request sees them.
+#[derive(Debug, Clone)]
+pub struct User {
+    pub id: i64,
+    pub email: String,
+    pub role: Role,
+    pub name: String,
+    /// Department codes, for clerks and heads.
+    pub departments: Vec<String>,
+    pub email_verified: bool,
+}
+
+impl User {
+    pub fn works_in(&self, department: &str) -> bool {
+        self.role.is_staff() && self.departments.iter().any(|d| d == department)
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct SessionUser {
+    /// The stored id (the hash of the cookie's token).
+    pub session_id: String,
+    pub csrf_token: String,
+    pub user: User,
+}
+
+/// A session just opened: the token goes into the cookie, nowhere else.
+#[derive(Debug)]
+pub struct NewSession {
+    pub token: String,
+    pub csrf_token: String,
+}
+
+fn stored_role(value: &str) -> Result<Role, ServiceError> {
+    value
+        .parse()
+        .map_err(|_| ServiceError::Corrupt(format!("unknown role {value:?}")))
+}
+
+fn user_of(conn: &mut DbConnection, row: &UserRow) -> Result<User, ServiceError> {
+    let role = stored_role(&row.role)?;
+    let departments = if role.is_staff() {
+        queries::department_codes(conn, row.id)?
+    } else {
+        Vec::new()
+    };
+    Ok(User {
+        id: row.id,
+        email: row.email.clone(),
+        role,
+        name: row.name.clone(),
+        departments,
+        email_verified: row.email_verified,
+    })
+}
+
+pub fn open_session(conn: &mut DbConnection, user_id: i64) -> Result<NewSession, ServiceError> {
+    let session = NewSession {
+        token: random_token(),
+        csrf_token: random_token(),
+    };
+    queries::insert_session(
+        conn,
+        &token_id(&session.token),
+        user_id,
+        &session.csrf_token,
+        now(),
+    )?;
+    Ok(session)
+}
+
+/// The session of a cookie's token, if it is still alive: not idle too long, not older than its
+/// lifetime, and its user active. A dead session is deleted.
+pub fn load_session(
+    conn: &mut DbConnection,
+    token: &str,
+    settings: &AccountSettings,
+) -> Result<Option<SessionUser>, ServiceError> {
+    let id = token_id(token);
+    let Some((session, row)) = queries::find_session(conn, &id)? else {
+        return Ok(None);
+    };
+    let now = now();
+    let alive = row.active
+        && now - session.created_at < settings.session_lifetime
+        && now - session.last_seen_at < settings.session_idle;
+    if !alive {
+        queries::delete_session(conn, &id)?;
+        return Ok(None);
+    }
+    if now - session.last_seen_at > Duration::seconds(TOUCH_EVERY_SECONDS) {
+        queries::touch_session(conn, &id, now)?;
+    }
+    Ok(Some(SessionUser {
+        session_id: session.id,
+        csrf_token: session.csrf_token,
+        user: user_of(conn, &row)?,
+    }))
+}
+
+pub fn close_session(conn: &mut DbConnection, session_id: &str) -> Result<(), ServiceError> {
+    queries::delete_session(conn, session_id)?;
+    Ok(())
+}
+
+// ---- Registration ----
+
+pub struct CitizenRegistration {
+    pub name: String,
+    pub national_id: NationalId,
+    pub phone: Phone,
+    pub email: Email,
+    pub password: NewPassword,
+}
+
+pub struct FirmRegistration {
+    pub company: String,
+    pub credit_code: CreditCode,
+    pub legal_representative: String,
+    pub contact_name: String,
+    pub email: Email,
+    pub password: NewPassword,
+}
+
+/// Registers a citizen and signs them in; a verification link goes to their email.
+pub fn register_citizen(
+    conn: &mut DbConnection,
+    mailer: &Mailer,
+    settings: &AccountSettings,
+    form: &CitizenRegistration,
+) -> Result<NewSession, ServiceError> {
+    let hash = hash_password(&form.password);
+    let (user_id, session) = conn.transaction(|conn| {
+        if queries::email_taken(conn, form.email.as_str())? {
+            return Err(ServiceError::Conflict("email"));
+        }
+        if queries::national_id_taken(conn, form.national_id.as_str())? {
+            return Err(ServiceError::Conflict("national_id"));
+        }
+        let user_id = queries::insert_user(
+            conn,
+            &NewUser {
+                email: form.email.as_str(),
+                password_hash: &hash,
+                role: Role::Citizen.slug(),
+                name: &form.name,
+                national_id: Some(form.national_id.as_str()),
+                phone: Some(form.phone.as_str()),
+                credit_code: None,
+                legal_representative: None,
+                contact_name: None,
+                email_verified: false,
+                active: true,
+                created_at: now(),
+            },
+        )?;
+        Ok((user_id, open_session(conn, user_id)?))
+    })?;
+    send_verification(conn, mailer, settings, user_id, form.email.as_str())?;
+    Ok(session)
+}
+
+/// Registers a firm, whose contact person (经办人) signs in and acts for it.
+pub fn register_firm(
+    conn: &mut DbConnection,
+    mailer: &Mailer,
+    settings: &AccountSettings,
+    form: &FirmRegistration,
+) -> Result<NewSession, ServiceError> {
+    let hash = hash_password(&form.password);
+    let (user_id, session) = conn.transaction(|conn| {
+        if queries::email_taken(conn, form.email.as_str())? {
+            return Err(ServiceError::Conflict("email"));
+        }
+        if queries::credit_code_taken(conn, form.credit_code.as_str())? {
+            return Err(ServiceError::Conflict("credit_code"));
+        }
+        let user_id = queries::insert_user(
+            conn,
+            &NewUser {
+                email: form.email.as_str(),
+                password_hash: &hash,
+                role: Role::Firm.slug(),
+                name: &form.company,
+                national_id: None,
+                phone: None,
+                credit_code: Some(form.credit_code.as_str()),
+                legal_representative: Some(&form.legal_representative),
+                contact_name: Some(&form.contact_name),
+                email_verified: false,
+                active: true,
+                created_at: now(),
+            },
+        )?;
+        Ok((user_id, open_session(conn, user_id)?))
+    })?;
+    send_verification(conn, mailer, settings, user_id, form.email.as_str())?;
+    Ok(session)
+}
+
+/// A one-time link and the mail that carries it.
+struct OneTimeLink {
+    purpose: &'static str,
+    valid: Duration,
+    /// The page the link opens, e.g. `/verify-email`.
+    path: &'static str,
+    subject: &'static str,
+    body: fn(&str) -> String,
+}
+
+fn verification_link() -> OneTimeLink {
+    OneTimeLink {
+        purpose: PURPOSE_VERIFY,
+        valid: Duration::hours(VERIFY_VALID_HOURS),
+        path: "/verify-email",
+        subject: "请验证您的邮箱 / Please verify your email",
+        body: |url| {
+            format!(
+                "您好！\n\n请在48小时内打开以下链接，验证您在宝安一网通办登记的邮箱：\n{url}\n\n\
+                 Hello,\n\nPlease open this link within 48 hours to verify the email address of your \
+                 Bao'an OneStop account:\n{url}\n\n如非本人操作，请忽略本邮件。 If this was not you, ignore this message.\n"
+            )
+        },
+    }
+}
+
+fn reset_link() -> OneTimeLink {
+    OneTimeLink {
+        purpose: PURPOSE_RESET,
+        valid: Duration::minutes(RESET_VALID_MINUTES),
+        path: "/password/reset",
+        subject: "重设密码 / Reset your password",
+        body: |url| {
+            format!(
+                "您好！\n\n请在30分钟内打开以下链接重设密码，链接只能使用一次：\n{url}\n\n\
+                 Hello,\n\nOpen this link within 30 minutes to reset your password; it works once:\n{url}\n\n\
+                 如非本人操作，请忽略本邮件，您的密码不会改变。 If this was not you, ignore this message: your password stays as it is.\n"
+            )
+        },
+    }
+}
+
+/// Stores a new token (its hash) and writes the mail with its link.
+fn send_link(
+    conn: &mut DbConnection,
+    mailer: &Mailer,
+    settings: &AccountSettings,
+    user_id: i64,
+    email: &str,
+    link: OneTimeLink,
+) -> Result<(), ServiceError> {
+    let token = random_token();
+    queries::insert_token(
+        conn,
+        &token_id(&token),
+        user_id,
+        link.purpose,
+        now() + link.valid,
+    )?;
+    let url = format!("{}{}?token={token}", settings.public_url, link.path);
+    let path = mailer.send(email, link.subject, (link.body)(&url))?;
+    // Until mail is delivered by SMTP, the link is also logged, so that a newcomer finds it.
+    tracing::info!(user.id = user_id, purpose = link.purpose, mail = %path.display(), link = %url, "one-time link written");
+    Ok(())
+}
+
+fn send_verification(
+    conn: &mut DbConnection,
+    mailer: &Mailer,
+    settings: &AccountSettings,
+    user_id: i64,
+    email: &str,
+) -> Result<(), ServiceError> {
+    send_link(conn, mailer, settings, user_id, email, verification_link())
+}
+
+pub fn verify_email(conn: &mut DbConnection, token: &str) -> Result<(), ServiceError> {
+    conn.transaction(|conn| {
+        let user_id = queries::use_token(conn, &token_id(token), PURPOSE_VERIFY, now())?
+            .ok_or(ServiceError::InvalidToken)?;
+        queries::set_email_verified(conn, user_id)?;
+        Ok(())
+    })
+}
+
+// ---- Signing in ----
+
+/// Throttle keys: one per account, one per client address.
+fn throttle_keys(email: &str, client: &str) -> [String; 2] {
+    [
+        format!("account:{}", email.trim().to_lowercase()),
+        format!("client:{client}"),
+    ]
+}
+
+/// Checks the password and opens a session. After [`MAX_FAILURES`] failures within the window,
+/// for the account or for the client address, it refuses until the oldest one leaves the window.
+/// An unknown email and a wrong password get the same answer after the same work.
+pub fn sign_in(
+    conn: &mut DbConnection,
+    email: &str,
+    password: &str,
+    client: &str,
+) -> Result<NewSession, ServiceError> {
+    let now = now();
+    let window = Duration::minutes(FAILURE_WINDOW_MINUTES);
+    let keys = throttle_keys(email, client);
+    for key in &keys {
+        let (failures, oldest) = queries::failures_since(conn, key, now - window)?;
+        if failures >= MAX_FAILURES {
+            let until = oldest.unwrap_or(now) + window;
+            return Err(ServiceError::Throttled { until });
+        }
+    }
+    let row = match Email::parse(email) {
+        Ok(email) => queries::find_user_by_email(conn, email.as_str())?,
+        Err(_) => None,
+    };
+    let matches = verify_password(password, row.as_ref().map(|r| r.password_hash.as_str()));
+    match row {
+        Some(row) if matches && row.active => conn.transaction(|conn| {
+            queries::clear_failures(conn, &keys)?;
+            open_session(conn, row.id)
+        }),
+        _ => {
+            conn.transaction(|conn| {
+                for key in &keys {
+                    queries::record_failure(conn, key, now)?;
+                }
+                Ok::<_, ServiceError>(())
+            })?;
+            Err(ServiceError::InvalidCredentials)
+        }
+    }
+}
+
+/// Changes the password after checking the current one; every other session of the user ends.
+pub fn change_password(
+    conn: &mut DbConnection,
+    session: &SessionUser,
+    current: &str,
+    new: &NewPassword,
+) -> Result<(), ServiceError> {
+    let row = queries::find_user(conn, session.user.id)?.ok_or(ServiceError::NotFound)?;
+    if !verify_password(current, Some(&row.password_hash)) {
+        return Err(ServiceError::WrongPassword);
+    }
+    let hash = hash_password(new);
+    conn.transaction(|conn| {
+        queries::set_password_hash(conn, row.id, &hash)?;
+        queries::delete_user_sessions(conn, row.id, Some(&session.session_id))?;
+        Ok(())
+    })
+}
+
+/// Sends a reset link if the address belongs to an active account; says nothing either way.
+pub fn request_password_reset(
+    conn: &mut DbConnection,
+    mailer: &Mailer,
+    settings: &AccountSettings,
+    email: &str,
+) -> Result<(), ServiceError> {
+    let Ok(email) = Email::parse(email) else {
+        return Ok(());
+    };
+    let Some(row) = queries::find_user_by_email(conn, email.as_str())?.filter(|r| r.active) else {
+        return Ok(());
+    };
+    send_link(conn, mailer, settings, row.id, &row.email, reset_link())
+}
+
+/// Whether a reset link can still be used (to show its form).
+pub fn reset_link_usable(conn: &mut DbConnection, token: &str) -> Result<bool, ServiceError> {
+    Ok(queries::peek_token(conn, &token_id(token), PURPOSE_RESET, now())?.is_some())
+}
+
+/// Sets a new password through a reset link, once; every session of the user ends and the
+/// login throttle of the account is lifted.
+pub fn reset_password(
+    conn: &mut DbConnection,
+    token: &str,
+    new: &NewPassword,
+) -> Result<(), ServiceError> {
+    let hash = hash_password(new);
+    conn.transaction(|conn| {
+        let user_id = queries::use_token(conn, &token_id(token), PURPOSE_RESET, now())?
+            .ok_or(ServiceError::InvalidToken)?;
+        let row = queries::find_user(conn, user_id)?.ok_or(ServiceError::InvalidToken)?;
+        queries::set_password_hash(conn, user_id, &hash)?;
+        queries::delete_user_sessions(conn, user_id, None)?;
+        queries::clear_failures(conn, &[format!("account:{}", row.email)])?;
+        Ok(())
+    })
+}
+
+// ---- Administration ----
+
+/// A staff or applicant account created by an administrator or from the command line.
+pub struct NewAccount {
+    pub email: Email,
+    pub name: String,
+    pub role: Role,
+    pub password: NewPassword,
+    pub departments: Vec<String>,
+}
+
+/// Creates an account, already verified; clerks and heads need at least one department.
+pub fn create_account(conn: &mut DbConnection, account: &NewAccount) -> Result<i64, ServiceError> {
+    let hash = hash_password(&account.password);
+    conn.transaction(|conn| {
+        if queries::email_taken(conn, account.email.as_str())? {
+            return Err(ServiceError::Conflict("email"));
+        }
+        let department_ids = resolve_departments(conn, account.role, &account.departments)?;
+        let user_id = queries::insert_user(
+            conn,
+            &NewUser {
+                email: account.email.as_str(),
+                password_hash: &hash,
+                role: account.role.slug(),
+                name: &account.name,
+                national_id: None,
+                phone: None,
+                credit_code: None,
+                legal_representative: None,
+                contact_name: None,
+                email_verified: true,
+                active: true,
+                created_at: now(),
+            },
+        )?;
+        queries::set_departments(conn, user_id, &department_ids)?;
+        Ok(user_id)
+    })
+}
+
+fn resolve_departments(
+    conn: &mut DbConnection,
+    role: Role,
+    codes: &[String],
+) -> Result<Vec<i64>, ServiceError> {
+    let codes: Vec<String> = codes
+        .iter()
+        .map(|c| c.trim().to_uppercase())
+        .filter(|c| !c.is_empty())
+        .collect();
+    let found = queries::department_ids(conn, &codes)?;
+    if let Some(unknown) = codes
+        .iter()
+        .find(|c| !found.iter().any(|(_, code)| code == *c))
+    {
+        return Err(ServiceError::UnknownDepartment(unknown.clone()));
+    }
+    if role.is_staff() && found.is_empty() {
+        return Err(ServiceError::DepartmentRequired);
+    }
+    if !role.is_staff() && !found.is_empty() {
+        return Err(ServiceError::DepartmentNotAllowed);
+    }
+    Ok(found.into_iter().map(|(id, _)| id).collect())
+}
+
+/// An account as administrators see it.
+#[derive(Debug, Clone)]
+pub struct Account {
+    pub row: UserRow,
+    pub role: Role,
+    pub departments: Vec<String>,
+}
+
+pub fn account(conn: &mut DbConnection, id: i64) -> Result<Account, ServiceError> {
+    let row = queries::find_user(conn, id)?.ok_or(ServiceError::NotFound)?;
+    let role = stored_role(&row.role)?;
+    let departments = queries::department_codes(conn, id)?;
+    Ok(Account {
+        row,
+        role,
+        departments,
+    })
+}
+
+/// Accounts matching `text` (email or name) and `role`, 50 a page after id `after`.
+pub fn accounts(
+    conn: &mut DbConnection,
+    text: Option<&str>,
+    role: Option<Role>,
+    after: i64,
+) -> Result<Vec<Account>, ServiceError> {
+    let rows = queries::list_users(conn, text, role.map(Role::slug), after, ACCOUNTS_PAGE)?;
+    rows.into_iter()
+        .map(|row| {
+            let role = stored_role(&row.role)?;
+            let departments = if role.is_staff() {
+                queries::department_codes(conn, row.id)?
+            } else {
+                Vec::new()
+            };
+            Ok(Account {
+                row,
+                role,
+                departments,
+            })
+        })
+        .collect()
+}
+
+pub const ACCOUNTS_PAGE: i64 = 50;
+
+/// Changes a staff member's role (clerk, head) and departments.
+pub fn update_staff(
+    conn: &mut DbConnection,
+    id: i64,
+    role: Role,
+    departments: &[String],
+) -> Result<(), ServiceError> {
+    conn.transaction(|conn| {
+        let current = account(conn, id)?;
+        if !current.role.is_staff() || !role.is_staff() {
+            return Err(ServiceError::NotStaff);
+        }
+        let department_ids = resolve_departments(conn, role, departments)?;
+        queries::set_role(conn, id, role.slug())?;
+        queries::set_departments(conn, id, &department_ids)?;
+        Ok(())
+    })
+}
+
+/// Deactivates (ending every session at once) or reactivates an account. Administrators cannot
+/// deactivate themselves, so that one always remains.
+pub fn set_account_active(
+    conn: &mut DbConnection,
+    actor: i64,
+    id: i64,
+    active: bool,
+) -> Result<(), ServiceError> {
+    if actor == id && !active {
+        return Err(ServiceError::SelfDeactivation);
+    }
+    conn.transaction(|conn| {
+        account(conn, id)?;
+        queries::set_active(conn, id, active)?;
+        if !active {
+            queries::delete_user_sessions(conn, id, None)?;
+        }
+        Ok(())
+    })
+}

@@ -1,0 +1,92 @@
+//! `onestop demo`: one account per role, so that a newcomer can try every journey at once.
+//! The list is documented in README; existing accounts are left as they are.
+
+use super::ServiceError;
+use super::accounts::{self, CitizenRegistration, FirmRegistration, NewAccount};
+use crate::db::DbConnection;
+use crate::domain::identity::{CreditCode, Email, NationalId, NewPassword, Phone, Role};
+use crate::mail::Mailer;
+
+/// Every demo account's password.
+pub const DEMO_PASSWORD: &str = "onestop-demo-2026";
+
+/// (email, role, name, departments) of the staff accounts.
+const STAFF: &[(&str, Role, &str, &[&str])] = &[
+    (
+        "clerk.sjj@demo.onestop.cn",
+        Role::Clerk,
+        "王窗口（市场监管）",
+        &["SJJ"],
+    ),
+    (
+        "head.sjj@demo.onestop.cn",
+        Role::Head,
+        "陈科长（市场监管）",
+        &["SJJ"],
+    ),
+    (
+        "clerk.wjj@demo.onestop.cn",
+        Role::Clerk,
+        "赵窗口（卫生健康）",
+        &["WJJ"],
+    ),
+    ("admin@demo.onestop.cn", Role::Admin, "系统管理员", &[]),
+];
+pub const CITIZEN_EMAIL: &str = "citizen@demo.onestop.cn";
+pub const FIRM_EMAIL: &str = "firm@demo.onestop.cn";
+
+fn password() -> NewPassword {
+    NewPassword::parse(DEMO_PASSWORD).expect("the demo password meets the policy")
+}
+
+fn valid<T>(value: Result<T, crate::domain::identity::IdentityError>) -> T {
+    value.expect("demo data is valid")
+}
+
+/// Creates the demo accounts that do not exist yet; returns (email, role, created) for each.
+pub fn create_demo_accounts(
+    conn: &mut DbConnection,
+    mailer: &Mailer,
+    settings: &accounts::AccountSettings,
+) -> Result<Vec<(String, Role, bool)>, ServiceError> {
+    let mut report = Vec::new();
+    let citizen = CitizenRegistration {
+        name: "李明".into(),
+        national_id: valid(NationalId::parse("11010519491231002X")),
+        phone: valid(Phone::parse("13800138000")),
+        email: valid(Email::parse(CITIZEN_EMAIL)),
+        password: password(),
+    };
+    let created = skip_existing(accounts::register_citizen(conn, mailer, settings, &citizen))?;
+    report.push((CITIZEN_EMAIL.to_owned(), Role::Citizen, created));
+    let firm = FirmRegistration {
+        company: "深圳市宝安示范餐饮有限公司".into(),
+        credit_code: valid(CreditCode::parse("91350100M000100Y43")),
+        legal_representative: "张华".into(),
+        contact_name: "刘芳".into(),
+        email: valid(Email::parse(FIRM_EMAIL)),
+        password: password(),
+    };
+    let created = skip_existing(accounts::register_firm(conn, mailer, settings, &firm))?;
+    report.push((FIRM_EMAIL.to_owned(), Role::Firm, created));
+    for (email, role, name, departments) in STAFF {
+        let account = NewAccount {
+            email: valid(Email::parse(email)),
+            name: (*name).to_owned(),
+            role: *role,
+            password: password(),
+            departments: departments.iter().map(|d| (*d).to_owned()).collect(),
+        };
+        let created = skip_existing(accounts::create_account(conn, &account))?;
+        report.push(((*email).to_owned(), *role, created));
+    }
+    Ok(report)
+}
+
+fn skip_existing<T>(result: Result<T, ServiceError>) -> Result<bool, ServiceError> {
+    match result {
+        Ok(_) => Ok(true),
+        Err(ServiceError::Conflict(_)) => Ok(false),
+        Err(other) => Err(other),
+    }
+}

@@ -1,0 +1,82 @@
+//! Random tokens and password hashes.
+
+use std::sync::LazyLock;
+
+use argon2::Argon2;
+use argon2::password_hash::{PasswordHasher, PasswordVerifier};
+use sha2::{Digest, Sha256};
+
+use crate::domain::identity::NewPassword;
+
+/// 256 random bits, hex-encoded: session ids, CSRF tokens, reset and verification links.
+pub fn random_token() -> String {
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes).expect("the operating system's random source");
+    hex(&bytes)
+}
+
+/// What the database keeps of a token: its SHA-256, so that a copy of the table opens nothing.
+pub fn token_id(token: &str) -> String {
+    hex(&Sha256::digest(token.as_bytes()))
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// An argon2id hash with the OWASP parameters (19 MiB, 2 passes, 1 lane: the crate's defaults).
+pub fn hash_password(password: &NewPassword) -> String {
+    Argon2::default()
+        .hash_password(password.expose().as_bytes())
+        .expect("argon2 with default parameters")
+        .to_string()
+}
+
+/// A hash of no one's password, verified against when the email is unknown so that an unknown
+/// email and a wrong password take the same time.
+static DUMMY_HASH: LazyLock<String> = LazyLock::new(|| {
+    let password = NewPassword::parse(&random_token()).expect("a random token is a valid password");
+    hash_password(&password)
+});
+
+/// Whether `password` matches `hash`; with `None`, checks against a dummy hash and says no.
+pub fn verify_password(password: &str, hash: Option<&str>) -> bool {
+    let matches = Argon2::default()
+        .verify_password(password.as_bytes(), hash.unwrap_or(&DUMMY_HASH))
+        .is_ok();
+    matches && hash.is_some()
+}
+
+/// Compares two secrets in constant time.
+pub fn same_secret(a: &str, b: &str) -> bool {
+    use subtle::ConstantTimeEq;
+    !a.is_empty() && a.len() == b.len() && bool::from(a.as_bytes().ct_eq(b.as_bytes()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_verify_against_their_argon2id_hash_only() {
+        let password = NewPassword::parse("correct horse battery").unwrap();
+        let hash = hash_password(&password);
+        assert!(
+            hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
+            "{hash}"
+        );
+        assert!(verify_password("correct horse battery", Some(&hash)));
+        assert!(!verify_password("correct horse batterY", Some(&hash)));
+        assert!(!verify_password("correct horse battery", None));
+    }
+
+    #[test]
+    fn tokens_are_random_and_stored_hashed() {
+        let (a, b) = (random_token(), random_token());
+        assert_eq!(a.len(), 64);
+        assert_ne!(a, b);
+        assert_eq!(token_id(&a).len(), 64);
+        assert_ne!(token_id(&a), a);
+        assert!(same_secret(&a, &a.clone()) && !same_secret(&a, &b) && !same_secret("", ""));
+    }
+}

@@ -1,0 +1,494 @@
+//! Signing in and out, registration, email verification, password change and reset.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use serde::Deserialize;
+
+use super::error::WebError;
+use super::forms::{FormState, local_path, page_with_status, see_other};
+use super::run;
+use super::session::{CSRF_COOKIE, SESSION_COOKIE, SignedIn, Visitor, removal, session_cookie};
+use crate::db::DbPool;
+use crate::domain::identity::{CreditCode, Email, NationalId, NewPassword, Phone, parse_name};
+use crate::mail::Mailer;
+use crate::services::ServiceError;
+use crate::services::accounts::{
+    self as service, AccountSettings, CitizenRegistration, FirmRegistration, NewSession,
+};
+use crate::views::PageContext;
+use crate::views::accounts::{
+    AccountPage, CitizenRegisterPage, FirmRegisterPage, LoginPage, MessagePage, PasswordChangePage,
+    PasswordForgotPage, PasswordResetPage, RegisterChoicePage,
+};
+
+type Fields = web::Form<Vec<(String, String)>>;
+
+#[derive(Deserialize)]
+struct NoticeQuery {
+    notice: Option<String>,
+    next: Option<String>,
+}
+
+/// Texts for `?notice=` keys; anything else shows nothing.
+fn notice(ctx: &PageContext, key: Option<&str>) -> Option<String> {
+    let key = match key? {
+        "registered" => "notice.registered",
+        "password_changed" => "notice.password_changed",
+        "password_reset" => "notice.password_reset",
+        "signed_out" => "notice.signed_out",
+        _ => return None,
+    };
+    Some(ctx.t(key).into_owned())
+}
+
+/// The redirect that ends a successful sign-in: a new session cookie, the anonymous CSRF
+/// cookie gone (so nothing from before the sign-in survives it).
+fn signed_in(
+    session: &NewSession,
+    settings: &AccountSettings,
+    visitor: &Visitor,
+    next: &str,
+) -> HttpResponse {
+    let mut response = see_other(local_path(next));
+    let _ = response.add_cookie(&session_cookie(session, settings, visitor.secure));
+    let _ = response.add_cookie(&removal(CSRF_COOKIE));
+    response
+}
+
+#[get("/login")]
+async fn login_form(ctx: PageContext, query: web::Query<NoticeQuery>) -> LoginPage {
+    LoginPage {
+        notice: notice(&ctx, query.notice.as_deref()),
+        next: local_path(query.next.as_deref().unwrap_or("/account")).to_owned(),
+        form: FormState::default(),
+        ctx,
+    }
+}
+
+/// Throttled: 429 with the time to try again, in China Standard Time.
+fn throttled(ctx: PageContext, until: chrono::NaiveDateTime) -> Result<HttpResponse, WebError> {
+    let seconds = (until - service::now()).num_seconds().max(1);
+    let local = until + chrono::Duration::hours(8);
+    let page = MessagePage {
+        title: ctx.t("login.throttled_title").into_owned(),
+        message: ctx.lang.tf(
+            "login.throttled",
+            &[
+                ("time", &local.format("%H:%M")),
+                ("minutes", &((seconds + 59) / 60)),
+            ],
+        ),
+        ctx,
+    };
+    let mut response = page_with_status(StatusCode::TOO_MANY_REQUESTS, &page)?;
+    response.headers_mut().insert(
+        actix_web::http::header::RETRY_AFTER,
+        actix_web::http::header::HeaderValue::from(seconds),
+    );
+    Ok(response)
+}
+
+#[post("/login")]
+async fn login(
+    req: HttpRequest,
+    ctx: PageContext,
+    visitor: Visitor,
+    pool: web::Data<DbPool>,
+    settings: web::Data<AccountSettings>,
+    fields: Fields,
+) -> Result<HttpResponse, WebError> {
+    let mut form = FormState::new(fields.into_inner());
+    let next = local_path(form.value("next")).to_owned();
+    let (email, password) = (
+        form.value("email").to_owned(),
+        form.value("password").to_owned(),
+    );
+    let client = req
+        .peer_addr()
+        .map(|a| a.ip().to_string())
+        .unwrap_or_default();
+    match run(&pool, move |conn| {
+        service::sign_in(conn, &email, &password, &client)
+    })
+    .await
+    {
+        Ok(session) => Ok(signed_in(&session, &settings, &visitor, &next)),
+        Err(WebError::Service(ServiceError::Throttled { until })) => throttled(ctx, until),
+        Err(WebError::Service(ServiceError::InvalidCredentials)) => {
+            form.add("email", ctx.t("login.invalid"));
+            page_with_status(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &LoginPage {
+                    ctx,
+                    form,
+                    next,
+                    notice: None,
+                },
+            )
+        }
+        Err(other) => Err(other),
+    }
+}
+
+#[post("/logout")]
+async fn logout(visitor: Visitor, pool: web::Data<DbPool>) -> Result<HttpResponse, WebError> {
+    if let Some(session) = visitor.session {
+        run(&pool, move |conn| {
+            service::close_session(conn, &session.session_id)
+        })
+        .await?;
+    }
+    let mut response = see_other("/login?notice=signed_out");
+    let _ = response.add_cookie(&removal(SESSION_COOKIE));
+    Ok(response)
+}
+
+#[get("/register")]
+async fn register_choice(ctx: PageContext) -> RegisterChoicePage {
+    RegisterChoicePage { ctx }
+}
+
+#[get("/register/citizen")]
+async fn citizen_form(ctx: PageContext) -> CitizenRegisterPage {
+    CitizenRegisterPage {
+        ctx,
+        form: FormState::default(),
+    }
+}
+
+#[get("/register/firm")]
+async fn firm_form(ctx: PageContext) -> FirmRegisterPage {
+    FirmRegisterPage {
+        ctx,
+        form: FormState::default(),
+    }
+}
+
+/// The new password and its confirmation, checked together.
+fn new_password(ctx: &PageContext, form: &mut FormState) -> Option<NewPassword> {
+    let password = form.parse(ctx.lang, "password", NewPassword::parse)?;
+    if form.value("password_confirm") != password.expose() {
+        form.add("password_confirm", ctx.t("form.error.password_mismatch"));
+        return None;
+    }
+    Some(password)
+}
+
+fn conflict_message(
+    ctx: &PageContext,
+    form: &mut FormState,
+    error: WebError,
+) -> Result<(), WebError> {
+    match error {
+        WebError::Service(ServiceError::Conflict(field)) => {
+            let key = match field {
+                "national_id" => "form.error.national_id_taken",
+                "credit_code" => "form.error.credit_code_taken",
+                _ => "form.error.email_taken",
+            };
+            form.add(field, ctx.t(key));
+            Ok(())
+        }
+        other => Err(other),
+    }
+}
+
+#[post("/register/citizen")]
+async fn register_citizen(
+    ctx: PageContext,
+    visitor: Visitor,
+    pool: web::Data<DbPool>,
+    mailer: web::Data<Mailer>,
+    settings: web::Data<AccountSettings>,
+    fields: Fields,
+) -> Result<HttpResponse, WebError> {
+    let mut form = FormState::new(fields.into_inner());
+    let lang = ctx.lang;
+    let name = form.parse(lang, "name", parse_name);
+    let national_id = form.parse(lang, "national_id", NationalId::parse);
+    let phone = form.parse(lang, "phone", Phone::parse);
+    let email = form.parse(lang, "email", Email::parse);
+    let password = new_password(&ctx, &mut form);
+    if let (Some(name), Some(national_id), Some(phone), Some(email), Some(password)) =
+        (name, national_id, phone, email, password)
+    {
+        let registration = CitizenRegistration {
+            name,
+            national_id,
+            phone,
+            email,
+            password,
+        };
+        let (mailer, settings_for_call) = (mailer.clone(), settings.clone());
+        match run(&pool, move |conn| {
+            service::register_citizen(conn, &mailer, &settings_for_call, &registration)
+        })
+        .await
+        {
+            Ok(session) => {
+                return Ok(signed_in(
+                    &session,
+                    &settings,
+                    &visitor,
+                    "/account?notice=registered",
+                ));
+            }
+            Err(error) => conflict_message(&ctx, &mut form, error)?,
+        }
+    }
+    page_with_status(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        &CitizenRegisterPage { ctx, form },
+    )
+}
+
+#[post("/register/firm")]
+async fn register_firm(
+    ctx: PageContext,
+    visitor: Visitor,
+    pool: web::Data<DbPool>,
+    mailer: web::Data<Mailer>,
+    settings: web::Data<AccountSettings>,
+    fields: Fields,
+) -> Result<HttpResponse, WebError> {
+    let mut form = FormState::new(fields.into_inner());
+    let lang = ctx.lang;
+    let company = form.parse(lang, "company", parse_name);
+    let credit_code = form.parse(lang, "credit_code", CreditCode::parse);
+    let legal_representative = form.parse(lang, "legal_representative", parse_name);
+    let contact_name = form.parse(lang, "contact_name", parse_name);
+    let email = form.parse(lang, "email", Email::parse);
+    let password = new_password(&ctx, &mut form);
+    if let (
+        Some(company),
+        Some(credit_code),
+        Some(legal_representative),
+        Some(contact_name),
+        Some(email),
+        Some(password),
+    ) = (
+        company,
+        credit_code,
+        legal_representative,
+        contact_name,
+        email,
+        password,
+    ) {
+        let registration = FirmRegistration {
+            company,
+            credit_code,
+            legal_representative,
+            contact_name,
+            email,
+            password,
+        };
+        let (mailer, settings_for_call) = (mailer.clone(), settings.clone());
+        match run(&pool, move |conn| {
+            service::register_firm(conn, &mailer, &settings_for_call, &registration)
+        })
+        .await
+        {
+            Ok(session) => {
+                return Ok(signed_in(
+                    &session,
+                    &settings,
+                    &visitor,
+                    "/account?notice=registered",
+                ));
+            }
+            Err(error) => conflict_message(&ctx, &mut form, error)?,
+        }
+    }
+    page_with_status(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        &FirmRegisterPage { ctx, form },
+    )
+}
+
+#[derive(Deserialize)]
+struct TokenQuery {
+    token: Option<String>,
+}
+
+fn link_invalid(ctx: PageContext) -> Result<HttpResponse, WebError> {
+    let page = MessagePage {
+        title: ctx.t("link.invalid_title").into_owned(),
+        message: ctx.t("link.invalid").into_owned(),
+        ctx,
+    };
+    page_with_status(StatusCode::BAD_REQUEST, &page)
+}
+
+#[get("/verify-email")]
+async fn verify_email(
+    ctx: PageContext,
+    pool: web::Data<DbPool>,
+    query: web::Query<TokenQuery>,
+) -> Result<HttpResponse, WebError> {
+    let token = query.token.clone().unwrap_or_default();
+    match run(&pool, move |conn| service::verify_email(conn, &token)).await {
+        Ok(()) => {
+            let page = MessagePage {
+                title: ctx.t("link.verified_title").into_owned(),
+                message: ctx.t("link.verified").into_owned(),
+                ctx,
+            };
+            page_with_status(StatusCode::OK, &page)
+        }
+        Err(WebError::Service(ServiceError::InvalidToken)) => link_invalid(ctx),
+        Err(other) => Err(other),
+    }
+}
+
+#[get("/account")]
+async fn account(
+    ctx: PageContext,
+    SignedIn(session): SignedIn,
+    query: web::Query<NoticeQuery>,
+) -> AccountPage {
+    AccountPage {
+        notice: notice(&ctx, query.notice.as_deref()),
+        user: session.user,
+        ctx,
+    }
+}
+
+#[get("/account/password")]
+async fn password_form(ctx: PageContext, _user: SignedIn) -> PasswordChangePage {
+    PasswordChangePage {
+        ctx,
+        form: FormState::default(),
+    }
+}
+
+#[post("/account/password")]
+async fn change_password(
+    ctx: PageContext,
+    SignedIn(session): SignedIn,
+    pool: web::Data<DbPool>,
+    fields: Fields,
+) -> Result<HttpResponse, WebError> {
+    let mut form = FormState::new(fields.into_inner());
+    if let Some(password) = new_password(&ctx, &mut form) {
+        let current = form.value("current_password").to_owned();
+        match run(&pool, move |conn| {
+            service::change_password(conn, &session, &current, &password)
+        })
+        .await
+        {
+            Ok(()) => return Ok(see_other("/account?notice=password_changed")),
+            Err(WebError::Service(ServiceError::WrongPassword)) => {
+                form.add("current_password", ctx.t("form.error.current_password"));
+            }
+            Err(other) => return Err(other),
+        }
+    }
+    page_with_status(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        &PasswordChangePage { ctx, form },
+    )
+}
+
+#[get("/password/forgot")]
+async fn forgot_form(ctx: PageContext) -> PasswordForgotPage {
+    PasswordForgotPage {
+        ctx,
+        form: FormState::default(),
+        sent: false,
+    }
+}
+
+/// Always the same answer, so that the form cannot tell which addresses have accounts.
+#[post("/password/forgot")]
+async fn forgot(
+    ctx: PageContext,
+    pool: web::Data<DbPool>,
+    mailer: web::Data<Mailer>,
+    settings: web::Data<AccountSettings>,
+    fields: Fields,
+) -> Result<PasswordForgotPage, WebError> {
+    let mut form = FormState::new(fields.into_inner());
+    let Some(email) = form.parse(ctx.lang, "email", Email::parse) else {
+        return Ok(PasswordForgotPage {
+            ctx,
+            form,
+            sent: false,
+        });
+    };
+    let (mailer, settings) = (mailer.clone(), settings.clone());
+    run(&pool, move |conn| {
+        service::request_password_reset(conn, &mailer, &settings, email.as_str())
+    })
+    .await?;
+    Ok(PasswordForgotPage {
+        ctx,
+        form,
+        sent: true,
+    })
+}
+
+#[get("/password/reset")]
+async fn reset_form(
+    ctx: PageContext,
+    pool: web::Data<DbPool>,
+    query: web::Query<TokenQuery>,
+) -> Result<HttpResponse, WebError> {
+    let token = query.token.clone().unwrap_or_default();
+    let check = token.clone();
+    if !run(&pool, move |conn| service::reset_link_usable(conn, &check)).await? {
+        return link_invalid(ctx);
+    }
+    page_with_status(
+        StatusCode::OK,
+        &PasswordResetPage {
+            ctx,
+            form: FormState::default(),
+            token,
+        },
+    )
+}
+
+#[post("/password/reset")]
+async fn reset(
+    ctx: PageContext,
+    pool: web::Data<DbPool>,
+    fields: Fields,
+) -> Result<HttpResponse, WebError> {
+    let mut form = FormState::new(fields.into_inner());
+    let token = form.value("token").to_owned();
+    if let Some(password) = new_password(&ctx, &mut form) {
+        let used = token.clone();
+        match run(&pool, move |conn| {
+            service::reset_password(conn, &used, &password)
+        })
+        .await
+        {
+            Ok(()) => return Ok(see_other("/login?notice=password_reset")),
+            Err(WebError::Service(ServiceError::InvalidToken)) => return link_invalid(ctx),
+            Err(other) => return Err(other),
+        }
+    }
+    page_with_status(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        &PasswordResetPage { ctx, form, token },
+    )
+}
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(login_form)
+        .service(login)
+        .service(logout)
+        .service(register_choice)
+        .service(citizen_form)
+        .service(firm_form)
+        .service(register_citizen)
+        .service(register_firm)
+        .service(verify_email)
+        .service(account)
+        .service(password_form)
+        .service(change_password)
+        .service(forgot_form)
+        .service(forgot)
+        .service(reset_form)
+        .service(reset);
+}

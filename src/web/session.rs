@@ -1,0 +1,270 @@
+//! Sessions and CSRF, in one middleware that every request passes through.
+//!
+//! A signed-in visitor has a server-side session (the cookie holds a random token, the database
+//! its hash) whose CSRF token every form carries. An anonymous visitor gets a random CSRF cookie
+//! instead (double submit), so that the login and registration forms are protected too. Every
+//! POST, PUT, PATCH and DELETE must carry the token — in the `csrf_token` form field, the
+//! `X-CSRF-Token` header or, for multipart uploads, the `csrf_token` query parameter — or it is
+//! refused with 403 before any handler runs.
+
+use actix_web::body::{BoxBody, MessageBody};
+use actix_web::cookie::{Cookie, SameSite, time::Duration as CookieDuration};
+use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
+use actix_web::http::{Method, header};
+use actix_web::middleware::Next;
+use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
+use std::future::{Ready, ready};
+
+use super::error::WebError;
+use super::run;
+use crate::db::DbPool;
+use crate::domain::identity::Role;
+use crate::services::accounts::{self, AccountSettings, NewSession, SessionUser};
+use crate::services::secrets::{random_token, same_secret};
+
+pub const SESSION_COOKIE: &str = "onestop_session";
+pub const CSRF_COOKIE: &str = "onestop_csrf";
+pub const CSRF_FIELD: &str = "csrf_token";
+
+/// Who is asking: their session if signed in, and the CSRF token their forms must carry.
+#[derive(Debug, Clone)]
+pub struct Visitor {
+    pub session: Option<SessionUser>,
+    pub csrf_token: String,
+    /// Served over HTTPS: cookies get `Secure`, responses get HSTS.
+    pub secure: bool,
+}
+
+fn is_token(value: &str) -> bool {
+    value.len() == 64 && value.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+/// The session cookie: HttpOnly, SameSite=Lax, Secure over HTTPS, gone with the session's lifetime.
+pub fn session_cookie(
+    session: &NewSession,
+    settings: &AccountSettings,
+    secure: bool,
+) -> Cookie<'static> {
+    Cookie::build(SESSION_COOKIE, session.token.clone())
+        .path("/")
+        .http_only(true)
+        .secure(secure)
+        .same_site(SameSite::Lax)
+        .max_age(CookieDuration::seconds(
+            settings.session_lifetime.num_seconds(),
+        ))
+        .finish()
+}
+
+/// A cookie that makes the browser forget `name`.
+pub fn removal(name: &'static str) -> Cookie<'static> {
+    let mut cookie = Cookie::build(name, "").path("/").finish();
+    cookie.make_removal();
+    cookie
+}
+
+fn anonymous_csrf_cookie(token: &str, secure: bool) -> Cookie<'static> {
+    Cookie::build(CSRF_COOKIE, token.to_owned())
+        .path("/")
+        .http_only(true)
+        .secure(secure)
+        .same_site(SameSite::Lax)
+        .finish()
+}
+
+fn needs_csrf(method: &Method) -> bool {
+    !matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
+}
+
+/// The token the request carries, reading (and putting back) a urlencoded body if needed.
+async fn provided_token(req: &mut ServiceRequest) -> Result<Option<String>, actix_web::Error> {
+    if let Some(value) = req
+        .headers()
+        .get("x-csrf-token")
+        .and_then(|v| v.to_str().ok())
+    {
+        return Ok(Some(value.to_owned()));
+    }
+    let is_form = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+    if is_form {
+        let body = req.extract::<web::Bytes>().await?;
+        let fields: Vec<(String, String)> = serde_urlencoded::from_bytes(&body).unwrap_or_default();
+        let (_, mut payload) = actix_http::h1::Payload::create(true);
+        payload.unread_data(body);
+        req.set_payload(Payload::from(payload));
+        return Ok(fields
+            .into_iter()
+            .find(|(k, _)| k == CSRF_FIELD)
+            .map(|(_, v)| v));
+    }
+    let query: Vec<(String, String)> =
+        serde_urlencoded::from_str(req.query_string()).unwrap_or_default();
+    Ok(query
+        .into_iter()
+        .find(|(k, _)| k == CSRF_FIELD)
+        .map(|(_, v)| v))
+}
+
+pub async fn session_layer(
+    mut req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    let secure = req.connection_info().scheme() == "https";
+    let session_token = req
+        .cookie(SESSION_COOKIE)
+        .map(|c| c.value().to_owned())
+        .filter(|t| is_token(t));
+    let had_session_cookie = req.cookie(SESSION_COOKIE).is_some();
+    let session = match session_token {
+        Some(token) => {
+            let pool = req
+                .app_data::<web::Data<DbPool>>()
+                .cloned()
+                .expect("pool configured");
+            let settings = req
+                .app_data::<web::Data<AccountSettings>>()
+                .cloned()
+                .expect("settings configured");
+            match run(&pool, move |conn| {
+                accounts::load_session(conn, &token, &settings)
+            })
+            .await
+            {
+                Ok(session) => session,
+                Err(error) => return Ok(req.error_response(error)),
+            }
+        }
+        None => None,
+    };
+    let anonymous_token = req
+        .cookie(CSRF_COOKIE)
+        .map(|c| c.value().to_owned())
+        .filter(|t| is_token(t));
+    let (csrf_token, new_anonymous_token) = match (&session, anonymous_token) {
+        (Some(s), _) => (s.csrf_token.clone(), false),
+        (None, Some(token)) => (token, false),
+        (None, None) => (random_token(), true),
+    };
+    if needs_csrf(req.method()) {
+        let provided = provided_token(&mut req).await?;
+        let valid = !new_anonymous_token && provided.is_some_and(|p| same_secret(&p, &csrf_token));
+        if !valid {
+            tracing::warn!(
+                path = req.path(),
+                "request refused: missing or wrong CSRF token"
+            );
+            return Ok(req.error_response(WebError::CsrfRejected));
+        }
+    }
+    let clear_session_cookie = had_session_cookie && session.is_none();
+    req.extensions_mut().insert(Visitor {
+        session,
+        csrf_token: csrf_token.clone(),
+        secure,
+    });
+    let mut res = next.call(req).await?.map_into_boxed_body();
+    if new_anonymous_token && res.response().cookies().all(|c| c.name() != CSRF_COOKIE) {
+        res.response_mut()
+            .add_cookie(&anonymous_csrf_cookie(&csrf_token, secure))?;
+    }
+    if clear_session_cookie && res.response().cookies().all(|c| c.name() != SESSION_COOKIE) {
+        res.response_mut().add_cookie(&removal(SESSION_COOKIE))?;
+    }
+    if secure {
+        res.headers_mut().insert(
+            header::STRICT_TRANSPORT_SECURITY,
+            header::HeaderValue::from_static("max-age=31536000; includeSubDomains"),
+        );
+    }
+    Ok(res)
+}
+
+impl Visitor {
+    pub fn of(req: &HttpRequest) -> Option<Visitor> {
+        req.extensions().get::<Visitor>().cloned()
+    }
+}
+
+impl FromRequest for Visitor {
+    type Error = WebError;
+    type Future = Ready<Result<Self, WebError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(
+            Visitor::of(req).ok_or_else(|| WebError::Internal("session layer not mounted".into())),
+        )
+    }
+}
+
+/// The path and query of a request, for coming back after signing in.
+fn here(req: &HttpRequest) -> String {
+    req.uri()
+        .path_and_query()
+        .map_or("/", |p| p.as_str())
+        .to_owned()
+}
+
+/// A signed-in user; anonymous visitors are sent to the login page and back.
+pub struct SignedIn(pub SessionUser);
+
+/// Authorization in one place: which roles reach which areas. A signed-in user outside the
+/// area gets 404, so that the area cannot be probed.
+fn guard(req: &HttpRequest, allowed: impl Fn(Role) -> bool) -> Result<SessionUser, WebError> {
+    let visitor =
+        Visitor::of(req).ok_or_else(|| WebError::Internal("session layer not mounted".into()))?;
+    match visitor.session {
+        None => Err(WebError::SignInRequired(here(req))),
+        Some(session) if allowed(session.user.role) => Ok(session),
+        Some(_) => Err(WebError::NotFound),
+    }
+}
+
+impl FromRequest for SignedIn {
+    type Error = WebError;
+    type Future = Ready<Result<Self, WebError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(guard(req, |_| true).map(SignedIn))
+    }
+}
+
+/// An administrator.
+pub struct Admin(pub SessionUser);
+
+impl FromRequest for Admin {
+    type Error = WebError;
+    type Future = Ready<Result<Self, WebError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(guard(req, |role| role == Role::Admin).map(Admin))
+    }
+}
+
+/// A clerk or department head; which departments they may act in is checked with
+/// [`Staff::department`].
+pub struct Staff(pub SessionUser);
+
+impl Staff {
+    /// The department `code` if the staff member works in it; otherwise 404.
+    pub fn department(&self, code: &str) -> Result<String, WebError> {
+        let code = code.to_uppercase();
+        if self.0.user.works_in(&code) {
+            Ok(code)
+        } else {
+            Err(WebError::NotFound)
+        }
+    }
+}
+
+impl FromRequest for Staff {
+    type Error = WebError;
+    type Future = Ready<Result<Self, WebError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(guard(req, Role::is_staff).map(Staff))
+    }
+}

@@ -1,0 +1,366 @@
+//! Accounts and the security baseline, through HTTP on both databases.
+
+mod common;
+
+use common::{Browser, DEMO_PASSWORD, create_demo_accounts, link_in, mails, on_both_databases};
+
+const ID: &str = "11010519491231002X";
+const CREDIT_CODE: &str = "91350100M000100Y43";
+const PASSWORD: &str = "a long and unusual passphrase";
+
+fn citizen_fields<'a>(email: &'a str, id: &'a str) -> Vec<(&'a str, &'a str)> {
+    vec![
+        ("name", "张三"),
+        ("national_id", id),
+        ("phone", "13912345678"),
+        ("email", email),
+        ("password", PASSWORD),
+        ("password_confirm", PASSWORD),
+    ]
+}
+
+on_both_databases! {
+    async fn a_citizen_registers_is_signed_in_and_verifies_the_email_once(app) {
+        let mut browser = Browser::new(&app);
+        let reply = browser.submit("/register/citizen", "/register/citizen", &citizen_fields("zhang@example.cn", ID)).await;
+        assert_eq!(reply.status, 303, "{}", reply.body);
+        assert_eq!(reply.header("location"), Some("/account?notice=registered"));
+        let account = browser.get("/account").await;
+        assert_eq!(account.status, 200);
+        assert!(account.text(".facts").contains("张三") && account.text(".facts").contains("zhang@example.cn"));
+        assert!(account.body.contains("尚未验证"));
+
+        let mail = mails(&app).pop().expect("a verification mail");
+        assert!(mail.contains("To: zhang@example.cn"), "{mail}");
+        let link = link_in(&mail, "http://onestop.test/verify-email?token=");
+        assert_eq!(browser.get(&link).await.status, 200);
+        assert!(!browser.get("/account").await.body.contains("尚未验证"));
+        let again = browser.get(&link).await;
+        assert_eq!(again.status, 400, "a verification link works once");
+        assert_eq!(again.text("h1"), "链接无效");
+    }
+
+    async fn a_wrong_check_digit_is_named_and_every_other_value_is_kept(app) {
+        let mut browser = Browser::new(&app);
+        let reply = browser.submit("/register/citizen", "/register/citizen", &citizen_fields("zhang@example.cn", "110105194912310021")).await;
+        assert_eq!(reply.status, 422);
+        assert_eq!(reply.attrs(".error-summary a", "href"), ["#national_id"]);
+        assert!(reply.text("#national_id-error").contains("校验位不正确"), "{}", reply.text(".error-summary"));
+        assert_eq!(reply.attrs("#national_id", "aria-invalid"), ["true"]);
+        assert_eq!(reply.attrs("#name", "value"), ["张三"]);
+        assert_eq!(reply.attrs("#phone", "value"), ["13912345678"]);
+        assert_eq!(reply.attrs("#email", "value"), ["zhang@example.cn"]);
+        assert!(!reply.body.contains(PASSWORD), "passwords are never sent back");
+        // Nothing was created: the same email registers fine once corrected.
+        let fixed = browser.submit("/register/citizen", "/register/citizen", &citizen_fields("zhang@example.cn", ID)).await;
+        assert_eq!(fixed.status, 303);
+    }
+
+    async fn every_invalid_registration_field_gets_its_own_message(app) {
+        let mut browser = Browser::new(&app);
+        let reply = browser.submit("/register/citizen", "/register/citizen", &[
+            ("name", ""), ("national_id", "11010519491331002X"), ("phone", "12345"), ("email", "not-an-email"),
+            ("password", "123456789a"), ("password_confirm", "123456789a"),
+        ]).await;
+        assert_eq!(reply.status, 422);
+        assert_eq!(reply.attrs(".error-summary a", "href"), ["#name", "#national_id", "#phone", "#email", "#password"]);
+        assert!(reply.text("#national_id-error").contains("出生日期"));
+        assert!(reply.text("#password-error").contains("常见"));
+        let short = browser.submit("/register/citizen", "/register/citizen", &[
+            ("name", "张三"), ("national_id", ID), ("phone", "13912345678"), ("email", "z@example.cn"),
+            ("password", "short"), ("password_confirm", "short"),
+        ]).await;
+        assert!(short.text("#password-error").contains("至少需要10个字符"));
+        let mismatch = browser.submit("/register/citizen", "/register/citizen", &[
+            ("name", "张三"), ("national_id", ID), ("phone", "13912345678"), ("email", "z@example.cn"),
+            ("password", PASSWORD), ("password_confirm", "another long passphrase"),
+        ]).await;
+        assert_eq!(mismatch.attrs(".error-summary a", "href"), ["#password_confirm"]);
+    }
+
+    async fn a_firm_registers_with_a_valid_credit_code_once(app) {
+        let fields = |code: &'static str, email: &'static str| vec![
+            ("company", "深圳市宝安测试餐饮有限公司"), ("credit_code", code), ("legal_representative", "张华"),
+            ("contact_name", "刘芳"), ("email", email), ("password", PASSWORD), ("password_confirm", PASSWORD),
+        ];
+        let mut browser = Browser::new(&app);
+        let wrong = browser.submit("/register/firm", "/register/firm", &fields("91350100M000100Y44", "firm@example.cn")).await;
+        assert_eq!(wrong.status, 422);
+        assert!(wrong.text("#credit_code-error").contains("校验位不正确"));
+        assert_eq!(wrong.attrs("#company", "value"), ["深圳市宝安测试餐饮有限公司"]);
+        let ok = browser.submit("/register/firm", "/register/firm", &fields(CREDIT_CODE, "firm@example.cn")).await;
+        assert_eq!(ok.status, 303);
+        assert!(browser.get("/account").await.text(".facts").contains("法人"));
+
+        let mut other = Browser::new(&app);
+        let duplicate = other.submit("/register/firm", "/register/firm", &fields(CREDIT_CODE, "other@example.cn")).await;
+        assert_eq!(duplicate.status, 422);
+        assert!(duplicate.text("#credit_code-error").contains("已注册"));
+        let same_email = other.submit("/register/firm", "/register/firm", &fields("91440300MA5DC0QX8X", "firm@example.cn")).await;
+        assert_eq!(same_email.status, 422);
+        assert!(same_email.text(".error-summary").contains("已注册"), "{}", same_email.text(".error-summary"));
+    }
+
+    async fn signing_in_and_out_really_ends_the_session(app) {
+        create_demo_accounts(&app);
+        let mut browser = Browser::new(&app);
+        let wrong = browser.sign_in("citizen@demo.onestop.cn", "a wrong password here").await;
+        let unknown = browser.sign_in("nobody@demo.onestop.cn", DEMO_PASSWORD).await;
+        assert_eq!((wrong.status.as_u16(), unknown.status.as_u16()), (422, 422));
+        assert_eq!(wrong.text(".error-summary"), unknown.text(".error-summary"), "the same message for both");
+        assert_eq!(unknown.attrs("#email", "value"), ["nobody@demo.onestop.cn"]);
+
+        let ok = browser.sign_in("citizen@demo.onestop.cn", DEMO_PASSWORD).await;
+        assert_eq!(ok.status, 303);
+        assert_eq!(ok.header("location"), Some("/account"));
+        let cookie = ok.headers.get_all("set-cookie").map(|v| v.to_str().unwrap().to_owned())
+            .find(|c| c.starts_with("onestop_session=")).expect("a session cookie");
+        assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax") && cookie.contains("Path=/"), "{cookie}");
+        assert!(!cookie.contains("Secure"), "not over plain HTTP");
+        let session = browser.cookies["onestop_session"].clone();
+        assert_eq!(browser.get("/account").await.status, 200);
+
+        let out = browser.submit("/account", "/logout", &[]).await;
+        assert_eq!(out.status, 303);
+        // Replaying the old cookie after logout is anonymous.
+        let mut replay = Browser::new(&app);
+        replay.cookies.insert("onestop_session".into(), session);
+        let after = replay.get("/account").await;
+        assert_eq!(after.status, 303);
+        assert_eq!(after.header("location"), Some("/login?next=%2Faccount"));
+    }
+
+    async fn the_session_id_from_before_login_does_not_survive_it(app) {
+        create_demo_accounts(&app);
+        let mut browser = Browser::new(&app);
+        let planted = "ab".repeat(32);
+        browser.cookies.insert("onestop_session".into(), planted.clone());
+        let login_page = browser.get("/login").await;
+        assert_eq!(login_page.status, 200);
+        assert!(!browser.cookies.contains_key("onestop_session"), "an unknown session cookie is cleared");
+        let anonymous_csrf = browser.cookies["onestop_csrf"].clone();
+        browser.cookies.insert("onestop_session".into(), planted.clone());
+        let ok = browser.submit("/login", "/login", &[("email", "citizen@demo.onestop.cn"), ("password", DEMO_PASSWORD)]).await;
+        assert_eq!(ok.status, 303);
+        let session = browser.cookies["onestop_session"].clone();
+        assert_ne!(session, planted);
+        assert!(!browser.cookies.contains_key("onestop_csrf"), "the pre-login CSRF cookie is dropped");
+        let token_after = browser.get("/account").await.attrs("input[name=csrf_token]", "value").remove(0);
+        assert_ne!(token_after, anonymous_csrf, "the CSRF token changes at login");
+    }
+
+    async fn five_failures_throttle_the_account_until_the_window_passes(app) {
+        create_demo_accounts(&app);
+        let mut browser = Browser::new(&app);
+        for _ in 0..5 {
+            assert_eq!(browser.sign_in("citizen@demo.onestop.cn", "not the password!").await.status, 422);
+        }
+        let blocked = browser.sign_in("citizen@demo.onestop.cn", DEMO_PASSWORD).await;
+        assert_eq!(blocked.status, 429, "even the right password waits");
+        let wait: i64 = blocked.header("retry-after").unwrap().parse().unwrap();
+        assert!((14 * 60..=15 * 60).contains(&wait), "{wait}");
+        assert!(blocked.text(".lead").contains("分钟后"), "{}", blocked.text(".lead"));
+    }
+
+    async fn a_success_resets_the_failure_count(app) {
+        create_demo_accounts(&app);
+        let mut browser = Browser::new(&app);
+        for _ in 0..4 {
+            assert_eq!(browser.sign_in("firm@demo.onestop.cn", "not the password!").await.status, 422);
+        }
+        assert_eq!(browser.sign_in("firm@demo.onestop.cn", DEMO_PASSWORD).await.status, 303);
+        let mut again = Browser::new(&app);
+        for _ in 0..4 {
+            assert_eq!(again.sign_in("firm@demo.onestop.cn", "not the password!").await.status, 422);
+        }
+        assert_eq!(again.sign_in("firm@demo.onestop.cn", DEMO_PASSWORD).await.status, 303);
+    }
+
+    async fn five_failures_from_one_address_throttle_it_for_every_account(app) {
+        create_demo_accounts(&app);
+        let mut browser = Browser::new(&app);
+        for i in 0..5 {
+            let email = format!("guess{i}@demo.onestop.cn");
+            assert_eq!(browser.sign_in(&email, "not the password!").await.status, 422);
+        }
+        assert_eq!(browser.sign_in("clerk.sjj@demo.onestop.cn", DEMO_PASSWORD).await.status, 429);
+    }
+
+    async fn a_post_without_the_right_csrf_token_is_refused_and_changes_nothing(app) {
+        create_demo_accounts(&app);
+        let mut browser = Browser::new(&app);
+        browser.get("/login").await;
+        let missing = browser.post_raw("/login", &[("email", "citizen@demo.onestop.cn"), ("password", DEMO_PASSWORD)]).await;
+        assert_eq!(missing.status, 403);
+        assert_eq!(missing.text("h1"), "页面已过期");
+        let wrong = browser.post_raw("/login", &[("csrf_token", &"0".repeat(64)), ("email", "citizen@demo.onestop.cn"), ("password", DEMO_PASSWORD)]).await;
+        assert_eq!(wrong.status, 403);
+        assert!(!browser.cookies.contains_key("onestop_session"));
+
+        assert_eq!(browser.sign_in("citizen@demo.onestop.cn", DEMO_PASSWORD).await.status, 303);
+        let forged = browser.post_raw("/logout", &[("csrf_token", &"0".repeat(64))]).await;
+        assert_eq!(forged.status, 403);
+        assert_eq!(browser.get("/account").await.status, 200, "still signed in");
+        // Another visitor's token does not work for this session either.
+        let mut other = Browser::new(&app);
+        let other_token = other.get("/login").await.attrs("input[name=csrf_token]", "value").remove(0);
+        assert_eq!(browser.post_raw("/logout", &[("csrf_token", &other_token)]).await.status, 403);
+        assert_eq!(browser.get("/account").await.status, 200);
+    }
+
+    async fn each_role_reaches_only_its_own_areas(app) {
+        create_demo_accounts(&app);
+        // (area, who may enter): anyone else signed in gets 404, anonymous visitors the login page.
+        let areas: [(&str, &[&str]); 6] = [
+            ("/account", &["citizen", "firm", "clerk.sjj", "head.sjj", "clerk.wjj", "admin"]),
+            ("/workspace", &["clerk.sjj", "head.sjj", "clerk.wjj"]),
+            ("/workspace/SJJ", &["clerk.sjj", "head.sjj"]),
+            ("/workspace/WJJ", &["clerk.wjj"]),
+            ("/admin/users", &["admin"]),
+            ("/admin/users/new", &["admin"]),
+        ];
+        let mut anonymous = Browser::new(&app);
+        for (area, _) in &areas {
+            let reply = anonymous.get(area).await;
+            assert_eq!(reply.status, 303, "anonymous {area}");
+            assert!(reply.header("location").unwrap().starts_with("/login?next="), "anonymous {area}");
+        }
+        for who in ["citizen", "firm", "clerk.sjj", "head.sjj", "clerk.wjj", "admin"] {
+            let mut browser = Browser::new(&app);
+            assert_eq!(browser.sign_in(&format!("{who}@demo.onestop.cn"), DEMO_PASSWORD).await.status, 303, "{who}");
+            for (area, allowed) in &areas {
+                let expected = if allowed.contains(&who) { 200 } else { 404 };
+                assert_eq!(browser.get(area).await.status, expected, "{who} at {area}");
+            }
+        }
+    }
+
+    async fn deactivating_a_user_ends_their_sessions_at_once(app) {
+        create_demo_accounts(&app);
+        let mut citizen = Browser::new(&app);
+        assert_eq!(citizen.sign_in("citizen@demo.onestop.cn", DEMO_PASSWORD).await.status, 303);
+        let mut admin = Browser::new(&app);
+        assert_eq!(admin.sign_in("admin@demo.onestop.cn", DEMO_PASSWORD).await.status, 303);
+        let list = admin.get("/admin/users?q=citizen%40demo").await;
+        let href = list.attrs(".user-row a", "href").remove(0);
+        let reply = admin.submit(&href, &format!("{href}/active"), &[("active", "false")]).await;
+        assert_eq!(reply.status, 303);
+        assert_eq!(admin.get(&href).await.text(".user-status"), "已停用");
+        assert_eq!(citizen.get("/account").await.status, 303, "the session ended");
+        assert_eq!(Browser::new(&app).sign_in("citizen@demo.onestop.cn", DEMO_PASSWORD).await.status, 422);
+        admin.submit(&href, &format!("{href}/active"), &[("active", "true")]).await;
+        assert_eq!(Browser::new(&app).sign_in("citizen@demo.onestop.cn", DEMO_PASSWORD).await.status, 303);
+    }
+
+    async fn administrators_create_clerks_assign_departments_and_make_heads(app) {
+        create_demo_accounts(&app);
+        let mut admin = Browser::new(&app);
+        admin.sign_in("admin@demo.onestop.cn", DEMO_PASSWORD).await;
+        let no_department = admin.submit("/admin/users/new", "/admin/users/new", &[
+            ("email", "new.clerk@example.cn"), ("name", "新窗口"), ("role", "clerk"), ("password", PASSWORD),
+        ]).await;
+        assert_eq!(no_department.status, 422);
+        assert!(no_department.text(".error-summary").contains("至少属于一个部门"));
+        assert_eq!(no_department.attrs("#email", "value"), ["new.clerk@example.cn"]);
+        let created = admin.submit("/admin/users/new", "/admin/users/new", &[
+            ("email", "new.clerk@example.cn"), ("name", "新窗口"), ("role", "clerk"), ("department", "JTJ"), ("password", PASSWORD),
+        ]).await;
+        assert_eq!(created.status, 303);
+        let href = created.header("location").unwrap().split('?').next().unwrap().to_owned();
+
+        let mut clerk = Browser::new(&app);
+        clerk.sign_in("new.clerk@example.cn", PASSWORD).await;
+        assert_eq!(clerk.get("/workspace/JTJ").await.status, 200);
+        assert_eq!(clerk.get("/workspace/SJJ").await.status, 404);
+
+        let saved = admin.submit(&href, &format!("{href}/staff"), &[("role", "head"), ("department", "SJJ"), ("department", "JTJ")]).await;
+        assert_eq!(saved.status, 303);
+        let page = admin.get(&href).await;
+        assert!(page.text(".facts").contains("部门负责人") && page.text(".facts").contains("SJJ"), "{}", page.text(".facts"));
+        assert_eq!(clerk.get("/workspace/SJJ").await.status, 200, "the new department applies at once");
+
+        let heads = admin.get("/admin/users?role=head").await;
+        let emails = heads.texts(".user-row th");
+        assert!(emails.contains(&"new.clerk@example.cn".to_owned()) && emails.contains(&"head.sjj@demo.onestop.cn".to_owned()), "{emails:?}");
+        assert!(emails.iter().all(|e| !e.starts_with("citizen")));
+    }
+
+    async fn a_password_change_needs_the_current_one_and_signs_out_elsewhere(app) {
+        create_demo_accounts(&app);
+        let mut here = Browser::new(&app);
+        here.sign_in("firm@demo.onestop.cn", DEMO_PASSWORD).await;
+        let mut elsewhere = Browser::new(&app);
+        elsewhere.sign_in("firm@demo.onestop.cn", DEMO_PASSWORD).await;
+        let wrong = here.submit("/account/password", "/account/password", &[
+            ("current_password", "not the password!"), ("password", PASSWORD), ("password_confirm", PASSWORD),
+        ]).await;
+        assert_eq!(wrong.status, 422);
+        assert_eq!(wrong.attrs(".error-summary a", "href"), ["#current_password"]);
+        let ok = here.submit("/account/password", "/account/password", &[
+            ("current_password", DEMO_PASSWORD), ("password", PASSWORD), ("password_confirm", PASSWORD),
+        ]).await;
+        assert_eq!(ok.status, 303);
+        assert_eq!(here.get("/account").await.status, 200);
+        assert_eq!(elsewhere.get("/account").await.status, 303);
+        assert_eq!(Browser::new(&app).sign_in("firm@demo.onestop.cn", PASSWORD).await.status, 303);
+    }
+
+    async fn a_reset_link_works_once(app) {
+        create_demo_accounts(&app);
+        let mut browser = Browser::new(&app);
+        let unknown = browser.submit("/password/forgot", "/password/forgot", &[("email", "nobody@example.cn")]).await;
+        let known = browser.submit("/password/forgot", "/password/forgot", &[("email", "citizen@demo.onestop.cn")]).await;
+        assert_eq!(unknown.text(".notice"), known.text(".notice"), "the answer does not reveal accounts");
+        let mail = mails(&app).into_iter().rev().find(|m| m.contains("password/reset")).expect("a reset mail");
+        assert!(mail.contains("To: citizen@demo.onestop.cn"));
+        let link = link_in(&mail, "http://onestop.test/password/reset?token=");
+        let token = link.split("token=").nth(1).unwrap().to_owned();
+        assert_eq!(browser.get(&link).await.status, 200);
+        let done = browser.submit(&link, "/password/reset", &[("token", &token), ("password", PASSWORD), ("password_confirm", PASSWORD)]).await;
+        assert_eq!(done.status, 303);
+        assert_eq!(Browser::new(&app).sign_in("citizen@demo.onestop.cn", DEMO_PASSWORD).await.status, 422);
+        assert_eq!(Browser::new(&app).sign_in("citizen@demo.onestop.cn", PASSWORD).await.status, 303);
+        assert_eq!(browser.get(&link).await.status, 400, "used once");
+        let mut again = Browser::new(&app);
+        let page = again.get("/login").await;
+        let csrf = page.attrs("input[name=csrf_token]", "value").remove(0);
+        let replay = again.post_raw("/password/reset", &[("csrf_token", &csrf), ("token", &token), ("password", "yet another passphrase"), ("password_confirm", "yet another passphrase")]).await;
+        assert_eq!(replay.status, 400);
+    }
+
+    async fn an_expired_reset_link_is_refused(app) {
+        create_demo_accounts(&app);
+        let mut browser = Browser::new(&app);
+        browser.submit("/password/forgot", "/password/forgot", &[("email", "citizen@demo.onestop.cn")]).await;
+        let mail = mails(&app).into_iter().rev().find(|m| m.contains("password/reset")).unwrap();
+        let link = link_in(&mail, "http://onestop.test/password/reset?token=");
+        expire_tokens(&app.database_url);
+        let page = browser.get(&link).await;
+        assert_eq!(page.status, 400);
+        assert_eq!(page.text("h1"), "链接无效");
+    }
+
+    async fn hsts_is_sent_over_https_only(app) {
+        let plain = app.get("/").await;
+        assert!(plain.header("strict-transport-security").is_none());
+        let mut browser = Browser::new(&app);
+        browser.headers.push(("X-Forwarded-Proto".into(), "https".into()));
+        let secure = browser.get("/").await;
+        assert!(secure.header("strict-transport-security").unwrap().contains("max-age=31536000"));
+        let csrf_cookie = secure.headers.get_all("set-cookie").map(|v| v.to_str().unwrap().to_owned())
+            .find(|c| c.starts_with("onestop_csrf=")).unwrap();
+        assert!(csrf_cookie.contains("Secure"), "{csrf_cookie}");
+    }
+}
+
+/// Moves every one-time token's expiry into the past, as time would.
+fn expire_tokens(url: &str) {
+    use diesel::prelude::*;
+    use onestop::db::schema::one_time_tokens;
+    let pool = onestop::db::connect(&onestop::db::DatabaseUrl::parse(url).unwrap(), 1).unwrap();
+    let past = chrono::Utc::now().naive_utc() - chrono::Duration::minutes(1);
+    diesel::update(one_time_tokens::table)
+        .set(one_time_tokens::expires_at.eq(past))
+        .execute(&mut *pool.get().unwrap())
+        .unwrap();
+}
