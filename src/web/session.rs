@@ -150,7 +150,11 @@ pub async fn session_layer(
         (None, None) => (random_token(), true),
     };
     if needs_csrf(req.method()) {
-        let provided = provided_token(&mut req).await?;
+        // A body that cannot be read (too large) gets its error page, not a dropped connection.
+        let provided = match provided_token(&mut req).await {
+            Ok(provided) => provided,
+            Err(error) => return Ok(req.error_response(error)),
+        };
         let valid = !new_anonymous_token && provided.is_some_and(|p| same_secret(&p, &csrf_token));
         if !valid {
             tracing::warn!(

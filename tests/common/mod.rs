@@ -223,6 +223,27 @@ pub async fn spawn_app_on(backend: Backend, db: TestDb, database_url: String) ->
     }
 }
 
+/// A second app node on the same database, as several stateless nodes share one PostgreSQL.
+pub async fn spawn_node(app: &TestApp) -> TestApp {
+    // The node's own TestDb is an empty folder: dropping it must not drop the shared database.
+    let placeholder = TestDb::Sqlite(tempfile::tempdir().expect("temporary folder"));
+    spawn_app_on(app.backend, placeholder, app.database_url.clone()).await
+}
+
+/// A client for a server started elsewhere (a child process).
+pub fn attach(address: String) -> TestApp {
+    TestApp {
+        address,
+        backend: Backend::Sqlite,
+        database_url: String::new(),
+        client: awc::Client::builder()
+            .disable_redirects()
+            .timeout(std::time::Duration::from_secs(30))
+            .finish(),
+        db: TestDb::Sqlite(tempfile::tempdir().expect("temporary folder")),
+    }
+}
+
 /// Runs the `onestop` binary with `DATABASE_URL` set; returns (exit success, stdout, stderr).
 pub fn onestop(database_url: &str, args: &[&str]) -> (bool, String, String) {
     let output = std::process::Command::new(env!("CARGO_BIN_EXE_onestop"))
