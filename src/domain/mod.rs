@@ -3,7 +3,9 @@
 //! A value of a domain type is valid by construction: the only way to make one is to parse it.
 
 pub mod catalog;
+pub mod forms;
 mod labelled;
 
 pub use labelled::UnknownLabel;
 pub mod identity;
+pub mod tracking;
