@@ -74,6 +74,10 @@ pub struct AppArgs {
     /// Hours after sign-in after which a session ends however active.
     #[arg(long, env = "ONESTOP_SESSION_MAX_HOURS", default_value_t = 12)]
     pub session_max_hours: i64,
+    /// Behind a reverse proxy: take the client address from `Forwarded` / `X-Forwarded-For`
+    /// (for login throttling). Only set this when the proxy overwrites those headers.
+    #[arg(long, env = "ONESTOP_TRUST_PROXY", default_value_t = false)]
+    pub trust_proxy: bool,
     /// Where mails are written as .eml files.
     #[arg(long, env = "ONESTOP_MAIL_DIR", default_value = "data/mail")]
     pub mail_dir: std::path::PathBuf,
@@ -89,6 +93,7 @@ impl AppArgs {
             session_idle: chrono::Duration::minutes(self.session_idle_minutes.max(1)),
             session_lifetime: chrono::Duration::hours(self.session_max_hours.max(1)),
             public_url: public_url.trim_end_matches('/').to_owned(),
+            trust_proxy: self.trust_proxy,
         }
     }
 }

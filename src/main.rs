@@ -69,14 +69,13 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 departments,
             };
             let pool = onestop::startup::prepare_database(&url, 1)?;
-            let id =
-                accounts::create_account(&mut *pool.get()?, &account).map_err(|e| match e {
-                    ServiceError::Conflict(_) => anyhow::anyhow!(
-                        "an account with email {} already exists",
-                        account.email.as_str()
-                    ),
-                    other => other.into(),
-                })?;
+            let id = accounts::create_account(&pool, &account).map_err(|e| match e {
+                ServiceError::Conflict(_) => anyhow::anyhow!(
+                    "an account with email {} already exists",
+                    account.email.as_str()
+                ),
+                other => other.into(),
+            })?;
             println!(
                 "created {} account {} (id {id})",
                 role.slug(),
@@ -89,8 +88,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             let pool = onestop::startup::prepare_database(&url, 1)?;
             let parts =
                 onestop::startup::AppParts::new(url.backend_name(), &serve.app, &serve.bind);
-            let report =
-                demo::create_demo_accounts(&mut *pool.get()?, &parts.mailer, &parts.accounts)?;
+            let report = demo::create_demo_accounts(&pool, &parts.mailer, &parts.accounts)?;
             println!("Demo accounts (password for all: {}):", demo::DEMO_PASSWORD);
             for (email, role, created) in report {
                 let state = if created { "created" } else { "already there" };

@@ -340,6 +340,57 @@ on_both_databases! {
         assert_eq!(page.text("h1"), "链接无效");
     }
 
+    async fn an_earlier_reset_link_dies_when_another_is_used(app) {
+        create_demo_accounts(&app);
+        let mut browser = Browser::new(&app);
+        for _ in 0..2 {
+            browser.submit("/password/forgot", "/password/forgot", &[("email", "citizen@demo.onestop.cn")]).await;
+        }
+        let links: Vec<String> = mails(&app).iter().filter(|m| m.contains("password/reset"))
+            .map(|m| link_in(m, "http://onestop.test/password/reset?token=")).collect();
+        assert_eq!(links.len(), 2);
+        let token = links[1].split("token=").nth(1).unwrap().to_owned();
+        let done = browser.submit(&links[1], "/password/reset", &[("token", &token), ("password", PASSWORD), ("password_confirm", PASSWORD)]).await;
+        assert_eq!(done.status, 303);
+        assert_eq!(browser.get(&links[0]).await.status, 400);
+    }
+
+    async fn signing_in_again_ends_the_previous_session_of_the_browser(app) {
+        create_demo_accounts(&app);
+        let mut browser = Browser::new(&app);
+        browser.sign_in("citizen@demo.onestop.cn", DEMO_PASSWORD).await;
+        let first = browser.cookies["onestop_session"].clone();
+        browser.sign_in("firm@demo.onestop.cn", DEMO_PASSWORD).await;
+        assert_ne!(browser.cookies["onestop_session"], first);
+        let mut replay = Browser::new(&app);
+        replay.cookies.insert("onestop_session".into(), first);
+        assert_eq!(replay.get("/account").await.status, 303);
+    }
+
+    async fn a_form_posted_after_the_session_ended_leads_to_sign_in(app) {
+        create_demo_accounts(&app);
+        let mut browser = Browser::new(&app);
+        browser.sign_in("citizen@demo.onestop.cn", DEMO_PASSWORD).await;
+        let page = browser.get("/account/password").await;
+        let token = page.attrs("input[name=csrf_token]", "value").remove(0);
+        let mut admin = Browser::new(&app);
+        admin.sign_in("admin@demo.onestop.cn", DEMO_PASSWORD).await;
+        let href = admin.get("/admin/users?q=citizen%40demo").await.attrs(".user-row a", "href").remove(0);
+        admin.submit(&href, &format!("{href}/active"), &[("active", "false")]).await;
+        let reply = browser.post_raw("/account/password", &[("csrf_token", &token), ("current_password", DEMO_PASSWORD), ("password", PASSWORD), ("password_confirm", PASSWORD)]).await;
+        assert_eq!(reply.status, 303);
+        assert!(reply.header("location").unwrap().starts_with("/login"));
+    }
+
+    async fn next_after_login_stays_on_this_site(app) {
+        create_demo_accounts(&app);
+        for next in ["https://evil.example/", "//evil.example", "/\t/evil.example", "/\\evil.example"] {
+            let mut browser = Browser::new(&app);
+            let reply = browser.submit("/login", "/login", &[("email", "citizen@demo.onestop.cn"), ("password", DEMO_PASSWORD), ("next", next)]).await;
+            assert_eq!(reply.header("location"), Some("/"), "{next:?}");
+        }
+    }
+
     async fn hsts_is_sent_over_https_only(app) {
         let plain = app.get("/").await;
         assert!(plain.header("strict-transport-security").is_none());

@@ -8,7 +8,8 @@ use super::schema::{
     departments, login_failures, one_time_tokens, sessions, user_departments, users,
 };
 
-#[derive(Debug, Clone, Queryable, Selectable)]
+/// A user as stored. Its `Debug` leaves the password hash out, so that no log line shows it.
+#[derive(Clone, Queryable, Selectable)]
 #[diesel(table_name = users)]
 pub struct UserRow {
     pub id: i64,
@@ -26,7 +27,18 @@ pub struct UserRow {
     pub created_at: NaiveDateTime,
 }
 
-#[derive(Debug, Clone, Insertable)]
+impl std::fmt::Debug for UserRow {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("UserRow")
+            .field("id", &self.id)
+            .field("email", &self.email)
+            .field("role", &self.role)
+            .field("active", &self.active)
+            .finish_non_exhaustive()
+    }
+}
+
+#[derive(Clone, Insertable)]
 #[diesel(table_name = users)]
 pub struct NewUser<'a> {
     pub email: &'a str,
@@ -275,6 +287,34 @@ pub fn failures_since(
         .get_result(conn)
 }
 
+/// Failures of every key starting with `prefix` since `since`: how many, and the earliest.
+pub fn failures_since_prefix(
+    conn: &mut DbConnection,
+    prefix: &str,
+    since: NaiveDateTime,
+) -> QueryResult<(i64, Option<NaiveDateTime>)> {
+    let mut pattern = String::new();
+    for ch in prefix.chars() {
+        if matches!(ch, '%' | '_' | '\\') {
+            pattern.push('\\');
+        }
+        pattern.push(ch);
+    }
+    pattern.push('%');
+    login_failures::table
+        .filter(
+            login_failures::throttle_key
+                .like(pattern)
+                .escape('\\')
+                .and(login_failures::failed_at.gt(since)),
+        )
+        .select((
+            diesel::dsl::count_star(),
+            diesel::dsl::min(login_failures::failed_at),
+        ))
+        .get_result(conn)
+}
+
 pub fn record_failure(
     conn: &mut DbConnection,
     key: &str,
@@ -338,6 +378,25 @@ pub fn use_token(
         .select(one_time_tokens::user_id)
         .first(conn)
         .optional()
+}
+
+/// Makes every unused token of `purpose` of a user unusable.
+pub fn expire_tokens(
+    conn: &mut DbConnection,
+    user_id: i64,
+    purpose: &str,
+    now: NaiveDateTime,
+) -> QueryResult<usize> {
+    diesel::update(
+        one_time_tokens::table.filter(
+            one_time_tokens::user_id
+                .eq(user_id)
+                .and(one_time_tokens::purpose.eq(purpose))
+                .and(one_time_tokens::used_at.is_null()),
+        ),
+    )
+    .set(one_time_tokens::used_at.eq(now))
+    .execute(conn)
 }
 
 /// The user of a usable token, without using it (to show the reset form).

@@ -6,8 +6,8 @@ use diesel::Connection;
 
 use super::ServiceError;
 use super::secrets::{hash_password, random_token, token_id, verify_password};
-use crate::db::DbConnection;
 use crate::db::accounts::{self as queries, NewUser, UserRow};
+use crate::db::{DbConnection, DbPool};
 use crate::domain::identity::{CreditCode, Email, NationalId, NewPassword, Phone, Role};
 use crate::mail::Mailer;
 
@@ -27,8 +27,10 @@ const PURPOSE_VERIFY: &str = "verify_email";
 pub struct AccountSettings {
     pub session_idle: Duration,
     pub session_lifetime: Duration,
-    /// e.g. `http://127.0.0.1:8080`, no trailing slash.
+    /// e.g. `http://127.0.0.1:8080`, no trailing slash. An `https` address makes cookies Secure.
     pub public_url: String,
+    /// Take the client address from the proxy's headers.
+    pub trust_proxy: bool,
 }
 
 pub fn now() -> NaiveDateTime {
@@ -66,6 +68,24 @@ pub struct SessionUser {
 pub struct NewSession {
     pub token: String,
     pub csrf_token: String,
+}
+
+/// A unique constraint that a simultaneous request won: the field it names is taken.
+fn conflict_on_race(error: diesel::result::Error) -> ServiceError {
+    use diesel::result::{DatabaseErrorKind, Error};
+    match &error {
+        Error::DatabaseError(DatabaseErrorKind::UniqueViolation, info) => {
+            let message = info.message();
+            if message.contains("national_id") {
+                ServiceError::Conflict("national_id")
+            } else if message.contains("credit_code") {
+                ServiceError::Conflict("credit_code")
+            } else {
+                ServiceError::Conflict("email")
+            }
+        }
+        _ => ServiceError::Database(error),
+    }
 }
 
 fn stored_role(value: &str) -> Result<Role, ServiceError> {
@@ -161,12 +181,13 @@ pub struct FirmRegistration {
 
 /// Registers a citizen and signs them in; a verification link goes to their email.
 pub fn register_citizen(
-    conn: &mut DbConnection,
+    pool: &DbPool,
     mailer: &Mailer,
     settings: &AccountSettings,
     form: &CitizenRegistration,
 ) -> Result<NewSession, ServiceError> {
     let hash = hash_password(&form.password);
+    let mut conn = pool.get()?;
     let (user_id, session) = conn.transaction(|conn| {
         if queries::email_taken(conn, form.email.as_str())? {
             return Err(ServiceError::Conflict("email"));
@@ -190,21 +211,23 @@ pub fn register_citizen(
                 active: true,
                 created_at: now(),
             },
-        )?;
+        )
+        .map_err(conflict_on_race)?;
         Ok((user_id, open_session(conn, user_id)?))
     })?;
-    send_verification(conn, mailer, settings, user_id, form.email.as_str())?;
+    send_verification(&mut conn, mailer, settings, user_id, form.email.as_str())?;
     Ok(session)
 }
 
 /// Registers a firm, whose contact person (经办人) signs in and acts for it.
 pub fn register_firm(
-    conn: &mut DbConnection,
+    pool: &DbPool,
     mailer: &Mailer,
     settings: &AccountSettings,
     form: &FirmRegistration,
 ) -> Result<NewSession, ServiceError> {
     let hash = hash_password(&form.password);
+    let mut conn = pool.get()?;
     let (user_id, session) = conn.transaction(|conn| {
         if queries::email_taken(conn, form.email.as_str())? {
             return Err(ServiceError::Conflict("email"));
@@ -228,10 +251,11 @@ pub fn register_firm(
                 active: true,
                 created_at: now(),
             },
-        )?;
+        )
+        .map_err(conflict_on_race)?;
         Ok((user_id, open_session(conn, user_id)?))
     })?;
-    send_verification(conn, mailer, settings, user_id, form.email.as_str())?;
+    send_verification(&mut conn, mailer, settings, user_id, form.email.as_str())?;
     Ok(session)
 }
 
@@ -296,8 +320,10 @@ fn send_link(
     )?;
     let url = format!("{}{}?token={token}", settings.public_url, link.path);
     let path = mailer.send(email, link.subject, (link.body)(&url))?;
-    // Until mail is delivered by SMTP, the link is also logged, so that a newcomer finds it.
-    tracing::info!(user.id = user_id, purpose = link.purpose, mail = %path.display(), link = %url, "one-time link written");
+    // The token opens the account, so the link is logged only at debug level (for a newcomer
+    // without a mail client); the info line names the mail file.
+    tracing::info!(user.id = user_id, purpose = link.purpose, mail = %path.display(), "one-time link mailed");
+    tracing::debug!(user.id = user_id, purpose = link.purpose, link = %url, "one-time link");
     Ok(())
 }
 
@@ -322,70 +348,81 @@ pub fn verify_email(conn: &mut DbConnection, token: &str) -> Result<(), ServiceE
 
 // ---- Signing in ----
 
-/// Throttle keys: one per account, one per client address.
-fn throttle_keys(email: &str, client: &str) -> [String; 2] {
-    [
-        format!("account:{}", email.trim().to_lowercase()),
-        format!("client:{client}"),
-    ]
+/// The throttle key of an account.
+fn account_key(email: &str) -> String {
+    format!("account:{}", email.trim().to_lowercase())
+}
+
+/// Failures from a client address are counted by this prefix; each row also names the account,
+/// so that a success clears only that account's failures from that address, not the guesses at
+/// other accounts.
+fn client_prefix(client: &str) -> String {
+    format!("client:{client}|")
 }
 
 /// Checks the password and opens a session. After [`MAX_FAILURES`] failures within the window,
-/// for the account or for the client address, it refuses until the oldest one leaves the window.
-/// An unknown email and a wrong password get the same answer after the same work.
+/// for the account or from the client address, it refuses until the oldest one leaves the window.
+/// Each attempt is recorded as a failure before the password is checked (and cleared on success),
+/// so that simultaneous attempts, on one node or several, cannot slip past the count.
+/// An unknown email and a wrong password get the same answer after the same work. The argon2
+/// check runs without holding a database connection.
 pub fn sign_in(
-    conn: &mut DbConnection,
+    pool: &DbPool,
     email: &str,
     password: &str,
     client: &str,
 ) -> Result<NewSession, ServiceError> {
     let now = now();
     let window = Duration::minutes(FAILURE_WINDOW_MINUTES);
-    let keys = throttle_keys(email, client);
-    for key in &keys {
-        let (failures, oldest) = queries::failures_since(conn, key, now - window)?;
-        if failures >= MAX_FAILURES {
-            let until = oldest.unwrap_or(now) + window;
-            return Err(ServiceError::Throttled { until });
+    let account = account_key(email);
+    let prefix = client_prefix(client);
+    let client_key = format!("{prefix}{}", email.trim().to_lowercase());
+    let row = pool.get()?.transaction(|conn| {
+        for (failures, oldest) in [
+            queries::failures_since(conn, &account, now - window)?,
+            queries::failures_since_prefix(conn, &prefix, now - window)?,
+        ] {
+            if failures >= MAX_FAILURES {
+                let until = oldest.unwrap_or(now) + window;
+                return Err(ServiceError::Throttled { until });
+            }
         }
-    }
-    let row = match Email::parse(email) {
-        Ok(email) => queries::find_user_by_email(conn, email.as_str())?,
-        Err(_) => None,
-    };
+        queries::record_failure(conn, &account, now)?;
+        queries::record_failure(conn, &client_key, now)?;
+        let row = match Email::parse(email) {
+            Ok(email) => queries::find_user_by_email(conn, email.as_str())?,
+            Err(_) => None,
+        };
+        Ok(row)
+    })?;
     let matches = verify_password(password, row.as_ref().map(|r| r.password_hash.as_str()));
     match row {
-        Some(row) if matches && row.active => conn.transaction(|conn| {
-            queries::clear_failures(conn, &keys)?;
+        Some(row) if matches && row.active => pool.get()?.transaction(|conn| {
+            queries::clear_failures(conn, &[account, client_key])?;
             open_session(conn, row.id)
         }),
-        _ => {
-            conn.transaction(|conn| {
-                for key in &keys {
-                    queries::record_failure(conn, key, now)?;
-                }
-                Ok::<_, ServiceError>(())
-            })?;
-            Err(ServiceError::InvalidCredentials)
-        }
+        _ => Err(ServiceError::InvalidCredentials),
     }
 }
 
-/// Changes the password after checking the current one; every other session of the user ends.
+/// Changes the password after checking the current one; every other session of the user ends,
+/// and so do unused reset links.
 pub fn change_password(
-    conn: &mut DbConnection,
+    pool: &DbPool,
     session: &SessionUser,
     current: &str,
     new: &NewPassword,
 ) -> Result<(), ServiceError> {
-    let row = queries::find_user(conn, session.user.id)?.ok_or(ServiceError::NotFound)?;
+    let row =
+        queries::find_user(&mut *pool.get()?, session.user.id)?.ok_or(ServiceError::NotFound)?;
     if !verify_password(current, Some(&row.password_hash)) {
         return Err(ServiceError::WrongPassword);
     }
     let hash = hash_password(new);
-    conn.transaction(|conn| {
+    pool.get()?.transaction(|conn| {
         queries::set_password_hash(conn, row.id, &hash)?;
         queries::delete_user_sessions(conn, row.id, Some(&session.session_id))?;
+        queries::expire_tokens(conn, row.id, PURPOSE_RESET, now())?;
         Ok(())
     })
 }
@@ -411,21 +448,19 @@ pub fn reset_link_usable(conn: &mut DbConnection, token: &str) -> Result<bool, S
     Ok(queries::peek_token(conn, &token_id(token), PURPOSE_RESET, now())?.is_some())
 }
 
-/// Sets a new password through a reset link, once; every session of the user ends and the
-/// login throttle of the account is lifted.
-pub fn reset_password(
-    conn: &mut DbConnection,
-    token: &str,
-    new: &NewPassword,
-) -> Result<(), ServiceError> {
+/// Sets a new password through a reset link, once; every session of the user ends, every other
+/// reset link of theirs stops working, and the login throttle of the account is lifted.
+pub fn reset_password(pool: &DbPool, token: &str, new: &NewPassword) -> Result<(), ServiceError> {
     let hash = hash_password(new);
-    conn.transaction(|conn| {
-        let user_id = queries::use_token(conn, &token_id(token), PURPOSE_RESET, now())?
+    pool.get()?.transaction(|conn| {
+        let now = now();
+        let user_id = queries::use_token(conn, &token_id(token), PURPOSE_RESET, now)?
             .ok_or(ServiceError::InvalidToken)?;
         let row = queries::find_user(conn, user_id)?.ok_or(ServiceError::InvalidToken)?;
         queries::set_password_hash(conn, user_id, &hash)?;
         queries::delete_user_sessions(conn, user_id, None)?;
-        queries::clear_failures(conn, &[format!("account:{}", row.email)])?;
+        queries::expire_tokens(conn, user_id, PURPOSE_RESET, now)?;
+        queries::clear_failures(conn, &[account_key(&row.email)])?;
         Ok(())
     })
 }
@@ -442,9 +477,9 @@ pub struct NewAccount {
 }
 
 /// Creates an account, already verified; clerks and heads need at least one department.
-pub fn create_account(conn: &mut DbConnection, account: &NewAccount) -> Result<i64, ServiceError> {
+pub fn create_account(pool: &DbPool, account: &NewAccount) -> Result<i64, ServiceError> {
     let hash = hash_password(&account.password);
-    conn.transaction(|conn| {
+    pool.get()?.transaction(|conn| {
         if queries::email_taken(conn, account.email.as_str())? {
             return Err(ServiceError::Conflict("email"));
         }
@@ -465,7 +500,8 @@ pub fn create_account(conn: &mut DbConnection, account: &NewAccount) -> Result<i
                 active: true,
                 created_at: now(),
             },
-        )?;
+        )
+        .map_err(conflict_on_race)?;
         queries::set_departments(conn, user_id, &department_ids)?;
         Ok(user_id)
     })

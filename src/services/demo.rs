@@ -3,7 +3,7 @@
 
 use super::ServiceError;
 use super::accounts::{self, CitizenRegistration, FirmRegistration, NewAccount};
-use crate::db::DbConnection;
+use crate::db::DbPool;
 use crate::domain::identity::{CreditCode, Email, NationalId, NewPassword, Phone, Role};
 use crate::mail::Mailer;
 
@@ -45,7 +45,7 @@ fn valid<T>(value: Result<T, crate::domain::identity::IdentityError>) -> T {
 
 /// Creates the demo accounts that do not exist yet; returns (email, role, created) for each.
 pub fn create_demo_accounts(
-    conn: &mut DbConnection,
+    pool: &DbPool,
     mailer: &Mailer,
     settings: &accounts::AccountSettings,
 ) -> Result<Vec<(String, Role, bool)>, ServiceError> {
@@ -57,7 +57,7 @@ pub fn create_demo_accounts(
         email: valid(Email::parse(CITIZEN_EMAIL)),
         password: password(),
     };
-    let created = skip_existing(accounts::register_citizen(conn, mailer, settings, &citizen))?;
+    let created = skip_existing(accounts::register_citizen(pool, mailer, settings, &citizen))?;
     report.push((CITIZEN_EMAIL.to_owned(), Role::Citizen, created));
     let firm = FirmRegistration {
         company: "深圳市宝安示范餐饮有限公司".into(),
@@ -67,7 +67,7 @@ pub fn create_demo_accounts(
         email: valid(Email::parse(FIRM_EMAIL)),
         password: password(),
     };
-    let created = skip_existing(accounts::register_firm(conn, mailer, settings, &firm))?;
+    let created = skip_existing(accounts::register_firm(pool, mailer, settings, &firm))?;
     report.push((FIRM_EMAIL.to_owned(), Role::Firm, created));
     for (email, role, name, departments) in STAFF {
         let account = NewAccount {
@@ -77,7 +77,7 @@ pub fn create_demo_accounts(
             password: password(),
             departments: departments.iter().map(|d| (*d).to_owned()).collect(),
         };
-        let created = skip_existing(accounts::create_account(conn, &account))?;
+        let created = skip_existing(accounts::create_account(pool, &account))?;
         report.push(((*email).to_owned(), *role, created));
     }
     Ok(report)

@@ -88,6 +88,19 @@ fn throttled(ctx: PageContext, until: chrono::NaiveDateTime) -> Result<HttpRespo
     Ok(response)
 }
 
+/// The address login throttling counts by: the TCP peer, or behind a trusted reverse proxy
+/// (`ONESTOP_TRUST_PROXY`) the client it names in `Forwarded` / `X-Forwarded-For`.
+fn client_address(req: &HttpRequest, settings: &AccountSettings) -> String {
+    if settings.trust_proxy
+        && let Some(address) = req.connection_info().realip_remote_addr()
+    {
+        return address.to_owned();
+    }
+    req.peer_addr()
+        .map(|a| a.ip().to_string())
+        .unwrap_or_default()
+}
+
 #[post("/login")]
 async fn login(
     req: HttpRequest,
@@ -103,16 +116,22 @@ async fn login(
         form.value("email").to_owned(),
         form.value("password").to_owned(),
     );
-    let client = req
-        .peer_addr()
-        .map(|a| a.ip().to_string())
-        .unwrap_or_default();
-    match run(&pool, move |conn| {
-        service::sign_in(conn, &email, &password, &client)
+    let client = client_address(&req, &settings);
+    match super::run_pooled(&pool, move |pool| {
+        service::sign_in(pool, &email, &password, &client)
     })
     .await
     {
-        Ok(session) => Ok(signed_in(&session, &settings, &visitor, &next)),
+        Ok(session) => {
+            // Signing in again (as someone else, say) ends the session this browser had.
+            if let Some(old) = visitor.session.clone() {
+                run(&pool, move |conn| {
+                    service::close_session(conn, &old.session_id)
+                })
+                .await?;
+            }
+            Ok(signed_in(&session, &settings, &visitor, &next))
+        }
         Err(WebError::Service(ServiceError::Throttled { until })) => throttled(ctx, until),
         Err(WebError::Service(ServiceError::InvalidCredentials)) => {
             form.add("email", ctx.t("login.invalid"));
@@ -220,8 +239,8 @@ async fn register_citizen(
             password,
         };
         let (mailer, settings_for_call) = (mailer.clone(), settings.clone());
-        match run(&pool, move |conn| {
-            service::register_citizen(conn, &mailer, &settings_for_call, &registration)
+        match super::run_pooled(&pool, move |pool| {
+            service::register_citizen(pool, &mailer, &settings_for_call, &registration)
         })
         .await
         {
@@ -283,8 +302,8 @@ async fn register_firm(
             password,
         };
         let (mailer, settings_for_call) = (mailer.clone(), settings.clone());
-        match run(&pool, move |conn| {
-            service::register_firm(conn, &mailer, &settings_for_call, &registration)
+        match super::run_pooled(&pool, move |pool| {
+            service::register_firm(pool, &mailer, &settings_for_call, &registration)
         })
         .await
         {
@@ -371,8 +390,8 @@ async fn change_password(
     let mut form = FormState::new(fields.into_inner());
     if let Some(password) = new_password(&ctx, &mut form) {
         let current = form.value("current_password").to_owned();
-        match run(&pool, move |conn| {
-            service::change_password(conn, &session, &current, &password)
+        match super::run_pooled(&pool, move |pool| {
+            service::change_password(pool, &session, &current, &password)
         })
         .await
         {
@@ -458,8 +477,8 @@ async fn reset(
     let token = form.value("token").to_owned();
     if let Some(password) = new_password(&ctx, &mut form) {
         let used = token.clone();
-        match run(&pool, move |conn| {
-            service::reset_password(conn, &used, &password)
+        match super::run_pooled(&pool, move |pool| {
+            service::reset_password(pool, &used, &password)
         })
         .await
         {

@@ -149,7 +149,7 @@ async fn create_staff(
             password,
             departments: form.values("department"),
         };
-        match run(&pool, move |conn| service::create_account(conn, &account)).await {
+        match super::run_pooled(&pool, move |pool| service::create_account(pool, &account)).await {
             Ok(id) => return Ok(see_other(&format!("/admin/users/{id}?notice=created"))),
             Err(error) => department_message(&ctx, &mut form, error)?,
         }

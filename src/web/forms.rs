@@ -127,11 +127,13 @@ pub fn see_other(location: &str) -> HttpResponse {
         .finish()
 }
 
-/// Only a path on this site, so that `next` cannot send anyone elsewhere.
+/// Only a path on this site, so that `next` cannot send anyone elsewhere. Browsers drop tabs
+/// and line breaks from URLs (`/\t/evil` becomes `//evil`), so any control or space character
+/// makes a path unsafe too.
 pub fn local_path(next: &str) -> &str {
-    if next.starts_with('/') && !next.starts_with("//") && !next.contains('\\') {
-        next
-    } else {
-        "/"
-    }
+    let safe = next.starts_with('/')
+        && !next.starts_with("//")
+        && !next.contains('\\')
+        && !next.chars().any(|c| c.is_control() || c.is_whitespace());
+    if safe { next } else { "/" }
 }

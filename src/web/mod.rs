@@ -48,6 +48,17 @@ where
     Ok(result?)
 }
 
+/// Runs a service call that manages its own connections (those that hash passwords, so that no
+/// connection is held during the deliberately slow argon2 work) on the blocking thread pool.
+pub async fn run_pooled<T, F>(pool: &DbPool, call: F) -> Result<T, WebError>
+where
+    F: FnOnce(&DbPool) -> Result<T, ServiceError> + Send + 'static,
+    T: Send + 'static,
+{
+    let pool = pool.clone();
+    Ok(web::block(move || call(&pool)).await??)
+}
+
 /// Security headers on every response. No script runs on any page, so the policy allows none.
 pub fn security_headers() -> DefaultHeaders {
     DefaultHeaders::new()

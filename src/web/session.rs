@@ -113,7 +113,12 @@ pub async fn session_layer(
     mut req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
-    let secure = req.connection_info().scheme() == "https";
+    let settings = req
+        .app_data::<web::Data<AccountSettings>>()
+        .cloned()
+        .expect("settings configured");
+    let secure =
+        req.connection_info().scheme() == "https" || settings.public_url.starts_with("https://");
     let session_token = req
         .cookie(SESSION_COOKIE)
         .map(|c| c.value().to_owned())
@@ -149,6 +154,13 @@ pub async fn session_layer(
         (None, Some(token)) => (token, false),
         (None, None) => (random_token(), true),
     };
+    let session_ended = had_session_cookie && session.is_none();
+    if needs_csrf(req.method()) && session_ended {
+        // The session ran out while the form was open: sign in again, rather than a 403.
+        let mut res = req.error_response(WebError::SignInRequired("/account".into()));
+        res.response_mut().add_cookie(&removal(SESSION_COOKIE))?;
+        return Ok(res);
+    }
     if needs_csrf(req.method()) {
         // A body that cannot be read (too large) gets its error page, not a dropped connection.
         let provided = match provided_token(&mut req).await {
@@ -164,7 +176,7 @@ pub async fn session_layer(
             return Ok(req.error_response(WebError::CsrfRejected));
         }
     }
-    let clear_session_cookie = had_session_cookie && session.is_none();
+    let clear_session_cookie = session_ended;
     req.extensions_mut().insert(Visitor {
         session,
         csrf_token: csrf_token.clone(),

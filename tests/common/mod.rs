@@ -198,6 +198,7 @@ pub async fn spawn_app_on(backend: Backend, db: TestDb, database_url: String) ->
         public_url: Some("http://onestop.test".into()),
         session_idle_minutes: 30,
         session_max_hours: 12,
+        trust_proxy: false,
         mail_dir,
     };
     let parts = onestop::startup::AppParts::new(url.backend_name(), &args, "127.0.0.1:0");
