@@ -57,7 +57,6 @@ diesel::joinable!(services -> items (item_id));
 diesel::joinable!(services -> departments (department_id));
 diesel::joinable!(service_materials -> services (service_id));
 
-diesel::allow_tables_to_appear_in_same_query!(departments, items, services, service_materials);
 
 diesel::table! {
     users (id) {
@@ -112,15 +111,68 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    form_definitions (id) {
+        id -> BigInt,
+        service_id -> BigInt,
+        version -> Integer,
+        definition -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    applications (id) {
+        id -> BigInt,
+        tracking_number -> Nullable<Text>,
+        service_id -> BigInt,
+        form_definition_id -> BigInt,
+        applicant_id -> BigInt,
+        status -> Text,
+        input -> Text,
+        data -> Nullable<Text>,
+        version -> Integer,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        submitted_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    application_events (id) {
+        id -> BigInt,
+        application_id -> BigInt,
+        actor_id -> Nullable<BigInt>,
+        kind -> Text,
+        from_status -> Nullable<Text>,
+        to_status -> Text,
+        note -> Nullable<Text>,
+        client_address -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(form_definitions -> services (service_id));
+diesel::joinable!(applications -> services (service_id));
+diesel::joinable!(applications -> form_definitions (form_definition_id));
+diesel::joinable!(application_events -> applications (application_id));
+
 diesel::joinable!(user_departments -> users (user_id));
 diesel::joinable!(user_departments -> departments (department_id));
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(one_time_tokens -> users (user_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
+    departments,
+    items,
+    services,
+    service_materials,
     users,
     user_departments,
     sessions,
+    login_failures,
     one_time_tokens,
-    departments
+    form_definitions,
+    applications,
+    application_events,
 );

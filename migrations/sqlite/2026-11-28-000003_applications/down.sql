@@ -1,0 +1,3 @@
+DROP TABLE application_events;
+DROP TABLE applications;
+DROP TABLE form_definitions;
