@@ -10,24 +10,61 @@ use crate::domain::forms::{
 
 /// The items' own forms, by item code.
 const OWN_FORMS: &[(&str, &str)] = &[
-    ("440306-CGJ-XK-0001", include_str!("../../catalog/forms/440306-CGJ-XK-0001.toml")),
-    ("440306-JTJ-XK-0002", include_str!("../../catalog/forms/440306-JTJ-XK-0002.toml")),
-    ("440306-MZJ-JF-0001", include_str!("../../catalog/forms/440306-MZJ-JF-0001.toml")),
-    ("440306-MZJ-XK-0002", include_str!("../../catalog/forms/440306-MZJ-XK-0002.toml")),
-    ("440306-SJJ-XK-0001", include_str!("../../catalog/forms/440306-SJJ-XK-0001.toml")),
-    ("440306-SJJ-XK-0013", include_str!("../../catalog/forms/440306-SJJ-XK-0013.toml")),
-    ("440306-STHJ-XK-0004", include_str!("../../catalog/forms/440306-STHJ-XK-0004.toml")),
-    ("440306-WJJ-XK-0001", include_str!("../../catalog/forms/440306-WJJ-XK-0001.toml")),
-    ("440306-WJJ-XK-0008", include_str!("../../catalog/forms/440306-WJJ-XK-0008.toml")),
-    ("440306-WTLJ-XK-0001", include_str!("../../catalog/forms/440306-WTLJ-XK-0001.toml")),
-    ("440306-ZJJ-XK-0001", include_str!("../../catalog/forms/440306-ZJJ-XK-0001.toml")),
+    (
+        "440306-CGJ-XK-0001",
+        include_str!("../../catalog/forms/440306-CGJ-XK-0001.toml"),
+    ),
+    (
+        "440306-JTJ-XK-0002",
+        include_str!("../../catalog/forms/440306-JTJ-XK-0002.toml"),
+    ),
+    (
+        "440306-MZJ-JF-0001",
+        include_str!("../../catalog/forms/440306-MZJ-JF-0001.toml"),
+    ),
+    (
+        "440306-MZJ-XK-0002",
+        include_str!("../../catalog/forms/440306-MZJ-XK-0002.toml"),
+    ),
+    (
+        "440306-SJJ-XK-0001",
+        include_str!("../../catalog/forms/440306-SJJ-XK-0001.toml"),
+    ),
+    (
+        "440306-SJJ-XK-0013",
+        include_str!("../../catalog/forms/440306-SJJ-XK-0013.toml"),
+    ),
+    (
+        "440306-STHJ-XK-0004",
+        include_str!("../../catalog/forms/440306-STHJ-XK-0004.toml"),
+    ),
+    (
+        "440306-WJJ-XK-0001",
+        include_str!("../../catalog/forms/440306-WJJ-XK-0001.toml"),
+    ),
+    (
+        "440306-WJJ-XK-0008",
+        include_str!("../../catalog/forms/440306-WJJ-XK-0008.toml"),
+    ),
+    (
+        "440306-WTLJ-XK-0001",
+        include_str!("../../catalog/forms/440306-WTLJ-XK-0001.toml"),
+    ),
+    (
+        "440306-ZJJ-XK-0001",
+        include_str!("../../catalog/forms/440306-ZJJ-XK-0001.toml"),
+    ),
 ];
 
 /// Parses an item's own form, if it has one.
 pub fn own_form(item_code: &str) -> Option<Result<FormDefinition, String>> {
-    OWN_FORMS.iter().find(|(code, _)| *code == item_code).map(|(code, text)| {
-        toml::from_str::<FormDefinition>(text).map_err(|e| format!("catalog/forms/{code}.toml: {e}"))
-    })
+    OWN_FORMS
+        .iter()
+        .find(|(code, _)| *code == item_code)
+        .map(|(code, text)| {
+            toml::from_str::<FormDefinition>(text)
+                .map_err(|e| format!("catalog/forms/{code}.toml: {e}"))
+        })
 }
 
 fn field(name: &str, zh: &str, en: &str, kind: FieldKind, required: bool) -> Field {
@@ -43,7 +80,10 @@ fn field(name: &str, zh: &str, en: &str, kind: FieldKind, required: bool) -> Fie
 }
 
 fn choice(value: &str, zh: &str, en: &str) -> Choice {
-    Choice { value: value.to_owned(), label: Text::new(zh, en) }
+    Choice {
+        value: value.to_owned(),
+        label: Text::new(zh, en),
+    }
 }
 
 /// The generated form of a service without its own: what is asked, by variant.
@@ -51,23 +91,61 @@ fn generated(item: &Item, variant: Variant) -> FormDefinition {
     let mut fields = Vec::new();
     match variant {
         Variant::Change => {
-            fields.push(field("licence_number", "原证件编号", "Number of the current licence", FieldKind::Text, true));
-            fields.push(field("change_items", "变更事项及变更前后内容", "What changes, before and after", FieldKind::LongText, true));
+            fields.push(field(
+                "licence_number",
+                "原证件编号",
+                "Number of the current licence",
+                FieldKind::Text,
+                true,
+            ));
+            fields.push(field(
+                "change_items",
+                "变更事项及变更前后内容",
+                "What changes, before and after",
+                FieldKind::LongText,
+                true,
+            ));
         }
         Variant::Renewal => {
-            fields.push(field("licence_number", "原证件编号", "Number of the current licence", FieldKind::Text, true));
-            fields.push(field("licence_expiry", "原证件有效期至", "Current licence valid until", FieldKind::Date, true));
+            fields.push(field(
+                "licence_number",
+                "原证件编号",
+                "Number of the current licence",
+                FieldKind::Text,
+                true,
+            ));
+            fields.push(field(
+                "licence_expiry",
+                "原证件有效期至",
+                "Current licence valid until",
+                FieldKind::Date,
+                true,
+            ));
         }
         Variant::Cancellation => {
-            fields.push(field("licence_number", "原证件编号", "Number of the licence", FieldKind::Text, true));
+            fields.push(field(
+                "licence_number",
+                "原证件编号",
+                "Number of the licence",
+                FieldKind::Text,
+                true,
+            ));
             fields.push(field(
                 "cancel_reason",
                 "注销原因",
                 "Reason for cancellation",
                 FieldKind::Select {
                     options: vec![
-                        choice("own_request", "申请人主动申请注销", "At the holder's request"),
-                        choice("entity_ended", "主体资格终止", "The holder has ceased to exist"),
+                        choice(
+                            "own_request",
+                            "申请人主动申请注销",
+                            "At the holder's request",
+                        ),
+                        choice(
+                            "entity_ended",
+                            "主体资格终止",
+                            "The holder has ceased to exist",
+                        ),
                         choice("expired", "有效期届满未延续", "Expired without renewal"),
                         choice("other", "其他", "Other"),
                     ],
@@ -76,7 +154,13 @@ fn generated(item: &Item, variant: Variant) -> FormDefinition {
             ));
         }
         Variant::New | Variant::Single => {
-            let mut matter = field("matter", "申请事项说明", "What you apply for", FieldKind::LongText, true);
+            let mut matter = field(
+                "matter",
+                "申请事项说明",
+                "What you apply for",
+                FieldKind::LongText,
+                true,
+            );
             matter.help = Some(Text::new(
                 &format!("请简要说明申请办理“{}”的具体内容和理由", item.name),
                 "Briefly describe what you ask for and why",
@@ -85,8 +169,17 @@ fn generated(item: &Item, variant: Variant) -> FormDefinition {
             fields.push(matter);
         }
     }
-    let mut phone = field("contact_phone", "联系电话", "Contact phone", FieldKind::Phone, true);
-    phone.help = Some(Text::new("办理过程中工作人员与您联系的号码", "The number the clerk will call about this application"));
+    let mut phone = field(
+        "contact_phone",
+        "联系电话",
+        "Contact phone",
+        FieldKind::Phone,
+        true,
+    );
+    phone.help = Some(Text::new(
+        "办理过程中工作人员与您联系的号码",
+        "The number the clerk will call about this application",
+    ));
     fields.push(phone);
     FormDefinition {
         sections: vec![Section {
@@ -100,17 +193,47 @@ fn generated(item: &Item, variant: Variant) -> FormDefinition {
 
 /// The agent block (optional, all or nothing) and the delivery of the result.
 fn standard_sections() -> Vec<Section> {
-    let mut post_address = field("post_address", "邮寄地址", "Postal address", FieldKind::Address, false);
-    post_address.required_when = Some(Condition { field: "delivery".to_owned(), equals: "post".to_owned() });
+    let mut post_address = field(
+        "post_address",
+        "邮寄地址",
+        "Postal address",
+        FieldKind::Address,
+        false,
+    );
+    post_address.required_when = Some(Condition {
+        field: "delivery".to_owned(),
+        equals: "post".to_owned(),
+    });
     vec![
         Section {
             key: "agent".to_owned(),
-            title: Text::new("经办人（委托他人办理时填写）", "Agent (only if someone applies for you)"),
+            title: Text::new(
+                "经办人（委托他人办理时填写）",
+                "Agent (only if someone applies for you)",
+            ),
             all_or_none: true,
             fields: vec![
-                field("agent_name", "经办人姓名", "Agent's name", FieldKind::Text, false),
-                field("agent_id_number", "经办人身份证号码", "Agent's resident ID number", FieldKind::NationalId, false),
-                field("agent_phone", "经办人手机号码", "Agent's mobile number", FieldKind::Phone, false),
+                field(
+                    "agent_name",
+                    "经办人姓名",
+                    "Agent's name",
+                    FieldKind::Text,
+                    false,
+                ),
+                field(
+                    "agent_id_number",
+                    "经办人身份证号码",
+                    "Agent's resident ID number",
+                    FieldKind::NationalId,
+                    false,
+                ),
+                field(
+                    "agent_phone",
+                    "经办人手机号码",
+                    "Agent's mobile number",
+                    FieldKind::Phone,
+                    false,
+                ),
             ],
         },
         Section {
@@ -124,7 +247,11 @@ fn standard_sections() -> Vec<Section> {
                     "Delivery",
                     FieldKind::Select {
                         options: vec![
-                            choice("electronic", "电子证照（网上下载）", "Electronic (download online)"),
+                            choice(
+                                "electronic",
+                                "电子证照（网上下载）",
+                                "Electronic (download online)",
+                            ),
                             choice("hall", "窗口领取", "Collect at the service hall"),
                             choice("post", "邮寄（EMS）", "By post (EMS)"),
                         ],
@@ -145,7 +272,8 @@ pub fn form_for(item: &Item, service: &Service) -> Result<FormDefinition, String
     };
     let mut form = own.unwrap_or_else(|| generated(item, service.variant));
     form.sections.extend(standard_sections());
-    form.check().map_err(|errors| format!("form of {}: {}", service.code, errors.join("; ")))?;
+    form.check()
+        .map_err(|errors| format!("form of {}: {}", service.code, errors.join("; ")))?;
     Ok(form)
 }
 
@@ -158,9 +286,17 @@ mod tests {
     fn every_service_gets_a_valid_form() {
         let catalog = Catalog::embedded().unwrap();
         for service in &catalog.services {
-            let item = catalog.items.iter().find(|i| i.code == service.item).unwrap();
+            let item = catalog
+                .items
+                .iter()
+                .find(|i| i.code == service.item)
+                .unwrap();
             let form = form_for(item, service).unwrap_or_else(|e| panic!("{e}"));
-            assert!(form.fields().any(|f| f.name == "delivery"), "{}", service.code);
+            assert!(
+                form.fields().any(|f| f.name == "delivery"),
+                "{}",
+                service.code
+            );
         }
     }
 

@@ -152,6 +152,22 @@ pub fn delete_materials(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<usi
     diesel::delete(service_materials::table.filter(service_materials::id.eq_any(ids))).execute(conn)
 }
 
+pub fn service_id(conn: &mut DbConnection, code: &str) -> QueryResult<Option<i64>> {
+    services::table
+        .filter(services::code.eq(code))
+        .select(services::id)
+        .first(conn)
+        .optional()
+}
+
+pub fn service_code(conn: &mut DbConnection, id: i64) -> QueryResult<Option<String>> {
+    services::table
+        .find(id)
+        .select(services::code)
+        .first(conn)
+        .optional()
+}
+
 pub fn count_services(conn: &mut DbConnection) -> QueryResult<i64> {
     services::table.count().get_result(conn)
 }

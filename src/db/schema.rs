@@ -57,7 +57,6 @@ diesel::joinable!(services -> items (item_id));
 diesel::joinable!(services -> departments (department_id));
 diesel::joinable!(service_materials -> services (service_id));
 
-
 diesel::table! {
     users (id) {
         id -> BigInt,

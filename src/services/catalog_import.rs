@@ -40,13 +40,21 @@ pub struct ImportReport {
     pub items: Changes,
     pub services: Changes,
     pub materials: Changes,
+    /// Forms given to services that had none (existing forms, perhaps edited, are kept).
+    pub forms: Changes,
 }
 
 impl ImportReport {
     pub fn changed_nothing(&self) -> bool {
-        [self.departments, self.items, self.services, self.materials]
-            .iter()
-            .all(Changes::is_empty)
+        [
+            self.departments,
+            self.items,
+            self.services,
+            self.materials,
+            self.forms,
+        ]
+        .iter()
+        .all(Changes::is_empty)
     }
 }
 
@@ -57,6 +65,7 @@ impl std::fmt::Display for ImportReport {
             ("items", self.items),
             ("services", self.services),
             ("materials", self.materials),
+            ("forms", self.forms),
         ] {
             writeln!(
                 f,
@@ -82,6 +91,7 @@ pub fn import(conn: &mut DbConnection, catalog: &Catalog) -> Result<ImportReport
         let item_ids = sync_items(conn, catalog, &department_ids, &mut report.items)?;
         let service_ids = sync_services(conn, catalog, &item_ids, &mut report.services)?;
         sync_materials(conn, catalog, &service_ids, &mut report.materials)?;
+        add_missing_forms(conn, catalog, &mut report.forms)?;
         Ok(report)
     })
 }
@@ -307,4 +317,36 @@ fn service_ids_in(
         .iter()
         .map(|s| service_ids[s.code.as_str()])
         .collect()
+}
+
+/// Gives every service without a form its first version.
+fn add_missing_forms(
+    conn: &mut DbConnection,
+    catalog: &Catalog,
+    changes: &mut Changes,
+) -> Result<(), ServiceError> {
+    let missing = crate::db::applications::services_without_form(conn)?;
+    let now = chrono::Utc::now().naive_utc();
+    let mut rows = Vec::new();
+    for (service_id, code) in missing {
+        let Some(service) = catalog.services.iter().find(|s| s.code.as_str() == code) else {
+            continue;
+        };
+        let item = catalog
+            .items
+            .iter()
+            .find(|i| i.code == service.item)
+            .ok_or_else(|| ServiceError::Corrupt(format!("no item for {code}")))?;
+        let form = crate::catalog::forms::form_for(item, service).map_err(ServiceError::Corrupt)?;
+        rows.push(crate::db::applications::NewFormDefinition {
+            service_id,
+            version: 1,
+            definition: serde_json::to_string(&form)
+                .map_err(|e| ServiceError::Corrupt(e.to_string()))?,
+            created_at: now,
+        });
+    }
+    changes.inserted += crate::db::applications::insert_form_definitions(conn, &rows)?;
+    changes.unchanged += catalog.services.len().saturating_sub(rows.len());
+    Ok(())
 }

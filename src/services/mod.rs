@@ -2,6 +2,7 @@
 //! values; none knows about HTTP.
 
 pub mod accounts;
+pub mod applications;
 pub mod catalog;
 pub mod catalog_import;
 pub mod demo;
@@ -47,4 +48,14 @@ pub enum ServiceError {
     NotStaff,
     #[error("administrators cannot deactivate themselves")]
     SelfDeactivation,
+    #[error("this service is not for this kind of applicant")]
+    NotForThisApplicant,
+    #[error("the application is no longer a draft")]
+    NotADraft,
+    #[error("the application changed meanwhile")]
+    StaleVersion,
+    #[error("the declaration was not confirmed")]
+    DeclarationMissing,
+    #[error("the application is incomplete")]
+    Incomplete(Vec<crate::domain::forms::FieldProblem>),
 }

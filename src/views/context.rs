@@ -61,6 +61,10 @@ impl PageContext {
         self.user.as_ref().is_some_and(|u| u.role.is_staff())
     }
 
+    pub fn is_applicant(&self) -> bool {
+        self.user.as_ref().is_some_and(|u| u.role.is_applicant())
+    }
+
     pub fn is_admin(&self) -> bool {
         self.user.as_ref().is_some_and(|u| u.role == Role::Admin)
     }

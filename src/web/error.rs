@@ -99,7 +99,11 @@ impl ResponseError for WebError {
                 | ServiceError::DepartmentRequired
                 | ServiceError::DepartmentNotAllowed
                 | ServiceError::NotStaff
-                | ServiceError::SelfDeactivation => StatusCode::BAD_REQUEST,
+                | ServiceError::SelfDeactivation
+                | ServiceError::DeclarationMissing
+                | ServiceError::Incomplete(_)
+                | ServiceError::NotForThisApplicant => StatusCode::BAD_REQUEST,
+                ServiceError::NotADraft | ServiceError::StaleVersion => StatusCode::CONFLICT,
                 ServiceError::NotFound => StatusCode::NOT_FOUND,
                 _ => StatusCode::INTERNAL_SERVER_ERROR,
             },

@@ -29,6 +29,11 @@ impl FormState {
         }
     }
 
+    /// Every pair as submitted.
+    pub fn pairs(&self) -> &[(String, String)] {
+        &self.pairs
+    }
+
     /// The first value of a field, or "".
     pub fn value(&self, name: &str) -> &str {
         self.pairs

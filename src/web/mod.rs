@@ -4,6 +4,7 @@
 mod accounts;
 mod admin;
 mod api;
+mod applications;
 mod catalog;
 pub mod error;
 pub mod forms;
@@ -111,6 +112,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .configure(api::routes)
         .configure(accounts::routes)
         .configure(admin::routes)
+        .configure(applications::routes)
         .configure(workspace::routes)
         .configure(catalog::routes)
         .default_service(web::to(not_found));

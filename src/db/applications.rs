@@ -1,0 +1,297 @@
+//! Form definitions, applications and their events.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::schema::{
+    application_events, applications, departments, form_definitions, items, services,
+};
+use super::{DbConnection, on_backend};
+
+/// Services that have no form yet, with their id.
+pub fn services_without_form(conn: &mut DbConnection) -> QueryResult<Vec<(i64, String)>> {
+    services::table
+        .filter(diesel::dsl::not(diesel::dsl::exists(
+            form_definitions::table.filter(form_definitions::service_id.eq(services::id)),
+        )))
+        .select((services::id, services::code))
+        .load(conn)
+}
+
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = form_definitions)]
+pub struct NewFormDefinition {
+    pub service_id: i64,
+    pub version: i32,
+    pub definition: String,
+    pub created_at: NaiveDateTime,
+}
+
+pub fn insert_form_definitions(
+    conn: &mut DbConnection,
+    rows: &[NewFormDefinition],
+) -> QueryResult<usize> {
+    let mut inserted = 0;
+    for chunk in rows.chunks(100) {
+        inserted += on_backend!(&mut *conn, |c| diesel::insert_into(form_definitions::table)
+            .values(chunk)
+            .execute(c))?;
+    }
+    Ok(inserted)
+}
+
+/// The newest form version of a service: (id, definition JSON).
+pub fn current_form(
+    conn: &mut DbConnection,
+    service_id: i64,
+) -> QueryResult<Option<(i64, String)>> {
+    form_definitions::table
+        .filter(form_definitions::service_id.eq(service_id))
+        .order(form_definitions::version.desc())
+        .select((form_definitions::id, form_definitions::definition))
+        .first(conn)
+        .optional()
+}
+
+pub fn form_by_id(conn: &mut DbConnection, id: i64) -> QueryResult<String> {
+    form_definitions::table
+        .find(id)
+        .select(form_definitions::definition)
+        .first(conn)
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = applications)]
+pub struct ApplicationRow {
+    pub id: i64,
+    pub tracking_number: Option<String>,
+    pub service_id: i64,
+    pub form_definition_id: i64,
+    pub applicant_id: i64,
+    pub status: String,
+    pub input: String,
+    pub data: Option<String>,
+    pub version: i32,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+    pub submitted_at: Option<NaiveDateTime>,
+}
+
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = applications)]
+pub struct NewApplication<'a> {
+    pub service_id: i64,
+    pub form_definition_id: i64,
+    pub applicant_id: i64,
+    pub status: &'a str,
+    pub input: &'a str,
+    pub version: i32,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+/// Inserts and returns the new id (the newest application of this applicant).
+pub fn insert_application(conn: &mut DbConnection, row: &NewApplication<'_>) -> QueryResult<i64> {
+    diesel::insert_into(applications::table)
+        .values(row)
+        .execute(conn)?;
+    applications::table
+        .filter(applications::applicant_id.eq(row.applicant_id))
+        .order(applications::id.desc())
+        .select(applications::id)
+        .first(conn)
+}
+
+/// An application of this applicant, or `None` (also for somebody else's).
+pub fn find_own(
+    conn: &mut DbConnection,
+    id: i64,
+    applicant_id: i64,
+) -> QueryResult<Option<ApplicationRow>> {
+    applications::table
+        .filter(
+            applications::id
+                .eq(id)
+                .and(applications::applicant_id.eq(applicant_id)),
+        )
+        .select(ApplicationRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn find_draft_for(
+    conn: &mut DbConnection,
+    service_id: i64,
+    applicant_id: i64,
+    draft: &str,
+) -> QueryResult<Option<i64>> {
+    applications::table
+        .filter(
+            applications::service_id
+                .eq(service_id)
+                .and(applications::applicant_id.eq(applicant_id))
+                .and(applications::status.eq(draft)),
+        )
+        .order(applications::id.desc())
+        .select(applications::id)
+        .first(conn)
+        .optional()
+}
+
+/// Saves a draft's input if it is still at `version`; returns whether it was.
+pub fn save_input(
+    conn: &mut DbConnection,
+    id: i64,
+    version: i32,
+    input: &str,
+    now: NaiveDateTime,
+) -> QueryResult<bool> {
+    let updated = diesel::update(
+        applications::table.filter(
+            applications::id
+                .eq(id)
+                .and(applications::version.eq(version)),
+        ),
+    )
+    .set((
+        applications::input.eq(input),
+        applications::version.eq(version + 1),
+        applications::updated_at.eq(now),
+    ))
+    .execute(conn)?;
+    Ok(updated == 1)
+}
+
+/// Submits a draft still at `version` and still a draft; returns whether it did.
+#[expect(
+    clippy::too_many_arguments,
+    reason = "one conditional UPDATE of the submission columns"
+)]
+pub fn submit(
+    conn: &mut DbConnection,
+    id: i64,
+    version: i32,
+    from: &str,
+    to: &str,
+    tracking_number: &str,
+    data: &str,
+    now: NaiveDateTime,
+) -> QueryResult<bool> {
+    let updated = diesel::update(
+        applications::table.filter(
+            applications::id
+                .eq(id)
+                .and(applications::version.eq(version))
+                .and(applications::status.eq(from)),
+        ),
+    )
+    .set((
+        applications::status.eq(to),
+        applications::tracking_number.eq(tracking_number),
+        applications::data.eq(data),
+        applications::version.eq(version + 1),
+        applications::updated_at.eq(now),
+        applications::submitted_at.eq(now),
+    ))
+    .execute(conn)?;
+    Ok(updated == 1)
+}
+
+pub fn tracking_number_taken(conn: &mut DbConnection, number: &str) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        applications::table.filter(applications::tracking_number.eq(number)),
+    ))
+    .get_result(conn)
+}
+
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = application_events)]
+pub struct NewEvent<'a> {
+    pub application_id: i64,
+    pub actor_id: Option<i64>,
+    pub kind: &'a str,
+    pub from_status: Option<&'a str>,
+    pub to_status: &'a str,
+    pub note: Option<&'a str>,
+    pub client_address: Option<&'a str>,
+    pub created_at: NaiveDateTime,
+}
+
+pub fn insert_event(conn: &mut DbConnection, event: &NewEvent<'_>) -> QueryResult<usize> {
+    diesel::insert_into(application_events::table)
+        .values(event)
+        .execute(conn)
+}
+
+/// (kind, to_status, note, time) of an event.
+pub type EventRow = (String, String, Option<String>, NaiveDateTime);
+
+/// An application's events, oldest first.
+pub fn events(conn: &mut DbConnection, application_id: i64) -> QueryResult<Vec<EventRow>> {
+    application_events::table
+        .filter(application_events::application_id.eq(application_id))
+        .order(application_events::id.asc())
+        .select((
+            application_events::kind,
+            application_events::to_status,
+            application_events::note,
+            application_events::created_at,
+        ))
+        .load(conn)
+}
+
+/// A row of "my applications": id, tracking number, status, service code and name, department
+/// name, promised days, updated and submitted times.
+pub type ApplicationListRow = (
+    i64,
+    Option<String>,
+    String,
+    String,
+    String,
+    String,
+    i32,
+    NaiveDateTime,
+    Option<NaiveDateTime>,
+);
+
+/// An applicant's applications, most recently changed first, `limit` after the keyset
+/// (updated_at, id) of the last row of the previous page.
+pub fn list_own(
+    conn: &mut DbConnection,
+    applicant_id: i64,
+    before: Option<(NaiveDateTime, i64)>,
+    limit: i64,
+) -> QueryResult<Vec<ApplicationListRow>> {
+    let mut query = applications::table
+        .inner_join(
+            services::table
+                .inner_join(items::table)
+                .inner_join(departments::table),
+        )
+        .filter(applications::applicant_id.eq(applicant_id))
+        .into_boxed();
+    if let Some((updated, id)) = before {
+        query = query.filter(
+            applications::updated_at
+                .lt(updated)
+                .or(applications::updated_at
+                    .eq(updated)
+                    .and(applications::id.lt(id))),
+        );
+    }
+    query
+        .order((applications::updated_at.desc(), applications::id.desc()))
+        .limit(limit)
+        .select((
+            applications::id,
+            applications::tracking_number,
+            applications::status,
+            services::code,
+            services::name,
+            departments::name,
+            services::promised_days,
+            applications::updated_at,
+            applications::submitted_at,
+        ))
+        .load(conn)
+}

@@ -1,0 +1,240 @@
+//! Applying online: a draft kept as typed, saved at any time and resumed from any device; a
+//! check-your-answers step; submission with the declaration, which validates against the form
+//! version the draft was started with and gives the tracking number, in one transaction with its
+//! event.
+
+use chrono::{NaiveDateTime, Utc};
+use diesel::Connection;
+
+use super::ServiceError;
+use super::accounts::User;
+use crate::db::DbConnection;
+use crate::db::applications::{self as queries, ApplicationRow, NewApplication, NewEvent};
+use crate::db::catalog::{self as catalog_queries, ServiceGuide};
+use crate::domain::catalog::ApplicantType;
+use crate::domain::forms::{FieldProblem, FormDefinition};
+use crate::domain::identity::Role;
+use crate::domain::tracking::TrackingNumber;
+
+pub const DRAFT: &str = "draft";
+pub const SUBMITTED: &str = "submitted";
+
+/// An application with what is needed to show or continue it.
+pub struct Application {
+    pub row: ApplicationRow,
+    pub form: FormDefinition,
+    pub service: ServiceGuide,
+    pub input: Vec<(String, String)>,
+}
+
+impl Application {
+    pub fn is_draft(&self) -> bool {
+        self.row.status == DRAFT
+    }
+}
+
+fn now() -> NaiveDateTime {
+    Utc::now().naive_utc()
+}
+
+fn corrupt(e: impl std::fmt::Display) -> ServiceError {
+    ServiceError::Corrupt(e.to_string())
+}
+
+/// Whether this account may apply for a service open to `applicant_type`.
+fn may_apply(role: Role, applicant_type: ApplicantType) -> bool {
+    match role {
+        Role::Citizen => applicant_type != ApplicantType::Legal,
+        Role::Firm => applicant_type != ApplicantType::Natural,
+        _ => false,
+    }
+}
+
+/// Starts a draft for a service, or returns the draft the user already has for it (so that a
+/// double click makes one application, not two).
+pub fn start(
+    conn: &mut DbConnection,
+    user: &User,
+    service_code: &str,
+) -> Result<i64, ServiceError> {
+    let guide =
+        catalog_queries::find_service_guide(conn, service_code)?.ok_or(ServiceError::NotFound)?;
+    if !may_apply(user.role, guide.summary.applicant_type) {
+        return Err(ServiceError::NotForThisApplicant);
+    }
+    let service_id =
+        catalog_queries::service_id(conn, service_code)?.ok_or(ServiceError::NotFound)?;
+    conn.transaction(|conn| {
+        if let Some(id) = queries::find_draft_for(conn, service_id, user.id, DRAFT)? {
+            return Ok(id);
+        }
+        let (form_id, _) = queries::current_form(conn, service_id)?
+            .ok_or_else(|| corrupt(format!("{service_code} has no form")))?;
+        let now = now();
+        let id = queries::insert_application(
+            conn,
+            &NewApplication {
+                service_id,
+                form_definition_id: form_id,
+                applicant_id: user.id,
+                status: DRAFT,
+                input: "[]",
+                version: 1,
+                created_at: now,
+                updated_at: now,
+            },
+        )?;
+        queries::insert_event(
+            conn,
+            &NewEvent {
+                application_id: id,
+                actor_id: Some(user.id),
+                kind: "draft_started",
+                from_status: None,
+                to_status: DRAFT,
+                note: None,
+                client_address: None,
+                created_at: now,
+            },
+        )?;
+        Ok(id)
+    })
+}
+
+/// One of the user's applications; somebody else's is not found.
+pub fn own(conn: &mut DbConnection, user: &User, id: i64) -> Result<Application, ServiceError> {
+    let row = queries::find_own(conn, id, user.id)?.ok_or(ServiceError::NotFound)?;
+    let form: FormDefinition =
+        serde_json::from_str(&queries::form_by_id(conn, row.form_definition_id)?)
+            .map_err(corrupt)?;
+    let code =
+        catalog_queries::service_code(conn, row.service_id)?.ok_or(ServiceError::NotFound)?;
+    let service =
+        catalog_queries::find_service_guide(conn, &code)?.ok_or(ServiceError::NotFound)?;
+    let input: Vec<(String, String)> = serde_json::from_str(&row.input).map_err(corrupt)?;
+    Ok(Application {
+        row,
+        form,
+        service,
+        input,
+    })
+}
+
+/// What saving found: the problems with what was typed (the draft is saved regardless).
+pub type SaveOutcome = Vec<FieldProblem>;
+
+/// Saves the draft as typed. Fails with `StaleVersion` if it changed since the form was opened
+/// (another device saved in between), so that neither overwrites the other unseen.
+pub fn save(
+    conn: &mut DbConnection,
+    user: &User,
+    id: i64,
+    version: i32,
+    input: &[(String, String)],
+    strict: bool,
+) -> Result<SaveOutcome, ServiceError> {
+    let application = own(conn, user, id)?;
+    if !application.is_draft() {
+        return Err(ServiceError::NotADraft);
+    }
+    let kept: Vec<(String, String)> = input
+        .iter()
+        .filter(|(k, _)| {
+            application
+                .form
+                .fields()
+                .any(|f| k == &f.name || k.starts_with(&format!("{}.", f.name)))
+        })
+        .cloned()
+        .collect();
+    let json = serde_json::to_string(&kept).map_err(corrupt)?;
+    if !queries::save_input(conn, id, version, &json, now())? {
+        return Err(ServiceError::StaleVersion);
+    }
+    Ok(application
+        .form
+        .validate(&kept, strict)
+        .err()
+        .unwrap_or_default())
+}
+
+/// Submits a complete draft with the declaration: validated strictly against its form version,
+/// numbered, recorded. Submitting an application that is already submitted returns its number,
+/// so a resent form changes nothing.
+pub fn submit(
+    conn: &mut DbConnection,
+    user: &User,
+    id: i64,
+    declared: bool,
+    client: &str,
+) -> Result<TrackingNumber, ServiceError> {
+    let application = own(conn, user, id)?;
+    if let Some(number) = &application.row.tracking_number {
+        return TrackingNumber::parse(number).map_err(corrupt);
+    }
+    if !declared {
+        return Err(ServiceError::DeclarationMissing);
+    }
+    let data = application
+        .form
+        .validate(&application.input, true)
+        .map_err(ServiceError::Incomplete)?;
+    let data = serde_json::to_string(&data).map_err(corrupt)?;
+    conn.transaction(|conn| {
+        let now = now();
+        let number = loop {
+            let mut random = [0u8; 8];
+            getrandom::fill(&mut random).map_err(corrupt)?;
+            let candidate = TrackingNumber::new(now.date(), u64::from_le_bytes(random));
+            if !queries::tracking_number_taken(conn, candidate.as_str())? {
+                break candidate;
+            }
+        };
+        let row = &application.row;
+        if !queries::submit(
+            conn,
+            id,
+            row.version,
+            DRAFT,
+            SUBMITTED,
+            number.as_str(),
+            &data,
+            now,
+        )? {
+            return Err(ServiceError::StaleVersion);
+        }
+        queries::insert_event(
+            conn,
+            &NewEvent {
+                application_id: id,
+                actor_id: Some(user.id),
+                kind: "submitted",
+                from_status: Some(DRAFT),
+                to_status: SUBMITTED,
+                note: None,
+                client_address: Some(client),
+                created_at: now,
+            },
+        )?;
+        Ok(number)
+    })
+}
+
+/// The user's applications, most recently changed first, 20 a page.
+pub fn mine(
+    conn: &mut DbConnection,
+    user: &User,
+    before: Option<(NaiveDateTime, i64)>,
+) -> Result<Vec<queries::ApplicationListRow>, ServiceError> {
+    Ok(queries::list_own(conn, user.id, before, 20)?)
+}
+
+/// The events of one of the user's applications (no clerk names: only kinds and times).
+pub fn timeline(
+    conn: &mut DbConnection,
+    user: &User,
+    id: i64,
+) -> Result<Vec<queries::EventRow>, ServiceError> {
+    queries::find_own(conn, id, user.id)?.ok_or(ServiceError::NotFound)?;
+    Ok(queries::events(conn, id)?)
+}

@@ -1,0 +1,332 @@
+//! Forms rendered from their definitions, the check-your-answers page, and the applicant's
+//! application pages.
+
+use askama::Template;
+use askama_web::WebTemplate;
+use chrono::NaiveDateTime;
+
+use super::PageContext;
+use crate::domain::forms::{
+    ColumnKind, Field, FieldKind, FieldProblem, FormDefinition, Problem, Text,
+};
+use crate::web::forms::identity_error_key;
+use crate::web::i18n::Lang;
+
+fn text(lang: Lang, t: &Text) -> String {
+    match lang {
+        Lang::Zh => t.zh.clone(),
+        Lang::En => t.en.clone(),
+    }
+}
+
+/// A problem in the visitor's language.
+pub fn problem_message(lang: Lang, problem: &Problem) -> String {
+    match problem {
+        Problem::Required => lang.t("form.problem.required").into_owned(),
+        Problem::TooShort(n) => lang.tf("form.problem.too_short", &[("n", n)]),
+        Problem::TooLong(n) => lang.tf("form.problem.too_long", &[("n", n)]),
+        Problem::NotANumber => lang.t("form.problem.not_a_number").into_owned(),
+        Problem::TooManyDecimals(n) => lang.tf("form.problem.decimals", &[("n", n)]),
+        Problem::BelowMin(n) => lang.tf("form.problem.below_min", &[("n", n)]),
+        Problem::AboveMax(n) => lang.tf("form.problem.above_max", &[("n", n)]),
+        Problem::NotADate => lang.t("form.problem.not_a_date").into_owned(),
+        Problem::NotAnOption => lang.t("form.problem.not_an_option").into_owned(),
+        Problem::TooManyRows(n) => lang.tf("form.problem.too_many_rows", &[("n", n)]),
+        Problem::IncompleteSection => lang.t("form.problem.incomplete_section").into_owned(),
+        Problem::Identity(e) => lang.t(identity_error_key(*e)).into_owned(),
+    }
+}
+
+pub struct OptionView {
+    pub value: String,
+    pub label: String,
+    pub selected: bool,
+}
+
+pub struct CellView {
+    pub name: String,
+    pub label: String,
+    pub input_type: &'static str,
+    pub value: String,
+    pub error: Option<String>,
+}
+
+pub struct FieldView {
+    pub name: String,
+    pub label: String,
+    pub help: Option<String>,
+    /// text, email, tel, number, date, textarea, select, multi, checkbox, table
+    pub control: &'static str,
+    pub required: bool,
+    pub value: String,
+    pub options: Vec<OptionView>,
+    pub error: Option<String>,
+    pub columns: Vec<String>,
+    pub rows: Vec<Vec<CellView>>,
+}
+
+pub struct SectionView {
+    pub title: String,
+    pub fields: Vec<FieldView>,
+}
+
+/// An error for the summary at the top: the anchor it links to and the message.
+pub struct SummaryError {
+    pub anchor: String,
+    pub message: String,
+}
+
+fn first(input: &[(String, String)], name: &str) -> String {
+    input
+        .iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.clone())
+        .unwrap_or_default()
+}
+
+fn column_input(kind: ColumnKind) -> &'static str {
+    match kind {
+        ColumnKind::Date => "date",
+        ColumnKind::Phone => "tel",
+        ColumnKind::Number | ColumnKind::Money => "text",
+        ColumnKind::Text | ColumnKind::NationalId => "text",
+    }
+}
+
+fn field_view(
+    lang: Lang,
+    field: &Field,
+    input: &[(String, String)],
+    problems: &[FieldProblem],
+) -> FieldView {
+    let error_of = |name: &str| {
+        problems
+            .iter()
+            .find(|p| p.field == name)
+            .map(|p| problem_message(lang, &p.problem))
+    };
+    let value = first(input, &field.name);
+    let options = |choices: &[crate::domain::forms::Choice]| {
+        choices
+            .iter()
+            .map(|c| OptionView {
+                selected: input.iter().any(|(k, v)| k == &field.name && v == &c.value),
+                value: c.value.clone(),
+                label: text(lang, &c.label),
+            })
+            .collect()
+    };
+    let mut view = FieldView {
+        name: field.name.clone(),
+        label: text(lang, &field.label),
+        help: field.help.as_ref().map(|h| text(lang, h)),
+        control: "text",
+        required: field.required,
+        value,
+        options: Vec::new(),
+        error: error_of(&field.name),
+        columns: Vec::new(),
+        rows: Vec::new(),
+    };
+    match &field.kind {
+        FieldKind::LongText => view.control = "textarea",
+        FieldKind::Date => view.control = "date",
+        FieldKind::Email => view.control = "email",
+        FieldKind::Phone => view.control = "tel",
+        FieldKind::Checkbox => view.control = "checkbox",
+        FieldKind::Select { options: choices } => {
+            view.control = "select";
+            view.options = options(choices);
+        }
+        FieldKind::MultiSelect { options: choices } => {
+            view.control = "multi";
+            view.options = options(choices);
+        }
+        FieldKind::Table { columns, max_rows } => {
+            view.control = "table";
+            view.columns = columns.iter().map(|c| text(lang, &c.label)).collect();
+            let prefix = format!("{}.", field.name);
+            let used = input
+                .iter()
+                .filter(|(k, v)| k.starts_with(&prefix) && !v.is_empty())
+                .filter_map(|(k, _)| k[prefix.len()..].split('.').next()?.parse::<usize>().ok())
+                .max()
+                .unwrap_or(0);
+            // The rows typed so far and two empty ones, up to the limit: no script needed.
+            let shown = (used + 2).clamp(3, usize::from(*max_rows).max(1));
+            view.rows = (1..=shown)
+                .map(|row| {
+                    columns
+                        .iter()
+                        .map(|c| {
+                            let name = format!("{}.{row}.{}", field.name, c.name);
+                            CellView {
+                                value: first(input, &name),
+                                error: error_of(&name),
+                                label: format!("{} {}", text(lang, &c.label), row),
+                                input_type: column_input(c.kind),
+                                name,
+                            }
+                        })
+                        .collect()
+                })
+                .collect();
+        }
+        _ => {}
+    }
+    view
+}
+
+pub fn sections(
+    lang: Lang,
+    form: &FormDefinition,
+    input: &[(String, String)],
+    problems: &[FieldProblem],
+) -> Vec<SectionView> {
+    form.sections
+        .iter()
+        .map(|s| SectionView {
+            title: text(lang, &s.title),
+            fields: s
+                .fields
+                .iter()
+                .map(|f| field_view(lang, f, input, problems))
+                .collect(),
+        })
+        .collect()
+}
+
+pub fn summary(lang: Lang, problems: &[FieldProblem]) -> Vec<SummaryError> {
+    problems
+        .iter()
+        .map(|p| SummaryError {
+            anchor: p.field.replace('.', "-"),
+            message: problem_message(lang, &p.problem),
+        })
+        .collect()
+}
+
+/// The answers as a person reads them, section by section, for the check-your-answers page.
+pub fn answers(
+    lang: Lang,
+    form: &FormDefinition,
+    input: &[(String, String)],
+) -> Vec<(String, Vec<(String, String)>)> {
+    sections(lang, form, input, &[])
+        .into_iter()
+        .map(|s| {
+            let rows = s
+                .fields
+                .into_iter()
+                .map(|f| {
+                    let shown = match f.control {
+                        "select" | "multi" => f
+                            .options
+                            .iter()
+                            .filter(|o| o.selected)
+                            .map(|o| o.label.clone())
+                            .collect::<Vec<_>>()
+                            .join("、"),
+                        "checkbox" if !f.value.is_empty() => {
+                            lang.t("form.affirmative").into_owned()
+                        }
+                        "checkbox" => lang.t("form.negative").into_owned(),
+                        "table" => f
+                            .rows
+                            .iter()
+                            .filter(|r| r.iter().any(|c| !c.value.is_empty()))
+                            .map(|r| {
+                                r.iter()
+                                    .filter(|c| !c.value.is_empty())
+                                    .map(|c| c.value.clone())
+                                    .collect::<Vec<_>>()
+                                    .join(" / ")
+                            })
+                            .collect::<Vec<_>>()
+                            .join("；"),
+                        _ => f.value.clone(),
+                    };
+                    (f.label, shown)
+                })
+                .collect();
+            (s.title, rows)
+        })
+        .collect()
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "applications/edit.html")]
+pub struct EditPage {
+    pub ctx: PageContext,
+    pub id: i64,
+    pub version: i32,
+    pub service_name: String,
+    pub applicant: Vec<(String, String)>,
+    pub sections: Vec<SectionView>,
+    pub errors: Vec<SummaryError>,
+    pub notice: Option<String>,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "applications/review.html")]
+pub struct ReviewPage {
+    pub ctx: PageContext,
+    pub id: i64,
+    pub service_name: String,
+    pub applicant: Vec<(String, String)>,
+    pub answers: Vec<(String, Vec<(String, String)>)>,
+    pub error: Option<String>,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "applications/submitted.html")]
+pub struct SubmittedPage {
+    pub ctx: PageContext,
+    pub id: i64,
+    pub tracking_number: String,
+    pub service_name: String,
+    /// When the decision is due, promised and by law.
+    pub next_decide: String,
+}
+
+pub struct ListRow {
+    pub id: i64,
+    pub tracking_number: Option<String>,
+    pub status: String,
+    pub service_name: String,
+    pub department: String,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "applications/list.html")]
+pub struct MyApplicationsPage {
+    pub ctx: PageContext,
+    pub rows: Vec<ListRow>,
+    pub next_href: Option<String>,
+}
+
+pub struct TimelineEntry {
+    pub kind: String,
+    pub note: Option<String>,
+    pub at: NaiveDateTime,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "applications/show.html")]
+pub struct ApplicationPage {
+    pub ctx: PageContext,
+    pub id: i64,
+    pub tracking_number: Option<String>,
+    pub status: String,
+    pub service_name: String,
+    pub answers: Vec<(String, Vec<(String, String)>)>,
+    pub timeline: Vec<TimelineEntry>,
+}
+
+/// A time in China Standard Time, as people here read it.
+pub fn local_time(at: &NaiveDateTime) -> String {
+    (*at + chrono::Duration::hours(8))
+        .format("%Y-%m-%d %H:%M")
+        .to_string()
+}

@@ -1,0 +1,319 @@
+//! The applicant's journey: start from the guide, fill and save the draft, check the answers,
+//! submit with the declaration, get the tracking number, follow the application.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use serde::Deserialize;
+
+use super::error::WebError;
+use super::forms::{FormState, page_with_status, see_other};
+use super::run;
+use super::session::SignedIn;
+use crate::db::DbPool;
+use crate::services::ServiceError;
+use crate::services::accounts::User;
+use crate::services::applications::{self as service, Application};
+use crate::views::PageContext;
+use crate::views::accounts::MessagePage;
+use crate::views::applications::{
+    ApplicationPage, EditPage, ListRow, MyApplicationsPage, ReviewPage, SubmittedPage,
+    TimelineEntry, answers, local_time, sections, summary,
+};
+
+type Fields = web::Form<Vec<(String, String)>>;
+
+/// What the applicant block shows, from the account (never retyped).
+fn applicant_block(ctx: &PageContext, user: &User) -> Vec<(String, String)> {
+    vec![
+        (ctx.t("form.name").into_owned(), user.name.clone()),
+        (ctx.t("form.email").into_owned(), user.email.clone()),
+        (
+            ctx.t("account.role").into_owned(),
+            ctx.label("role", user.role.slug()).into_owned(),
+        ),
+    ]
+}
+
+#[post("/services/{code}/apply")]
+async fn start(
+    ctx: PageContext,
+    SignedIn(session): SignedIn,
+    pool: web::Data<DbPool>,
+    code: web::Path<String>,
+) -> Result<HttpResponse, WebError> {
+    let code = code.into_inner();
+    let user = session.user.clone();
+    match run(&pool, move |conn| service::start(conn, &user, &code)).await {
+        Ok(id) => Ok(see_other(&format!("/applications/{id}/edit"))),
+        Err(WebError::Service(ServiceError::NotForThisApplicant)) => {
+            let page = MessagePage {
+                title: ctx.t("apply.not_for_you_title").into_owned(),
+                message: ctx.t("apply.not_for_you").into_owned(),
+                ctx,
+            };
+            page_with_status(StatusCode::FORBIDDEN, &page)
+        }
+        Err(other) => Err(other),
+    }
+}
+
+async fn load(pool: &DbPool, user: &User, id: i64) -> Result<Application, WebError> {
+    let user = user.clone();
+    run(pool, move |conn| service::own(conn, &user, id)).await
+}
+
+#[derive(Deserialize)]
+struct NoticeQuery {
+    saved: Option<String>,
+}
+
+#[get("/applications/{id}/edit")]
+async fn edit(
+    ctx: PageContext,
+    SignedIn(session): SignedIn,
+    pool: web::Data<DbPool>,
+    id: web::Path<i64>,
+    query: web::Query<NoticeQuery>,
+) -> Result<HttpResponse, WebError> {
+    let app = load(&pool, &session.user, id.into_inner()).await?;
+    if !app.is_draft() {
+        return Ok(see_other(&format!("/applications/{}", app.row.id)));
+    }
+    let notice = query
+        .saved
+        .as_ref()
+        .map(|_| ctx.tf("apply.saved", &[("time", &local_time(&app.row.updated_at))]));
+    let page = EditPage {
+        id: app.row.id,
+        version: app.row.version,
+        service_name: app.service.summary.name.clone(),
+        applicant: applicant_block(&ctx, &session.user),
+        sections: sections(ctx.lang, &app.form, &app.input, &[]),
+        errors: Vec::new(),
+        notice,
+        ctx,
+    };
+    page_with_status(StatusCode::OK, &page)
+}
+
+/// Saves what was typed; "continue" also checks that everything needed is there.
+#[post("/applications/{id}/edit")]
+async fn save(
+    ctx: PageContext,
+    SignedIn(session): SignedIn,
+    pool: web::Data<DbPool>,
+    id: web::Path<i64>,
+    fields: Fields,
+) -> Result<HttpResponse, WebError> {
+    let id = id.into_inner();
+    let form = FormState::new(fields.into_inner());
+    let version: i32 = form
+        .value("version")
+        .parse()
+        .map_err(|_| WebError::BadRequest(super::error::BadParameter::Malformed))?;
+    let strict = form.value("action") == "continue";
+    let input: Vec<(String, String)> = form.pairs().to_vec();
+    let user = session.user.clone();
+    let saved = {
+        let input = input.clone();
+        run(&pool, move |conn| {
+            service::save(conn, &user, id, version, &input, strict)
+        })
+        .await
+    };
+    let problems = match saved {
+        Ok(problems) if problems.is_empty() && strict => {
+            return Ok(see_other(&format!("/applications/{id}/review")));
+        }
+        Ok(problems) if problems.is_empty() => {
+            return Ok(see_other(&format!("/applications/{id}/edit?saved=1")));
+        }
+        Ok(problems) => problems,
+        Err(WebError::Service(ServiceError::StaleVersion)) => {
+            let page = MessagePage {
+                title: ctx.t("apply.stale_title").into_owned(),
+                message: ctx.t("apply.stale").into_owned(),
+                ctx,
+            };
+            return page_with_status(StatusCode::CONFLICT, &page);
+        }
+        Err(WebError::Service(ServiceError::NotADraft)) => {
+            return Ok(see_other(&format!("/applications/{id}")));
+        }
+        Err(other) => return Err(other),
+    };
+    // Saved as typed, but with problems: show them, every value kept.
+    let app = load(&pool, &session.user, id).await?;
+    let page = EditPage {
+        id,
+        version: app.row.version,
+        service_name: app.service.summary.name.clone(),
+        applicant: applicant_block(&ctx, &session.user),
+        sections: sections(ctx.lang, &app.form, &app.input, &problems),
+        errors: summary(ctx.lang, &problems),
+        notice: None,
+        ctx,
+    };
+    page_with_status(StatusCode::UNPROCESSABLE_ENTITY, &page)
+}
+
+fn review_page(
+    ctx: PageContext,
+    user: &User,
+    app: &Application,
+    error: Option<String>,
+) -> ReviewPage {
+    ReviewPage {
+        id: app.row.id,
+        service_name: app.service.summary.name.clone(),
+        applicant: applicant_block(&ctx, user),
+        answers: answers(ctx.lang, &app.form, &app.input),
+        error,
+        ctx,
+    }
+}
+
+#[get("/applications/{id}/review")]
+async fn review(
+    ctx: PageContext,
+    SignedIn(session): SignedIn,
+    pool: web::Data<DbPool>,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, WebError> {
+    let app = load(&pool, &session.user, id.into_inner()).await?;
+    if !app.is_draft() {
+        return Ok(see_other(&format!("/applications/{}", app.row.id)));
+    }
+    page_with_status(StatusCode::OK, &review_page(ctx, &session.user, &app, None))
+}
+
+#[post("/applications/{id}/submit")]
+async fn submit(
+    req: HttpRequest,
+    ctx: PageContext,
+    SignedIn(session): SignedIn,
+    pool: web::Data<DbPool>,
+    id: web::Path<i64>,
+    fields: Fields,
+) -> Result<HttpResponse, WebError> {
+    let id = id.into_inner();
+    let declared = FormState::new(fields.into_inner()).value("declaration") == "yes";
+    let client = req
+        .peer_addr()
+        .map(|a| a.ip().to_string())
+        .unwrap_or_default();
+    let user = session.user.clone();
+    match run(&pool, move |conn| {
+        service::submit(conn, &user, id, declared, &client)
+    })
+    .await
+    {
+        Ok(_) => Ok(see_other(&format!("/applications/{id}/submitted"))),
+        Err(WebError::Service(ServiceError::DeclarationMissing)) => {
+            let app = load(&pool, &session.user, id).await?;
+            let error = Some(ctx.t("apply.declaration_missing").into_owned());
+            page_with_status(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &review_page(ctx, &session.user, &app, error),
+            )
+        }
+        Err(WebError::Service(ServiceError::Incomplete(_))) => {
+            Ok(see_other(&format!("/applications/{id}/edit")))
+        }
+        Err(other) => Err(other),
+    }
+}
+
+#[get("/applications/{id}/submitted")]
+async fn submitted(
+    ctx: PageContext,
+    SignedIn(session): SignedIn,
+    pool: web::Data<DbPool>,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, WebError> {
+    let app = load(&pool, &session.user, id.into_inner()).await?;
+    let Some(tracking_number) = app.row.tracking_number.clone() else {
+        return Ok(see_other(&format!("/applications/{}/edit", app.row.id)));
+    };
+    let s = &app.service.summary;
+    let page = SubmittedPage {
+        id: app.row.id,
+        tracking_number,
+        service_name: s.name.clone(),
+        next_decide: ctx.lang.tf(
+            "apply.next_decide",
+            &[
+                ("promised", &ctx.days(&s.promised_days)),
+                ("legal", &ctx.days(&s.legal_days)),
+            ],
+        ),
+        ctx,
+    };
+    page_with_status(StatusCode::OK, &page)
+}
+
+#[get("/applications")]
+async fn mine(
+    ctx: PageContext,
+    SignedIn(session): SignedIn,
+    pool: web::Data<DbPool>,
+) -> Result<MyApplicationsPage, WebError> {
+    let user = session.user.clone();
+    let rows = run(&pool, move |conn| service::mine(conn, &user, None)).await?;
+    let rows = rows
+        .into_iter()
+        .map(
+            |(id, tracking_number, status, _, service_name, department, _, updated_at, _)| {
+                ListRow {
+                    id,
+                    tracking_number,
+                    status,
+                    service_name,
+                    department,
+                    updated_at,
+                }
+            },
+        )
+        .collect();
+    Ok(MyApplicationsPage {
+        ctx,
+        rows,
+        next_href: None,
+    })
+}
+
+#[get("/applications/{id}")]
+async fn show(
+    ctx: PageContext,
+    SignedIn(session): SignedIn,
+    pool: web::Data<DbPool>,
+    id: web::Path<i64>,
+) -> Result<ApplicationPage, WebError> {
+    let id = id.into_inner();
+    let app = load(&pool, &session.user, id).await?;
+    let user = session.user.clone();
+    let events = run(&pool, move |conn| service::timeline(conn, &user, id)).await?;
+    Ok(ApplicationPage {
+        id,
+        tracking_number: app.row.tracking_number.clone(),
+        status: app.row.status.clone(),
+        service_name: app.service.summary.name.clone(),
+        answers: answers(ctx.lang, &app.form, &app.input),
+        timeline: events
+            .into_iter()
+            .map(|(kind, _, note, at)| TimelineEntry { kind, note, at })
+            .collect(),
+        ctx,
+    })
+}
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(start)
+        .service(mine)
+        .service(edit)
+        .service(save)
+        .service(review)
+        .service(submit)
+        .service(submitted)
+        .service(show);
+}

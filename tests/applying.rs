@@ -1,0 +1,192 @@
+//! Applying online: drafts kept as typed and resumed on another device, the check-your-answers
+//! step, submission with the declaration and a tracking number, and nobody else's application.
+
+mod common;
+
+use common::{Browser, DEMO_PASSWORD, create_demo_accounts, on_both_databases};
+use onestop::domain::tracking::TrackingNumber;
+
+const FOOD_LICENCE_NEW: &str = "440306-SJJ-XK-0013-01";
+
+/// The first service an individual may apply for, with a generated form.
+async fn service_for_citizens(app: &common::TestApp) -> String {
+    let list = app
+        .get("/api/v1/services?applicant=natural&limit=1")
+        .await
+        .json();
+    list["items"][0]["code"].as_str().unwrap().to_owned()
+}
+
+async fn start(browser: &mut Browser<'_>, code: &str) -> String {
+    let reply = browser
+        .submit(
+            &format!("/services/{code}"),
+            &format!("/services/{code}/apply"),
+            &[],
+        )
+        .await;
+    assert_eq!(reply.status, 303, "{}", reply.body);
+    reply
+        .header("location")
+        .unwrap()
+        .trim_end_matches("/edit")
+        .to_owned()
+}
+
+async fn save(
+    browser: &mut Browser<'_>,
+    app_path: &str,
+    action: &str,
+    fields: &[(&str, &str)],
+) -> common::Reply {
+    let edit = format!("{app_path}/edit");
+    let page = browser.get(&edit).await;
+    let version = page.attrs("input[name=version]", "value").remove(0);
+    let mut all = vec![("version", version.as_str()), ("action", action)];
+    all.extend_from_slice(fields);
+    browser.submit(&edit, &edit, &all).await
+}
+
+on_both_databases! {
+    async fn a_citizen_saves_a_draft_resumes_it_elsewhere_and_submits_once(app) {
+        create_demo_accounts(&app);
+        let code = service_for_citizens(&app).await;
+        let mut laptop = Browser::new(&app);
+        laptop.sign_in("citizen@demo.onestop.cn", DEMO_PASSWORD).await;
+        let application = start(&mut laptop, &code).await;
+        let edit = laptop.get(&format!("{application}/edit")).await;
+        assert!(edit.text("#applicant-heading + p + .facts").contains("李明"), "the applicant block comes from the account");
+        assert_eq!(edit.attrs("#name", "value").len(), 0, "the applicant's name is not asked again");
+
+        let saved = save(&mut laptop, &application, "save", &[("matter", "申请价格认定，涉及一批二手设备"), ("contact_phone", "12")]).await;
+        assert_eq!(saved.status, 422, "a malformed phone is named");
+        assert!(saved.text("#contact_phone-hint").contains("手机号码"), "{}", saved.text(".error-summary"));
+        assert_eq!(saved.text("#matter"), "申请价格认定，涉及一批二手设备", "kept as typed");
+
+        // Another device: the same account finds the draft with everything typed.
+        let mut phone = Browser::new(&app);
+        phone.sign_in("citizen@demo.onestop.cn", DEMO_PASSWORD).await;
+        let list = phone.get("/applications").await;
+        assert_eq!(list.texts(".application-row").len(), 1);
+        assert!(list.text(".application-row .status").contains("草稿"));
+        let resumed = phone.get(&format!("{application}/edit")).await;
+        assert_eq!(resumed.text("#matter"), "申请价格认定，涉及一批二手设备");
+        assert_eq!(resumed.attrs("#contact_phone", "value"), ["12"]);
+
+        let incomplete = save(&mut phone, &application, "continue", &[("matter", "申请价格认定，涉及一批二手设备"), ("contact_phone", "13912345678"), ("delivery", "post")]).await;
+        assert_eq!(incomplete.status, 422);
+        assert_eq!(incomplete.attrs(".error-summary a", "href"), ["#post_address"]);
+        let complete = save(&mut phone, &application, "continue", &[
+            ("matter", "申请价格认定，涉及一批二手设备"), ("contact_phone", "13912345678"), ("delivery", "post"), ("post_address", "深圳市宝安区新安街道1号"),
+        ]).await;
+        assert_eq!(complete.status, 303);
+        assert_eq!(complete.header("location"), Some(format!("{application}/review").as_str()));
+
+        let review = phone.get(&format!("{application}/review")).await;
+        let answers = review.texts(".answers").join(" ");
+        assert!(answers.contains("13912345678") && answers.contains("邮寄（EMS）") && answers.contains("深圳市宝安区新安街道1号"), "{answers}");
+        let no_declaration = phone.submit(&format!("{application}/review"), &format!("{application}/submit"), &[]).await;
+        assert_eq!(no_declaration.status, 422);
+        assert!(no_declaration.text(".error-summary").contains("承诺"));
+
+        let submitted = phone.submit(&format!("{application}/review"), &format!("{application}/submit"), &[("declaration", "yes")]).await;
+        assert_eq!(submitted.status, 303);
+        let confirmation = phone.get(&format!("{application}/submitted")).await;
+        let number = confirmation.text(".tracking-number");
+        assert!(TrackingNumber::parse(&number).is_ok(), "{number}");
+        assert!(number.starts_with("440306"));
+
+        // The same form sent again (a double click, a reload) changes nothing.
+        let token = confirmation.attrs("input[name=csrf_token]", "value").remove(0);
+        let again = phone.post_raw(&format!("{application}/submit"), &[("csrf_token", &token), ("declaration", "yes")]).await;
+        assert_eq!(again.status, 303);
+        assert_eq!(phone.get(&format!("{application}/submitted")).await.text(".tracking-number"), number);
+        let list = laptop.get("/applications").await;
+        assert_eq!(list.texts(".application-row").len(), 1);
+        assert!(list.text(".application-row").contains(&number));
+        let detail = laptop.get(&application).await;
+        assert_eq!(detail.texts(".timeline li").len(), 2, "started and submitted");
+        assert!(detail.text(".timeline").contains("提交申请"));
+        // A submitted application cannot be edited.
+        assert_eq!(laptop.get(&format!("{application}/edit")).await.status, 303);
+        let token = laptop.get("/account").await.attrs("input[name=csrf_token]", "value").remove(0);
+        let late = laptop.post_raw(&format!("{application}/edit"), &[("csrf_token", &token), ("version", "3"), ("action", "save"), ("matter", "改")]).await;
+        assert_eq!(late.status, 303);
+        assert!(laptop.get(&application).await.text(".answers").contains("二手设备"));
+    }
+
+    async fn starting_twice_resumes_the_same_draft(app) {
+        create_demo_accounts(&app);
+        let mut browser = Browser::new(&app);
+        browser.sign_in("firm@demo.onestop.cn", DEMO_PASSWORD).await;
+        let first = start(&mut browser, FOOD_LICENCE_NEW).await;
+        let second = start(&mut browser, FOOD_LICENCE_NEW).await;
+        assert_eq!(first, second);
+    }
+
+    async fn the_food_licence_form_is_rich_and_keeps_values_on_error(app) {
+        create_demo_accounts(&app);
+        let mut browser = Browser::new(&app);
+        browser.sign_in("firm@demo.onestop.cn", DEMO_PASSWORD).await;
+        let application = start(&mut browser, FOOD_LICENCE_NEW).await;
+        let page = browser.get(&format!("{application}/edit")).await;
+        for field in ["premises_address", "delivery", "agent_name"] {
+            assert_eq!(page.texts(&format!("#{field}")).len(), 1, "{field}");
+        }
+        assert!(page.texts("select option").len() > 5);
+        let reply = save(&mut browser, &application, "continue", &[("premises_address", "深圳市宝安区西乡街道2号"), ("premises_area", "abc")]).await;
+        assert_eq!(reply.status, 422);
+        assert!(reply.attrs(".error-summary a", "href").contains(&"#premises_area".to_owned()));
+        assert_eq!(reply.attrs("#premises_address", "value"), ["深圳市宝安区西乡街道2号"]);
+        assert_eq!(reply.attrs("#premises_area", "value"), ["abc"]);
+    }
+
+    async fn an_applicant_of_the_wrong_kind_is_told_so(app) {
+        create_demo_accounts(&app);
+        let mut citizen = Browser::new(&app);
+        citizen.sign_in("citizen@demo.onestop.cn", DEMO_PASSWORD).await;
+        let reply = citizen.submit(&format!("/services/{FOOD_LICENCE_NEW}"), &format!("/services/{FOOD_LICENCE_NEW}/apply"), &[]).await;
+        assert_eq!(reply.status, 403);
+        assert_eq!(reply.text("h1"), "该事项不面向您的账户类型");
+        let mut clerk = Browser::new(&app);
+        clerk.sign_in("clerk.sjj@demo.onestop.cn", DEMO_PASSWORD).await;
+        let reply = clerk.submit(&format!("/services/{FOOD_LICENCE_NEW}"), &format!("/services/{FOOD_LICENCE_NEW}/apply"), &[]).await;
+        assert_eq!(reply.status, 403);
+        let mut anonymous = Browser::new(&app);
+        let reply = anonymous.submit(&format!("/services/{FOOD_LICENCE_NEW}"), &format!("/services/{FOOD_LICENCE_NEW}/apply"), &[]).await;
+        assert_eq!(reply.status, 303);
+        assert!(reply.header("location").unwrap().starts_with("/login?next="));
+    }
+
+    async fn somebody_elses_application_is_not_found(app) {
+        create_demo_accounts(&app);
+        let mut owner = Browser::new(&app);
+        owner.sign_in("firm@demo.onestop.cn", DEMO_PASSWORD).await;
+        let application = start(&mut owner, FOOD_LICENCE_NEW).await;
+        let mut other = Browser::new(&app);
+        other.sign_in("citizen@demo.onestop.cn", DEMO_PASSWORD).await;
+        for path in [application.clone(), format!("{application}/edit"), format!("{application}/review"), format!("{application}/submitted")] {
+            assert_eq!(other.get(&path).await.status, 404, "{path}");
+        }
+        let token = other.get("/account").await.attrs("input[name=csrf_token]", "value").remove(0);
+        let post = other.post_raw(&format!("{application}/submit"), &[("csrf_token", &token), ("declaration", "yes")]).await;
+        assert_eq!(post.status, 404);
+        let post = other.post_raw(&format!("{application}/edit"), &[("csrf_token", &token), ("version", "1"), ("action", "save")]).await;
+        assert_eq!(post.status, 404);
+        assert_eq!(other.get("/applications/999999").await.status, 404);
+        assert_eq!(other.get("/applications/abc").await.status, 404);
+    }
+
+    async fn a_draft_changed_on_another_device_is_not_overwritten(app) {
+        create_demo_accounts(&app);
+        let mut browser = Browser::new(&app);
+        browser.sign_in("firm@demo.onestop.cn", DEMO_PASSWORD).await;
+        let application = start(&mut browser, FOOD_LICENCE_NEW).await;
+        let edit = format!("{application}/edit");
+        let stale = browser.get(&edit).await.attrs("input[name=version]", "value").remove(0);
+        save(&mut browser, &application, "save", &[("premises_address", "第一次")]).await;
+        let reply = browser.submit(&edit, &edit, &[("version", &stale), ("action", "save"), ("premises_address", "第二次")]).await;
+        assert_eq!(reply.status, 409);
+        assert_eq!(browser.get(&edit).await.attrs("#premises_address", "value"), ["第一次"]);
+    }
+}
