@@ -47,7 +47,80 @@ async fn save(
     browser.submit(&edit, &edit, &all).await
 }
 
+/// A complete, submitted application of the signed-in citizen; returns its tracking number.
+async fn submit_one(browser: &mut Browser<'_>, code: &str) -> String {
+    let application = start(browser, code).await;
+    let fields = [
+        ("matter", "申请说明"),
+        ("contact_phone", "13912345678"),
+        ("delivery", "electronic"),
+    ];
+    assert_eq!(
+        save(browser, &application, "continue", &fields)
+            .await
+            .status,
+        303
+    );
+    let review = format!("{application}/review");
+    let done = browser
+        .submit(
+            &review,
+            &format!("{application}/submit"),
+            &[("declaration", "yes")],
+        )
+        .await;
+    assert_eq!(done.status, 303);
+    browser
+        .get(&format!("{application}/submitted"))
+        .await
+        .text(".tracking-number")
+}
+
 on_both_databases! {
+    async fn anyone_can_follow_an_application_with_its_number_and_four_characters(app) {
+        create_demo_accounts(&app);
+        let code = service_for_citizens(&app).await;
+        let mut citizen = Browser::new(&app);
+        citizen.sign_in("citizen@demo.onestop.cn", DEMO_PASSWORD).await;
+        let number = submit_one(&mut citizen, &code).await;
+
+        let mut visitor = Browser::new(&app);
+        // The demo citizen: mobile 13800138000, resident ID 11010519491231002X.
+        for last_four in ["8000", "002x"] {
+            let found = visitor.submit("/track", "/track", &[("tracking_number", &number), ("last_four", last_four)]).await;
+            assert_eq!(found.status, 200, "{last_four}");
+            assert!(found.text(".progress").contains("已提交"), "{}", found.text(".progress"));
+            assert!(found.text(".timeline").contains("提交申请"));
+            assert!(!found.body.contains("李明") && !found.body.contains("13912345678"), "no personal data");
+        }
+        let wrong_check = visitor.submit("/track", "/track", &[("tracking_number", &number), ("last_four", "1234")]).await;
+        let unknown = TrackingNumber::new(chrono::Utc::now().date_naive(), 1).to_string();
+        let wrong_number = visitor.submit("/track", "/track", &[("tracking_number", &unknown), ("last_four", "8000")]).await;
+        let malformed = visitor.submit("/track", "/track", &[("tracking_number", "abc"), ("last_four", "8000")]).await;
+        for reply in [&wrong_check, &wrong_number, &malformed] {
+            assert_eq!(reply.status, 404);
+            assert_eq!(reply.text(".error-summary"), wrong_check.text(".error-summary"), "the same answer for every miss");
+        }
+        assert_eq!(malformed.attrs("#tracking_number", "value"), ["abc"]);
+    }
+
+    async fn repeated_failed_lookups_are_throttled(app) {
+        create_demo_accounts(&app);
+        let code = service_for_citizens(&app).await;
+        let mut citizen = Browser::new(&app);
+        citizen.sign_in("citizen@demo.onestop.cn", DEMO_PASSWORD).await;
+        let number = submit_one(&mut citizen, &code).await;
+        let mut prober = Browser::new(&app);
+        for guess in 0..10 {
+            let reply = prober.submit("/track", "/track", &[("tracking_number", &number), ("last_four", &format!("{guess:04}"))]).await;
+            assert_eq!(reply.status, 404, "guess {guess}");
+        }
+        let blocked = prober.submit("/track", "/track", &[("tracking_number", &number), ("last_four", "8000")]).await;
+        assert_eq!(blocked.status, 429);
+        assert!(blocked.header("retry-after").is_some());
+    }
+
+
     async fn a_citizen_saves_a_draft_resumes_it_elsewhere_and_submits_once(app) {
         create_demo_accounts(&app);
         let code = service_for_citizens(&app).await;

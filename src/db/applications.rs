@@ -295,3 +295,40 @@ pub fn list_own(
         ))
         .load(conn)
 }
+
+/// What the public lookup may show, and what it checks the last four characters against:
+/// (application id, status, service name, department name, submitted at, the applicant's
+/// phone, resident ID and credit code).
+pub type LookupRow = (
+    i64,
+    String,
+    String,
+    String,
+    Option<NaiveDateTime>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+);
+
+pub fn find_by_tracking_number(
+    conn: &mut DbConnection,
+    number: &str,
+) -> QueryResult<Option<LookupRow>> {
+    use super::schema::users;
+    applications::table
+        .inner_join(services::table.inner_join(departments::table))
+        .inner_join(users::table.on(users::id.eq(applications::applicant_id)))
+        .filter(applications::tracking_number.eq(number))
+        .select((
+            applications::id,
+            applications::status,
+            services::name,
+            departments::name,
+            applications::submitted_at,
+            users::phone,
+            users::national_id,
+            users::credit_code,
+        ))
+        .first(conn)
+        .optional()
+}

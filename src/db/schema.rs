@@ -155,6 +155,7 @@ diesel::joinable!(form_definitions -> services (service_id));
 diesel::joinable!(applications -> services (service_id));
 diesel::joinable!(applications -> form_definitions (form_definition_id));
 diesel::joinable!(application_events -> applications (application_id));
+diesel::joinable!(applications -> users (applicant_id));
 
 diesel::joinable!(user_departments -> users (user_id));
 diesel::joinable!(user_departments -> departments (department_id));

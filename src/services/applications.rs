@@ -238,3 +238,66 @@ pub fn timeline(
     queries::find_own(conn, id, user.id)?.ok_or(ServiceError::NotFound)?;
     Ok(queries::events(conn, id)?)
 }
+
+/// Failed lookups allowed per client address within the window.
+pub const MAX_LOOKUP_FAILURES: i64 = 10;
+
+/// What the public progress lookup shows: no names, no form data.
+pub struct Progress {
+    pub tracking_number: TrackingNumber,
+    pub status: String,
+    pub service_name: String,
+    pub department_name: String,
+    pub submitted_at: Option<NaiveDateTime>,
+    pub events: Vec<queries::EventRow>,
+}
+
+/// The public progress lookup: a tracking number and the last four characters of the
+/// applicant's mobile number, resident ID or credit code. A wrong number and a wrong check get
+/// the same `NotFound`, and after [`MAX_LOOKUP_FAILURES`] failures in the window the address is
+/// refused until the oldest leaves it, so that numbers cannot be probed.
+pub fn lookup(
+    conn: &mut DbConnection,
+    number: &str,
+    last_four: &str,
+    client: &str,
+) -> Result<Progress, ServiceError> {
+    use crate::db::accounts as throttle;
+    let now = now();
+    let window = chrono::Duration::minutes(super::accounts::FAILURE_WINDOW_MINUTES);
+    let key = format!("lookup:{client}");
+    let (failures, oldest) = throttle::failures_since(conn, &key, now - window)?;
+    if failures >= MAX_LOOKUP_FAILURES {
+        return Err(ServiceError::Throttled {
+            until: oldest.unwrap_or(now) + window,
+        });
+    }
+    let last_four = last_four.trim().to_ascii_uppercase();
+    let found = match TrackingNumber::parse(number) {
+        Ok(parsed) if last_four.chars().count() == 4 => {
+            queries::find_by_tracking_number(conn, parsed.as_str())?
+                .filter(|(_, _, _, _, _, phone, id, code)| {
+                    [phone, id, code]
+                        .into_iter()
+                        .flatten()
+                        .any(|v| v.to_ascii_uppercase().ends_with(&last_four))
+                })
+                .map(|row| (parsed, row))
+        }
+        _ => None,
+    };
+    let Some((tracking_number, (id, status, service_name, department_name, submitted_at, ..))) =
+        found
+    else {
+        throttle::record_failure(conn, &key, now)?;
+        return Err(ServiceError::NotFound);
+    };
+    Ok(Progress {
+        tracking_number,
+        status,
+        service_name,
+        department_name,
+        submitted_at,
+        events: queries::events(conn, id)?,
+    })
+}

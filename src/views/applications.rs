@@ -330,3 +330,11 @@ pub fn local_time(at: &NaiveDateTime) -> String {
         .format("%Y-%m-%d %H:%M")
         .to_string()
 }
+
+#[derive(Template, WebTemplate)]
+#[template(path = "applications/track.html")]
+pub struct TrackPage {
+    pub ctx: PageContext,
+    pub form: crate::web::forms::FormState,
+    pub progress: Option<crate::services::applications::Progress>,
+}

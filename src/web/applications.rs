@@ -15,6 +15,7 @@ use crate::services::accounts::User;
 use crate::services::applications::{self as service, Application};
 use crate::views::PageContext;
 use crate::views::accounts::MessagePage;
+use crate::views::applications::TrackPage;
 use crate::views::applications::{
     ApplicationPage, EditPage, ListRow, MyApplicationsPage, ReviewPage, SubmittedPage,
     TimelineEntry, answers, local_time, sections, summary,
@@ -307,7 +308,80 @@ async fn show(
     })
 }
 
+#[get("/track")]
+async fn track_form(ctx: PageContext) -> TrackPage {
+    TrackPage {
+        ctx,
+        form: FormState::default(),
+        progress: None,
+    }
+}
+
+/// The public progress lookup. A POST, so that the digits stay out of addresses and logs.
+#[post("/track")]
+async fn track(
+    req: HttpRequest,
+    ctx: PageContext,
+    pool: web::Data<DbPool>,
+    fields: Fields,
+) -> Result<HttpResponse, WebError> {
+    let mut form = FormState::new(fields.into_inner());
+    let (number, last_four) = (
+        form.value("tracking_number").to_owned(),
+        form.value("last_four").to_owned(),
+    );
+    let client = req
+        .peer_addr()
+        .map(|a| a.ip().to_string())
+        .unwrap_or_default();
+    match run(&pool, move |conn| {
+        service::lookup(conn, &number, &last_four, &client)
+    })
+    .await
+    {
+        Ok(progress) => page_with_status(
+            StatusCode::OK,
+            &TrackPage {
+                ctx,
+                form,
+                progress: Some(progress),
+            },
+        ),
+        Err(WebError::NotFound) => {
+            form.add("tracking_number", ctx.t("track.not_found"));
+            page_with_status(
+                StatusCode::NOT_FOUND,
+                &TrackPage {
+                    ctx,
+                    form,
+                    progress: None,
+                },
+            )
+        }
+        Err(WebError::Service(ServiceError::Throttled { until })) => {
+            let seconds = (until - chrono::Utc::now().naive_utc())
+                .num_seconds()
+                .max(1);
+            let page = MessagePage {
+                title: ctx.t("track.throttled_title").into_owned(),
+                message: ctx
+                    .lang
+                    .tf("track.throttled", &[("minutes", &((seconds + 59) / 60))]),
+                ctx,
+            };
+            let mut response = page_with_status(StatusCode::TOO_MANY_REQUESTS, &page)?;
+            response.headers_mut().insert(
+                actix_web::http::header::RETRY_AFTER,
+                actix_web::http::header::HeaderValue::from(seconds),
+            );
+            Ok(response)
+        }
+        Err(other) => Err(other),
+    }
+}
+
 pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(track_form).service(track);
     cfg.service(start)
         .service(mine)
         .service(edit)
