@@ -78,12 +78,25 @@ pub struct AppArgs {
     /// (for login throttling). Only set this when the proxy overwrites those headers.
     #[arg(long, env = "ONESTOP_TRUST_PROXY", default_value_t = false)]
     pub trust_proxy: bool,
+    /// Largest material file, in MiB.
+    #[arg(long, env = "ONESTOP_MAX_UPLOAD_MB", default_value_t = 10)]
+    pub max_upload_mb: usize,
+    /// Largest total of materials per application, in MiB.
+    #[arg(long, env = "ONESTOP_MAX_APPLICATION_MB", default_value_t = 50)]
+    pub max_application_mb: i64,
     /// Where mails are written as .eml files.
     #[arg(long, env = "ONESTOP_MAIL_DIR", default_value = "data/mail")]
     pub mail_dir: std::path::PathBuf,
 }
 
 impl AppArgs {
+    pub fn upload_limits(&self) -> crate::services::applications::UploadLimits {
+        crate::services::applications::UploadLimits {
+            per_file: self.max_upload_mb.clamp(1, 64) * 1024 * 1024,
+            per_application: self.max_application_mb.max(1) * 1024 * 1024,
+        }
+    }
+
     pub fn account_settings(&self, bind: &str) -> crate::services::accounts::AccountSettings {
         let public_url = self
             .public_url

@@ -12,9 +12,11 @@ use crate::config::{AppArgs, ServeArgs};
 use crate::db::{self, DatabaseUrl, DbPool};
 use crate::mail::Mailer;
 use crate::services::accounts::AccountSettings;
+use crate::services::applications::UploadLimits;
 use crate::services::catalog_import;
 use crate::web::session::session_layer;
 use crate::web::{self as routes, AppInfo};
+use actix_multipart::form::MultipartFormConfig;
 
 /// Connects (migrating on the way) and loads the shipped catalog into an empty database.
 pub fn prepare_database(url: &DatabaseUrl, pool_size: u32) -> anyhow::Result<DbPool> {
@@ -38,6 +40,7 @@ pub struct AppParts {
     pub info: AppInfo,
     pub accounts: AccountSettings,
     pub mailer: Mailer,
+    pub uploads: UploadLimits,
 }
 
 impl AppParts {
@@ -46,6 +49,7 @@ impl AppParts {
             info: AppInfo { backend },
             accounts: args.account_settings(bind),
             mailer: Mailer::new(args.mail_dir.clone()),
+            uploads: args.upload_limits(),
         }
     }
 }
@@ -61,6 +65,11 @@ pub fn build_server(
     let info = web::Data::new(parts.info);
     let accounts = web::Data::new(parts.accounts);
     let mailer = web::Data::new(parts.mailer);
+    let uploads = web::Data::new(parts.uploads);
+    // A multipart body may hold one file of the largest size and the form's small fields.
+    let multipart = MultipartFormConfig::default()
+        .total_limit(parts.uploads.per_file + 64 * 1024)
+        .memory_limit(parts.uploads.per_file + 64 * 1024);
     let mut server = HttpServer::new(move || {
         App::new()
             .wrap(from_fn(session_layer))
@@ -71,6 +80,8 @@ pub fn build_server(
             .app_data(info.clone())
             .app_data(accounts.clone())
             .app_data(mailer.clone())
+            .app_data(uploads.clone())
+            .app_data(multipart.clone())
             .configure(routes::routes)
     })
     .listen(listener)?;

@@ -47,6 +47,27 @@ async fn save(
     browser.submit(&edit, &edit, &all).await
 }
 
+const PDF: &[u8] = b"%PDF-1.4\n% a small test document\n%%EOF\n";
+
+/// Uploads a PDF for every material still missing; returns their names.
+async fn upload_missing(browser: &mut Browser<'_>, application: &str) -> Vec<String> {
+    let page = browser.get(&format!("{application}/materials")).await;
+    let missing: Vec<String> = page
+        .texts(".material")
+        .into_iter()
+        .zip(page.texts(".material h2"))
+        .filter(|(all, _)| all.contains("尚未上传"))
+        .map(|(_, name)| name)
+        .collect();
+    for name in &missing {
+        let reply = browser
+            .upload(&format!("{application}/materials"), name, "材料.pdf", PDF)
+            .await;
+        assert_eq!(reply.status, 303, "{name}: {}", reply.body);
+    }
+    missing
+}
+
 /// A complete, submitted application of the signed-in citizen; returns its tracking number.
 async fn submit_one(browser: &mut Browser<'_>, code: &str) -> String {
     let application = start(browser, code).await;
@@ -61,6 +82,7 @@ async fn submit_one(browser: &mut Browser<'_>, code: &str) -> String {
             .status,
         303
     );
+    assert!(!upload_missing(browser, &application).await.is_empty());
     let review = format!("{application}/review");
     let done = browser
         .submit(
@@ -153,7 +175,14 @@ on_both_databases! {
             ("matter", "申请价格认定，涉及一批二手设备"), ("contact_phone", "13912345678"), ("delivery", "post"), ("post_address", "深圳市宝安区新安街道1号"),
         ]).await;
         assert_eq!(complete.status, 303);
-        assert_eq!(complete.header("location"), Some(format!("{application}/review").as_str()));
+        assert_eq!(complete.header("location"), Some(format!("{application}/materials").as_str()));
+
+        // Documents: submitting without them names what is missing; then they are uploaded.
+        let early = phone.submit(&format!("{application}/review"), &format!("{application}/submit"), &[("declaration", "yes")]).await;
+        assert_eq!(early.status, 422);
+        assert!(early.text(".error-summary").contains("尚未上传"), "{}", early.text(".error-summary"));
+        let uploaded = upload_missing(&mut phone, &application).await;
+        assert!(!uploaded.is_empty());
 
         let review = phone.get(&format!("{application}/review")).await;
         let answers = review.texts(".answers").join(" ");
@@ -186,6 +215,83 @@ on_both_databases! {
         let late = laptop.post_raw(&format!("{application}/edit"), &[("csrf_token", &token), ("version", "3"), ("action", "save"), ("matter", "改")]).await;
         assert_eq!(late.status, 303);
         assert!(laptop.get(&application).await.text(".answers").contains("二手设备"));
+    }
+
+    async fn uploads_are_checked_by_content_and_size_and_served_back_safely(app) {
+        create_demo_accounts(&app);
+        let mut firm = Browser::new(&app);
+        firm.sign_in("firm@demo.onestop.cn", DEMO_PASSWORD).await;
+        let application = start(&mut firm, FOOD_LICENCE_NEW).await;
+        let materials = format!("{application}/materials");
+        let material = "食品安全管理制度清单";
+
+        let exe = firm.upload(&materials, material, "制度.pdf", b"MZ\x90\x00 this is a program").await;
+        assert_eq!(exe.status, 422);
+        assert!(exe.text(".error-summary").contains("PDF、JPEG 或 PNG"), "{}", exe.text(".error-summary"));
+
+        let big = vec![b'x'; 1024 * 1024 + 10];
+        let mut pdf_big = b"%PDF-1.4\n".to_vec();
+        pdf_big.extend_from_slice(&big);
+        let too_large = firm.upload(&materials, material, "big.pdf", &pdf_big).await;
+        assert_eq!(too_large.status, 413);
+
+        let tricky = firm.upload(&materials, material, "../../etc/制度.pdf", PDF).await;
+        assert_eq!(tricky.status, 303);
+        let page = firm.get(&materials).await;
+        let href = page.attrs(".files a", "href").remove(0);
+        assert_eq!(page.texts(".files a"), ["制度.pdf"]);
+        let download = firm.get(&href).await;
+        assert_eq!(download.status, 200);
+        assert_eq!(download.header("content-type"), Some("application/pdf"));
+        let disposition = download.header("content-disposition").unwrap();
+        assert!(disposition.starts_with("attachment") && disposition.contains("UTF-8''%E5%88%B6%E5%BA%A6.pdf"), "{disposition}");
+        assert_eq!(download.body.as_bytes(), PDF);
+
+        let mut citizen = Browser::new(&app);
+        citizen.sign_in("citizen@demo.onestop.cn", DEMO_PASSWORD).await;
+        assert_eq!(citizen.get(&href).await.status, 404, "somebody else's file");
+        assert_eq!(citizen.get(&materials).await.status, 404);
+
+        // The application's total is limited too (3 MiB in the tests: the small file and three of
+        // 1000 KiB fit, a fourth does not).
+        let almost = {
+            let mut v = b"%PDF-1.4\n".to_vec();
+            v.extend(std::iter::repeat_n(b'y', 1000 * 1024));
+            v
+        };
+        for _ in 0..3 {
+            assert_eq!(firm.upload(&materials, material, "part.pdf", &almost).await.status, 303);
+        }
+        let full = firm.upload(&materials, material, "part.pdf", &almost).await;
+        assert_eq!(full.status, 413);
+        assert!(full.text(".error-summary").contains("合计"), "{}", full.text(".error-summary"));
+    }
+
+    async fn a_deferrable_material_may_be_missing_with_a_pledge(app) {
+        create_demo_accounts(&app);
+        let mut firm = Browser::new(&app);
+        firm.sign_in("firm@demo.onestop.cn", DEMO_PASSWORD).await;
+        let application = start(&mut firm, FOOD_LICENCE_NEW).await;
+        let materials = format!("{application}/materials");
+        let page = firm.get(&materials).await;
+        let names = page.texts(".material h2");
+        let statuses = page.texts(".material .material-status");
+        let deferrable = "食品安全管理人员健康证明";
+        assert!(names.contains(&deferrable.to_owned()), "{names:?}");
+        assert!(statuses.iter().any(|s| s.contains("免提交")), "shared documents need no upload: {statuses:?}");
+        for (name, status) in names.iter().zip(&statuses) {
+            if status.contains("尚未上传") && name != deferrable {
+                assert_eq!(firm.upload(&materials, name, "m.pdf", PDF).await.status, 303);
+            }
+        }
+        let statuses = firm.get(&materials).await.texts(".material .material-status");
+        assert_eq!(statuses.iter().filter(|s| s.contains("尚未上传")).count(), 1, "{statuses:?}");
+        let pledged = firm.submit(&materials, &format!("{application}/pledges"), &[("material", deferrable), ("pledged", "yes")]).await;
+        assert_eq!(pledged.status, 303);
+        let statuses = firm.get(&materials).await.texts(".material .material-status");
+        assert!(statuses.iter().any(|s| s.contains("已承诺容缺")), "{statuses:?}");
+        let not_deferrable = firm.submit(&materials, &format!("{application}/pledges"), &[("material", "食品安全管理制度清单"), ("pledged", "yes")]).await;
+        assert_eq!(not_deferrable.status, 400);
     }
 
     async fn starting_twice_resumes_the_same_draft(app) {

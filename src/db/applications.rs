@@ -332,3 +332,122 @@ pub fn find_by_tracking_number(
         .first(conn)
         .optional()
 }
+
+// ---- Materials ----
+
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = super::schema::application_files)]
+pub struct NewFile<'a> {
+    pub application_id: i64,
+    pub material_name: &'a str,
+    pub original_name: &'a str,
+    pub content_type: &'a str,
+    pub size: i64,
+    pub sha256: &'a str,
+    pub content: &'a [u8],
+    pub created_at: NaiveDateTime,
+}
+
+pub fn insert_file(conn: &mut DbConnection, file: &NewFile<'_>) -> QueryResult<usize> {
+    diesel::insert_into(super::schema::application_files::table)
+        .values(file)
+        .execute(conn)
+}
+
+/// A stored file without its content.
+#[derive(Debug, Clone, Queryable)]
+pub struct FileInfo {
+    pub id: i64,
+    pub material_name: String,
+    pub original_name: String,
+    pub content_type: String,
+    pub size: i64,
+    pub sha256: String,
+    pub created_at: NaiveDateTime,
+}
+
+pub fn files_of(conn: &mut DbConnection, application_id: i64) -> QueryResult<Vec<FileInfo>> {
+    use super::schema::application_files as f;
+    f::table
+        .filter(f::application_id.eq(application_id))
+        .order(f::id.asc())
+        .select((
+            f::id,
+            f::material_name,
+            f::original_name,
+            f::content_type,
+            f::size,
+            f::sha256,
+            f::created_at,
+        ))
+        .load(conn)
+}
+
+/// (original name, content type, content) of a file of this application.
+pub fn file_content(
+    conn: &mut DbConnection,
+    application_id: i64,
+    file_id: i64,
+) -> QueryResult<Option<(String, String, Vec<u8>)>> {
+    use super::schema::application_files as f;
+    f::table
+        .filter(f::id.eq(file_id).and(f::application_id.eq(application_id)))
+        .select((f::original_name, f::content_type, f::content))
+        .first(conn)
+        .optional()
+}
+
+pub fn total_size(conn: &mut DbConnection, application_id: i64) -> QueryResult<i64> {
+    use super::schema::application_files as f;
+    let sizes: Vec<i64> = f::table
+        .filter(f::application_id.eq(application_id))
+        .select(f::size)
+        .load(conn)?;
+    Ok(sizes.into_iter().sum())
+}
+
+pub fn delete_file(
+    conn: &mut DbConnection,
+    application_id: i64,
+    file_id: i64,
+) -> QueryResult<usize> {
+    use super::schema::application_files as f;
+    diesel::delete(f::table.filter(f::id.eq(file_id).and(f::application_id.eq(application_id))))
+        .execute(conn)
+}
+
+pub fn set_pledge(
+    conn: &mut DbConnection,
+    application_id: i64,
+    material: &str,
+    pledged: bool,
+    now: NaiveDateTime,
+) -> QueryResult<usize> {
+    use super::schema::material_pledges as p;
+    diesel::delete(
+        p::table.filter(
+            p::application_id
+                .eq(application_id)
+                .and(p::material_name.eq(material)),
+        ),
+    )
+    .execute(conn)?;
+    if !pledged {
+        return Ok(0);
+    }
+    diesel::insert_into(p::table)
+        .values((
+            p::application_id.eq(application_id),
+            p::material_name.eq(material),
+            p::created_at.eq(now),
+        ))
+        .execute(conn)
+}
+
+pub fn pledges_of(conn: &mut DbConnection, application_id: i64) -> QueryResult<Vec<String>> {
+    use super::schema::material_pledges as p;
+    p::table
+        .filter(p::application_id.eq(application_id))
+        .select(p::material_name)
+        .load(conn)
+}

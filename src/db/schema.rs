@@ -151,6 +151,30 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    application_files (id) {
+        id -> BigInt,
+        application_id -> BigInt,
+        material_name -> Text,
+        original_name -> Text,
+        content_type -> Text,
+        size -> BigInt,
+        sha256 -> Text,
+        content -> Binary,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    material_pledges (application_id, material_name) {
+        application_id -> BigInt,
+        material_name -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(application_files -> applications (application_id));
+diesel::joinable!(material_pledges -> applications (application_id));
 diesel::joinable!(form_definitions -> services (service_id));
 diesel::joinable!(applications -> services (service_id));
 diesel::joinable!(applications -> form_definitions (form_definition_id));
@@ -175,4 +199,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     form_definitions,
     applications,
     application_events,
+    application_files,
+    material_pledges,
 );

@@ -9,3 +9,4 @@ mod labelled;
 pub use labelled::UnknownLabel;
 pub mod identity;
 pub mod tracking;
+pub mod upload;

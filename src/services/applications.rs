@@ -180,6 +180,14 @@ pub fn submit(
         .validate(&application.input, true)
         .map_err(ServiceError::Incomplete)?;
     let data = serde_json::to_string(&data).map_err(corrupt)?;
+    let missing: Vec<String> = materials(conn, &application)?
+        .into_iter()
+        .filter(|m| !m.is_satisfied())
+        .map(|m| m.material.name)
+        .collect();
+    if !missing.is_empty() {
+        return Err(ServiceError::MaterialsMissing(missing));
+    }
     conn.transaction(|conn| {
         let now = now();
         let number = loop {
@@ -300,4 +308,170 @@ pub fn lookup(
         submitted_at,
         events: queries::events(conn, id)?,
     })
+}
+
+// ---- Materials ----
+
+/// Upload limits, from the settings.
+#[derive(Debug, Clone, Copy)]
+pub struct UploadLimits {
+    pub per_file: usize,
+    pub per_application: i64,
+}
+
+/// Why an upload was refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum UploadProblem {
+    UnknownMaterial,
+    NotAccepted,
+    Empty,
+    TooLarge(usize),
+    ApplicationFull(i64),
+}
+
+/// A material of the guide with what the applicant has provided for it.
+pub struct MaterialStatus {
+    pub material: crate::domain::catalog::Material,
+    pub files: Vec<queries::FileInfo>,
+    pub pledged: bool,
+}
+
+impl MaterialStatus {
+    /// Shared and already-issued documents are not uploaded (716号令 Art 7).
+    pub fn needs_upload(&self) -> bool {
+        self.material.source == crate::domain::catalog::MaterialSource::Applicant
+    }
+
+    /// Whether the submission may go ahead as far as this material is concerned.
+    pub fn is_satisfied(&self) -> bool {
+        use crate::domain::catalog::Necessity;
+        !self.needs_upload()
+            || !self.files.is_empty()
+            || self.material.necessity == Necessity::Optional
+            || (self.material.necessity == Necessity::Deferrable && self.pledged)
+    }
+}
+
+pub fn materials(
+    conn: &mut DbConnection,
+    app: &Application,
+) -> Result<Vec<MaterialStatus>, ServiceError> {
+    let files = queries::files_of(conn, app.row.id)?;
+    let pledges = queries::pledges_of(conn, app.row.id)?;
+    Ok(app
+        .service
+        .materials
+        .iter()
+        .map(|m| MaterialStatus {
+            files: files
+                .iter()
+                .filter(|f| f.material_name == m.name)
+                .cloned()
+                .collect(),
+            pledged: pledges.contains(&m.name),
+            material: m.clone(),
+        })
+        .collect())
+}
+
+fn draft_of(conn: &mut DbConnection, user: &User, id: i64) -> Result<Application, ServiceError> {
+    let app = own(conn, user, id)?;
+    if !app.is_draft() {
+        return Err(ServiceError::NotADraft);
+    }
+    Ok(app)
+}
+
+/// Stores one file for a material of a draft, after checking its type by content and the limits.
+pub fn upload(
+    conn: &mut DbConnection,
+    user: &User,
+    id: i64,
+    material: &str,
+    file_name: &str,
+    content: &[u8],
+    limits: UploadLimits,
+) -> Result<(), ServiceError> {
+    use crate::domain::upload::{FileType, clean_file_name};
+    use sha2::{Digest, Sha256};
+    let app = draft_of(conn, user, id)?;
+    let refuse = |p| Err(ServiceError::Upload(p));
+    if !app.service.materials.iter().any(|m| m.name == material) {
+        return refuse(UploadProblem::UnknownMaterial);
+    }
+    if content.is_empty() {
+        return refuse(UploadProblem::Empty);
+    }
+    if content.len() > limits.per_file {
+        return refuse(UploadProblem::TooLarge(limits.per_file));
+    }
+    let Some(file_type) = FileType::sniff(content) else {
+        return refuse(UploadProblem::NotAccepted);
+    };
+    conn.transaction(|conn| {
+        if queries::total_size(conn, id)? + content.len() as i64 > limits.per_application {
+            return refuse(UploadProblem::ApplicationFull(limits.per_application));
+        }
+        let sha256: String = Sha256::digest(content)
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        queries::insert_file(
+            conn,
+            &queries::NewFile {
+                application_id: id,
+                material_name: material,
+                original_name: &clean_file_name(file_name, file_type),
+                content_type: file_type.mime(),
+                size: content.len() as i64,
+                sha256: &sha256,
+                content,
+                created_at: now(),
+            },
+        )?;
+        Ok(())
+    })
+}
+
+pub fn delete_file(
+    conn: &mut DbConnection,
+    user: &User,
+    id: i64,
+    file_id: i64,
+) -> Result<(), ServiceError> {
+    draft_of(conn, user, id)?;
+    if queries::delete_file(conn, id, file_id)? == 0 {
+        return Err(ServiceError::NotFound);
+    }
+    Ok(())
+}
+
+/// Records (or withdraws) the applicant's pledge to supply a 容缺 material later.
+pub fn pledge(
+    conn: &mut DbConnection,
+    user: &User,
+    id: i64,
+    material: &str,
+    pledged: bool,
+) -> Result<(), ServiceError> {
+    let app = draft_of(conn, user, id)?;
+    let deferrable = app.service.materials.iter().any(|m| {
+        m.name == material && m.necessity == crate::domain::catalog::Necessity::Deferrable
+    });
+    if !deferrable {
+        return Err(ServiceError::Upload(UploadProblem::UnknownMaterial));
+    }
+    queries::set_pledge(conn, id, material, pledged, now())?;
+    Ok(())
+}
+
+/// A file of one of the user's applications: (name, content type, content).
+pub fn download(
+    conn: &mut DbConnection,
+    user: &User,
+    id: i64,
+    file_id: i64,
+) -> Result<(String, String, Vec<u8>), ServiceError> {
+    queries::find_own(conn, id, user.id)?.ok_or(ServiceError::NotFound)?;
+    queries::file_content(conn, id, file_id)?.ok_or(ServiceError::NotFound)
 }

@@ -56,6 +56,10 @@ pub enum ServiceError {
     StaleVersion,
     #[error("the declaration was not confirmed")]
     DeclarationMissing,
+    #[error("upload refused: {0:?}")]
+    Upload(crate::services::applications::UploadProblem),
+    #[error("materials missing: {0:?}")]
+    MaterialsMissing(Vec<String>),
     #[error("the application is incomplete")]
     Incomplete(Vec<crate::domain::forms::FieldProblem>),
 }

@@ -338,3 +338,16 @@ pub struct TrackPage {
     pub form: crate::web::forms::FormState,
     pub progress: Option<crate::services::applications::Progress>,
 }
+
+#[derive(Template, WebTemplate)]
+#[template(path = "applications/materials.html")]
+pub struct MaterialsPage {
+    pub ctx: PageContext,
+    pub id: i64,
+    pub service_name: String,
+    pub limits_text: String,
+    pub materials: Vec<crate::services::applications::MaterialStatus>,
+    pub error: Option<String>,
+    /// Where the error summary links to.
+    pub error_anchor: String,
+}

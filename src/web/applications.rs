@@ -13,13 +13,15 @@ use crate::db::DbPool;
 use crate::services::ServiceError;
 use crate::services::accounts::User;
 use crate::services::applications::{self as service, Application};
+use crate::services::applications::{UploadLimits, UploadProblem};
 use crate::views::PageContext;
 use crate::views::accounts::MessagePage;
-use crate::views::applications::TrackPage;
 use crate::views::applications::{
     ApplicationPage, EditPage, ListRow, MyApplicationsPage, ReviewPage, SubmittedPage,
     TimelineEntry, answers, local_time, sections, summary,
 };
+use crate::views::applications::{MaterialsPage, TrackPage};
+use actix_multipart::form::{MultipartForm, bytes::Bytes as MultipartBytes, text::Text};
 
 type Fields = web::Form<Vec<(String, String)>>;
 
@@ -124,7 +126,7 @@ async fn save(
     };
     let problems = match saved {
         Ok(problems) if problems.is_empty() && strict => {
-            return Ok(see_other(&format!("/applications/{id}/review")));
+            return Ok(see_other(&format!("/applications/{id}/materials")));
         }
         Ok(problems) if problems.is_empty() => {
             return Ok(see_other(&format!("/applications/{id}/edit?saved=1")));
@@ -220,6 +222,17 @@ async fn submit(
         }
         Err(WebError::Service(ServiceError::Incomplete(_))) => {
             Ok(see_other(&format!("/applications/{id}/edit")))
+        }
+        Err(WebError::Service(ServiceError::MaterialsMissing(names))) => {
+            let app = load(&pool, &session.user, id).await?;
+            let error = Some(
+                ctx.lang
+                    .tf("materials.missing_list", &[("names", &names.join("、"))]),
+            );
+            page_with_status(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &review_page(ctx, &session.user, &app, error),
+            )
         }
         Err(other) => Err(other),
     }
@@ -380,7 +393,209 @@ async fn track(
     }
 }
 
+async fn materials_page(
+    ctx: PageContext,
+    pool: &DbPool,
+    user: &User,
+    id: i64,
+    limits: UploadLimits,
+    error: Option<(String, String)>,
+) -> Result<MaterialsPage, WebError> {
+    let app = load(pool, user, id).await?;
+    let statuses = {
+        let user = user.clone();
+        run(pool, move |conn| {
+            let app = service::own(conn, &user, id)?;
+            service::materials(conn, &app)
+        })
+        .await?
+    };
+    let (error, error_anchor) = error.map_or((None, String::new()), |(m, a)| (Some(m), a));
+    Ok(MaterialsPage {
+        id,
+        service_name: app.service.summary.name.clone(),
+        limits_text: ctx.lang.tf(
+            "materials.limits",
+            &[
+                ("file", &(limits.per_file / 1024 / 1024)),
+                ("total", &(limits.per_application / 1024 / 1024)),
+            ],
+        ),
+        materials: statuses,
+        error,
+        error_anchor,
+        ctx,
+    })
+}
+
+#[get("/applications/{id}/materials")]
+async fn materials_form(
+    ctx: PageContext,
+    SignedIn(session): SignedIn,
+    pool: web::Data<DbPool>,
+    limits: web::Data<UploadLimits>,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, WebError> {
+    let id = id.into_inner();
+    let app = load(&pool, &session.user, id).await?;
+    if !app.is_draft() {
+        return Ok(see_other(&format!("/applications/{id}")));
+    }
+    let page = materials_page(ctx, &pool, &session.user, id, **limits, None).await?;
+    page_with_status(StatusCode::OK, &page)
+}
+
+#[derive(MultipartForm)]
+struct UploadForm {
+    material: Text<String>,
+    // The real per-file limit (a setting) is checked by the service; this one bounds memory.
+    #[multipart(limit = "64MiB")]
+    file: MultipartBytes,
+}
+
+#[post("/applications/{id}/materials")]
+async fn upload(
+    ctx: PageContext,
+    SignedIn(session): SignedIn,
+    pool: web::Data<DbPool>,
+    limits: web::Data<UploadLimits>,
+    id: web::Path<i64>,
+    form: MultipartForm<UploadForm>,
+) -> Result<HttpResponse, WebError> {
+    let id = id.into_inner();
+    let form = form.into_inner();
+    let material = form.material.into_inner();
+    let file_name = form.file.file_name.clone().unwrap_or_default();
+    let content = form.file.data;
+    let limits = **limits;
+    let user = session.user.clone();
+    let name = material.clone();
+    match run(&pool, move |conn| {
+        service::upload(conn, &user, id, &name, &file_name, &content, limits)
+    })
+    .await
+    {
+        Ok(()) => Ok(see_other(&format!("/applications/{id}/materials"))),
+        Err(WebError::Service(ServiceError::Upload(problem))) => {
+            let (status, message) = match problem {
+                UploadProblem::NotAccepted => (
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    ctx.t("materials.not_accepted").into_owned(),
+                ),
+                UploadProblem::Empty => (
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    ctx.t("materials.empty").into_owned(),
+                ),
+                UploadProblem::UnknownMaterial => (
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    ctx.t("materials.unknown").into_owned(),
+                ),
+                UploadProblem::TooLarge(limit) => (
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    ctx.lang
+                        .tf("materials.too_large", &[("n", &(limit / 1024 / 1024))]),
+                ),
+                UploadProblem::ApplicationFull(limit) => (
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    ctx.lang
+                        .tf("materials.full", &[("n", &(limit / 1024 / 1024))]),
+                ),
+            };
+            let app = load(&pool, &session.user, id).await?;
+            let index = app
+                .service
+                .materials
+                .iter()
+                .position(|m| m.name == material)
+                .unwrap_or(0);
+            let page = materials_page(
+                ctx,
+                &pool,
+                &session.user,
+                id,
+                limits,
+                Some((message, format!("file-{index}"))),
+            )
+            .await?;
+            page_with_status(status, &page)
+        }
+        Err(WebError::Service(ServiceError::NotADraft)) => {
+            Ok(see_other(&format!("/applications/{id}")))
+        }
+        Err(other) => Err(other),
+    }
+}
+
+#[post("/applications/{id}/files/{file}/delete")]
+async fn delete_file(
+    SignedIn(session): SignedIn,
+    pool: web::Data<DbPool>,
+    path: web::Path<(i64, i64)>,
+) -> Result<HttpResponse, WebError> {
+    let (id, file) = path.into_inner();
+    let user = session.user.clone();
+    run(&pool, move |conn| {
+        service::delete_file(conn, &user, id, file)
+    })
+    .await?;
+    Ok(see_other(&format!("/applications/{id}/materials")))
+}
+
+#[post("/applications/{id}/pledges")]
+async fn pledge(
+    SignedIn(session): SignedIn,
+    pool: web::Data<DbPool>,
+    id: web::Path<i64>,
+    fields: Fields,
+) -> Result<HttpResponse, WebError> {
+    let id = id.into_inner();
+    let form = FormState::new(fields.into_inner());
+    let (material, pledged) = (
+        form.value("material").to_owned(),
+        form.value("pledged") == "yes",
+    );
+    let user = session.user.clone();
+    run(&pool, move |conn| {
+        service::pledge(conn, &user, id, &material, pledged)
+    })
+    .await?;
+    Ok(see_other(&format!("/applications/{id}/materials")))
+}
+
+/// A stored material, to its applicant only, as an attachment with a safe name.
+#[get("/applications/{id}/files/{file}")]
+async fn download(
+    SignedIn(session): SignedIn,
+    pool: web::Data<DbPool>,
+    path: web::Path<(i64, i64)>,
+) -> Result<HttpResponse, WebError> {
+    let (id, file) = path.into_inner();
+    let user = session.user.clone();
+    let (name, content_type, content) =
+        run(&pool, move |conn| service::download(conn, &user, id, file)).await?;
+    let disposition = actix_web::http::header::ContentDisposition {
+        disposition: actix_web::http::header::DispositionType::Attachment,
+        parameters: vec![actix_web::http::header::DispositionParam::FilenameExt(
+            actix_web::http::header::ExtendedValue {
+                charset: actix_web::http::header::Charset::Ext("UTF-8".into()),
+                language_tag: None,
+                value: name.into_bytes(),
+            },
+        )],
+    };
+    Ok(HttpResponse::Ok()
+        .content_type(content_type)
+        .insert_header(disposition)
+        .insert_header(("Cache-Control", "private, no-store"))
+        .body(content))
+}
+
 pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(materials_form)
+        .service(upload)
+        .service(delete_file)
+        .service(pledge)
+        .service(download);
     cfg.service(track_form).service(track);
     cfg.service(start)
         .service(mine)

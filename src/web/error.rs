@@ -102,7 +102,9 @@ impl ResponseError for WebError {
                 | ServiceError::SelfDeactivation
                 | ServiceError::DeclarationMissing
                 | ServiceError::Incomplete(_)
-                | ServiceError::NotForThisApplicant => StatusCode::BAD_REQUEST,
+                | ServiceError::NotForThisApplicant
+                | ServiceError::Upload(_)
+                | ServiceError::MaterialsMissing(_) => StatusCode::BAD_REQUEST,
                 ServiceError::NotADraft | ServiceError::StaleVersion => StatusCode::CONFLICT,
                 ServiceError::NotFound => StatusCode::NOT_FOUND,
                 _ => StatusCode::INTERNAL_SERVER_ERROR,

@@ -199,6 +199,8 @@ pub async fn spawn_app_on(backend: Backend, db: TestDb, database_url: String) ->
         session_idle_minutes: 30,
         session_max_hours: 12,
         trust_proxy: false,
+        max_upload_mb: 1,
+        max_application_mb: 3,
         mail_dir,
     };
     let parts = onestop::startup::AppParts::new(url.backend_name(), &args, "127.0.0.1:0");
@@ -379,6 +381,52 @@ impl<'a> Browser<'a> {
         let mut all = vec![("csrf_token", token.as_str())];
         all.extend_from_slice(fields);
         self.post_raw(action, &all).await
+    }
+
+    /// Uploads a file as a browser does (multipart/form-data), the CSRF token in the query.
+    pub async fn upload(
+        &mut self,
+        path: &str,
+        material: &str,
+        file_name: &str,
+        content: &[u8],
+    ) -> Reply {
+        let token = self
+            .get("/account")
+            .await
+            .attrs("input[name=csrf_token]", "value")
+            .into_iter()
+            .next()
+            .expect("signed in");
+        let boundary = "----onestop-test-boundary";
+        let mut body = Vec::new();
+        body.extend_from_slice(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"material\"\r\n\r\n{material}\r\n").as_bytes());
+        body.extend_from_slice(
+            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{file_name}\"\r\nContent-Type: application/pdf\r\n\r\n").as_bytes(),
+        );
+        body.extend_from_slice(content);
+        body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+        let url = self.app.url(&format!("{path}?csrf_token={token}"));
+        let mut response = self
+            .app
+            .client
+            .post(url)
+            .insert_header(("Cookie", self.cookie_header()))
+            .insert_header((
+                "Content-Type",
+                format!("multipart/form-data; boundary={boundary}"),
+            ))
+            .send_body(body)
+            .await
+            .unwrap_or_else(|e| panic!("upload to {path}: {e}"));
+        let bytes = response.body().limit(8 * 1024 * 1024).await.expect("body");
+        let reply = Reply {
+            status: response.status(),
+            headers: response.headers().clone(),
+            body: String::from_utf8_lossy(&bytes).into_owned(),
+        };
+        self.remember(&reply);
+        reply
     }
 
     pub async fn sign_in(&mut self, email: &str, password: &str) -> Reply {

@@ -1,0 +1,2 @@
+DROP TABLE material_pledges;
+DROP TABLE application_files;
