@@ -126,6 +126,28 @@ on_both_databases! {
         assert_eq!(malformed.attrs("#tracking_number", "value"), ["abc"]);
     }
 
+    async fn an_application_can_be_withdrawn_before_a_decision_once(app) {
+        create_demo_accounts(&app);
+        let code = service_for_citizens(&app).await;
+        let mut citizen = Browser::new(&app);
+        citizen.sign_in("citizen@demo.onestop.cn", DEMO_PASSWORD).await;
+        submit_one(&mut citizen, &code).await;
+        let href = citizen.get("/applications").await.attrs(".application-row a", "href").remove(0);
+        let withdrawn = citizen.submit(&href, &format!("{href}/withdraw"), &[("reason", "材料需要重新准备")]).await;
+        assert_eq!(withdrawn.status, 303);
+        let detail = citizen.get(&href).await;
+        assert_eq!(detail.text(".facts .status"), "已撤回");
+        assert!(detail.text(".timeline").contains("申请人撤回申请: 材料需要重新准备"), "{}", detail.text(".timeline"));
+        assert!(detail.texts("form[action$=withdraw]").is_empty(), "no second withdrawal offered");
+        let token = detail.attrs("input[name=csrf_token]", "value").remove(0);
+        let again = citizen.post_raw(&format!("{href}/withdraw"), &[("csrf_token", &token)]).await;
+        assert_eq!(again.status, 409);
+        let mut other = Browser::new(&app);
+        other.sign_in("firm@demo.onestop.cn", DEMO_PASSWORD).await;
+        let token = other.get("/account").await.attrs("input[name=csrf_token]", "value").remove(0);
+        assert_eq!(other.post_raw(&format!("{href}/withdraw"), &[("csrf_token", &token)]).await.status, 404);
+    }
+
     async fn repeated_failed_lookups_are_throttled(app) {
         create_demo_accounts(&app);
         let code = service_for_citizens(&app).await;

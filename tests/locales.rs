@@ -6,6 +6,7 @@ use onestop::domain::catalog::{
     ApplicantType, ItemType, MaterialForm, MaterialSource, Necessity, Variant,
 };
 use onestop::domain::identity::Role;
+use onestop::services::applications;
 use onestop::web::i18n::Lang;
 
 /// The dotted keys of a locale file (nested YAML maps of strings, two-space indentation).
@@ -126,6 +127,16 @@ fn every_key_the_code_uses_has_a_text_in_both_languages() {
             .map(|v| format!("source.{}", v.slug())),
     );
     used.extend(Role::ALL.iter().map(|v| format!("role.{}", v.slug())));
+    for status in [
+        applications::DRAFT,
+        applications::SUBMITTED,
+        applications::WITHDRAWN,
+    ] {
+        used.insert(format!("status.{status}"));
+    }
+    for event in ["draft_started", "submitted", "withdrawn"] {
+        used.insert(format!("event.{event}"));
+    }
     let missing: Vec<&String> = used.iter().filter(|k| !defined.contains(*k)).collect();
     assert!(missing.is_empty(), "keys without a text: {missing:?}");
     for key in &used {

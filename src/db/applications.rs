@@ -451,3 +451,29 @@ pub fn pledges_of(conn: &mut DbConnection, application_id: i64) -> QueryResult<V
         .select(p::material_name)
         .load(conn)
 }
+
+/// Moves an application from one of `from` to `to` if it is still at `version`; returns whether it did.
+pub fn change_status(
+    conn: &mut DbConnection,
+    id: i64,
+    version: i32,
+    from: &[&str],
+    to: &str,
+    now: NaiveDateTime,
+) -> QueryResult<bool> {
+    let updated = diesel::update(
+        applications::table.filter(
+            applications::id
+                .eq(id)
+                .and(applications::version.eq(version))
+                .and(applications::status.eq_any(from)),
+        ),
+    )
+    .set((
+        applications::status.eq(to),
+        applications::version.eq(version + 1),
+        applications::updated_at.eq(now),
+    ))
+    .execute(conn)?;
+    Ok(updated == 1)
+}

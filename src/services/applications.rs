@@ -18,6 +18,9 @@ use crate::domain::tracking::TrackingNumber;
 
 pub const DRAFT: &str = "draft";
 pub const SUBMITTED: &str = "submitted";
+pub const WITHDRAWN: &str = "withdrawn";
+/// The states from which the applicant may still withdraw: before any decision.
+pub const WITHDRAWABLE: &[&str] = &[SUBMITTED];
 
 /// An application with what is needed to show or continue it.
 pub struct Application {
@@ -474,4 +477,40 @@ pub fn download(
 ) -> Result<(String, String, Vec<u8>), ServiceError> {
     queries::find_own(conn, id, user.id)?.ok_or(ServiceError::NotFound)?;
     queries::file_content(conn, id, file_id)?.ok_or(ServiceError::NotFound)
+}
+
+/// Withdraws a submitted application before a decision (行政许可法: the applicant may withdraw);
+/// the state change and its event in one transaction, refused if the state moved meanwhile.
+pub fn withdraw(
+    conn: &mut DbConnection,
+    user: &User,
+    id: i64,
+    reason: &str,
+    client: &str,
+) -> Result<(), ServiceError> {
+    let row = queries::find_own(conn, id, user.id)?.ok_or(ServiceError::NotFound)?;
+    if !WITHDRAWABLE.contains(&row.status.as_str()) {
+        return Err(ServiceError::NotWithdrawable);
+    }
+    let reason = reason.trim();
+    conn.transaction(|conn| {
+        let now = now();
+        if !queries::change_status(conn, id, row.version, WITHDRAWABLE, WITHDRAWN, now)? {
+            return Err(ServiceError::StaleVersion);
+        }
+        queries::insert_event(
+            conn,
+            &NewEvent {
+                application_id: id,
+                actor_id: Some(user.id),
+                kind: "withdrawn",
+                from_status: Some(&row.status),
+                to_status: WITHDRAWN,
+                note: (!reason.is_empty()).then_some(reason),
+                client_address: Some(client),
+                created_at: now,
+            },
+        )?;
+        Ok(())
+    })
 }

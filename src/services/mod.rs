@@ -50,6 +50,8 @@ pub enum ServiceError {
     SelfDeactivation,
     #[error("this service is not for this kind of applicant")]
     NotForThisApplicant,
+    #[error("the application can no longer be withdrawn")]
+    NotWithdrawable,
     #[error("the application is no longer a draft")]
     NotADraft,
     #[error("the application changed meanwhile")]

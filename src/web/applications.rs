@@ -321,6 +321,44 @@ async fn show(
     })
 }
 
+#[post("/applications/{id}/withdraw")]
+async fn withdraw(
+    req: HttpRequest,
+    ctx: PageContext,
+    SignedIn(session): SignedIn,
+    pool: web::Data<DbPool>,
+    id: web::Path<i64>,
+    fields: Fields,
+) -> Result<HttpResponse, WebError> {
+    let id = id.into_inner();
+    let reason: String = FormState::new(fields.into_inner())
+        .value("reason")
+        .chars()
+        .take(500)
+        .collect();
+    let client = req
+        .peer_addr()
+        .map(|a| a.ip().to_string())
+        .unwrap_or_default();
+    let user = session.user.clone();
+    match run(&pool, move |conn| {
+        service::withdraw(conn, &user, id, &reason, &client)
+    })
+    .await
+    {
+        Ok(()) => Ok(see_other(&format!("/applications/{id}"))),
+        Err(WebError::Service(ServiceError::NotWithdrawable | ServiceError::StaleVersion)) => {
+            let page = MessagePage {
+                title: ctx.t("withdraw.too_late_title").into_owned(),
+                message: ctx.t("withdraw.too_late").into_owned(),
+                ctx,
+            };
+            page_with_status(StatusCode::CONFLICT, &page)
+        }
+        Err(other) => Err(other),
+    }
+}
+
 #[get("/track")]
 async fn track_form(ctx: PageContext) -> TrackPage {
     TrackPage {
@@ -591,7 +629,8 @@ async fn download(
 }
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(materials_form)
+    cfg.service(withdraw)
+        .service(materials_form)
         .service(upload)
         .service(delete_file)
         .service(pledge)

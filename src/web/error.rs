@@ -105,7 +105,9 @@ impl ResponseError for WebError {
                 | ServiceError::NotForThisApplicant
                 | ServiceError::Upload(_)
                 | ServiceError::MaterialsMissing(_) => StatusCode::BAD_REQUEST,
-                ServiceError::NotADraft | ServiceError::StaleVersion => StatusCode::CONFLICT,
+                ServiceError::NotADraft
+                | ServiceError::StaleVersion
+                | ServiceError::NotWithdrawable => StatusCode::CONFLICT,
                 ServiceError::NotFound => StatusCode::NOT_FOUND,
                 _ => StatusCode::INTERNAL_SERVER_ERROR,
             },
