@@ -148,6 +148,48 @@ on_both_databases! {
         assert_eq!(other.post_raw(&format!("{href}/withdraw"), &[("csrf_token", &token)]).await.status, 404);
     }
 
+    async fn simultaneous_submissions_get_distinct_numbers_and_one_submission_each(app) {
+        create_demo_accounts(&app);
+        let list = app.get("/api/v1/services?applicant=natural&limit=100").await.json();
+        let codes: Vec<String> = list["items"].as_array().unwrap().iter()
+            .filter(|s| s["item_code"] != "440306-MZJ-JF-0001")
+            .map(|s| s["code"].as_str().unwrap().to_owned())
+            .take(6)
+            .collect();
+        let mut citizen = Browser::new(&app);
+        citizen.sign_in("citizen@demo.onestop.cn", DEMO_PASSWORD).await;
+        let mut applications = Vec::new();
+        for code in &codes {
+            let application = start(&mut citizen, code).await;
+            let fields = [("matter", "申请说明"), ("contact_phone", "13912345678"), ("delivery", "electronic")];
+            let reply = save(&mut citizen, &application, "continue", &fields).await;
+            assert_eq!(reply.status, 303, "{code}: {}", reply.body);
+            upload_missing(&mut citizen, &application).await;
+            applications.push(application);
+        }
+        let token = citizen.get("/account").await.attrs("input[name=csrf_token]", "value").remove(0);
+        let cookie = citizen.cookies.clone();
+        // Every application submitted twice at once: 12 requests in flight together.
+        let requests = applications.iter().chain(applications.iter()).map(|application| {
+            let (app, token, cookie) = (&app, token.clone(), cookie.clone());
+            async move {
+                let mut browser = Browser::new(app);
+                browser.cookies = cookie;
+                browser.post_raw(&format!("{application}/submit"), &[("csrf_token", &token), ("declaration", "yes")]).await.status
+            }
+        });
+        let statuses = futures_util::future::join_all(requests).await;
+        assert!(statuses.iter().all(|s| *s == 303), "{statuses:?}");
+        let mut numbers = std::collections::BTreeSet::new();
+        for application in &applications {
+            let page = citizen.get(application).await;
+            numbers.insert(page.text(".tracking"));
+            let submitted = page.texts(".timeline li").iter().filter(|e| e.contains("提交申请")).count();
+            assert_eq!(submitted, 1, "exactly one submission event for {application}");
+        }
+        assert_eq!(numbers.len(), applications.len(), "{numbers:?}");
+    }
+
     async fn repeated_failed_lookups_are_throttled(app) {
         create_demo_accounts(&app);
         let code = service_for_citizens(&app).await;

@@ -2,7 +2,6 @@
 //! reset, email verification, and the administrators' user management.
 
 use chrono::{Duration, NaiveDateTime, Utc};
-use diesel::Connection;
 
 use super::ServiceError;
 use super::secrets::{hash_password, random_token, token_id, verify_password};
@@ -188,7 +187,7 @@ pub fn register_citizen(
 ) -> Result<NewSession, ServiceError> {
     let hash = hash_password(&form.password);
     let mut conn = pool.get()?;
-    let (user_id, session) = conn.transaction(|conn| {
+    let (user_id, session) = crate::db::write_transaction(&mut conn, |conn| {
         if queries::email_taken(conn, form.email.as_str())? {
             return Err(ServiceError::Conflict("email"));
         }
@@ -228,7 +227,7 @@ pub fn register_firm(
 ) -> Result<NewSession, ServiceError> {
     let hash = hash_password(&form.password);
     let mut conn = pool.get()?;
-    let (user_id, session) = conn.transaction(|conn| {
+    let (user_id, session) = crate::db::write_transaction(&mut conn, |conn| {
         if queries::email_taken(conn, form.email.as_str())? {
             return Err(ServiceError::Conflict("email"));
         }
@@ -338,7 +337,7 @@ fn send_verification(
 }
 
 pub fn verify_email(conn: &mut DbConnection, token: &str) -> Result<(), ServiceError> {
-    conn.transaction(|conn| {
+    crate::db::write_transaction(conn, |conn| {
         let user_id = queries::use_token(conn, &token_id(token), PURPOSE_VERIFY, now())?
             .ok_or(ServiceError::InvalidToken)?;
         queries::set_email_verified(conn, user_id)?;
@@ -377,7 +376,7 @@ pub fn sign_in(
     let account = account_key(email);
     let prefix = client_prefix(client);
     let client_key = format!("{prefix}{}", email.trim().to_lowercase());
-    let row = pool.get()?.transaction(|conn| {
+    let row = crate::db::write_transaction(&mut *pool.get()?, |conn| {
         for (failures, oldest) in [
             queries::failures_since(conn, &account, now - window)?,
             queries::failures_since_prefix(conn, &prefix, now - window)?,
@@ -397,10 +396,12 @@ pub fn sign_in(
     })?;
     let matches = verify_password(password, row.as_ref().map(|r| r.password_hash.as_str()));
     match row {
-        Some(row) if matches && row.active => pool.get()?.transaction(|conn| {
-            queries::clear_failures(conn, &[account, client_key])?;
-            open_session(conn, row.id)
-        }),
+        Some(row) if matches && row.active => {
+            crate::db::write_transaction(&mut *pool.get()?, |conn| {
+                queries::clear_failures(conn, &[account, client_key])?;
+                open_session(conn, row.id)
+            })
+        }
         _ => Err(ServiceError::InvalidCredentials),
     }
 }
@@ -419,7 +420,7 @@ pub fn change_password(
         return Err(ServiceError::WrongPassword);
     }
     let hash = hash_password(new);
-    pool.get()?.transaction(|conn| {
+    crate::db::write_transaction(&mut *pool.get()?, |conn| {
         queries::set_password_hash(conn, row.id, &hash)?;
         queries::delete_user_sessions(conn, row.id, Some(&session.session_id))?;
         queries::expire_tokens(conn, row.id, PURPOSE_RESET, now())?;
@@ -452,7 +453,7 @@ pub fn reset_link_usable(conn: &mut DbConnection, token: &str) -> Result<bool, S
 /// reset link of theirs stops working, and the login throttle of the account is lifted.
 pub fn reset_password(pool: &DbPool, token: &str, new: &NewPassword) -> Result<(), ServiceError> {
     let hash = hash_password(new);
-    pool.get()?.transaction(|conn| {
+    crate::db::write_transaction(&mut *pool.get()?, |conn| {
         let now = now();
         let user_id = queries::use_token(conn, &token_id(token), PURPOSE_RESET, now)?
             .ok_or(ServiceError::InvalidToken)?;
@@ -479,7 +480,7 @@ pub struct NewAccount {
 /// Creates an account, already verified; clerks and heads need at least one department.
 pub fn create_account(pool: &DbPool, account: &NewAccount) -> Result<i64, ServiceError> {
     let hash = hash_password(&account.password);
-    pool.get()?.transaction(|conn| {
+    crate::db::write_transaction(&mut *pool.get()?, |conn| {
         if queries::email_taken(conn, account.email.as_str())? {
             return Err(ServiceError::Conflict("email"));
         }
@@ -586,7 +587,7 @@ pub fn update_staff(
     role: Role,
     departments: &[String],
 ) -> Result<(), ServiceError> {
-    conn.transaction(|conn| {
+    crate::db::write_transaction(conn, |conn| {
         let current = account(conn, id)?;
         if !current.role.is_staff() || !role.is_staff() {
             return Err(ServiceError::NotStaff);
@@ -609,7 +610,7 @@ pub fn set_account_active(
     if actor == id && !active {
         return Err(ServiceError::SelfDeactivation);
     }
-    conn.transaction(|conn| {
+    crate::db::write_transaction(conn, |conn| {
         account(conn, id)?;
         queries::set_active(conn, id, active)?;
         if !active {

@@ -4,7 +4,6 @@
 //! event.
 
 use chrono::{NaiveDateTime, Utc};
-use diesel::Connection;
 
 use super::ServiceError;
 use super::accounts::User;
@@ -67,7 +66,7 @@ pub fn start(
     }
     let service_id =
         catalog_queries::service_id(conn, service_code)?.ok_or(ServiceError::NotFound)?;
-    conn.transaction(|conn| {
+    crate::db::write_transaction(conn, |conn| {
         if let Some(id) = queries::find_draft_for(conn, service_id, user.id, DRAFT)? {
             return Ok(id);
         }
@@ -191,7 +190,7 @@ pub fn submit(
     if !missing.is_empty() {
         return Err(ServiceError::MaterialsMissing(missing));
     }
-    conn.transaction(|conn| {
+    let submitted = crate::db::write_transaction(conn, |conn| {
         let now = now();
         let number = loop {
             let mut random = [0u8; 8];
@@ -228,7 +227,17 @@ pub fn submit(
             },
         )?;
         Ok(number)
-    })
+    });
+    match submitted {
+        // The same form sent twice at once: the other request submitted it; answer alike.
+        Err(ServiceError::StaleVersion) => {
+            match queries::find_own(conn, id, user.id)?.and_then(|r| r.tracking_number) {
+                Some(number) => TrackingNumber::parse(&number).map_err(corrupt),
+                None => Err(ServiceError::StaleVersion),
+            }
+        }
+        other => other,
+    }
 }
 
 /// The user's applications, most recently changed first, 20 a page.
@@ -411,7 +420,7 @@ pub fn upload(
     let Some(file_type) = FileType::sniff(content) else {
         return refuse(UploadProblem::NotAccepted);
     };
-    conn.transaction(|conn| {
+    crate::db::write_transaction(conn, |conn| {
         if queries::total_size(conn, id)? + content.len() as i64 > limits.per_application {
             return refuse(UploadProblem::ApplicationFull(limits.per_application));
         }
@@ -493,7 +502,7 @@ pub fn withdraw(
         return Err(ServiceError::NotWithdrawable);
     }
     let reason = reason.trim();
-    conn.transaction(|conn| {
+    crate::db::write_transaction(conn, |conn| {
         let now = now();
         if !queries::change_status(conn, id, row.version, WITHDRAWABLE, WITHDRAWN, now)? {
             return Err(ServiceError::StaleVersion);

@@ -5,8 +5,6 @@
 
 use std::collections::HashMap;
 
-use diesel::Connection;
-
 use super::ServiceError;
 use crate::catalog::Catalog;
 use crate::db::DbConnection;
@@ -79,7 +77,7 @@ impl std::fmt::Display for ImportReport {
 
 /// Imports the catalog in one transaction.
 pub fn import(conn: &mut DbConnection, catalog: &Catalog) -> Result<ImportReport, ServiceError> {
-    conn.transaction(|conn| {
+    crate::db::write_transaction(conn, |conn| {
         if let DbConnection::Postgres(pg) = conn {
             diesel::connection::SimpleConnection::batch_execute(
                 pg,
