@@ -358,6 +358,26 @@ on_both_databases! {
         assert_eq!(not_deferrable.status, 400);
     }
 
+    async fn my_applications_are_listed_twenty_a_page_without_gaps(app) {
+        create_demo_accounts(&app);
+        let list = app.get("/api/v1/services?applicant=natural&limit=22").await.json();
+        let mut citizen = Browser::new(&app);
+        citizen.sign_in("citizen@demo.onestop.cn", DEMO_PASSWORD).await;
+        for service in list["items"].as_array().unwrap() {
+            start(&mut citizen, service["code"].as_str().unwrap()).await;
+        }
+        let first = citizen.get("/applications").await;
+        let first_rows = first.attrs(".application-row a", "href");
+        assert_eq!(first_rows.len(), 20);
+        let next = first.attrs(".pagination a[rel=next]", "href").remove(0);
+        let second = citizen.get(&next).await;
+        let second_rows = second.attrs(".application-row a", "href");
+        assert_eq!(second_rows.len(), 2);
+        assert!(second_rows.iter().all(|r| !first_rows.contains(r)));
+        assert!(second.attrs(".pagination a[rel=next]", "href").is_empty());
+        assert_eq!(citizen.get("/applications?before=yesterday").await.status, 400);
+    }
+
     async fn starting_twice_resumes_the_same_draft(app) {
         create_demo_accounts(&app);
         let mut browser = Browser::new(&app);

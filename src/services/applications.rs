@@ -35,8 +35,10 @@ impl Application {
     }
 }
 
+/// Now, to the microsecond: what both databases store, so that keyset pages compare exactly.
 fn now() -> NaiveDateTime {
-    Utc::now().naive_utc()
+    use chrono::SubsecRound;
+    Utc::now().naive_utc().trunc_subsecs(6)
 }
 
 fn corrupt(e: impl std::fmt::Display) -> ServiceError {
@@ -240,13 +242,16 @@ pub fn submit(
     }
 }
 
-/// The user's applications, most recently changed first, 20 a page.
+/// Applications per page of "my applications".
+pub const PAGE_SIZE: i64 = 20;
+
+/// The user's applications, most recently changed first, [`PAGE_SIZE`] a page (keyset).
 pub fn mine(
     conn: &mut DbConnection,
     user: &User,
     before: Option<(NaiveDateTime, i64)>,
 ) -> Result<Vec<queries::ApplicationListRow>, ServiceError> {
-    Ok(queries::list_own(conn, user.id, before, 20)?)
+    Ok(queries::list_own(conn, user.id, before, PAGE_SIZE)?)
 }
 
 /// The events of one of the user's applications (no clerk names: only kinds and times).

@@ -266,14 +266,42 @@ async fn submitted(
     page_with_status(StatusCode::OK, &page)
 }
 
+#[derive(Deserialize)]
+struct ListQuery {
+    /// The keyset of the last row of the previous page: `updated-at-in-microseconds.id`.
+    before: Option<String>,
+}
+
+/// Parses `before`: microseconds since the epoch and the id, joined by a dot.
+fn keyset(value: &str) -> Option<(chrono::NaiveDateTime, i64)> {
+    let (micros, id) = value.split_once('.')?;
+    let at = chrono::DateTime::from_timestamp_micros(micros.parse().ok()?)?.naive_utc();
+    Some((at, id.parse().ok()?))
+}
+
 #[get("/applications")]
 async fn mine(
     ctx: PageContext,
     SignedIn(session): SignedIn,
     pool: web::Data<DbPool>,
+    query: web::Query<ListQuery>,
 ) -> Result<MyApplicationsPage, WebError> {
+    let before = match query.before.as_deref() {
+        None | Some("") => None,
+        Some(value) => {
+            Some(keyset(value).ok_or(WebError::BadRequest(super::error::BadParameter::Malformed))?)
+        }
+    };
     let user = session.user.clone();
-    let rows = run(&pool, move |conn| service::mine(conn, &user, None)).await?;
+    let rows = run(&pool, move |conn| service::mine(conn, &user, before)).await?;
+    let next_href = (rows.len() as i64 == service::PAGE_SIZE).then(|| {
+        let last = rows.last().expect("a full page has a last row");
+        format!(
+            "/applications?before={}.{}",
+            last.7.and_utc().timestamp_micros(),
+            last.0
+        )
+    });
     let rows = rows
         .into_iter()
         .map(
@@ -292,7 +320,7 @@ async fn mine(
     Ok(MyApplicationsPage {
         ctx,
         rows,
-        next_href: None,
+        next_href,
     })
 }
 
