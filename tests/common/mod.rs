@@ -317,7 +317,9 @@ impl<'a> Browser<'a> {
             let text = value.to_str().unwrap_or_default();
             let pair = text.split(';').next().unwrap_or_default();
             let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
-            let expired = text.contains("Max-Age=0") || text.contains("1970");
+            // Only the attributes say whether the cookie is removed (a value may contain "1970").
+            let attributes = text.split_once(';').map_or("", |(_, a)| a);
+            let expired = attributes.contains("Max-Age=0") || attributes.contains("1970");
             if value.is_empty() || expired {
                 self.cookies.remove(name);
             } else {
