@@ -178,6 +178,37 @@ pub struct FirmRegistration {
     pub password: NewPassword,
 }
 
+/// A unique value a registration claims besides its email: its form field, and whether it is
+/// taken already.
+type UniqueClaim<'a> = (
+    &'static str,
+    &'a dyn Fn(&mut DbConnection) -> diesel::QueryResult<bool>,
+);
+
+/// Creates an applicant's account and signs them in, in one transaction; then mails the
+/// verification link. The argon2 hash is made by the caller, before any connection is taken.
+fn register(
+    pool: &DbPool,
+    mailer: &Mailer,
+    settings: &AccountSettings,
+    user: &NewUser<'_>,
+    (field, taken): UniqueClaim<'_>,
+) -> Result<NewSession, ServiceError> {
+    let mut conn = pool.get()?;
+    let (user_id, session) = crate::db::write_transaction(&mut conn, |conn| {
+        if queries::email_taken(conn, user.email)? {
+            return Err(ServiceError::Conflict("email"));
+        }
+        if taken(conn)? {
+            return Err(ServiceError::Conflict(field));
+        }
+        let user_id = queries::insert_user(conn, user).map_err(conflict_on_race)?;
+        Ok((user_id, open_session(conn, user_id)?))
+    })?;
+    send_verification(&mut conn, mailer, settings, user_id, user.email)?;
+    Ok(session)
+}
+
 /// Registers a citizen and signs them in; a verification link goes to their email.
 pub fn register_citizen(
     pool: &DbPool,
@@ -186,36 +217,23 @@ pub fn register_citizen(
     form: &CitizenRegistration,
 ) -> Result<NewSession, ServiceError> {
     let hash = hash_password(&form.password);
-    let mut conn = pool.get()?;
-    let (user_id, session) = crate::db::write_transaction(&mut conn, |conn| {
-        if queries::email_taken(conn, form.email.as_str())? {
-            return Err(ServiceError::Conflict("email"));
-        }
-        if queries::national_id_taken(conn, form.national_id.as_str())? {
-            return Err(ServiceError::Conflict("national_id"));
-        }
-        let user_id = queries::insert_user(
-            conn,
-            &NewUser {
-                email: form.email.as_str(),
-                password_hash: &hash,
-                role: Role::Citizen.slug(),
-                name: &form.name,
-                national_id: Some(form.national_id.as_str()),
-                phone: Some(form.phone.as_str()),
-                credit_code: None,
-                legal_representative: None,
-                contact_name: None,
-                email_verified: false,
-                active: true,
-                created_at: now(),
-            },
-        )
-        .map_err(conflict_on_race)?;
-        Ok((user_id, open_session(conn, user_id)?))
-    })?;
-    send_verification(&mut conn, mailer, settings, user_id, form.email.as_str())?;
-    Ok(session)
+    let user = NewUser {
+        email: form.email.as_str(),
+        password_hash: &hash,
+        role: Role::Citizen.slug(),
+        name: &form.name,
+        national_id: Some(form.national_id.as_str()),
+        phone: Some(form.phone.as_str()),
+        credit_code: None,
+        legal_representative: None,
+        contact_name: None,
+        email_verified: false,
+        active: true,
+        created_at: now(),
+    };
+    let taken =
+        |conn: &mut DbConnection| queries::national_id_taken(conn, form.national_id.as_str());
+    register(pool, mailer, settings, &user, ("national_id", &taken))
 }
 
 /// Registers a firm, whose contact person (经办人) signs in and acts for it.
@@ -226,36 +244,23 @@ pub fn register_firm(
     form: &FirmRegistration,
 ) -> Result<NewSession, ServiceError> {
     let hash = hash_password(&form.password);
-    let mut conn = pool.get()?;
-    let (user_id, session) = crate::db::write_transaction(&mut conn, |conn| {
-        if queries::email_taken(conn, form.email.as_str())? {
-            return Err(ServiceError::Conflict("email"));
-        }
-        if queries::credit_code_taken(conn, form.credit_code.as_str())? {
-            return Err(ServiceError::Conflict("credit_code"));
-        }
-        let user_id = queries::insert_user(
-            conn,
-            &NewUser {
-                email: form.email.as_str(),
-                password_hash: &hash,
-                role: Role::Firm.slug(),
-                name: &form.company,
-                national_id: None,
-                phone: None,
-                credit_code: Some(form.credit_code.as_str()),
-                legal_representative: Some(&form.legal_representative),
-                contact_name: Some(&form.contact_name),
-                email_verified: false,
-                active: true,
-                created_at: now(),
-            },
-        )
-        .map_err(conflict_on_race)?;
-        Ok((user_id, open_session(conn, user_id)?))
-    })?;
-    send_verification(&mut conn, mailer, settings, user_id, form.email.as_str())?;
-    Ok(session)
+    let user = NewUser {
+        email: form.email.as_str(),
+        password_hash: &hash,
+        role: Role::Firm.slug(),
+        name: &form.company,
+        national_id: None,
+        phone: None,
+        credit_code: Some(form.credit_code.as_str()),
+        legal_representative: Some(&form.legal_representative),
+        contact_name: Some(&form.contact_name),
+        email_verified: false,
+        active: true,
+        created_at: now(),
+    };
+    let taken =
+        |conn: &mut DbConnection| queries::credit_code_taken(conn, form.credit_code.as_str());
+    register(pool, mailer, settings, &user, ("credit_code", &taken))
 }
 
 /// A one-time link and the mail that carries it.
