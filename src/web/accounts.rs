@@ -88,19 +88,6 @@ fn throttled(ctx: PageContext, until: chrono::NaiveDateTime) -> Result<HttpRespo
     Ok(response)
 }
 
-/// The address login throttling counts by: the TCP peer, or behind a trusted reverse proxy
-/// (`ONESTOP_TRUST_PROXY`) the client it names in `Forwarded` / `X-Forwarded-For`.
-fn client_address(req: &HttpRequest, settings: &AccountSettings) -> String {
-    if settings.trust_proxy
-        && let Some(address) = req.connection_info().realip_remote_addr()
-    {
-        return address.to_owned();
-    }
-    req.peer_addr()
-        .map(|a| a.ip().to_string())
-        .unwrap_or_default()
-}
-
 #[post("/login")]
 async fn login(
     req: HttpRequest,
@@ -116,7 +103,7 @@ async fn login(
         form.value("email").to_owned(),
         form.value("password").to_owned(),
     );
-    let client = client_address(&req, &settings);
+    let client = super::client_address(&req);
     match super::run_pooled(&pool, move |pool| {
         service::sign_in(pool, &email, &password, &client)
     })

@@ -201,10 +201,7 @@ async fn submit(
 ) -> Result<HttpResponse, WebError> {
     let id = id.into_inner();
     let declared = FormState::new(fields.into_inner()).value("declaration") == "yes";
-    let client = req
-        .peer_addr()
-        .map(|a| a.ip().to_string())
-        .unwrap_or_default();
+    let client = super::client_address(&req);
     let user = session.user.clone();
     match run(&pool, move |conn| {
         service::submit(conn, &user, id, declared, &client)
@@ -364,10 +361,7 @@ async fn withdraw(
         .chars()
         .take(500)
         .collect();
-    let client = req
-        .peer_addr()
-        .map(|a| a.ip().to_string())
-        .unwrap_or_default();
+    let client = super::client_address(&req);
     let user = session.user.clone();
     match run(&pool, move |conn| {
         service::withdraw(conn, &user, id, &reason, &client)
@@ -409,10 +403,7 @@ async fn track(
         form.value("tracking_number").to_owned(),
         form.value("last_four").to_owned(),
     );
-    let client = req
-        .peer_addr()
-        .map(|a| a.ip().to_string())
-        .unwrap_or_default();
+    let client = super::client_address(&req);
     match run(&pool, move |conn| {
         service::lookup(conn, &number, &last_four, &client)
     })

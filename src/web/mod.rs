@@ -60,6 +60,21 @@ where
     Ok(web::block(move || call(&pool)).await??)
 }
 
+/// The client's address, as throttling and the audit trail record it: the TCP peer, or behind a
+/// trusted reverse proxy (`ONESTOP_TRUST_PROXY`) the client it names in `Forwarded` /
+/// `X-Forwarded-For`. One rule for every caller, so that no limit counts the proxy instead.
+pub fn client_address(req: &actix_web::HttpRequest) -> String {
+    let trust_proxy = req
+        .app_data::<web::Data<crate::services::accounts::AccountSettings>>()
+        .is_some_and(|s| s.trust_proxy);
+    if trust_proxy && let Some(address) = req.connection_info().realip_remote_addr() {
+        return address.to_owned();
+    }
+    req.peer_addr()
+        .map(|a| a.ip().to_string())
+        .unwrap_or_default()
+}
+
 /// Security headers on every response. No script runs on any page, so the policy allows none.
 pub fn security_headers() -> DefaultHeaders {
     DefaultHeaders::new()
