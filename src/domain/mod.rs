@@ -2,7 +2,9 @@
 //!
 //! A value of a domain type is valid by construction: the only way to make one is to parse it.
 
+pub mod calendar;
 pub mod catalog;
+pub mod clock;
 pub mod forms;
 mod labelled;
 
@@ -10,3 +12,4 @@ pub use labelled::UnknownLabel;
 pub mod identity;
 pub mod tracking;
 pub mod upload;
+pub mod workflow;
