@@ -31,6 +31,11 @@ pub fn prepare_database(url: &DatabaseUrl, pool_size: u32) -> anyhow::Result<DbP
             "catalog loaded into an empty database"
         );
     }
+    if crate::services::workflow::install_if_empty(&mut conn)
+        .context("installing the shipped workflows and calendar")?
+    {
+        tracing::info!("shipped workflows and working-day calendar installed");
+    }
     Ok(pool)
 }
 

@@ -8,6 +8,7 @@ pub mod applications;
 pub mod catalog;
 mod pool;
 pub mod schema;
+pub mod workflow;
 
 use std::fmt;
 use std::path::PathBuf;

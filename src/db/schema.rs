@@ -37,6 +37,7 @@ diesel::table! {
         steps -> Text,
         search_text -> Text,
         listed -> Bool,
+        workflow_key -> Text,
     }
 }
 
@@ -72,6 +73,7 @@ diesel::table! {
         email_verified -> Bool,
         active -> Bool,
         created_at -> Timestamp,
+        lang -> Text,
     }
 }
 
@@ -134,6 +136,23 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         submitted_at -> Nullable<Timestamp>,
+        workflow_definition_id -> Nullable<BigInt>,
+        department_id -> Nullable<BigInt>,
+        promised_days -> Integer,
+        legal_days -> Integer,
+        assignee_id -> Nullable<BigInt>,
+        received_on -> Nullable<Date>,
+        accepted_on -> Nullable<Date>,
+        deemed_accepted -> Bool,
+        paused_days -> Integer,
+        paused_since -> Nullable<Date>,
+        extension_days -> Integer,
+        decided_on -> Nullable<Date>,
+        on_time -> Nullable<Bool>,
+        decision -> Nullable<Text>,
+        due_on -> Nullable<Date>,
+        warn_on -> Nullable<Date>,
+        hard_due_on -> Nullable<Date>,
     }
 }
 
@@ -148,6 +167,8 @@ diesel::table! {
         note -> Nullable<Text>,
         client_address -> Nullable<Text>,
         created_at -> Timestamp,
+        department_id -> Nullable<BigInt>,
+        details -> Nullable<Text>,
     }
 }
 
@@ -173,6 +194,83 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    workflow_definitions (id) {
+        id -> BigInt,
+        key -> Text,
+        version -> Integer,
+        definition -> Text,
+        published_at -> Timestamp,
+        published_by -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    calendar_days (day) {
+        day -> Date,
+        kind -> Text,
+        note -> Text,
+    }
+}
+
+diesel::table! {
+    application_sign_offs (application_id, state, department_id) {
+        application_id -> BigInt,
+        state -> Text,
+        department_id -> BigInt,
+        actor_id -> BigInt,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    application_notes (id) {
+        id -> BigInt,
+        application_id -> BigInt,
+        author_id -> BigInt,
+        body -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    supervision_cards (id) {
+        id -> BigInt,
+        application_id -> BigInt,
+        department_id -> BigInt,
+        level -> Text,
+        due_on -> Date,
+        issued_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    outbox (id) {
+        id -> BigInt,
+        application_id -> Nullable<BigInt>,
+        recipient_id -> Nullable<BigInt>,
+        recipient_email -> Text,
+        lang -> Text,
+        kind -> Text,
+        subject -> Text,
+        body -> Text,
+        status -> Text,
+        attempts -> Integer,
+        next_attempt_at -> Timestamp,
+        claimed_until -> Nullable<Timestamp>,
+        last_error -> Nullable<Text>,
+        created_at -> Timestamp,
+        sent_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::joinable!(application_notes -> applications (application_id));
+diesel::joinable!(application_notes -> users (author_id));
+diesel::joinable!(application_sign_offs -> applications (application_id));
+diesel::joinable!(application_sign_offs -> departments (department_id));
+diesel::joinable!(supervision_cards -> applications (application_id));
+diesel::joinable!(applications -> workflow_definitions (workflow_definition_id));
+diesel::joinable!(applications -> departments (department_id));
 diesel::joinable!(application_files -> applications (application_id));
 diesel::joinable!(material_pledges -> applications (application_id));
 diesel::joinable!(form_definitions -> services (service_id));
@@ -201,4 +299,10 @@ diesel::allow_tables_to_appear_in_same_query!(
     application_events,
     application_files,
     material_pledges,
+    workflow_definitions,
+    calendar_days,
+    application_sign_offs,
+    application_notes,
+    supervision_cards,
+    outbox,
 );

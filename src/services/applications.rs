@@ -17,9 +17,6 @@ use crate::domain::tracking::TrackingNumber;
 
 pub const DRAFT: &str = "draft";
 pub const SUBMITTED: &str = "submitted";
-pub const WITHDRAWN: &str = "withdrawn";
-/// The states from which the applicant may still withdraw: before any decision.
-pub const WITHDRAWABLE: &[&str] = &[SUBMITTED];
 
 /// An application with what is needed to show or continue it.
 pub struct Application {
@@ -215,9 +212,13 @@ pub fn submit(
         )? {
             return Err(ServiceError::StaleVersion);
         }
-        queries::insert_event(
+        // The workflow, its version and the periods are pinned now: later edits change
+        // nothing for this application.
+        let pinned = super::workflow::pin_at_submission(conn, row.service_id, super::workflow::today())?;
+        crate::db::workflow::pin(conn, id, &pinned.pinning)?;
+        crate::db::workflow::insert_audit_event(
             conn,
-            &NewEvent {
+            &crate::db::workflow::NewAuditEvent {
                 application_id: id,
                 actor_id: Some(user.id),
                 kind: "submitted",
@@ -226,8 +227,11 @@ pub fn submit(
                 note: None,
                 client_address: Some(client),
                 created_at: now,
+                department_id: Some(pinned.pinning.department_id),
+                details: None,
             },
         )?;
+        super::workflow::enqueue_receipt(conn, id, &pinned.definition)?;
         Ok(number)
     });
     match submitted {
@@ -391,9 +395,11 @@ pub fn materials(
         .collect())
 }
 
+/// An application whose materials the applicant may change: a draft, or one whose workflow
+/// state asks for materials (补正). Anything else is edited by nobody.
 fn draft_of(conn: &mut DbConnection, user: &User, id: i64) -> Result<Application, ServiceError> {
     let app = own(conn, user, id)?;
-    if !app.is_draft() {
+    if !app.is_draft() && !super::workflow::applicant_edits(conn, user, id)? {
         return Err(ServiceError::NotADraft);
     }
     Ok(app)
@@ -493,8 +499,8 @@ pub fn download(
     queries::file_content(conn, id, file_id)?.ok_or(ServiceError::NotFound)
 }
 
-/// Withdraws a submitted application before a decision (行政许可法: the applicant may withdraw);
-/// the state change and its event in one transaction, refused if the state moved meanwhile.
+/// Withdraws an application before a decision (行政许可法: the applicant may withdraw), through
+/// the workflow's `withdraw` transition: refused once decided, or if the state moved meanwhile.
 pub fn withdraw(
     conn: &mut DbConnection,
     user: &User,
@@ -503,28 +509,15 @@ pub fn withdraw(
     client: &str,
 ) -> Result<(), ServiceError> {
     let row = queries::find_own(conn, id, user.id)?.ok_or(ServiceError::NotFound)?;
-    if !WITHDRAWABLE.contains(&row.status.as_str()) {
-        return Err(ServiceError::NotWithdrawable);
-    }
-    let reason = reason.trim();
-    crate::db::write_transaction(conn, |conn| {
-        let now = now();
-        if !queries::change_status(conn, id, row.version, WITHDRAWABLE, WITHDRAWN, now)? {
-            return Err(ServiceError::StaleVersion);
+    let input = super::workflow::TransitionInput {
+        note: reason.to_owned(),
+        ..Default::default()
+    };
+    match super::workflow::fire(conn, user, id, "withdraw", row.version, &input, client) {
+        Ok(_) => Ok(()),
+        Err(ServiceError::Refused(_)) | Err(ServiceError::NotFound) => {
+            Err(ServiceError::NotWithdrawable)
         }
-        queries::insert_event(
-            conn,
-            &NewEvent {
-                application_id: id,
-                actor_id: Some(user.id),
-                kind: "withdrawn",
-                from_status: Some(&row.status),
-                to_status: WITHDRAWN,
-                note: (!reason.is_empty()).then_some(reason),
-                client_address: Some(client),
-                created_at: now,
-            },
-        )?;
-        Ok(())
-    })
+        Err(other) => Err(other),
+    }
 }

@@ -7,6 +7,7 @@ pub mod catalog;
 pub mod catalog_import;
 pub mod demo;
 pub mod secrets;
+pub mod workflow;
 
 use crate::db::PoolError;
 
@@ -64,4 +65,6 @@ pub enum ServiceError {
     MaterialsMissing(Vec<String>),
     #[error("the application is incomplete")]
     Incomplete(Vec<crate::domain::forms::FieldProblem>),
+    #[error("{0}")]
+    Refused(crate::domain::workflow::Refusal),
 }

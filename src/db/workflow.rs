@@ -1,0 +1,883 @@
+//! Workflow definitions, the calendar, the workflow columns of applications, sign-offs, notes,
+//! the staff queue, the dashboard figures, the audit trail, supervision cards and the outbox.
+
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::prelude::*;
+
+use super::schema::{
+    application_events, application_notes, application_sign_offs, applications, calendar_days,
+    departments, outbox, services, supervision_cards, users, workflow_definitions,
+};
+use super::{DbConnection, on_backend};
+
+/// The date stored as "no deadline", so that deadline columns sort and compare without NULLs.
+pub const NO_DEADLINE: NaiveDate = NaiveDate::from_ymd_opt(9999, 12, 31).expect("valid date");
+
+// ---- Definitions ----
+
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = workflow_definitions)]
+pub struct NewDefinition<'a> {
+    pub key: &'a str,
+    pub version: i32,
+    pub definition: &'a str,
+    pub published_at: NaiveDateTime,
+    pub published_by: Option<i64>,
+}
+
+pub fn insert_definition(conn: &mut DbConnection, row: &NewDefinition<'_>) -> QueryResult<()> {
+    diesel::insert_into(workflow_definitions::table)
+        .values(row)
+        .execute(conn)?;
+    Ok(())
+}
+
+/// The newest version of a workflow: (id, version, JSON).
+pub fn latest_definition(
+    conn: &mut DbConnection,
+    key: &str,
+) -> QueryResult<Option<(i64, i32, String)>> {
+    workflow_definitions::table
+        .filter(workflow_definitions::key.eq(key))
+        .order(workflow_definitions::version.desc())
+        .select((
+            workflow_definitions::id,
+            workflow_definitions::version,
+            workflow_definitions::definition,
+        ))
+        .first(conn)
+        .optional()
+}
+
+pub fn definition_json(conn: &mut DbConnection, id: i64) -> QueryResult<String> {
+    workflow_definitions::table
+        .find(id)
+        .select(workflow_definitions::definition)
+        .first(conn)
+}
+
+/// Every published version: (id, key, version, JSON).
+pub fn all_definitions(conn: &mut DbConnection) -> QueryResult<Vec<(i64, String, i32, String)>> {
+    workflow_definitions::table
+        .order((workflow_definitions::key, workflow_definitions::version))
+        .select((
+            workflow_definitions::id,
+            workflow_definitions::key,
+            workflow_definitions::version,
+            workflow_definitions::definition,
+        ))
+        .load(conn)
+}
+
+pub fn set_service_workflow(
+    conn: &mut DbConnection,
+    item_code: &str,
+    key: &str,
+) -> QueryResult<usize> {
+    use super::schema::items;
+    let ids: Vec<i64> = services::table
+        .inner_join(items::table)
+        .filter(items::code.eq(item_code))
+        .select(services::id)
+        .load(conn)?;
+    diesel::update(services::table.filter(services::id.eq_any(ids)))
+        .set(services::workflow_key.eq(key))
+        .execute(conn)
+}
+
+// ---- Calendar ----
+
+pub fn calendar(conn: &mut DbConnection) -> QueryResult<Vec<(NaiveDate, String, String)>> {
+    calendar_days::table
+        .order(calendar_days::day)
+        .select((calendar_days::day, calendar_days::kind, calendar_days::note))
+        .load(conn)
+}
+
+pub fn insert_calendar_days(
+    conn: &mut DbConnection,
+    days: &[(NaiveDate, &str, &str)],
+) -> QueryResult<usize> {
+    let rows: Vec<_> = days
+        .iter()
+        .map(|(day, kind, note)| {
+            (
+                calendar_days::day.eq(*day),
+                calendar_days::kind.eq(*kind),
+                calendar_days::note.eq(*note),
+            )
+        })
+        .collect();
+    let mut inserted = 0;
+    for chunk in rows.chunks(200) {
+        inserted += on_backend!(&mut *conn, |c| diesel::insert_into(calendar_days::table)
+            .values(chunk)
+            .execute(c))?;
+    }
+    Ok(inserted)
+}
+
+// ---- The workflow side of an application ----
+
+/// An application as the engine and the staff pages see it.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = applications)]
+pub struct CaseRow {
+    pub id: i64,
+    pub tracking_number: Option<String>,
+    pub service_id: i64,
+    pub form_definition_id: i64,
+    pub applicant_id: i64,
+    pub status: String,
+    pub data: Option<String>,
+    pub version: i32,
+    pub submitted_at: Option<NaiveDateTime>,
+    pub updated_at: NaiveDateTime,
+    pub workflow_definition_id: Option<i64>,
+    pub department_id: Option<i64>,
+    pub promised_days: i32,
+    pub legal_days: i32,
+    pub assignee_id: Option<i64>,
+    pub received_on: Option<NaiveDate>,
+    pub accepted_on: Option<NaiveDate>,
+    pub deemed_accepted: bool,
+    pub paused_days: i32,
+    pub paused_since: Option<NaiveDate>,
+    pub extension_days: i32,
+    pub decided_on: Option<NaiveDate>,
+    pub on_time: Option<bool>,
+    pub decision: Option<String>,
+    pub due_on: Option<NaiveDate>,
+    pub warn_on: Option<NaiveDate>,
+    pub hard_due_on: Option<NaiveDate>,
+}
+
+pub fn find_case(conn: &mut DbConnection, id: i64) -> QueryResult<Option<CaseRow>> {
+    applications::table
+        .find(id)
+        .filter(applications::tracking_number.is_not_null())
+        .select(CaseRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// What a transition changes on the application row.
+#[derive(Debug, Clone, AsChangeset)]
+#[diesel(table_name = applications, treat_none_as_null = true)]
+pub struct CaseChange {
+    pub status: String,
+    pub version: i32,
+    pub updated_at: NaiveDateTime,
+    pub received_on: Option<NaiveDate>,
+    pub accepted_on: Option<NaiveDate>,
+    pub deemed_accepted: bool,
+    pub paused_days: i32,
+    pub paused_since: Option<NaiveDate>,
+    pub extension_days: i32,
+    pub decided_on: Option<NaiveDate>,
+    pub on_time: Option<bool>,
+    pub decision: Option<String>,
+    pub due_on: Option<NaiveDate>,
+    pub warn_on: Option<NaiveDate>,
+    pub hard_due_on: Option<NaiveDate>,
+}
+
+/// Applies `change` if the application is still in `status` at `version`; returns whether it did.
+pub fn update_case(
+    conn: &mut DbConnection,
+    id: i64,
+    status: &str,
+    version: i32,
+    change: &CaseChange,
+) -> QueryResult<bool> {
+    let updated = diesel::update(
+        applications::table.filter(
+            applications::id
+                .eq(id)
+                .and(applications::status.eq(status))
+                .and(applications::version.eq(version)),
+        ),
+    )
+    .set(change)
+    .execute(conn)?;
+    Ok(updated == 1)
+}
+
+/// The workflow columns set at submission.
+#[derive(Debug, Clone, AsChangeset)]
+#[diesel(table_name = applications)]
+pub struct Pinning {
+    pub workflow_definition_id: i64,
+    pub department_id: i64,
+    pub promised_days: i32,
+    pub legal_days: i32,
+    pub received_on: NaiveDate,
+    pub due_on: NaiveDate,
+    pub warn_on: NaiveDate,
+    pub hard_due_on: NaiveDate,
+}
+
+pub fn pin(conn: &mut DbConnection, id: i64, pinning: &Pinning) -> QueryResult<()> {
+    diesel::update(applications::table.find(id))
+        .set(pinning)
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Assigns (or, with `None`, releases) an application if it is still at `version`.
+pub fn assign(
+    conn: &mut DbConnection,
+    id: i64,
+    version: i32,
+    assignee: Option<i64>,
+    now: NaiveDateTime,
+) -> QueryResult<bool> {
+    let updated = diesel::update(
+        applications::table.filter(applications::id.eq(id).and(applications::version.eq(version))),
+    )
+    .set((
+        applications::assignee_id.eq(assignee),
+        applications::version.eq(version + 1),
+        applications::updated_at.eq(now),
+    ))
+    .execute(conn)?;
+    Ok(updated == 1)
+}
+
+/// How many times each transition was fired on an application: (name, count).
+pub fn transition_counts(conn: &mut DbConnection, id: i64) -> QueryResult<Vec<(String, i64)>> {
+    application_events::table
+        .filter(application_events::application_id.eq(id))
+        .group_by(application_events::kind)
+        .select((application_events::kind, diesel::dsl::count_star()))
+        .load(conn)
+}
+
+// ---- Sign-offs ----
+
+/// The department codes that signed off an application in `state`.
+pub fn sign_offs(conn: &mut DbConnection, id: i64, state: &str) -> QueryResult<Vec<String>> {
+    application_sign_offs::table
+        .inner_join(departments::table)
+        .filter(
+            application_sign_offs::application_id
+                .eq(id)
+                .and(application_sign_offs::state.eq(state)),
+        )
+        .order(application_sign_offs::created_at)
+        .select(departments::code)
+        .load(conn)
+}
+
+pub fn insert_sign_off(
+    conn: &mut DbConnection,
+    id: i64,
+    state: &str,
+    department_id: i64,
+    actor_id: i64,
+    now: NaiveDateTime,
+) -> QueryResult<()> {
+    diesel::insert_into(application_sign_offs::table)
+        .values((
+            application_sign_offs::application_id.eq(id),
+            application_sign_offs::state.eq(state),
+            application_sign_offs::department_id.eq(department_id),
+            application_sign_offs::actor_id.eq(actor_id),
+            application_sign_offs::created_at.eq(now),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn clear_sign_offs(conn: &mut DbConnection, id: i64) -> QueryResult<()> {
+    diesel::delete(
+        application_sign_offs::table.filter(application_sign_offs::application_id.eq(id)),
+    )
+    .execute(conn)?;
+    Ok(())
+}
+
+// ---- Events ----
+
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = application_events)]
+pub struct NewAuditEvent<'a> {
+    pub application_id: i64,
+    pub actor_id: Option<i64>,
+    pub kind: &'a str,
+    pub from_status: Option<&'a str>,
+    pub to_status: &'a str,
+    pub note: Option<&'a str>,
+    pub client_address: Option<&'a str>,
+    pub created_at: NaiveDateTime,
+    pub department_id: Option<i64>,
+    pub details: Option<&'a str>,
+}
+
+pub fn insert_audit_event(conn: &mut DbConnection, event: &NewAuditEvent<'_>) -> QueryResult<()> {
+    diesel::insert_into(application_events::table)
+        .values(event)
+        .execute(conn)?;
+    Ok(())
+}
+
+/// An event as staff see it, with the actor's name and role.
+#[derive(Debug, Clone, Queryable)]
+pub struct StaffEvent {
+    pub id: i64,
+    pub application_id: i64,
+    pub tracking_number: Option<String>,
+    pub kind: String,
+    pub from_status: Option<String>,
+    pub to_status: String,
+    pub note: Option<String>,
+    pub details: Option<String>,
+    pub client_address: Option<String>,
+    pub created_at: NaiveDateTime,
+    pub actor_name: Option<String>,
+    pub actor_email: Option<String>,
+}
+
+/// Filters of the audit log.
+#[derive(Debug, Clone, Default)]
+pub struct AuditFilter {
+    pub department_id: i64,
+    pub tracking_number: Option<String>,
+    /// Matches the actor's email or name, as a LIKE pattern.
+    pub actor_pattern: Option<String>,
+    pub from: Option<NaiveDateTime>,
+    pub until: Option<NaiveDateTime>,
+}
+
+/// The audit log of a department, newest first, `limit` events with ids below `before`.
+pub fn audit_log(
+    conn: &mut DbConnection,
+    filter: &AuditFilter,
+    before: Option<i64>,
+    limit: i64,
+) -> QueryResult<Vec<StaffEvent>> {
+    let mut query = application_events::table
+        .inner_join(applications::table)
+        .left_join(users::table.on(users::id.nullable().eq(application_events::actor_id)))
+        .filter(application_events::department_id.eq(filter.department_id))
+        .into_boxed();
+    if let Some(number) = &filter.tracking_number {
+        query = query.filter(applications::tracking_number.eq(number.clone()));
+    }
+    if let Some(pattern) = &filter.actor_pattern {
+        query = query.filter(
+            users::email
+                .like(pattern.clone())
+                .escape('\\')
+                .or(users::name.like(pattern.clone()).escape('\\')),
+        );
+    }
+    if let Some(from) = filter.from {
+        query = query.filter(application_events::created_at.ge(from));
+    }
+    if let Some(until) = filter.until {
+        query = query.filter(application_events::created_at.lt(until));
+    }
+    if let Some(before) = before {
+        query = query.filter(application_events::id.lt(before));
+    }
+    query
+        .order(application_events::id.desc())
+        .limit(limit)
+        .select(staff_event_columns())
+        .load(conn)
+}
+
+#[allow(clippy::type_complexity)]
+fn staff_event_columns() -> (
+    application_events::id,
+    application_events::application_id,
+    applications::tracking_number,
+    application_events::kind,
+    application_events::from_status,
+    application_events::to_status,
+    application_events::note,
+    application_events::details,
+    application_events::client_address,
+    application_events::created_at,
+    diesel::dsl::Nullable<users::name>,
+    diesel::dsl::Nullable<users::email>,
+) {
+    (
+        application_events::id,
+        application_events::application_id,
+        applications::tracking_number,
+        application_events::kind,
+        application_events::from_status,
+        application_events::to_status,
+        application_events::note,
+        application_events::details,
+        application_events::client_address,
+        application_events::created_at,
+        users::name.nullable(),
+        users::email.nullable(),
+    )
+}
+
+/// Every event of one application, oldest first, with the actors.
+pub fn case_events(conn: &mut DbConnection, id: i64) -> QueryResult<Vec<StaffEvent>> {
+    application_events::table
+        .inner_join(applications::table)
+        .left_join(users::table.on(users::id.nullable().eq(application_events::actor_id)))
+        .filter(application_events::application_id.eq(id))
+        .order(application_events::id.asc())
+        .select(staff_event_columns())
+        .load(conn)
+}
+
+/// The details of the newest event of `kind` on an application (the open 补正 notice).
+pub fn latest_event_of(
+    conn: &mut DbConnection,
+    id: i64,
+    kind: &str,
+) -> QueryResult<Option<(Option<String>, Option<String>, NaiveDateTime)>> {
+    application_events::table
+        .filter(
+            application_events::application_id
+                .eq(id)
+                .and(application_events::kind.eq(kind)),
+        )
+        .order(application_events::id.desc())
+        .select((
+            application_events::note,
+            application_events::details,
+            application_events::created_at,
+        ))
+        .first(conn)
+        .optional()
+}
+
+// ---- Notes ----
+
+pub fn insert_note(
+    conn: &mut DbConnection,
+    id: i64,
+    author_id: i64,
+    body: &str,
+    now: NaiveDateTime,
+) -> QueryResult<()> {
+    diesel::insert_into(application_notes::table)
+        .values((
+            application_notes::application_id.eq(id),
+            application_notes::author_id.eq(author_id),
+            application_notes::body.eq(body),
+            application_notes::created_at.eq(now),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// (author name, body, time), oldest first.
+pub fn notes(
+    conn: &mut DbConnection,
+    id: i64,
+) -> QueryResult<Vec<(String, String, NaiveDateTime)>> {
+    application_notes::table
+        .inner_join(users::table)
+        .filter(application_notes::application_id.eq(id))
+        .order(application_notes::id.asc())
+        .select((
+            users::name,
+            application_notes::body,
+            application_notes::created_at,
+        ))
+        .load(conn)
+}
+
+// ---- The queue ----
+
+/// Which applications a queue shows.
+#[derive(Debug, Clone, Default)]
+pub struct QueueQuery {
+    pub department_id: i64,
+    pub states: Vec<String>,
+    pub service_id: Option<i64>,
+    /// Only those whose supervision level on `today` is this one.
+    pub level: Option<crate::domain::clock::Level>,
+    pub today: NaiveDate,
+    /// `Some(Some(id))`: assigned to id; `Some(None)`: unassigned.
+    pub assignee: Option<Option<i64>>,
+    pub newest_first: bool,
+}
+
+/// A row of the queue.
+#[derive(Debug, Clone, Queryable)]
+pub struct QueueRow {
+    pub id: i64,
+    pub tracking_number: Option<String>,
+    pub status: String,
+    pub version: i32,
+    pub service_code: String,
+    pub service_name: String,
+    pub applicant_name: String,
+    pub assignee_id: Option<i64>,
+    pub submitted_at: Option<NaiveDateTime>,
+    pub due_on: Option<NaiveDate>,
+    pub warn_on: Option<NaiveDate>,
+    pub hard_due_on: Option<NaiveDate>,
+    pub deemed_accepted: bool,
+}
+
+/// Where the previous page ended: the deadline (or submission time) and id of its last row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum QueueCursor {
+    Deadline(NaiveDate, i64),
+    Newest(NaiveDateTime, i64),
+}
+
+pub fn queue(
+    conn: &mut DbConnection,
+    q: &QueueQuery,
+    after: Option<QueueCursor>,
+    limit: i64,
+) -> QueryResult<Vec<QueueRow>> {
+    use crate::domain::clock::Level;
+    let mut query = applications::table
+        .inner_join(services::table)
+        .inner_join(users::table.on(users::id.eq(applications::applicant_id)))
+        .filter(applications::department_id.eq(q.department_id))
+        .filter(applications::status.eq_any(q.states.clone()))
+        .into_boxed();
+    if let Some(service) = q.service_id {
+        query = query.filter(applications::service_id.eq(service));
+    }
+    match q.assignee {
+        Some(Some(id)) => query = query.filter(applications::assignee_id.eq(id)),
+        Some(None) => query = query.filter(applications::assignee_id.is_null()),
+        None => {}
+    }
+    let today = q.today;
+    match q.level {
+        Some(Level::Red) => query = query.filter(applications::hard_due_on.lt(today)),
+        Some(Level::Yellow) => {
+            query = query.filter(
+                applications::due_on
+                    .lt(today)
+                    .and(applications::hard_due_on.ge(today)),
+            )
+        }
+        Some(Level::Warning) => {
+            query = query.filter(
+                applications::warn_on
+                    .le(today)
+                    .and(applications::due_on.ge(today)),
+            )
+        }
+        Some(Level::Normal) => query = query.filter(applications::warn_on.gt(today)),
+        None => {}
+    }
+    match after {
+        Some(QueueCursor::Deadline(due, id)) => {
+            query = query.filter(
+                applications::due_on
+                    .gt(due)
+                    .or(applications::due_on.eq(due).and(applications::id.gt(id))),
+            )
+        }
+        Some(QueueCursor::Newest(at, id)) => {
+            query = query.filter(
+                applications::submitted_at
+                    .lt(at)
+                    .or(applications::submitted_at
+                        .eq(at)
+                        .and(applications::id.lt(id))),
+            )
+        }
+        None => {}
+    }
+    let query = if q.newest_first {
+        query.order((applications::submitted_at.desc(), applications::id.desc()))
+    } else {
+        query.order((applications::due_on.asc(), applications::id.asc()))
+    };
+    query
+        .limit(limit)
+        .select((
+            applications::id,
+            applications::tracking_number,
+            applications::status,
+            applications::version,
+            services::code,
+            services::name,
+            users::name,
+            applications::assignee_id,
+            applications::submitted_at,
+            applications::due_on,
+            applications::warn_on,
+            applications::hard_due_on,
+            applications::deemed_accepted,
+        ))
+        .load(conn)
+}
+
+/// Applications of a department per state: (state, count).
+pub fn state_counts(conn: &mut DbConnection, department_id: i64) -> QueryResult<Vec<(String, i64)>> {
+    applications::table
+        .filter(applications::department_id.eq(department_id))
+        .group_by(applications::status)
+        .select((applications::status, diesel::dsl::count_star()))
+        .load(conn)
+}
+
+/// Applications in one of `states` of the given definitions that `department_id` has not
+/// signed off yet (its co-review tasks), oldest deadline first.
+pub fn co_review_tasks(
+    conn: &mut DbConnection,
+    pending: &[(i64, String)],
+    department_id: i64,
+    limit: i64,
+) -> QueryResult<Vec<QueueRow>> {
+    let mut rows = Vec::new();
+    for (definition_id, state) in pending {
+        let signed = application_sign_offs::table
+            .filter(
+                application_sign_offs::application_id
+                    .eq(applications::id)
+                    .and(application_sign_offs::department_id.eq(department_id))
+                    .and(application_sign_offs::state.eq(state.clone())),
+            )
+            .select(application_sign_offs::application_id);
+        let found: Vec<QueueRow> = applications::table
+            .inner_join(services::table)
+            .inner_join(users::table.on(users::id.eq(applications::applicant_id)))
+            .filter(applications::workflow_definition_id.eq(definition_id))
+            .filter(applications::status.eq(state.clone()))
+            .filter(diesel::dsl::not(diesel::dsl::exists(signed)))
+            .order((applications::due_on.asc(), applications::id.asc()))
+            .limit(limit)
+            .select((
+                applications::id,
+                applications::tracking_number,
+                applications::status,
+                applications::version,
+                services::code,
+                services::name,
+                users::name,
+                applications::assignee_id,
+                applications::submitted_at,
+                applications::due_on,
+                applications::warn_on,
+                applications::hard_due_on,
+                applications::deemed_accepted,
+            ))
+            .load(conn)?;
+        rows.extend(found);
+    }
+    rows.sort_by_key(|r| (r.due_on, r.id));
+    rows.truncate(usize::try_from(limit).unwrap_or(0));
+    Ok(rows)
+}
+
+// ---- Dashboard ----
+
+/// Events of a department's applications that changed the state, per kind, in [from, until):
+/// (kind, count). A sign-off that leaves the state as it was is not counted.
+pub fn event_counts(
+    conn: &mut DbConnection,
+    department_id: i64,
+    from: NaiveDateTime,
+    until: NaiveDateTime,
+) -> QueryResult<Vec<(String, i64)>> {
+    application_events::table
+        .filter(application_events::department_id.eq(department_id))
+        .filter(
+            application_events::from_status
+                .is_null()
+                .or(application_events::from_status.ne(application_events::to_status.nullable())),
+        )
+        .filter(application_events::created_at.ge(from))
+        .filter(application_events::created_at.lt(until))
+        .group_by(application_events::kind)
+        .select((application_events::kind, diesel::dsl::count_star()))
+        .load(conn)
+}
+
+/// Decisions of a department in [from, until]: (on time, count).
+pub fn decisions_on_time(
+    conn: &mut DbConnection,
+    department_id: i64,
+    from: NaiveDate,
+    until: NaiveDate,
+) -> QueryResult<Vec<(Option<bool>, i64)>> {
+    applications::table
+        .filter(applications::department_id.eq(department_id))
+        .filter(applications::decided_on.ge(from))
+        .filter(applications::decided_on.le(until))
+        .group_by(applications::on_time)
+        .select((applications::on_time, diesel::dsl::count_star()))
+        .load(conn)
+}
+
+/// Applications received by a department in [from, until) per service: (code, name, count).
+pub fn received_per_service(
+    conn: &mut DbConnection,
+    department_id: i64,
+    from: NaiveDateTime,
+    until: NaiveDateTime,
+) -> QueryResult<Vec<(String, String, i64)>> {
+    applications::table
+        .inner_join(services::table)
+        .filter(applications::department_id.eq(department_id))
+        .filter(applications::submitted_at.ge(from))
+        .filter(applications::submitted_at.lt(until))
+        .group_by((services::code, services::name))
+        .order(diesel::dsl::count_star().desc())
+        .select((services::code, services::name, diesel::dsl::count_star()))
+        .load(conn)
+}
+
+// ---- Supervision ----
+
+/// Records the cards due on `today` for every application whose current deadline passed (or
+/// whose warning started), once per level and deadline; returns how many were new.
+pub fn issue_cards(
+    conn: &mut DbConnection,
+    today: NaiveDate,
+    now: NaiveDateTime,
+) -> QueryResult<usize> {
+    // Dates are formatted by chrono, so the literals below cannot carry anything but a date.
+    let day = today.format("%Y-%m-%d").to_string();
+    let at = now.format("%Y-%m-%d %H:%M:%S%.6f").to_string();
+    let mut issued = 0;
+    for (level, condition) in [
+        ("red", format!("a.hard_due_on < '{day}'")),
+        (
+            "yellow",
+            format!("a.due_on < '{day}' AND a.hard_due_on >= '{day}'"),
+        ),
+        (
+            "warning",
+            format!("a.warn_on <= '{day}' AND a.due_on >= '{day}'"),
+        ),
+    ] {
+        let sql = format!(
+            "INSERT INTO supervision_cards (application_id, department_id, level, due_on, issued_at) \
+             SELECT a.id, a.department_id, '{level}', a.due_on, '{at}' FROM applications a \
+             WHERE a.department_id IS NOT NULL AND a.due_on IS NOT NULL AND {condition} \
+             ON CONFLICT (application_id, level, due_on) DO NOTHING"
+        );
+        issued += diesel::sql_query(sql).execute(conn)?;
+    }
+    Ok(issued)
+}
+
+/// Flags applications whose acceptance deadline passed while still awaiting acceptance
+/// (视为受理); returns how many were flagged.
+pub fn flag_deemed_accepted(
+    conn: &mut DbConnection,
+    awaiting: &[String],
+    today: NaiveDate,
+) -> QueryResult<usize> {
+    diesel::update(
+        applications::table.filter(
+            applications::status
+                .eq_any(awaiting)
+                .and(applications::deemed_accepted.eq(false))
+                .and(applications::due_on.lt(today))
+                .and(applications::accepted_on.is_null()),
+        ),
+    )
+    .set(applications::deemed_accepted.eq(true))
+    .execute(conn)
+}
+
+/// The cards of one application: (level, deadline, issued at).
+pub fn cards_of(
+    conn: &mut DbConnection,
+    id: i64,
+) -> QueryResult<Vec<(String, NaiveDate, NaiveDateTime)>> {
+    supervision_cards::table
+        .filter(supervision_cards::application_id.eq(id))
+        .order(supervision_cards::id)
+        .select((
+            supervision_cards::level,
+            supervision_cards::due_on,
+            supervision_cards::issued_at,
+        ))
+        .load(conn)
+}
+
+// ---- Outbox ----
+
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = outbox)]
+pub struct NewMail<'a> {
+    pub application_id: Option<i64>,
+    pub recipient_id: Option<i64>,
+    pub recipient_email: &'a str,
+    pub lang: &'a str,
+    pub kind: &'a str,
+    pub subject: &'a str,
+    pub body: &'a str,
+    pub status: &'a str,
+    pub next_attempt_at: NaiveDateTime,
+    pub created_at: NaiveDateTime,
+}
+
+pub fn enqueue_mail(conn: &mut DbConnection, mail: &NewMail<'_>) -> QueryResult<()> {
+    diesel::insert_into(outbox::table)
+        .values(mail)
+        .execute(conn)?;
+    Ok(())
+}
+
+/// (kind, recipient, subject, body) of an application's mails, oldest first.
+pub fn mails_of(
+    conn: &mut DbConnection,
+    id: i64,
+) -> QueryResult<Vec<(String, String, String, String)>> {
+    outbox::table
+        .filter(outbox::application_id.eq(id))
+        .order(outbox::id)
+        .select((
+            outbox::kind,
+            outbox::recipient_email,
+            outbox::subject,
+            outbox::body,
+        ))
+        .load(conn)
+}
+
+/// The applicant's email, name and language.
+pub fn contact(conn: &mut DbConnection, user_id: i64) -> QueryResult<(String, String, String)> {
+    users::table
+        .find(user_id)
+        .select((users::email, users::name, users::lang))
+        .first(conn)
+}
+
+pub fn department_id(conn: &mut DbConnection, code: &str) -> QueryResult<Option<i64>> {
+    departments::table
+        .filter(departments::code.eq(code))
+        .select(departments::id)
+        .first(conn)
+        .optional()
+}
+
+pub fn department_code(conn: &mut DbConnection, id: i64) -> QueryResult<String> {
+    departments::table
+        .find(id)
+        .select(departments::code)
+        .first(conn)
+}
+
+/// The active clerks and heads of a department: (id, name, email).
+pub fn department_staff(
+    conn: &mut DbConnection,
+    department_id: i64,
+) -> QueryResult<Vec<(i64, String, String)>> {
+    use super::schema::user_departments;
+    users::table
+        .inner_join(user_departments::table)
+        .filter(user_departments::department_id.eq(department_id))
+        .filter(users::active.eq(true))
+        .filter(users::role.eq_any(["clerk", "head"]))
+        .order(users::name)
+        .select((users::id, users::name, users::email))
+        .load(conn)
+}

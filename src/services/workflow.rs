@@ -1,0 +1,1115 @@
+//! The workflow engine at work: firing a transition is one transaction that checks the pinned
+//! definition, updates the application with an optimistic version check, recomputes its legal
+//! clocks, and writes the audit event and the applicant's notification to the outbox.
+
+use chrono::{Datelike, FixedOffset, NaiveDate, NaiveDateTime, Utc};
+
+use super::ServiceError;
+use super::accounts::User;
+use crate::db::DbConnection;
+use crate::db::workflow::{self as queries, CaseChange, CaseRow, NO_DEADLINE};
+use crate::domain::calendar::{Calendar, DayKind};
+use crate::domain::clock::{ClockFacts, Deadlines, Level, Phase};
+use crate::domain::workflow::{self as engine, Actor, Definition, Effect, Refusal, Request};
+
+/// Rows per queue page.
+pub const QUEUE_PAGE: i64 = 50;
+
+/// The workflow each item runs when it is not the default one.
+const SHIPPED_ASSIGNMENTS: &[(&str, &str)] = &[("440306-ZJJ-XK-0001", "joint-review")];
+
+/// Serialises the first install across nodes starting together (PostgreSQL).
+const INSTALL_LOCK: i64 = 0x0_4e_53_57_66_6c; // "NSWfl"
+
+/// Legal days are counted on Beijing time, wherever the server runs.
+pub fn china_now() -> NaiveDateTime {
+    use chrono::SubsecRound;
+    let offset = FixedOffset::east_opt(8 * 3600).expect("valid offset");
+    Utc::now().with_timezone(&offset).naive_local().trunc_subsecs(6)
+}
+
+/// Now in UTC, as every timestamp is stored.
+fn now() -> NaiveDateTime {
+    use chrono::SubsecRound;
+    Utc::now().naive_utc().trunc_subsecs(6)
+}
+
+pub fn today() -> NaiveDate {
+    china_now().date()
+}
+
+fn corrupt(e: impl std::fmt::Display) -> ServiceError {
+    ServiceError::Corrupt(e.to_string())
+}
+
+/// Publishes the shipped workflows and calendar into an empty database.
+pub fn install_if_empty(conn: &mut DbConnection) -> Result<bool, ServiceError> {
+    crate::db::write_transaction(conn, |conn| {
+        if let DbConnection::Postgres(pg) = conn {
+            diesel::connection::SimpleConnection::batch_execute(
+                pg,
+                &format!("SELECT pg_advisory_xact_lock({INSTALL_LOCK})"),
+            )?;
+        }
+        if !queries::all_definitions(conn)?.is_empty() {
+            return Ok(false);
+        }
+        let published = now();
+        for definition in engine::shipped() {
+            definition.check().map_err(corrupt)?;
+            let json = serde_json::to_string(&definition).map_err(corrupt)?;
+            queries::insert_definition(
+                conn,
+                &queries::NewDefinition {
+                    key: &definition.key,
+                    version: 1,
+                    definition: &json,
+                    published_at: published,
+                    published_by: None,
+                },
+            )?;
+        }
+        for (item, key) in SHIPPED_ASSIGNMENTS {
+            queries::set_service_workflow(conn, item, key)?;
+        }
+        if queries::calendar(conn)?.is_empty() {
+            let days = crate::domain::calendar::shipped_days();
+            let rows: Vec<_> = days
+                .iter()
+                .map(|d| (d.date, day_kind_code(d.kind), d.note.as_str()))
+                .collect();
+            queries::insert_calendar_days(conn, &rows)?;
+        }
+        Ok(true)
+    })
+}
+
+fn day_kind_code(kind: DayKind) -> &'static str {
+    match kind {
+        DayKind::Holiday => "holiday",
+        DayKind::MakeUpWorkday => "workday",
+    }
+}
+
+pub fn load_calendar(conn: &mut DbConnection) -> Result<Calendar, ServiceError> {
+    let days = queries::calendar(conn)?;
+    let mut parsed = Vec::with_capacity(days.len());
+    for (day, kind, _) in days {
+        let kind = match kind.as_str() {
+            "holiday" => DayKind::Holiday,
+            "workday" => DayKind::MakeUpWorkday,
+            other => return Err(corrupt(format!("calendar day kind {other}"))),
+        };
+        parsed.push((day, kind));
+    }
+    Ok(Calendar::new(parsed))
+}
+
+pub fn definition(conn: &mut DbConnection, id: i64) -> Result<Definition, ServiceError> {
+    serde_json::from_str(&queries::definition_json(conn, id)?).map_err(corrupt)
+}
+
+/// What submission pins on a new application, and its deadlines.
+pub struct Pinned {
+    pub pinning: queries::Pinning,
+    pub definition: Definition,
+}
+
+/// Pins the service's current workflow and periods on an application received `today`.
+pub fn pin_at_submission(
+    conn: &mut DbConnection,
+    service_id: i64,
+    today: NaiveDate,
+) -> Result<Pinned, ServiceError> {
+    use crate::db::schema::services;
+    use diesel::prelude::*;
+    let (key, department_id, promised, legal): (String, i64, i32, i32) = services::table
+        .find(service_id)
+        .select((
+            services::workflow_key,
+            services::department_id,
+            services::promised_days,
+            services::legal_days,
+        ))
+        .first(conn)?;
+    let (definition_id, _, json) = queries::latest_definition(conn, &key)?
+        .ok_or_else(|| corrupt(format!("no workflow {key} is published")))?;
+    let definition: Definition = serde_json::from_str(&json).map_err(corrupt)?;
+    let calendar = load_calendar(conn)?;
+    let facts = ClockFacts {
+        promised_days: days(promised),
+        legal_days: days(legal),
+        received_on: Some(today),
+        ..ClockFacts::default()
+    };
+    let deadlines = facts.deadlines(definition.initial().phase, &calendar, today);
+    Ok(Pinned {
+        pinning: queries::Pinning {
+            workflow_definition_id: definition_id,
+            department_id,
+            promised_days: promised,
+            legal_days: legal,
+            received_on: today,
+            due_on: deadlines.due_on.unwrap_or(NO_DEADLINE),
+            warn_on: deadlines.warn_on.unwrap_or(NO_DEADLINE),
+            hard_due_on: deadlines.hard_due_on.unwrap_or(NO_DEADLINE),
+        },
+        definition,
+    })
+}
+
+fn days(value: i32) -> u32 {
+    u32::try_from(value).unwrap_or(0)
+}
+
+impl CaseRow {
+    pub fn facts(&self) -> ClockFacts {
+        ClockFacts {
+            promised_days: days(self.promised_days),
+            legal_days: days(self.legal_days),
+            received_on: self.received_on,
+            accepted_on: self.accepted_on,
+            paused_days: days(self.paused_days),
+            paused_since: self.paused_since,
+            extension_days: days(self.extension_days),
+            decided_on: self.decided_on,
+        }
+    }
+
+    /// The stored deadlines of the current phase (NULL and the far date mean none).
+    pub fn stored_deadlines(&self) -> Deadlines {
+        let real = |d: Option<NaiveDate>| d.filter(|d| *d != NO_DEADLINE);
+        Deadlines {
+            due_on: real(self.due_on),
+            warn_on: real(self.warn_on),
+            hard_due_on: real(self.hard_due_on),
+            ..Deadlines::default()
+        }
+    }
+}
+
+/// What the actor gives with a transition.
+#[derive(Debug, Clone, Default)]
+pub struct TransitionInput {
+    pub note: String,
+    pub decision: String,
+    /// Names of the service's materials concerned (补正).
+    pub checklist: Vec<String>,
+}
+
+/// What firing did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fired {
+    pub to: String,
+    pub moved: bool,
+}
+
+/// Who is acting on an application, and for which application.
+struct Access {
+    case: CaseRow,
+    definition: Definition,
+    department_code: String,
+}
+
+/// Loads an application for `user`: its applicant, or staff of its department or of a
+/// department that co-reviews it under its workflow. Anything else is not found.
+fn access(conn: &mut DbConnection, user: &User, id: i64) -> Result<Access, ServiceError> {
+    let case = queries::find_case(conn, id)?.ok_or(ServiceError::NotFound)?;
+    let (Some(definition_id), Some(department_id)) =
+        (case.workflow_definition_id, case.department_id)
+    else {
+        return Err(ServiceError::NotFound);
+    };
+    let definition = definition(conn, definition_id)?;
+    let department_code = queries::department_code(conn, department_id)?;
+    let visible = if user.role.is_staff() {
+        user.works_in(&department_code)
+            || definition
+                .states
+                .iter()
+                .flat_map(|s| &s.co_review)
+                .any(|d| user.works_in(d))
+    } else {
+        case.applicant_id == user.id
+    };
+    if !visible {
+        return Err(ServiceError::NotFound);
+    }
+    Ok(Access {
+        case,
+        definition,
+        department_code,
+    })
+}
+
+/// Fires `name` on application `id` as `user`, if it is still at `version`. Everything it
+/// changes is written in one transaction; a concurrent change makes it `StaleVersion`.
+pub fn fire(
+    conn: &mut DbConnection,
+    user: &User,
+    id: i64,
+    name: &str,
+    version: i32,
+    input: &TransitionInput,
+    client: &str,
+) -> Result<Fired, ServiceError> {
+    crate::db::write_transaction(conn, |conn| {
+        let Access {
+            case,
+            definition,
+            department_code,
+        } = access(conn, user, id)?;
+        if case.version != version {
+            return Err(ServiceError::StaleVersion);
+        }
+        let signed = queries::sign_offs(conn, id, &case.status)?;
+        let counts = queries::transition_counts(conn, id)?;
+        let times_fired = |t: &str| {
+            counts
+                .iter()
+                .find(|(k, _)| k == t)
+                .map_or(0, |(_, n)| u32::try_from(*n).unwrap_or(u32::MAX))
+        };
+        let situation = engine::Situation {
+            state: &case.status,
+            department: &department_code,
+            promised_days: days(case.promised_days),
+            signed_off: &signed,
+            times_fired: &times_fired,
+        };
+        let actor = Actor {
+            role: user.role,
+            departments: &user.departments,
+            is_applicant: user.id == case.applicant_id && !user.role.is_staff(),
+        };
+        let note = compose_note(&input.note, &input.checklist);
+        let request = Request {
+            note: &note,
+            decision: &input.decision,
+            checklist: &input.checklist,
+        };
+        let firing = engine::fire(&definition, &situation, &actor, name, &request)
+            .map_err(ServiceError::Refused)?;
+        let transition = definition
+            .transition(name, &case.status)
+            .expect("fire found it");
+        let from_state = definition
+            .state(&case.status)
+            .ok_or_else(|| corrupt("unknown state"))?;
+        let to_state = definition
+            .state(&firing.to)
+            .ok_or_else(|| corrupt("unknown state"))?;
+        let calendar = load_calendar(conn)?;
+        let today = today();
+        let stamp = now();
+        let effect = if firing.moves {
+            transition.effect
+        } else if transition.effect == Effect::Extend {
+            Effect::Extend
+        } else {
+            Effect::None
+        };
+        let mut facts = case.facts();
+        let mut deemed = case.deemed_accepted;
+        let mut decided = (case.on_time, case.decision.clone());
+        apply_effect(
+            &mut facts,
+            &mut deemed,
+            &mut decided,
+            effect,
+            transition.extension_days,
+            &input.decision,
+            (from_state.phase, to_state.phase),
+            &calendar,
+            today,
+        );
+        let deadlines = facts.deadlines(to_state.phase, &calendar, today);
+        let change = CaseChange {
+            status: firing.to.clone(),
+            version: case.version + 1,
+            updated_at: stamp,
+            received_on: facts.received_on,
+            accepted_on: facts.accepted_on,
+            deemed_accepted: deemed,
+            paused_days: i32::try_from(facts.paused_days).unwrap_or(i32::MAX),
+            paused_since: facts.paused_since,
+            extension_days: i32::try_from(facts.extension_days).unwrap_or(i32::MAX),
+            decided_on: facts.decided_on,
+            on_time: decided.0,
+            decision: decided.1,
+            due_on: Some(deadlines.due_on.unwrap_or(NO_DEADLINE)),
+            warn_on: Some(deadlines.warn_on.unwrap_or(NO_DEADLINE)),
+            hard_due_on: Some(deadlines.hard_due_on.unwrap_or(NO_DEADLINE)),
+        };
+        if !queries::update_case(conn, id, &case.status, case.version, &change)? {
+            return Err(ServiceError::StaleVersion);
+        }
+        if let Some(signer) = &firing.signed_off_by {
+            let signer_id = queries::department_id(conn, signer)?
+                .ok_or_else(|| corrupt(format!("department {signer}")))?;
+            queries::insert_sign_off(conn, id, &case.status, signer_id, user.id, stamp)?;
+        }
+        if firing.moves {
+            queries::clear_sign_offs(conn, id)?;
+        }
+        let details = serde_json::json!({
+            "checklist": input.checklist,
+            "decision": (!input.decision.trim().is_empty()).then(|| input.decision.trim()),
+            "signed_off_by": firing.signed_off_by,
+            "deemed_accepted": deemed && matches!(effect, Effect::Accept | Effect::AcceptAndDecide),
+        })
+        .to_string();
+        queries::insert_audit_event(
+            conn,
+            &queries::NewAuditEvent {
+                application_id: id,
+                actor_id: Some(user.id),
+                kind: name,
+                from_status: Some(&case.status),
+                to_status: &firing.to,
+                note: (!note.trim().is_empty()).then_some(note.trim()),
+                client_address: Some(client),
+                created_at: stamp,
+                department_id: case.department_id,
+                details: Some(&details),
+            },
+        )?;
+        if firing.moves
+            && let Some(notice) = &transition.notify_applicant
+        {
+            notify_applicant(conn, &case, notice, name, &note, &input.decision, stamp)?;
+        }
+        Ok(Fired {
+            to: firing.to,
+            moved: firing.moves,
+        })
+    })
+}
+
+/// The 补正 notice lists every material ticked, then the clerk's words.
+fn compose_note(note: &str, checklist: &[String]) -> String {
+    let mut lines: Vec<String> = checklist
+        .iter()
+        .enumerate()
+        .map(|(i, m)| format!("{}. {m}", i + 1))
+        .collect();
+    if !note.trim().is_empty() {
+        lines.push(note.trim().to_owned());
+    }
+    lines.join("\n")
+}
+
+/// Updates the clock facts for a transition with `effect` from one phase to another.
+#[expect(clippy::too_many_arguments, reason = "one step of the clock, all inputs explicit")]
+fn apply_effect(
+    facts: &mut ClockFacts,
+    deemed: &mut bool,
+    decided: &mut (Option<bool>, Option<String>),
+    effect: Effect,
+    extension_days: u32,
+    decision: &str,
+    (from, to): (Phase, Phase),
+    calendar: &Calendar,
+    today: NaiveDate,
+) {
+    // A pause of the decision clock starts or ends; before acceptance nothing is paused.
+    if from != Phase::Paused && to == Phase::Paused && facts.accepted_on.is_some() {
+        facts.paused_since = Some(today);
+    }
+    if from == Phase::Paused
+        && to != Phase::Paused
+        && let Some(since) = facts.paused_since.take()
+    {
+        facts.paused_days += calendar.working_days_between(since, today);
+    }
+    let before = facts.deadlines(Phase::Decision, calendar, today);
+    let mut decide = |facts: &mut ClockFacts| {
+        facts.decided_on = Some(today);
+        let due = facts
+            .deadlines(Phase::Decision, calendar, today)
+            .promised_due;
+        decided.0 = Some(due.is_none_or(|due| today <= due));
+        decided.1 = Some(decision.trim().to_owned()).filter(|d| !d.is_empty());
+    };
+    match effect {
+        Effect::None | Effect::Deliver => {}
+        Effect::Receive => {
+            facts.received_on = Some(today);
+            *deemed = false;
+        }
+        Effect::Accept | Effect::AcceptAndDecide => {
+            // Past the acceptance deadline the application was accepted as of receipt.
+            let late = before.acceptance_due.is_some_and(|due| today > due);
+            if late || *deemed {
+                *deemed = true;
+                facts.accepted_on = facts.received_on;
+            } else {
+                facts.accepted_on = Some(today);
+            }
+            if effect == Effect::AcceptAndDecide {
+                decide(facts);
+            }
+        }
+        Effect::Decide => decide(facts),
+        Effect::Extend => facts.extension_days += extension_days,
+    }
+}
+
+/// Writes the applicant's mail for a transition to the outbox, in their language.
+fn notify_applicant(
+    conn: &mut DbConnection,
+    case: &CaseRow,
+    notice: &engine::Notice,
+    kind: &str,
+    note: &str,
+    decision: &str,
+    stamp: NaiveDateTime,
+) -> Result<(), ServiceError> {
+    let (email, _, lang) = queries::contact(conn, case.applicant_id)?;
+    let code = crate::db::catalog::service_code(conn, case.service_id)?.unwrap_or_default();
+    let service = crate::db::catalog::find_service_guide(conn, &code)?
+        .map(|g| g.summary.name)
+        .unwrap_or(code);
+    let english = lang == "en";
+    let fill = |text: &str| {
+        text.replace("{service}", &service)
+            .replace("{note}", note.trim())
+            .replace("{decision}", decision.trim())
+            .replace(
+                "{tracking_number}",
+                case.tracking_number.as_deref().unwrap_or(""),
+            )
+    };
+    let (subject, body) = if english {
+        (&notice.subject_en, &notice.body_en)
+    } else {
+        (&notice.subject_zh, &notice.body_zh)
+    };
+    let subject = format!(
+        "[{}] {}",
+        case.tracking_number.as_deref().unwrap_or(""),
+        fill(subject)
+    );
+    queries::enqueue_mail(
+        conn,
+        &queries::NewMail {
+            application_id: Some(case.id),
+            recipient_id: Some(case.applicant_id),
+            recipient_email: &email,
+            lang: if english { "en" } else { "zh-CN" },
+            kind: &format!("transition:{kind}"),
+            subject: &subject,
+            body: fill(body).trim(),
+            status: "pending",
+            next_attempt_at: stamp,
+            created_at: stamp,
+        },
+    )?;
+    Ok(())
+}
+
+/// The submission receipt, written with the submission.
+pub fn enqueue_receipt(
+    conn: &mut DbConnection,
+    case_id: i64,
+    definition: &Definition,
+) -> Result<(), ServiceError> {
+    let case = queries::find_case(conn, case_id)?.ok_or(ServiceError::NotFound)?;
+    let calendar = load_calendar(conn)?;
+    let today = today();
+    let deadlines = case.facts().deadlines(definition.initial().phase, &calendar, today);
+    let fmt = |d: Option<NaiveDate>| d.map(|d| d.to_string()).unwrap_or_default();
+    let notice = engine::Notice {
+        subject_zh: "已收到您的申请".into(),
+        subject_en: "We have received your application".into(),
+        body_zh: format!(
+            "您申请的“{{service}}”已提交，办件编号 {{tracking_number}}。\n我们将在 {} 前作出是否受理的决定；受理后承诺于 {} 前办结（法定期限 {}）。\n可凭办件编号随时查询办理进度。",
+            fmt(deadlines.acceptance_due),
+            fmt(deadlines.promised_due),
+            fmt(deadlines.legal_due)
+        ),
+        body_en: format!(
+            "Your application for “{{service}}” was submitted with tracking number {{tracking_number}}.\nWe will decide whether to accept it by {}; once accepted, we promise a decision by {} (legal limit {}).\nYou can follow its progress with the tracking number at any time.",
+            fmt(deadlines.acceptance_due),
+            fmt(deadlines.promised_due),
+            fmt(deadlines.legal_due)
+        ),
+    };
+    notify_applicant(conn, &case, &notice, "submitted", "", "", now())
+}
+
+/// Claims an application for oneself, assigns it to a colleague, or releases it.
+pub fn assign(
+    conn: &mut DbConnection,
+    user: &User,
+    id: i64,
+    version: i32,
+    assignee: Option<i64>,
+    client: &str,
+) -> Result<(), ServiceError> {
+    crate::db::write_transaction(conn, |conn| {
+        let access = access(conn, user, id)?;
+        if !user.role.is_staff() || !user.works_in(&access.department_code) {
+            return Err(ServiceError::NotFound);
+        }
+        let department_id = access.case.department_id.expect("checked by access");
+        if let Some(to) = assignee
+            && !queries::department_staff(conn, department_id)?
+                .iter()
+                .any(|(id, ..)| *id == to)
+        {
+            return Err(ServiceError::Refused(Refusal::NotAllowed));
+        }
+        let stamp = now();
+        if !queries::assign(conn, id, version, assignee, stamp)? {
+            return Err(ServiceError::StaleVersion);
+        }
+        let note = match assignee {
+            Some(to) => queries::contact(conn, to)?.1,
+            None => String::new(),
+        };
+        queries::insert_audit_event(
+            conn,
+            &queries::NewAuditEvent {
+                application_id: id,
+                actor_id: Some(user.id),
+                kind: if assignee.is_some() { "assign" } else { "release" },
+                from_status: Some(&access.case.status),
+                to_status: &access.case.status,
+                note: (!note.is_empty()).then_some(&note),
+                client_address: Some(client),
+                created_at: stamp,
+                department_id: Some(department_id),
+                details: None,
+            },
+        )?;
+        Ok(())
+    })
+}
+
+/// Adds an internal note (staff only; never shown to the applicant).
+pub fn add_note(
+    conn: &mut DbConnection,
+    user: &User,
+    id: i64,
+    body: &str,
+) -> Result<(), ServiceError> {
+    let body = body.trim();
+    if body.is_empty() {
+        return Err(ServiceError::Refused(Refusal::NoteRequired));
+    }
+    let access = access(conn, user, id)?;
+    if !user.role.is_staff() {
+        return Err(ServiceError::NotFound);
+    }
+    queries::insert_note(conn, access.case.id, user.id, body, now())?;
+    Ok(())
+}
+
+/// Everything the staff page of an application shows.
+pub struct StaffCase {
+    pub case: CaseRow,
+    pub definition: Definition,
+    pub department_code: String,
+    pub facts_deadlines: Deadlines,
+    pub level: Level,
+    pub deemed_accepted: bool,
+    pub calendar_covers: bool,
+    pub events: Vec<queries::StaffEvent>,
+    pub notes: Vec<(String, String, NaiveDateTime)>,
+    pub sign_offs: Vec<String>,
+    pub required_sign_offs: Vec<String>,
+    pub available: Vec<engine::Transition>,
+    pub staff: Vec<(i64, String, String)>,
+    pub applicant: (String, String, String),
+    pub cards: Vec<(String, NaiveDate, NaiveDateTime)>,
+}
+
+pub fn staff_case(conn: &mut DbConnection, user: &User, id: i64) -> Result<StaffCase, ServiceError> {
+    if !user.role.is_staff() {
+        return Err(ServiceError::NotFound);
+    }
+    let Access {
+        case,
+        definition,
+        department_code,
+    } = access(conn, user, id)?;
+    let calendar = load_calendar(conn)?;
+    let today = today();
+    let state = definition
+        .state(&case.status)
+        .ok_or_else(|| corrupt("unknown state"))?;
+    let facts = case.facts();
+    let deadlines = facts.deadlines(state.phase, &calendar, today);
+    let signed = queries::sign_offs(conn, id, &case.status)?;
+    let counts = queries::transition_counts(conn, id)?;
+    let times_fired = |t: &str| {
+        counts
+            .iter()
+            .find(|(k, _)| k == t)
+            .map_or(0, |(_, n)| u32::try_from(*n).unwrap_or(u32::MAX))
+    };
+    let situation = engine::Situation {
+        state: &case.status,
+        department: &department_code,
+        promised_days: days(case.promised_days),
+        signed_off: &signed,
+        times_fired: &times_fired,
+    };
+    let actor = Actor {
+        role: user.role,
+        departments: &user.departments,
+        is_applicant: false,
+    };
+    let available = engine::available(&definition, &situation, &actor)
+        .into_iter()
+        .cloned()
+        .collect();
+    let required_sign_offs = if state.co_review.is_empty() {
+        Vec::new()
+    } else {
+        engine::required_sign_offs(state, &department_code)
+    };
+    let department_id = case.department_id.expect("checked by access");
+    Ok(StaffCase {
+        level: deadlines.level(today),
+        deemed_accepted: case.deemed_accepted || facts.deemed_accepted(state.phase, &calendar, today),
+        calendar_covers: deadlines.legal_due.is_none_or(|d| calendar.covers(d)),
+        facts_deadlines: deadlines,
+        events: queries::case_events(conn, id)?,
+        notes: queries::notes(conn, id)?,
+        sign_offs: signed,
+        required_sign_offs,
+        available,
+        staff: queries::department_staff(conn, department_id)?,
+        applicant: queries::contact(conn, case.applicant_id)?,
+        cards: queries::cards_of(conn, id)?,
+        case,
+        definition,
+        department_code,
+    })
+}
+
+/// What the applicant's page shows of the workflow: the state, the deadlines and, when
+/// materials are asked for, the notice.
+pub struct ApplicantView {
+    pub state_zh: String,
+    pub state_en: String,
+    pub terminal: bool,
+    pub deadlines: Deadlines,
+    pub paused: bool,
+    pub applicant_edits: bool,
+    pub supplement_notice: Option<String>,
+    pub decision: Option<String>,
+    pub decided_on: Option<NaiveDate>,
+    pub outcome: Option<String>,
+    pub may_withdraw: bool,
+    pub version: i32,
+}
+
+pub fn applicant_view(
+    conn: &mut DbConnection,
+    user: &User,
+    id: i64,
+) -> Result<Option<ApplicantView>, ServiceError> {
+    let Ok(Access { case, definition, .. }) = access(conn, user, id) else {
+        return Ok(None);
+    };
+    if case.applicant_id != user.id {
+        return Ok(None);
+    }
+    let state = definition
+        .state(&case.status)
+        .ok_or_else(|| corrupt("unknown state"))?;
+    let calendar = load_calendar(conn)?;
+    let deadlines = case.facts().deadlines(state.phase, &calendar, today());
+    let supplement_notice = if state.applicant_edits {
+        queries::latest_event_of(conn, id, "request_supplement")?.and_then(|(note, ..)| note)
+    } else {
+        None
+    };
+    let outcome = case.decided_on.map(|_| {
+        if definition
+            .state(&case.status)
+            .is_some_and(|s| s.code == "rejected")
+        {
+            "denied".to_owned()
+        } else {
+            "approved".to_owned()
+        }
+    });
+    Ok(Some(ApplicantView {
+        state_zh: state.name_zh.clone(),
+        state_en: state.name_en.clone(),
+        terminal: state.kind == engine::StateKind::Terminal,
+        deadlines,
+        paused: state.phase == Phase::Paused,
+        applicant_edits: state.applicant_edits,
+        supplement_notice,
+        decision: case.decision.clone(),
+        decided_on: case.decided_on,
+        outcome,
+        may_withdraw: definition
+            .transition("withdraw", &case.status)
+            .is_some(),
+        version: case.version,
+    }))
+}
+
+/// Whether the applicant may change the materials of an application in `status` now: a draft,
+/// or a state of its workflow that asks for them (补正).
+pub fn applicant_edits(
+    conn: &mut DbConnection,
+    user: &User,
+    id: i64,
+) -> Result<bool, ServiceError> {
+    Ok(applicant_view(conn, user, id)?.is_some_and(|v| v.applicant_edits))
+}
+
+// ---- The queue ----
+
+/// What the clerk narrows the queue by.
+#[derive(Debug, Clone, Default)]
+pub struct QueueFilter {
+    pub state: Option<String>,
+    pub service: Option<String>,
+    pub level: Option<Level>,
+    /// "mine" or "unassigned".
+    pub assigned: Option<String>,
+    pub newest_first: bool,
+}
+
+/// One page of a department's queue.
+pub struct QueuePage {
+    pub department: crate::db::catalog::DepartmentSummary,
+    pub rows: Vec<(queries::QueueRow, Level)>,
+    pub next: Option<queries::QueueCursor>,
+    /// (state code, zh, en, count) for every non-terminal state of the workflows in use.
+    pub counts: Vec<(String, String, String, i64)>,
+    /// Transitions a clerk may fire from the list without a note, per state.
+    pub quick: Vec<(String, Vec<engine::Transition>)>,
+    pub co_review: Vec<(queries::QueueRow, Level)>,
+    pub services: Vec<(String, String)>,
+    pub today: NaiveDate,
+}
+
+/// The states a department works: the non-terminal states of every published workflow, in
+/// the order of the default workflow.
+fn working_states(definitions: &[(i64, Definition)]) -> Vec<(String, String, String)> {
+    let mut states: Vec<(String, String, String)> = Vec::new();
+    for (_, d) in definitions {
+        for s in &d.states {
+            if s.kind != engine::StateKind::Terminal && !states.iter().any(|(c, ..)| c == &s.code)
+            {
+                states.push((s.code.clone(), s.name_zh.clone(), s.name_en.clone()));
+            }
+        }
+    }
+    states
+}
+
+fn parsed_definitions(conn: &mut DbConnection) -> Result<Vec<(i64, Definition)>, ServiceError> {
+    queries::all_definitions(conn)?
+        .into_iter()
+        .map(|(id, _, _, json)| Ok((id, serde_json::from_str(&json).map_err(corrupt)?)))
+        .collect()
+}
+
+pub fn queue(
+    conn: &mut DbConnection,
+    user: &User,
+    department_code: &str,
+    filter: &QueueFilter,
+    after: Option<queries::QueueCursor>,
+) -> Result<QueuePage, ServiceError> {
+    if !user.works_in(department_code) {
+        return Err(ServiceError::NotFound);
+    }
+    let department_id =
+        queries::department_id(conn, department_code)?.ok_or(ServiceError::NotFound)?;
+    let definitions = parsed_definitions(conn)?;
+    let working = working_states(&definitions);
+    let states: Vec<String> = match &filter.state {
+        Some(state) if working.iter().any(|(c, ..)| c == state) => vec![state.clone()],
+        Some(_) => return Err(ServiceError::NotFound),
+        None => working.iter().map(|(c, ..)| c.clone()).collect(),
+    };
+    let service_id = match &filter.service {
+        Some(code) => Some(
+            crate::db::catalog::service_id(conn, code)?.ok_or(ServiceError::NotFound)?,
+        ),
+        None => None,
+    };
+    let today = today();
+    let query = queries::QueueQuery {
+        department_id,
+        states,
+        service_id,
+        level: filter.level,
+        today,
+        assignee: match filter.assigned.as_deref() {
+            Some("mine") => Some(Some(user.id)),
+            Some("unassigned") => Some(None),
+            _ => None,
+        },
+        newest_first: filter.newest_first,
+    };
+    let mut rows = queries::queue(conn, &query, after, QUEUE_PAGE + 1)?;
+    let next = if rows.len() > usize::try_from(QUEUE_PAGE).unwrap_or(0) {
+        rows.truncate(usize::try_from(QUEUE_PAGE).unwrap_or(0));
+        rows.last().map(|r| {
+            if filter.newest_first {
+                queries::QueueCursor::Newest(r.submitted_at.unwrap_or_default(), r.id)
+            } else {
+                queries::QueueCursor::Deadline(r.due_on.unwrap_or(NO_DEADLINE), r.id)
+            }
+        })
+    } else {
+        None
+    };
+    let counts_by_state = queries::state_counts(conn, department_id)?;
+    let counts = working
+        .iter()
+        .map(|(code, zh, en)| {
+            let n = counts_by_state
+                .iter()
+                .find(|(s, _)| s == code)
+                .map_or(0, |(_, n)| *n);
+            (code.clone(), zh.clone(), en.clone(), n)
+        })
+        .collect();
+    let actor = Actor {
+        role: user.role,
+        departments: &user.departments,
+        is_applicant: false,
+    };
+    let never = |_: &str| 0;
+    let mut quick: Vec<(String, Vec<engine::Transition>)> = Vec::new();
+    if let Some((_, default)) = definitions.iter().rev().find(|(_, d)| d.key == "default") {
+        for (code, ..) in &working {
+            let situation = engine::Situation {
+                state: code,
+                department: department_code,
+                promised_days: 1,
+                signed_off: &[],
+                times_fired: &never,
+            };
+            let plain: Vec<engine::Transition> = engine::available(default, &situation, &actor)
+                .into_iter()
+                .filter(|t| {
+                    !t.note_required
+                        && !t.decision_required
+                        && !t.checklist
+                        && !t.sign_off
+                        && !t.negative
+                })
+                .cloned()
+                .collect();
+            quick.push((code.clone(), plain));
+        }
+    }
+    let pending: Vec<(i64, String)> = definitions
+        .iter()
+        .flat_map(|(id, d)| {
+            d.states
+                .iter()
+                .filter(|s| s.co_review.iter().any(|c| c == department_code))
+                .map(move |s| (*id, s.code.clone()))
+        })
+        .collect();
+    let co_review = queries::co_review_tasks(conn, &pending, department_id, QUEUE_PAGE)?
+        .into_iter()
+        .map(|r| {
+            let level = level_of(&r, today);
+            (r, level)
+        })
+        .collect();
+    let (department, services) = super::catalog::department(conn, department_code)?;
+    Ok(QueuePage {
+        department,
+        rows: rows
+            .into_iter()
+            .map(|r| {
+                let level = level_of(&r, today);
+                (r, level)
+            })
+            .collect(),
+        next,
+        counts,
+        quick,
+        co_review,
+        services: services
+            .into_iter()
+            .map(|s| (s.code, s.name))
+            .collect(),
+        today,
+    })
+}
+
+fn level_of(row: &queries::QueueRow, today: NaiveDate) -> Level {
+    let real = |d: Option<NaiveDate>| d.filter(|d| *d != NO_DEADLINE);
+    Deadlines {
+        due_on: real(row.due_on),
+        warn_on: real(row.warn_on),
+        hard_due_on: real(row.hard_due_on),
+        ..Deadlines::default()
+    }
+    .level(today)
+}
+
+// ---- Supervision ----
+
+/// Flags deemed acceptances and records the supervision cards due today. Idempotent: run it
+/// as often as convenient (the server runs it every few minutes).
+pub fn supervise(conn: &mut DbConnection) -> Result<(usize, usize), ServiceError> {
+    let definitions = parsed_definitions(conn)?;
+    let awaiting: Vec<String> = definitions
+        .iter()
+        .flat_map(|(_, d)| d.states.iter())
+        .filter(|s| s.phase == Phase::Acceptance)
+        .map(|s| s.code.clone())
+        .collect();
+    let today = today();
+    crate::db::write_transaction(conn, |conn| {
+        let flagged = queries::flag_deemed_accepted(conn, &awaiting, today)?;
+        let cards = queries::issue_cards(conn, today, now())?;
+        Ok((flagged, cards))
+    })
+}
+
+// ---- Dashboard ----
+
+/// A department's figures for today and this month.
+pub struct Dashboard {
+    pub department: crate::db::catalog::DepartmentSummary,
+    pub today: NaiveDate,
+    /// (figure, today, this month) for received, accepted, decided, closed.
+    pub figures: Vec<(&'static str, i64, i64)>,
+    /// Decisions this month: (on time, late).
+    pub on_time: (i64, i64),
+    pub overdue: Vec<(queries::QueueRow, Level)>,
+    pub per_service: Vec<(String, String, i64)>,
+}
+
+/// Which transitions count as which dashboard figure.
+const FIGURES: &[(&str, &[&str])] = &[
+    ("received", &["submitted", "resubmit"]),
+    ("accepted", &["accept", "accept_and_approve"]),
+    ("decided", &["approve", "deny", "accept_and_approve"]),
+    ("closed", &["deliver", "deny", "refuse", "withdraw"]),
+];
+
+pub fn dashboard(
+    conn: &mut DbConnection,
+    user: &User,
+    department_code: &str,
+) -> Result<Dashboard, ServiceError> {
+    if !user.works_in(department_code) {
+        return Err(ServiceError::NotFound);
+    }
+    let department_id =
+        queries::department_id(conn, department_code)?.ok_or(ServiceError::NotFound)?;
+    let today = today();
+    let month_start = today.with_day(1).expect("day 1 exists");
+    // Days are Beijing days; timestamps are stored in UTC.
+    let utc = |d: NaiveDate| {
+        d.and_hms_opt(0, 0, 0).expect("midnight exists") - chrono::Duration::hours(8)
+    };
+    let tomorrow = today.succ_opt().expect("not the end of time");
+    let today_counts = queries::event_counts(conn, department_id, utc(today), utc(tomorrow))?;
+    let month_counts =
+        queries::event_counts(conn, department_id, utc(month_start), utc(tomorrow))?;
+    let sum = |counts: &[(String, i64)], kinds: &[&str]| -> i64 {
+        counts
+            .iter()
+            .filter(|(k, _)| kinds.contains(&k.as_str()))
+            .map(|(_, n)| n)
+            .sum()
+    };
+    let figures = FIGURES
+        .iter()
+        .map(|(name, kinds)| (*name, sum(&today_counts, kinds), sum(&month_counts, kinds)))
+        .collect();
+    let decisions = queries::decisions_on_time(conn, department_id, month_start, today)?;
+    let on_time = decisions
+        .iter()
+        .filter(|(t, _)| *t == Some(true))
+        .map(|(_, n)| n)
+        .sum();
+    let late = decisions
+        .iter()
+        .filter(|(t, _)| *t == Some(false))
+        .map(|(_, n)| n)
+        .sum();
+    let definitions = parsed_definitions(conn)?;
+    let working: Vec<String> = working_states(&definitions)
+        .into_iter()
+        .map(|(c, ..)| c)
+        .collect();
+    let mut overdue = Vec::new();
+    for level in [Level::Red, Level::Yellow] {
+        let q = queries::QueueQuery {
+            department_id,
+            states: working.clone(),
+            level: Some(level),
+            today,
+            ..queries::QueueQuery::default()
+        };
+        overdue.extend(
+            queries::queue(conn, &q, None, 200)?
+                .into_iter()
+                .map(|r| (r, level)),
+        );
+    }
+    let per_service =
+        queries::received_per_service(conn, department_id, utc(month_start), utc(tomorrow))?;
+    let (department, _) = super::catalog::department(conn, department_code)?;
+    Ok(Dashboard {
+        department,
+        today,
+        figures,
+        on_time: (on_time, late),
+        overdue,
+        per_service,
+    })
+}
+
+// ---- Audit log ----
+
+/// What the audit log is searched by, as typed.
+#[derive(Debug, Clone, Default)]
+pub struct AuditSearch {
+    pub tracking_number: Option<String>,
+    pub actor: Option<String>,
+    pub from: Option<NaiveDate>,
+    pub until: Option<NaiveDate>,
+}
+
+pub fn audit_log(
+    conn: &mut DbConnection,
+    user: &User,
+    department_code: &str,
+    search: &AuditSearch,
+    before: Option<i64>,
+    limit: i64,
+) -> Result<Vec<queries::StaffEvent>, ServiceError> {
+    if !user.works_in(department_code) {
+        return Err(ServiceError::NotFound);
+    }
+    let department_id =
+        queries::department_id(conn, department_code)?.ok_or(ServiceError::NotFound)?;
+    let utc = |d: NaiveDate| {
+        d.and_hms_opt(0, 0, 0).expect("midnight exists") - chrono::Duration::hours(8)
+    };
+    let filter = queries::AuditFilter {
+        department_id,
+        tracking_number: search.tracking_number.clone(),
+        actor_pattern: search
+            .actor
+            .as_deref()
+            .map(crate::db::catalog::like_pattern),
+        from: search.from.map(utc),
+        until: search.until.and_then(|d| d.succ_opt()).map(utc),
+    };
+    Ok(queries::audit_log(conn, &filter, before, limit)?)
+}
