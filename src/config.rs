@@ -48,6 +48,28 @@ pub enum Command {
     User(UserCommand),
     /// Create the documented demo accounts (one per role); existing ones are left alone.
     Demo,
+    /// Add the benchmark data set (../shared/bench/WORKLOAD.md): citizens and clerks once,
+    /// then N applications over the catalog's services on each run.
+    Seed(SeedArgs),
+    /// Flag deemed acceptances and record supervision cards once (the server does it every
+    /// few minutes by itself).
+    Supervise,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct SeedArgs {
+    /// Applications to add.
+    #[arg(long, default_value_t = 1_000_000)]
+    pub applications: u64,
+    /// Citizens to have (created once, all with the demo password).
+    #[arg(long, default_value_t = 10_000)]
+    pub citizens: u32,
+    /// Clerks to have, clerk k in the department at position ((k-1) mod 30) + 1.
+    #[arg(long, default_value_t = 60)]
+    pub clerks: u32,
+    /// The same seed gives the same data set.
+    #[arg(long, default_value_t = 2026)]
+    pub seed: u64,
 }
 
 #[derive(Debug, Clone, Args)]

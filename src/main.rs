@@ -96,6 +96,33 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             }
             Ok(())
         }
+        Command::Seed(args) => {
+            let pool = onestop::startup::prepare_database(&url, 1)?;
+            let mut conn = pool.get()?;
+            let started = std::time::Instant::now();
+            let plan = onestop::services::seed::SeedPlan {
+                applications: args.applications,
+                citizens: args.citizens.max(1),
+                clerks: args.clerks,
+                seed: args.seed,
+            };
+            let report = onestop::services::seed::seed(&mut conn, plan)?;
+            println!(
+                "seeded {} applications ({} citizens and {} clerks created) in {:.1} s",
+                report.applications,
+                report.citizens_created,
+                report.clerks_created,
+                started.elapsed().as_secs_f64()
+            );
+            Ok(())
+        }
+        Command::Supervise => {
+            let pool = onestop::startup::prepare_database(&url, 1)?;
+            let mut conn = pool.get()?;
+            let (flagged, cards) = onestop::services::workflow::supervise(&mut conn)?;
+            println!("{flagged} applications deemed accepted, {cards} supervision cards recorded");
+            Ok(())
+        }
         Command::Catalog(CatalogCommand::Import { csv, guides }) => {
             let read =
                 |path: Option<std::path::PathBuf>, embedded: &str| -> anyhow::Result<String> {

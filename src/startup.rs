@@ -107,6 +107,33 @@ pub async fn serve(url: DatabaseUrl, pool_size: u32, args: ServeArgs) -> anyhow:
         TcpListener::bind(&args.bind).with_context(|| format!("cannot listen on {}", args.bind))?;
     tracing::info!(address = %args.bind, database = %url, "OneStop is serving on http://{}", args.bind);
     let parts = AppParts::new(backend, &args.app, &args.bind);
+    actix_web::rt::spawn(supervise_periodically(pool.clone()));
     build_server(listener, pool, parts, args.workers)?.await?;
     Ok(())
+}
+
+/// How often the server flags deemed acceptances and records supervision cards.
+const SUPERVISION_INTERVAL: std::time::Duration = std::time::Duration::from_secs(300);
+
+/// Runs [`crate::services::workflow::supervise`] now and every few minutes. It is idempotent, so
+/// several nodes doing it at once only repeat work.
+async fn supervise_periodically(pool: DbPool) {
+    let mut ticks = actix_web::rt::time::interval(SUPERVISION_INTERVAL);
+    loop {
+        ticks.tick().await;
+        let pool = pool.clone();
+        let outcome = actix_web::rt::task::spawn_blocking(move || {
+            let mut conn = pool.get()?;
+            crate::services::workflow::supervise(&mut conn)
+        })
+        .await;
+        match outcome {
+            Ok(Ok((flagged, cards))) if flagged + cards > 0 => {
+                tracing::info!(flagged, cards, "supervision: deemed acceptances and cards recorded");
+            }
+            Ok(Ok(_)) => {}
+            Ok(Err(error)) => tracing::warn!(%error, "supervision run failed"),
+            Err(error) => tracing::warn!(%error, "supervision task failed"),
+        }
+    }
 }

@@ -3,7 +3,10 @@
 
 mod common;
 
-use common::{Browser, DEMO_PASSWORD, create_demo_accounts, on_both_databases};
+use common::{
+    Browser, DEMO_PASSWORD, PDF, create_demo_accounts, on_both_databases, save, start, submit_one,
+    upload_missing,
+};
 use onestop::domain::tracking::TrackingNumber;
 
 const FOOD_LICENCE_NEW: &str = "440306-SJJ-XK-0013-01";
@@ -17,86 +20,6 @@ async fn service_for_citizens(app: &common::TestApp) -> String {
     list["items"][0]["code"].as_str().unwrap().to_owned()
 }
 
-async fn start(browser: &mut Browser<'_>, code: &str) -> String {
-    let reply = browser
-        .submit(
-            &format!("/services/{code}"),
-            &format!("/services/{code}/apply"),
-            &[],
-        )
-        .await;
-    assert_eq!(reply.status, 303, "{}", reply.body);
-    reply
-        .header("location")
-        .unwrap()
-        .trim_end_matches("/edit")
-        .to_owned()
-}
-
-async fn save(
-    browser: &mut Browser<'_>,
-    app_path: &str,
-    action: &str,
-    fields: &[(&str, &str)],
-) -> common::Reply {
-    let edit = format!("{app_path}/edit");
-    let page = browser.get(&edit).await;
-    let version = page.attrs("input[name=version]", "value").remove(0);
-    let mut all = vec![("version", version.as_str()), ("action", action)];
-    all.extend_from_slice(fields);
-    browser.submit(&edit, &edit, &all).await
-}
-
-const PDF: &[u8] = b"%PDF-1.4\n% a small test document\n%%EOF\n";
-
-/// Uploads a PDF for every material still missing; returns their names.
-async fn upload_missing(browser: &mut Browser<'_>, application: &str) -> Vec<String> {
-    let page = browser.get(&format!("{application}/materials")).await;
-    let missing: Vec<String> = page
-        .texts(".material")
-        .into_iter()
-        .zip(page.texts(".material h2"))
-        .filter(|(all, _)| all.contains("尚未上传"))
-        .map(|(_, name)| name)
-        .collect();
-    for name in &missing {
-        let reply = browser
-            .upload(&format!("{application}/materials"), name, "材料.pdf", PDF)
-            .await;
-        assert_eq!(reply.status, 303, "{name}: {}", reply.body);
-    }
-    missing
-}
-
-/// A complete, submitted application of the signed-in citizen; returns its tracking number.
-async fn submit_one(browser: &mut Browser<'_>, code: &str) -> String {
-    let application = start(browser, code).await;
-    let fields = [
-        ("matter", "申请说明"),
-        ("contact_phone", "13912345678"),
-        ("delivery", "electronic"),
-    ];
-    assert_eq!(
-        save(browser, &application, "continue", &fields)
-            .await
-            .status,
-        303
-    );
-    assert!(!upload_missing(browser, &application).await.is_empty());
-    let review = format!("{application}/review");
-    let done = browser
-        .submit(
-            &review,
-            &format!("{application}/submit"),
-            &[("declaration", "yes")],
-        )
-        .await;
-    assert_eq!(done.status, 303);
-    browser
-        .get(&format!("{application}/submitted"))
-        .await
-        .text(".tracking-number")
-}
 
 on_both_databases! {
     async fn anyone_can_follow_an_application_with_its_number_and_four_characters(app) {

@@ -119,6 +119,14 @@ pub fn find_own(
         .optional()
 }
 
+pub fn find_by_id(conn: &mut DbConnection, id: i64) -> QueryResult<Option<ApplicationRow>> {
+    applications::table
+        .find(id)
+        .select(ApplicationRow::as_select())
+        .first(conn)
+        .optional()
+}
+
 pub fn find_draft_for(
     conn: &mut DbConnection,
     service_id: i64,
@@ -226,10 +234,18 @@ pub fn insert_event(conn: &mut DbConnection, event: &NewEvent<'_>) -> QueryResul
 /// (kind, to_status, note, time) of an event.
 pub type EventRow = (String, String, Option<String>, NaiveDateTime);
 
-/// An application's events, oldest first.
+/// An application's events as the applicant sees them, oldest first: without the staff's
+/// assignments and without sign-offs that did not yet decide.
 pub fn events(conn: &mut DbConnection, application_id: i64) -> QueryResult<Vec<EventRow>> {
     application_events::table
         .filter(application_events::application_id.eq(application_id))
+        .filter(application_events::kind.ne_all(["assign", "release"]))
+        .filter(
+            application_events::from_status
+                .is_null()
+                .or(application_events::from_status.ne(application_events::to_status.nullable()))
+                .or(application_events::kind.eq("extend")),
+        )
         .order(application_events::id.asc())
         .select((
             application_events::kind,

@@ -49,10 +49,14 @@ pub fn latest_definition(
         .optional()
 }
 
-pub fn definition_json(conn: &mut DbConnection, id: i64) -> QueryResult<String> {
+/// A published version: (version, JSON).
+pub fn definition_json(conn: &mut DbConnection, id: i64) -> QueryResult<(i32, String)> {
     workflow_definitions::table
         .find(id)
-        .select(workflow_definitions::definition)
+        .select((
+            workflow_definitions::version,
+            workflow_definitions::definition,
+        ))
         .first(conn)
 }
 

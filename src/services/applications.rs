@@ -105,6 +105,32 @@ pub fn start(
 /// One of the user's applications; somebody else's is not found.
 pub fn own(conn: &mut DbConnection, user: &User, id: i64) -> Result<Application, ServiceError> {
     let row = queries::find_own(conn, id, user.id)?.ok_or(ServiceError::NotFound)?;
+    assemble(conn, row)
+}
+
+/// An application for the staff who may see it (the workflow's access rule decides who).
+pub fn for_staff(
+    conn: &mut DbConnection,
+    user: &User,
+    id: i64,
+) -> Result<(Application, super::workflow::StaffCase), ServiceError> {
+    let case = super::workflow::staff_case(conn, user, id)?;
+    let row = queries::find_by_id(conn, id)?.ok_or(ServiceError::NotFound)?;
+    Ok((assemble(conn, row)?, case))
+}
+
+/// A file of an application, for the staff who may see it.
+pub fn staff_download(
+    conn: &mut DbConnection,
+    user: &User,
+    id: i64,
+    file_id: i64,
+) -> Result<(String, String, Vec<u8>), ServiceError> {
+    super::workflow::staff_case(conn, user, id)?;
+    queries::file_content(conn, id, file_id)?.ok_or(ServiceError::NotFound)
+}
+
+fn assemble(conn: &mut DbConnection, row: ApplicationRow) -> Result<Application, ServiceError> {
     let form: FormDefinition =
         serde_json::from_str(&queries::form_by_id(conn, row.form_definition_id)?)
             .map_err(corrupt)?;

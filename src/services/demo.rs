@@ -30,12 +30,31 @@ const STAFF: &[(&str, Role, &str, &[&str])] = &[
         "赵窗口（卫生健康）",
         &["WJJ"],
     ),
+    // The construction permit is reviewed jointly (并联审批) by these three departments.
+    (
+        "clerk.zjj@demo.onestop.cn",
+        Role::Clerk,
+        "刘窗口（住房建设）",
+        &["ZJJ"],
+    ),
+    (
+        "clerk.ghzyj@demo.onestop.cn",
+        Role::Clerk,
+        "孙审查（规划资源）",
+        &["GHZYJ"],
+    ),
+    (
+        "clerk.xfjy@demo.onestop.cn",
+        Role::Clerk,
+        "周审查（消防救援）",
+        &["XFJY"],
+    ),
     ("admin@demo.onestop.cn", Role::Admin, "系统管理员", &[]),
 ];
 pub const CITIZEN_EMAIL: &str = "citizen@demo.onestop.cn";
 pub const FIRM_EMAIL: &str = "firm@demo.onestop.cn";
 
-fn password() -> NewPassword {
+pub fn password() -> NewPassword {
     NewPassword::parse(DEMO_PASSWORD).expect("the demo password meets the policy")
 }
 

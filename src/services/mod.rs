@@ -7,6 +7,7 @@ pub mod catalog;
 pub mod catalog_import;
 pub mod demo;
 pub mod secrets;
+pub mod seed;
 pub mod workflow;
 
 use crate::db::PoolError;

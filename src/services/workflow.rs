@@ -105,10 +105,6 @@ pub fn load_calendar(conn: &mut DbConnection) -> Result<Calendar, ServiceError> 
     Ok(Calendar::new(parsed))
 }
 
-pub fn definition(conn: &mut DbConnection, id: i64) -> Result<Definition, ServiceError> {
-    serde_json::from_str(&queries::definition_json(conn, id)?).map_err(corrupt)
-}
-
 /// What submission pins on a new application, and its deadlines.
 pub struct Pinned {
     pub pinning: queries::Pinning,
@@ -208,6 +204,7 @@ pub struct Fired {
 struct Access {
     case: CaseRow,
     definition: Definition,
+    version: i32,
     department_code: String,
 }
 
@@ -220,7 +217,8 @@ fn access(conn: &mut DbConnection, user: &User, id: i64) -> Result<Access, Servi
     else {
         return Err(ServiceError::NotFound);
     };
-    let definition = definition(conn, definition_id)?;
+    let (version, json) = queries::definition_json(conn, definition_id)?;
+    let definition: Definition = serde_json::from_str(&json).map_err(corrupt)?;
     let department_code = queries::department_code(conn, department_id)?;
     let visible = if user.role.is_staff() {
         user.works_in(&department_code)
@@ -238,6 +236,7 @@ fn access(conn: &mut DbConnection, user: &User, id: i64) -> Result<Access, Servi
     Ok(Access {
         case,
         definition,
+        version,
         department_code,
     })
 }
@@ -258,6 +257,7 @@ pub fn fire(
             case,
             definition,
             department_code,
+            ..
         } = access(conn, user, id)?;
         if case.version != version {
             return Err(ServiceError::StaleVersion);
@@ -610,6 +610,7 @@ pub fn add_note(
 pub struct StaffCase {
     pub case: CaseRow,
     pub definition: Definition,
+    pub workflow_version: i32,
     pub department_code: String,
     pub facts_deadlines: Deadlines,
     pub level: Level,
@@ -632,6 +633,7 @@ pub fn staff_case(conn: &mut DbConnection, user: &User, id: i64) -> Result<Staff
     let Access {
         case,
         definition,
+        version: workflow_version,
         department_code,
     } = access(conn, user, id)?;
     let calendar = load_calendar(conn)?;
@@ -686,6 +688,7 @@ pub fn staff_case(conn: &mut DbConnection, user: &User, id: i64) -> Result<Staff
         cards: queries::cards_of(conn, id)?,
         case,
         definition,
+        workflow_version,
         department_code,
     })
 }

@@ -109,10 +109,3 @@ pub struct WorkspacePage {
     pub departments: Vec<crate::db::catalog::DepartmentSummary>,
 }
 
-#[derive(Template, WebTemplate)]
-#[template(path = "workspace/department.html")]
-pub struct DepartmentWorkspacePage {
-    pub ctx: PageContext,
-    pub department: crate::db::catalog::DepartmentSummary,
-    pub services: Vec<crate::db::catalog::ServiceSummary>,
-}

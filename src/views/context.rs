@@ -95,6 +95,14 @@ impl PageContext {
         }
     }
 
+    /// The text in the page's language, of two the data carries (workflow names, notices).
+    pub fn pick<'a>(&self, zh: &'a str, en: &'a str) -> &'a str {
+        match self.lang {
+            crate::web::i18n::Lang::En if !en.is_empty() => en,
+            _ => zh,
+        }
+    }
+
     /// The translated name of an enum value: `label("item_type", "licensing")`.
     pub fn label(&self, kind: &str, slug: &str) -> Cow<'static, str> {
         self.lang.t(&format!("{kind}.{slug}"))

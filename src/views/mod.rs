@@ -6,5 +6,6 @@ pub mod applications;
 pub mod catalog;
 pub mod context;
 pub mod error;
+pub mod workspace;
 
 pub use context::PageContext;

@@ -630,21 +630,28 @@ async fn download(
     let user = session.user.clone();
     let (name, content_type, content) =
         run(&pool, move |conn| service::download(conn, &user, id, file)).await?;
-    let disposition = actix_web::http::header::ContentDisposition {
-        disposition: actix_web::http::header::DispositionType::Attachment,
-        parameters: vec![actix_web::http::header::DispositionParam::FilenameExt(
-            actix_web::http::header::ExtendedValue {
-                charset: actix_web::http::header::Charset::Ext("UTF-8".into()),
-                language_tag: None,
-                value: name.into_bytes(),
-            },
-        )],
+    Ok(attachment(name, content_type, content))
+}
+
+/// A stored file as a download: never shown inline, the name given safely (RFC 6266), and
+/// never cached by shared caches.
+pub fn attachment(name: String, content_type: String, content: Vec<u8>) -> HttpResponse {
+    use actix_web::http::header::{
+        Charset, ContentDisposition, DispositionParam, DispositionType, ExtendedValue,
     };
-    Ok(HttpResponse::Ok()
+    let disposition = ContentDisposition {
+        disposition: DispositionType::Attachment,
+        parameters: vec![DispositionParam::FilenameExt(ExtendedValue {
+            charset: Charset::Ext("UTF-8".into()),
+            language_tag: None,
+            value: name.into_bytes(),
+        })],
+    };
+    HttpResponse::Ok()
         .content_type(content_type)
         .insert_header(disposition)
         .insert_header(("Cache-Control", "private, no-store"))
-        .body(content))
+        .body(content)
 }
 
 pub fn routes(cfg: &mut web::ServiceConfig) {

@@ -21,6 +21,10 @@ pub enum BadParameter {
     Applicant,
     ItemType,
     Query,
+    /// A queue or log filter names no known value.
+    Filter,
+    /// A date is not YYYY-MM-DD.
+    Date,
     /// The query string itself could not be decoded.
     Malformed,
 }
@@ -34,6 +38,8 @@ impl BadParameter {
             BadParameter::Applicant => "error.param.applicant",
             BadParameter::ItemType => "error.param.type",
             BadParameter::Query => "error.param.q",
+            BadParameter::Filter => "error.param.filter",
+            BadParameter::Date => "error.param.date",
             BadParameter::Malformed => "error.bad_request.body",
         }
     }
@@ -105,6 +111,7 @@ impl ResponseError for WebError {
                 | ServiceError::NotForThisApplicant
                 | ServiceError::Upload(_)
                 | ServiceError::MaterialsMissing(_) => StatusCode::BAD_REQUEST,
+                ServiceError::Refused(_) => StatusCode::FORBIDDEN,
                 ServiceError::NotADraft
                 | ServiceError::StaleVersion
                 | ServiceError::NotWithdrawable => StatusCode::CONFLICT,

@@ -1,15 +1,35 @@
-//! The clerk's workspace: the departments a clerk or head works in. The queue of applications
-//! arrives with the workflow engine; until then each department lists the services it handles.
+//! The clerk's workspace: the departments a clerk or head works in, each with its queue, the
+//! application page with one form per transition the clerk may fire, the dashboard and the
+//! audit log (with CSV exports).
 
-use actix_web::{get, web};
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use chrono::{NaiveDate, NaiveDateTime};
+use serde::Deserialize;
 
-use super::error::WebError;
+use super::error::{BadParameter, WebError};
+use super::forms::{FormState, local_path, page_with_status, see_other};
 use super::run;
 use super::session::Staff;
 use crate::db::DbPool;
+use crate::db::workflow::{QueueCursor, StaffEvent};
+use crate::domain::clock::Level;
+use crate::services::ServiceError;
+use crate::services::applications as applications_service;
 use crate::services::catalog as catalog_service;
+use crate::services::workflow::{self as service, AuditSearch, QueueFilter, TransitionInput};
 use crate::views::PageContext;
-use crate::views::accounts::{DepartmentWorkspacePage, WorkspacePage};
+use crate::views::accounts::{MessagePage, WorkspacePage};
+use crate::views::workspace::{
+    AuditPage, CasePage, DashboardPage, QueueLinks, QueuePage, TransitionForm, date,
+};
+
+type Fields = web::Form<Vec<(String, String)>>;
+
+/// Audit events per page.
+const AUDIT_PAGE: i64 = 50;
+/// The most rows one CSV export carries.
+const CSV_LIMIT: i64 = 100_000;
 
 #[get("/workspace")]
 async fn index(
@@ -26,24 +46,664 @@ async fn index(
     Ok(WorkspacePage { ctx, departments })
 }
 
-/// A department's workspace; a clerk of another department gets 404.
+#[derive(Debug, Default, Deserialize)]
+struct QueueParams {
+    state: Option<String>,
+    service: Option<String>,
+    level: Option<String>,
+    assigned: Option<String>,
+    sort: Option<String>,
+    after: Option<String>,
+}
+
+fn present(value: &Option<String>) -> Option<String> {
+    value
+        .as_deref()
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .map(str::to_owned)
+}
+
+fn parse_cursor(text: &str) -> Option<QueueCursor> {
+    let mut parts = text.splitn(3, '_');
+    let (kind, key, id) = (parts.next()?, parts.next()?, parts.next()?.parse().ok()?);
+    match kind {
+        "d" => Some(QueueCursor::Deadline(
+            NaiveDate::parse_from_str(key, "%Y-%m-%d").ok()?,
+            id,
+        )),
+        "n" => Some(QueueCursor::Newest(
+            chrono::DateTime::from_timestamp_micros(key.parse().ok()?)?.naive_utc(),
+            id,
+        )),
+        _ => None,
+    }
+}
+
+fn cursor_text(cursor: &QueueCursor) -> String {
+    match cursor {
+        QueueCursor::Deadline(due, id) => format!("d_{}_{id}", due.format("%Y-%m-%d")),
+        QueueCursor::Newest(at, id) => format!("n_{}_{id}", at.and_utc().timestamp_micros()),
+    }
+}
+
+/// A department's queue; a clerk of another department gets 404.
 #[get("/workspace/{department}")]
-async fn department(
+async fn queue(
+    req: HttpRequest,
     ctx: PageContext,
     staff: Staff,
     pool: web::Data<DbPool>,
     code: web::Path<String>,
-) -> Result<DepartmentWorkspacePage, WebError> {
+    params: web::Query<QueueParams>,
+) -> Result<QueuePage, WebError> {
     let code = staff.department(&code)?;
-    let (department, services) =
-        run(&pool, move |conn| catalog_service::department(conn, &code)).await?;
-    Ok(DepartmentWorkspacePage {
+    let links = QueueLinks {
+        state: present(&params.state).unwrap_or_default(),
+        service: present(&params.service).unwrap_or_default(),
+        level: present(&params.level).unwrap_or_default(),
+        assigned: present(&params.assigned).unwrap_or_default(),
+        sort: present(&params.sort).unwrap_or_default(),
+    };
+    let bad = || WebError::BadRequest(BadParameter::Filter);
+    let level = match links.level.as_str() {
+        "" => None,
+        other => Some(Level::parse(other).ok_or_else(bad)?),
+    };
+    if !["", "mine", "unassigned"].contains(&links.assigned.as_str())
+        || !["", "newest"].contains(&links.sort.as_str())
+    {
+        return Err(bad());
+    }
+    let after = match present(&params.after) {
+        Some(text) => Some(
+            parse_cursor(&text)
+                .filter(|c| matches!(c, QueueCursor::Newest(..)) == (links.sort == "newest"))
+                .ok_or(WebError::BadRequest(BadParameter::Page))?,
+        ),
+        None => None,
+    };
+    let filter = QueueFilter {
+        state: (!links.state.is_empty()).then(|| links.state.clone()),
+        service: (!links.service.is_empty()).then(|| links.service.clone()),
+        level,
+        assigned: (!links.assigned.is_empty()).then(|| links.assigned.clone()),
+        newest_first: links.sort == "newest",
+    };
+    let user = staff.0.user.clone();
+    let dept = code.clone();
+    let page = run(&pool, move |conn| {
+        service::queue(conn, &user, &dept, &filter, after)
+    })
+    .await?;
+    let return_to = match req.query_string() {
+        "" => req.path().to_owned(),
+        query => format!("{}?{query}", req.path()),
+    };
+    Ok(QueuePage {
+        department_code: code.clone(),
+        department_name: page.department.name.clone(),
+        next_href: page
+            .next
+            .map(|c| format!("/workspace/{code}?{}", links.query(Some(&cursor_text(&c))))),
+        counts: page
+            .counts
+            .into_iter()
+            .map(|(c, zh, en, n)| (c, ctx.pick(&zh, &en).to_owned(), n))
+            .collect(),
+        rows: page.rows,
+        co_review: page.co_review,
+        quick: page.quick,
+        services: page.services,
+        user_id: staff.0.user.id,
+        return_to,
+        today: page.today,
+        links,
         ctx,
-        department,
-        services,
     })
 }
 
+/// What the case page needs besides the case: an error for one transition form.
+#[derive(Default)]
+struct Attempt {
+    transition: String,
+    message: String,
+    input: TransitionInput,
+}
+
+async fn case_page(
+    ctx: PageContext,
+    staff: &Staff,
+    pool: &DbPool,
+    id: i64,
+    attempt: Option<Attempt>,
+) -> Result<CasePage, WebError> {
+    let user = staff.0.user.clone();
+    let (app, case) = run(pool, move |conn| {
+        let (app, case) = applications_service::for_staff(conn, &user, id)?;
+        let materials = applications_service::materials(conn, &app)?;
+        Ok((app, (case, materials)))
+    })
+    .await?;
+    let (case, materials) = case;
+    let row = &case.case;
+    let state = case
+        .definition
+        .state(&row.status)
+        .ok_or_else(|| WebError::Internal("unknown state".into()))?;
+    let d = &case.facts_deadlines;
+    let deadlines = vec![
+        (ctx.t("clock.acceptance_due").into_owned(), date(&d.acceptance_due)),
+        (ctx.t("clock.promised_due").into_owned(), date(&d.promised_due)),
+        (ctx.t("clock.legal_due").into_owned(), date(&d.legal_due)),
+        (ctx.t("clock.delivery_due").into_owned(), date(&d.delivery_due)),
+    ];
+    let mut error_summary = Vec::new();
+    let forms = case
+        .available
+        .iter()
+        .map(|t| {
+            let mine = attempt.as_ref().filter(|a| a.transition == t.name);
+            if let Some(a) = mine {
+                error_summary.push((format!("t-{}", t.name), a.message.clone()));
+            }
+            TransitionForm {
+                transition: t.clone(),
+                error: mine.map(|a| a.message.clone()),
+                note: mine.map(|a| a.input.note.clone()).unwrap_or_default(),
+                decision: mine.map(|a| a.input.decision.clone()).unwrap_or_default(),
+                checked: mine.map(|a| a.input.checklist.clone()).unwrap_or_default(),
+            }
+        })
+        .collect();
+    let sign_offs = case
+        .required_sign_offs
+        .iter()
+        .map(|d| (d.clone(), case.sign_offs.contains(d)))
+        .collect();
+    Ok(CasePage {
+        id: row.id,
+        version: row.version,
+        tracking_number: row.tracking_number.clone().unwrap_or_default(),
+        service_code: app.service.summary.code.clone(),
+        service_name: app.service.summary.name.clone(),
+        department_code: case.department_code.clone(),
+        state_name: ctx.pick(&state.name_zh, &state.name_en).to_owned(),
+        state_paused: state.phase == crate::domain::clock::Phase::Paused,
+        workflow_name: ctx
+            .pick(&case.definition.name_zh, &case.definition.name_en)
+            .to_owned(),
+        workflow_version: case.workflow_version,
+        applicant: case.applicant.clone(),
+        submitted_at: row.submitted_at,
+        deadlines,
+        level: case.level,
+        deemed_accepted: case.deemed_accepted,
+        calendar_covers: case.calendar_covers,
+        extension_days: row.extension_days,
+        paused_days: row.paused_days,
+        decision: row.decision.clone(),
+        answers: crate::views::applications::answers(ctx.lang, &app.form, &app.input),
+        material_names: app.service.materials.iter().map(|m| m.name.clone()).collect(),
+        materials: materials
+            .into_iter()
+            .map(|m| {
+                let files = m
+                    .files
+                    .iter()
+                    .map(|f| (f.id, f.original_name.clone(), f.size))
+                    .collect();
+                (m.material.name, files, m.pledged)
+            })
+            .collect(),
+        events: case.events.clone(),
+        notes: case.notes.clone(),
+        sign_offs,
+        forms,
+        error_summary,
+        staff: case.staff.clone(),
+        assignee_id: row.assignee_id,
+        user_id: staff.0.user.id,
+        may_assign: staff.0.user.works_in(&case.department_code),
+        cards: case.cards.clone(),
+        state_names: case
+            .definition
+            .states
+            .iter()
+            .map(|s| (s.code.clone(), ctx.pick(&s.name_zh, &s.name_en).to_owned()))
+            .collect(),
+        ctx,
+    })
+}
+
+/// The application page for staff of its department (or of a co-reviewing one); 404 otherwise.
+#[get("/workspace/applications/{id}")]
+async fn show_case(
+    ctx: PageContext,
+    staff: Staff,
+    pool: web::Data<DbPool>,
+    id: web::Path<i64>,
+) -> Result<CasePage, WebError> {
+    case_page(ctx, &staff, &pool, id.into_inner(), None).await
+}
+
+fn version_of(form: &FormState) -> Result<i32, WebError> {
+    form.value("version")
+        .trim()
+        .parse()
+        .map_err(|_| WebError::BadRequest(BadParameter::Malformed))
+}
+
+/// Where to go after an action: the page the form came from, or the application's page.
+fn back_to(form: &FormState, id: i64) -> String {
+    match form.value("return_to") {
+        "" => format!("/workspace/applications/{id}"),
+        path => local_path(path).to_owned(),
+    }
+}
+
+fn already_handled(ctx: PageContext, id: i64) -> Result<HttpResponse, WebError> {
+    let page = MessagePage {
+        title: ctx.t("case.stale_title").into_owned(),
+        message: ctx.tn("case.stale", id),
+        ctx,
+    };
+    page_with_status(StatusCode::CONFLICT, &page)
+}
+
+#[post("/workspace/applications/{id}/transitions/{name}")]
+async fn transition(
+    req: HttpRequest,
+    ctx: PageContext,
+    staff: Staff,
+    pool: web::Data<DbPool>,
+    path: web::Path<(i64, String)>,
+    fields: Fields,
+) -> Result<HttpResponse, WebError> {
+    let (id, name) = path.into_inner();
+    let form = FormState::new(fields.into_inner());
+    let version = version_of(&form)?;
+    let clip = |v: &str| v.trim().chars().take(4000).collect::<String>();
+    let input = TransitionInput {
+        note: clip(form.value("note")),
+        decision: clip(form.value("decision")),
+        checklist: form.values("checklist"),
+    };
+    let client = super::client_address(&req);
+    let user = staff.0.user.clone();
+    let (fired_name, fired_input) = (name.clone(), input.clone());
+    let outcome = run(&pool, move |conn| {
+        service::fire(conn, &user, id, &fired_name, version, &fired_input, &client)
+    })
+    .await;
+    match outcome {
+        Ok(_) => {
+            Ok(see_other(&back_to(&form, id)))
+        }
+        Err(WebError::Service(ServiceError::StaleVersion)) => already_handled(ctx, id),
+        Err(WebError::Service(ServiceError::Refused(refusal))) => {
+            use crate::domain::workflow::Refusal;
+            if matches!(refusal, Refusal::NotFromHere | Refusal::AlreadySignedOff) {
+                return already_handled(ctx, id);
+            }
+            if refusal == Refusal::NotAllowed {
+                let page = MessagePage {
+                    title: ctx.t("case.not_allowed_title").into_owned(),
+                    message: ctx.t("case.not_allowed").into_owned(),
+                    ctx,
+                };
+                return page_with_status(StatusCode::FORBIDDEN, &page);
+            }
+            let message = ctx.label("refusal", refusal_code(&refusal)).into_owned();
+            let attempt = Attempt {
+                transition: name,
+                message,
+                input,
+            };
+            let page = case_page(ctx, &staff, &pool, id, Some(attempt)).await?;
+            page_with_status(StatusCode::UNPROCESSABLE_ENTITY, &page)
+        }
+        Err(other) => Err(other),
+    }
+}
+
+fn refusal_code(refusal: &crate::domain::workflow::Refusal) -> &'static str {
+    use crate::domain::workflow::Refusal;
+    match refusal {
+        Refusal::NotFromHere => "not_from_here",
+        Refusal::NotAllowed => "not_allowed",
+        Refusal::NoteRequired => "note_required",
+        Refusal::DecisionRequired => "decision_required",
+        Refusal::ChecklistRequired => "checklist_required",
+        Refusal::NotInstant => "not_instant",
+        Refusal::TooOften => "too_often",
+        Refusal::AlreadySignedOff => "already_signed",
+    }
+}
+
+#[post("/workspace/applications/{id}/assign")]
+async fn assign(
+    req: HttpRequest,
+    ctx: PageContext,
+    staff: Staff,
+    pool: web::Data<DbPool>,
+    id: web::Path<i64>,
+    fields: Fields,
+) -> Result<HttpResponse, WebError> {
+    let id = id.into_inner();
+    let form = FormState::new(fields.into_inner());
+    let version = version_of(&form)?;
+    let assignee = match form.value("assignee").trim() {
+        "" => None,
+        other => Some(
+            other
+                .parse::<i64>()
+                .map_err(|_| WebError::BadRequest(BadParameter::Malformed))?,
+        ),
+    };
+    let client = super::client_address(&req);
+    let user = staff.0.user.clone();
+    match run(&pool, move |conn| {
+        service::assign(conn, &user, id, version, assignee, &client)
+    })
+    .await
+    {
+        Ok(()) => Ok(see_other(&back_to(&form, id))),
+        Err(WebError::Service(ServiceError::StaleVersion)) => already_handled(ctx, id),
+        Err(other) => Err(other),
+    }
+}
+
+#[post("/workspace/applications/{id}/notes")]
+async fn add_note(
+    staff: Staff,
+    pool: web::Data<DbPool>,
+    id: web::Path<i64>,
+    fields: Fields,
+) -> Result<HttpResponse, WebError> {
+    let id = id.into_inner();
+    let body: String = FormState::new(fields.into_inner())
+        .value("body")
+        .chars()
+        .take(4000)
+        .collect();
+    let user = staff.0.user.clone();
+    match run(&pool, move |conn| service::add_note(conn, &user, id, &body)).await {
+        Ok(()) | Err(WebError::Service(ServiceError::Refused(_))) => {
+            Ok(see_other(&format!("/workspace/applications/{id}#notes-title")))
+        }
+        Err(other) => Err(other),
+    }
+}
+
+#[get("/workspace/applications/{id}/files/{file}")]
+async fn download(
+    staff: Staff,
+    pool: web::Data<DbPool>,
+    path: web::Path<(i64, i64)>,
+) -> Result<HttpResponse, WebError> {
+    let (id, file) = path.into_inner();
+    let user = staff.0.user.clone();
+    let (name, content_type, content) = run(&pool, move |conn| {
+        applications_service::staff_download(conn, &user, id, file)
+    })
+    .await?;
+    Ok(super::applications::attachment(name, content_type, content))
+}
+
+#[get("/workspace/{department}/dashboard")]
+async fn dashboard(
+    ctx: PageContext,
+    staff: Staff,
+    pool: web::Data<DbPool>,
+    code: web::Path<String>,
+) -> Result<DashboardPage, WebError> {
+    let code = staff.department(&code)?;
+    let user = staff.0.user.clone();
+    let dept = code.clone();
+    let board = run(&pool, move |conn| service::dashboard(conn, &user, &dept)).await?;
+    Ok(DashboardPage {
+        department_code: code,
+        department_name: board.department.name,
+        today: board.today,
+        figures: board.figures,
+        on_time: board.on_time,
+        overdue: board.overdue,
+        per_service: board.per_service,
+        ctx,
+    })
+}
+
+fn csv_response(name: &str, rows: Vec<Vec<String>>) -> Result<HttpResponse, WebError> {
+    let mut writer = csv::Writer::from_writer(Vec::new());
+    for row in rows {
+        writer
+            .write_record(row)
+            .map_err(|e| WebError::Internal(e.to_string()))?;
+    }
+    let mut body = vec![0xEF, 0xBB, 0xBF]; // so that spreadsheet programs read UTF-8
+    body.extend(
+        writer
+            .into_inner()
+            .map_err(|e| WebError::Internal(e.to_string()))?,
+    );
+    Ok(HttpResponse::Ok()
+        .content_type("text/csv; charset=utf-8")
+        .insert_header((
+            "Content-Disposition",
+            format!("attachment; filename=\"{name}\""),
+        ))
+        .insert_header(("Cache-Control", "private, no-store"))
+        .body(body))
+}
+
+#[get("/workspace/{department}/dashboard.csv")]
+async fn dashboard_csv(
+    ctx: PageContext,
+    staff: Staff,
+    pool: web::Data<DbPool>,
+    code: web::Path<String>,
+) -> Result<HttpResponse, WebError> {
+    let code = staff.department(&code)?;
+    let user = staff.0.user.clone();
+    let dept = code.clone();
+    let board = run(&pool, move |conn| service::dashboard(conn, &user, &dept)).await?;
+    let mut rows = vec![vec![
+        ctx.t("dashboard.figure").into_owned(),
+        ctx.t("dashboard.today").into_owned(),
+        ctx.t("dashboard.month").into_owned(),
+    ]];
+    for (name, day, month) in &board.figures {
+        rows.push(vec![
+            ctx.label("dashboard", name).into_owned(),
+            day.to_string(),
+            month.to_string(),
+        ]);
+    }
+    rows.push(vec![
+        ctx.t("dashboard.on_time").into_owned(),
+        board.on_time.0.to_string(),
+        (board.on_time.0 + board.on_time.1).to_string(),
+    ]);
+    rows.push(vec![]);
+    rows.push(vec![
+        ctx.t("queue.service").into_owned(),
+        ctx.t("dashboard.code").into_owned(),
+        ctx.t("dashboard.received_month").into_owned(),
+    ]);
+    for (service_code, name, n) in &board.per_service {
+        rows.push(vec![name.clone(), service_code.clone(), n.to_string()]);
+    }
+    rows.push(vec![]);
+    rows.push(vec![
+        ctx.t("dashboard.overdue").into_owned(),
+        ctx.t("queue.service").into_owned(),
+        ctx.t("queue.deadline").into_owned(),
+        ctx.t("queue.level").into_owned(),
+    ]);
+    for (row, level) in &board.overdue {
+        rows.push(vec![
+            row.tracking_number.clone().unwrap_or_default(),
+            row.service_name.clone(),
+            date(&row.due_on),
+            ctx.label("level", level.code()).into_owned(),
+        ]);
+    }
+    csv_response(&format!("dashboard-{code}-{}.csv", board.today), rows)
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct AuditParams {
+    tracking_number: Option<String>,
+    actor: Option<String>,
+    from: Option<String>,
+    until: Option<String>,
+    before: Option<String>,
+}
+
+impl AuditParams {
+    fn search(&self) -> Result<AuditSearch, WebError> {
+        let day = |v: &Option<String>| -> Result<Option<NaiveDate>, WebError> {
+            present(v)
+                .map(|d| {
+                    NaiveDate::parse_from_str(&d, "%Y-%m-%d")
+                        .map_err(|_| WebError::BadRequest(BadParameter::Date))
+                })
+                .transpose()
+        };
+        Ok(AuditSearch {
+            tracking_number: present(&self.tracking_number).map(|n| n.to_uppercase()),
+            actor: present(&self.actor).map(|a| a.chars().take(100).collect()),
+            from: day(&self.from)?,
+            until: day(&self.until)?,
+        })
+    }
+
+    fn pairs(&self) -> Vec<(String, String)> {
+        [
+            ("tracking_number", &self.tracking_number),
+            ("actor", &self.actor),
+            ("from", &self.from),
+            ("until", &self.until),
+        ]
+        .into_iter()
+        .filter_map(|(k, v)| present(v).map(|v| (k.to_owned(), v)))
+        .collect()
+    }
+}
+
+#[get("/workspace/{department}/audit")]
+async fn audit(
+    ctx: PageContext,
+    staff: Staff,
+    pool: web::Data<DbPool>,
+    code: web::Path<String>,
+    params: web::Query<AuditParams>,
+) -> Result<AuditPage, WebError> {
+    let code = staff.department(&code)?;
+    let search = params.search()?;
+    let before = present(&params.before)
+        .map(|b| {
+            b.parse::<i64>()
+                .map_err(|_| WebError::BadRequest(BadParameter::Page))
+        })
+        .transpose()?;
+    let user = staff.0.user.clone();
+    let dept = code.clone();
+    let (department, mut events) = run(&pool, move |conn| {
+        let events = service::audit_log(conn, &user, &dept, &search, before, AUDIT_PAGE + 1)?;
+        Ok((catalog_service::department(conn, &dept)?.0, events))
+    })
+    .await?;
+    let pairs = params.pairs();
+    let query = serde_urlencoded::to_string(&pairs).unwrap_or_default();
+    let next_href = if events.len() > usize::try_from(AUDIT_PAGE).unwrap_or(0) {
+        events.truncate(usize::try_from(AUDIT_PAGE).unwrap_or(0));
+        events.last().map(|e| {
+            let mut with = pairs.clone();
+            with.push(("before".into(), e.id.to_string()));
+            format!(
+                "/workspace/{code}/audit?{}",
+                serde_urlencoded::to_string(&with).unwrap_or_default()
+            )
+        })
+    } else {
+        None
+    };
+    Ok(AuditPage {
+        csv_href: format!("/workspace/{code}/audit.csv?{query}"),
+        department_code: code,
+        department_name: department.name,
+        search: pairs,
+        events,
+        next_href,
+        error: None,
+        ctx,
+    })
+}
+
+#[get("/workspace/{department}/audit.csv")]
+async fn audit_csv(
+    ctx: PageContext,
+    staff: Staff,
+    pool: web::Data<DbPool>,
+    code: web::Path<String>,
+    params: web::Query<AuditParams>,
+) -> Result<HttpResponse, WebError> {
+    let code = staff.department(&code)?;
+    let search = params.search()?;
+    let user = staff.0.user.clone();
+    let dept = code.clone();
+    let events: Vec<StaffEvent> = run(&pool, move |conn| {
+        service::audit_log(conn, &user, &dept, &search, None, CSV_LIMIT)
+    })
+    .await?;
+    let mut rows = vec![
+        [
+            "audit.when",
+            "apply.tracking_number",
+            "audit.action",
+            "audit.from_state",
+            "audit.to_state",
+            "audit.actor",
+            "audit.email",
+            "audit.address",
+            "case.note",
+        ]
+        .iter()
+        .map(|k| ctx.t(k).into_owned())
+        .collect::<Vec<_>>(),
+    ];
+    for e in events {
+        rows.push(vec![
+            crate::views::applications::local_time(&e.created_at),
+            e.tracking_number.unwrap_or_default(),
+            e.kind,
+            e.from_status.unwrap_or_default(),
+            e.to_status,
+            e.actor_name.unwrap_or_default(),
+            e.actor_email.unwrap_or_default(),
+            e.client_address.unwrap_or_default(),
+            e.note.unwrap_or_default(),
+        ]);
+    }
+    let stamp: NaiveDateTime = service::china_now();
+    csv_response(
+        &format!("audit-{code}-{}.csv", stamp.format("%Y%m%d%H%M")),
+        rows,
+    )
+}
+
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(index).service(department);
+    cfg.service(index)
+        .service(show_case)
+        .service(transition)
+        .service(assign)
+        .service(add_note)
+        .service(download)
+        .service(dashboard_csv)
+        .service(dashboard)
+        .service(audit_csv)
+        .service(audit)
+        .service(queue);
 }

@@ -507,6 +507,89 @@ pub fn create_demo_accounts(app: &TestApp) {
 
 pub const DEMO_PASSWORD: &str = "onestop-demo-2026";
 
+// ---- The applicant's journey, shared by the test files ----
+
+pub async fn start(browser: &mut Browser<'_>, code: &str) -> String {
+    let reply = browser
+        .submit(
+            &format!("/services/{code}"),
+            &format!("/services/{code}/apply"),
+            &[],
+        )
+        .await;
+    assert_eq!(reply.status, 303, "{}", reply.body);
+    reply
+        .header("location")
+        .unwrap()
+        .trim_end_matches("/edit")
+        .to_owned()
+}
+
+pub async fn save(
+    browser: &mut Browser<'_>,
+    app_path: &str,
+    action: &str,
+    fields: &[(&str, &str)],
+) -> Reply {
+    let edit = format!("{app_path}/edit");
+    let page = browser.get(&edit).await;
+    let version = page.attrs("input[name=version]", "value").remove(0);
+    let mut all = vec![("version", version.as_str()), ("action", action)];
+    all.extend_from_slice(fields);
+    browser.submit(&edit, &edit, &all).await
+}
+
+pub const PDF: &[u8] = b"%PDF-1.4\n% a small test document\n%%EOF\n";
+
+/// Uploads a PDF for every material still missing; returns their names.
+pub async fn upload_missing(browser: &mut Browser<'_>, application: &str) -> Vec<String> {
+    let page = browser.get(&format!("{application}/materials")).await;
+    let missing: Vec<String> = page
+        .texts(".material")
+        .into_iter()
+        .zip(page.texts(".material h2"))
+        .filter(|(all, _)| all.contains("尚未上传"))
+        .map(|(_, name)| name)
+        .collect();
+    for name in &missing {
+        let reply = browser
+            .upload(&format!("{application}/materials"), name, "材料.pdf", PDF)
+            .await;
+        assert_eq!(reply.status, 303, "{name}: {}", reply.body);
+    }
+    missing
+}
+
+/// A complete, submitted application of the signed-in citizen; returns its tracking number.
+pub async fn submit_one(browser: &mut Browser<'_>, code: &str) -> String {
+    let application = start(browser, code).await;
+    let fields = [
+        ("matter", "申请说明"),
+        ("contact_phone", "13912345678"),
+        ("delivery", "electronic"),
+    ];
+    assert_eq!(
+        save(browser, &application, "continue", &fields)
+            .await
+            .status,
+        303
+    );
+    assert!(!upload_missing(browser, &application).await.is_empty());
+    let review = format!("{application}/review");
+    let done = browser
+        .submit(
+            &review,
+            &format!("{application}/submit"),
+            &[("declaration", "yes")],
+        )
+        .await;
+    assert_eq!(done.status, 303);
+    browser
+        .get(&format!("{application}/submitted"))
+        .await
+        .text(".tracking-number")
+}
+
 #[cfg(test)]
 mod tests {
     use super::with_database;

@@ -1,0 +1,405 @@
+//! `onestop seed`: the benchmark data set of ../shared/bench/WORKLOAD.md, deterministic.
+//!
+//! Citizens and clerks are created once (all with the demo password, hashed once and shared,
+//! since hashing 10,000 passwords would take minutes); each run then adds N applications over
+//! the real catalog's services, with states weighted as the workload says, times rising with
+//! the id over the last 60 days, and their legal clocks computed as the engine would. Audit
+//! events and the outbox are left empty, as the workload starts them.
+
+use chrono::{Duration, NaiveDate, NaiveDateTime, Utc};
+use diesel::prelude::*;
+
+use super::ServiceError;
+use crate::db::schema::{applications, form_definitions, services, user_departments, users};
+use crate::db::workflow::NO_DEADLINE;
+use crate::db::{DbConnection, on_backend};
+use crate::domain::clock::{ClockFacts, Phase};
+use crate::domain::tracking::TrackingNumber;
+use crate::domain::workflow::Definition;
+
+/// What to create.
+#[derive(Debug, Clone, Copy)]
+pub struct SeedPlan {
+    pub applications: u64,
+    pub citizens: u32,
+    pub clerks: u32,
+    /// The same seed gives the same data.
+    pub seed: u64,
+}
+
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SeedReport {
+    pub citizens_created: u32,
+    pub clerks_created: u32,
+    pub applications: u64,
+}
+
+/// The workload's state weights, in percent, by the default workflow's codes.
+const STATES: &[(&str, u32)] = &[
+    ("submitted", 40),
+    ("accepted", 10),
+    ("needs_supplement", 5),
+    ("under_review", 15),
+    ("approved", 15),
+    ("rejected", 5),
+    ("closed", 10),
+];
+
+/// Emails of seeded accounts, so that they are easy to tell from real ones.
+pub fn citizen_email(n: u32) -> String {
+    format!("citizen{n:05}@bench.onestop.cn")
+}
+
+pub fn clerk_email(k: u32) -> String {
+    format!("clerk{k:02}@bench.onestop.cn")
+}
+
+/// A small deterministic generator (xorshift64*): the data set must be reproducible, and the
+/// quality needed is "spread evenly", not "unpredictable".
+struct Random(u64);
+
+impl Random {
+    fn next(&mut self) -> u64 {
+        let mut x = self.0;
+        x ^= x >> 12;
+        x ^= x << 25;
+        x ^= x >> 27;
+        self.0 = x;
+        x.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n.max(1)
+    }
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = applications)]
+struct SeedApplication {
+    tracking_number: String,
+    service_id: i64,
+    form_definition_id: i64,
+    applicant_id: i64,
+    status: String,
+    input: String,
+    data: String,
+    version: i32,
+    created_at: NaiveDateTime,
+    updated_at: NaiveDateTime,
+    submitted_at: NaiveDateTime,
+    workflow_definition_id: i64,
+    department_id: i64,
+    promised_days: i32,
+    legal_days: i32,
+    received_on: NaiveDate,
+    accepted_on: Option<NaiveDate>,
+    decided_on: Option<NaiveDate>,
+    on_time: Option<bool>,
+    decision: Option<String>,
+    due_on: NaiveDate,
+    warn_on: NaiveDate,
+    hard_due_on: NaiveDate,
+}
+
+/// A service as the seed needs it.
+struct SeedService {
+    id: i64,
+    department_id: i64,
+    promised_days: i32,
+    legal_days: i32,
+    form_id: i64,
+    workflow_id: i64,
+    definition: std::rc::Rc<Definition>,
+}
+
+pub fn seed(conn: &mut DbConnection, plan: SeedPlan) -> Result<SeedReport, ServiceError> {
+    let mut report = SeedReport::default();
+    let password_hash = super::secrets::hash_password(&super::demo::password());
+    let calendar = super::workflow::load_calendar(conn)?;
+    let services = seed_services(conn)?;
+    if services.is_empty() {
+        return Err(ServiceError::Corrupt("the catalog is empty".into()));
+    }
+    crate::db::write_transaction(conn, |conn| {
+        report.citizens_created = create_citizens(conn, plan.citizens, &password_hash)?;
+        report.clerks_created = create_clerks(conn, plan.clerks, &password_hash)?;
+        let citizen_ids: Vec<i64> = users::table
+            .filter(users::email.like("citizen%@bench.onestop.cn"))
+            .order(users::id)
+            .select(users::id)
+            .load(conn)?;
+        let offset: i64 = applications::table
+            .select(diesel::dsl::count_star())
+            .first(conn)?;
+        let mut random = Random(plan.seed.max(1));
+        let now = Utc::now().naive_utc();
+        let span = Duration::days(60);
+        let start = now - span;
+        let step_micros = span.num_microseconds().unwrap_or(1) / (plan.applications.max(1) as i64);
+        let mut batch = Vec::with_capacity(1000);
+        for i in 0..plan.applications {
+            let service = &services[random.below(services.len() as u64) as usize];
+            let applicant = citizen_ids[random.below(citizen_ids.len() as u64) as usize];
+            let created = start + Duration::microseconds(step_micros * i as i64);
+            let row = application(
+                &mut random,
+                service,
+                applicant,
+                created,
+                (offset as u64) + i,
+                &calendar,
+            );
+            batch.push(row);
+            if batch.len() == 1000 {
+                insert(conn, &batch)?;
+                batch.clear();
+            }
+        }
+        insert(conn, &batch)?;
+        report.applications = plan.applications;
+        Ok(report)
+    })
+}
+
+fn insert(conn: &mut DbConnection, rows: &[SeedApplication]) -> Result<(), ServiceError> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    on_backend!(&mut *conn, |c| diesel::insert_into(applications::table)
+        .values(rows)
+        .execute(c))?;
+    Ok(())
+}
+
+fn application(
+    random: &mut Random,
+    service: &SeedService,
+    applicant: i64,
+    created: NaiveDateTime,
+    sequence: u64,
+    calendar: &crate::domain::calendar::Calendar,
+) -> SeedApplication {
+    let mut pick = random.below(100) as u32;
+    let mut status = STATES[0].0;
+    for (code, weight) in STATES {
+        if pick < *weight {
+            status = code;
+            break;
+        }
+        pick -= weight;
+    }
+    // A joint-review workflow calls its review state differently.
+    let state = if service.definition.state(status).is_some() {
+        status.to_owned()
+    } else {
+        service
+            .definition
+            .states
+            .iter()
+            .find(|s| !s.co_review.is_empty())
+            .map_or_else(|| status.to_owned(), |s| s.code.clone())
+    };
+    let received = (created + Duration::hours(8)).date();
+    let promised = u32::try_from(service.promised_days).unwrap_or(0);
+    let mut facts = ClockFacts {
+        promised_days: promised,
+        legal_days: u32::try_from(service.legal_days).unwrap_or(0),
+        received_on: Some(received),
+        ..ClockFacts::default()
+    };
+    let accepted = !matches!(status, "submitted" | "needs_supplement");
+    if accepted {
+        facts.accepted_on = Some(calendar.add_working_days(received, 1));
+    }
+    let decided = matches!(status, "approved" | "rejected" | "closed");
+    let mut on_time = None;
+    if let (true, Some(accepted_on)) = (decided, facts.accepted_on) {
+        // Most are decided within the promised time; one in ten takes longer.
+        let late = random.below(10) == 0;
+        let days = if late { promised + 2 } else { promised.min(1 + random.below(u64::from(promised) + 1) as u32) };
+        facts.decided_on = Some(calendar.add_working_days(accepted_on, days));
+        on_time = Some(!late);
+    }
+    let phase = service
+        .definition
+        .state(&state)
+        .map_or(Phase::None, |s| s.phase);
+    let today = (Utc::now().naive_utc() + Duration::hours(8)).date();
+    let deadlines = facts.deadlines(phase, calendar, today);
+    let data = serde_json::json!({
+        "name": format!("申请人{applicant}"),
+        "national_id": "11010519491231002X",
+        "phone": format!("139{:08}", applicant % 100_000_000),
+        "email": format!("citizen{applicant}@bench.onestop.cn"),
+        "address": "广东省深圳市宝安区新安街道宝民二路1号",
+        "company": "",
+        "purpose": "根据基准数据集生成的申请，用于性能测试。",
+        "notes": "",
+    })
+    .to_string();
+    SeedApplication {
+        tracking_number: TrackingNumber::new(received, sequence).to_string(),
+        service_id: service.id,
+        form_definition_id: service.form_id,
+        applicant_id: applicant,
+        status: state,
+        input: "[]".to_owned(),
+        data,
+        version: 1,
+        created_at: created,
+        updated_at: created,
+        submitted_at: created,
+        workflow_definition_id: service.workflow_id,
+        department_id: service.department_id,
+        promised_days: service.promised_days,
+        legal_days: service.legal_days,
+        received_on: received,
+        accepted_on: facts.accepted_on,
+        decided_on: facts.decided_on,
+        on_time,
+        decision: decided.then(|| "经审查，符合法定条件。".to_owned()),
+        due_on: deadlines.due_on.unwrap_or(NO_DEADLINE),
+        warn_on: deadlines.warn_on.unwrap_or(NO_DEADLINE),
+        hard_due_on: deadlines.hard_due_on.unwrap_or(NO_DEADLINE),
+    }
+}
+
+fn seed_services(conn: &mut DbConnection) -> Result<Vec<SeedService>, ServiceError> {
+    use crate::db::workflow as wf;
+    let rows: Vec<(i64, i64, i32, i32, String)> = services::table
+        .filter(services::listed.eq(true))
+        .order(services::id)
+        .select((
+            services::id,
+            services::department_id,
+            services::promised_days,
+            services::legal_days,
+            services::workflow_key,
+        ))
+        .load(conn)?;
+    let forms: Vec<(i64, i64, i32)> = form_definitions::table
+        .select((
+            form_definitions::id,
+            form_definitions::service_id,
+            form_definitions::version,
+        ))
+        .load(conn)?;
+    let mut definitions: Vec<(String, i64, std::rc::Rc<Definition>)> = Vec::new();
+    let mut out = Vec::with_capacity(rows.len());
+    for (id, department_id, promised_days, legal_days, key) in rows {
+        let Some(form_id) = forms
+            .iter()
+            .filter(|(_, s, _)| *s == id)
+            .max_by_key(|(_, _, v)| *v)
+            .map(|(f, ..)| *f)
+        else {
+            continue;
+        };
+        if !definitions.iter().any(|(k, ..)| k == &key) {
+            let (workflow_id, _, json) = wf::latest_definition(conn, &key)?
+                .ok_or_else(|| ServiceError::Corrupt(format!("no workflow {key}")))?;
+            let parsed: Definition = serde_json::from_str(&json)
+                .map_err(|e| ServiceError::Corrupt(e.to_string()))?;
+            definitions.push((key.clone(), workflow_id, std::rc::Rc::new(parsed)));
+        }
+        let (_, workflow_id, definition) = definitions
+            .iter()
+            .find(|(k, ..)| k == &key)
+            .expect("just added");
+        out.push(SeedService {
+            id,
+            department_id,
+            promised_days,
+            legal_days,
+            form_id,
+            workflow_id: *workflow_id,
+            definition: definition.clone(),
+        });
+    }
+    Ok(out)
+}
+
+fn existing(conn: &mut DbConnection, pattern: &str) -> Result<Vec<String>, ServiceError> {
+    Ok(users::table
+        .filter(users::email.like(pattern))
+        .select(users::email)
+        .load(conn)?)
+}
+
+fn create_citizens(
+    conn: &mut DbConnection,
+    count: u32,
+    password_hash: &str,
+) -> Result<u32, ServiceError> {
+    let have = existing(conn, "citizen%@bench.onestop.cn")?;
+    let now = Utc::now().naive_utc();
+    let rows: Vec<_> = (1..=count)
+        .map(citizen_email)
+        .filter(|e| !have.contains(e))
+        .map(|email| {
+            let n: u32 = email[7..12].parse().unwrap_or(0);
+            (
+                users::name.eq(format!("基准市民{n:05}")),
+                users::phone.eq(Some(format!("137{n:08}"))),
+                users::email.eq(email),
+                users::password_hash.eq(password_hash.to_owned()),
+                users::role.eq("citizen"),
+                users::email_verified.eq(true),
+                users::active.eq(true),
+                users::created_at.eq(now),
+            )
+        })
+        .collect();
+    for chunk in rows.chunks(500) {
+        on_backend!(&mut *conn, |c| diesel::insert_into(users::table)
+            .values(chunk)
+            .execute(c))?;
+    }
+    Ok(u32::try_from(rows.len()).unwrap_or(u32::MAX))
+}
+
+/// Clerk k works in the department at position ((k - 1) mod 30) + 1, as the workload says.
+fn create_clerks(
+    conn: &mut DbConnection,
+    count: u32,
+    password_hash: &str,
+) -> Result<u32, ServiceError> {
+    use crate::db::schema::departments;
+    let department_ids: Vec<i64> = departments::table
+        .order(departments::position)
+        .select(departments::id)
+        .load(conn)?;
+    let have = existing(conn, "clerk%@bench.onestop.cn")?;
+    let now = Utc::now().naive_utc();
+    let mut created = 0;
+    for k in 1..=count {
+        let email = clerk_email(k);
+        if have.contains(&email) {
+            continue;
+        }
+        diesel::insert_into(users::table)
+            .values((
+                users::email.eq(&email),
+                users::password_hash.eq(password_hash),
+                users::role.eq("clerk"),
+                users::name.eq(format!("基准窗口{k:02}")),
+                users::email_verified.eq(true),
+                users::active.eq(true),
+                users::created_at.eq(now),
+            ))
+            .execute(conn)?;
+        let id: i64 = users::table
+            .filter(users::email.eq(&email))
+            .select(users::id)
+            .first(conn)?;
+        let department = department_ids[((k - 1) as usize) % department_ids.len().max(1)];
+        diesel::insert_into(user_departments::table)
+            .values((
+                user_departments::user_id.eq(id),
+                user_departments::department_id.eq(department),
+            ))
+            .execute(conn)?;
+        created += 1;
+    }
+    Ok(created)
+}
