@@ -302,10 +302,11 @@ pub fn fire(
         let calendar = load_calendar(conn)?;
         let today = today();
         let stamp = now();
-        let effect = if firing.moves {
+        // A sign-off that leaves others outstanding changes nothing yet; a self-transition
+        // (an extension) does.
+        let completes = firing.moves || firing.signed_off_by.is_none();
+        let effect = if completes {
             transition.effect
-        } else if transition.effect == Effect::Extend {
-            Effect::Extend
         } else {
             Effect::None
         };
@@ -374,7 +375,7 @@ pub fn fire(
                 details: Some(&details),
             },
         )?;
-        if firing.moves
+        if completes
             && let Some(notice) = &transition.notify_applicant
         {
             notify_applicant(conn, &case, notice, name, &note, &input.decision, stamp)?;

@@ -322,6 +322,36 @@ pub struct ApplicationPage {
     pub service_name: String,
     pub answers: Vec<(String, Vec<(String, String)>)>,
     pub timeline: Vec<TimelineEntry>,
+    /// Where the application stands in its workflow, once submitted.
+    pub workflow: Option<crate::services::workflow::ApplicantView>,
+}
+
+/// The decision document, printable: the authority, the applicant, the decision and, for a
+/// denial, the applicant's rights.
+#[derive(Template, WebTemplate)]
+#[template(path = "applications/decision.html")]
+pub struct DecisionPage {
+    pub ctx: PageContext,
+    pub id: i64,
+    pub tracking_number: String,
+    pub service_name: String,
+    pub result_name: String,
+    pub department_name: String,
+    pub applicant_name: String,
+    pub approved: bool,
+    pub decision: String,
+    pub decided_on: String,
+}
+
+impl DecisionPage {
+    pub fn intro(&self) -> String {
+        self.ctx
+            .tf("decision.intro", &[("service", &self.service_name)])
+    }
+
+    pub fn result_text(&self) -> String {
+        self.ctx.tf("decision.result", &[("result", &self.result_name)])
+    }
 }
 
 /// A time in China Standard Time, as people here read it.
@@ -350,4 +380,6 @@ pub struct MaterialsPage {
     pub error: Option<String>,
     /// Where the error summary links to.
     pub error_anchor: String,
+    /// Answering a request for missing materials (补正), not filling a draft.
+    pub supplement: bool,
 }

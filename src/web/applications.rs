@@ -331,8 +331,15 @@ async fn show(
     let id = id.into_inner();
     let app = load(&pool, &session.user, id).await?;
     let user = session.user.clone();
-    let events = run(&pool, move |conn| service::timeline(conn, &user, id)).await?;
+    let (events, workflow) = run(&pool, move |conn| {
+        Ok((
+            service::timeline(conn, &user, id)?,
+            crate::services::workflow::applicant_view(conn, &user, id)?,
+        ))
+    })
+    .await?;
     Ok(ApplicationPage {
+        workflow,
         id,
         tracking_number: app.row.tracking_number.clone(),
         status: app.row.status.clone(),
@@ -379,6 +386,79 @@ async fn withdraw(
         }
         Err(other) => Err(other),
     }
+}
+
+/// The applicant answers a request for missing materials: the application is received anew.
+#[post("/applications/{id}/resubmit")]
+async fn resubmit(
+    req: HttpRequest,
+    ctx: PageContext,
+    SignedIn(session): SignedIn,
+    pool: web::Data<DbPool>,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, WebError> {
+    let id = id.into_inner();
+    let client = super::client_address(&req);
+    let user = session.user.clone();
+    let outcome = run(&pool, move |conn| {
+        let view = crate::services::workflow::applicant_view(conn, &user, id)?
+            .ok_or(ServiceError::NotFound)?;
+        crate::services::workflow::fire(
+            conn,
+            &user,
+            id,
+            "resubmit",
+            view.version,
+            &Default::default(),
+            &client,
+        )
+    })
+    .await;
+    match outcome {
+        Ok(_) => Ok(see_other(&format!("/applications/{id}"))),
+        Err(WebError::Service(ServiceError::Refused(_) | ServiceError::StaleVersion)) => {
+            let page = MessagePage {
+                title: ctx.t("supplement.closed_title").into_owned(),
+                message: ctx.t("supplement.closed").into_owned(),
+                ctx,
+            };
+            page_with_status(StatusCode::CONFLICT, &page)
+        }
+        Err(other) => Err(other),
+    }
+}
+
+/// The decision document of a decided application, as a printable page.
+#[get("/applications/{id}/decision")]
+async fn decision(
+    ctx: PageContext,
+    SignedIn(session): SignedIn,
+    pool: web::Data<DbPool>,
+    id: web::Path<i64>,
+) -> Result<crate::views::applications::DecisionPage, WebError> {
+    let id = id.into_inner();
+    let app = load(&pool, &session.user, id).await?;
+    let user = session.user.clone();
+    let view = run(&pool, move |conn| {
+        crate::services::workflow::applicant_view(conn, &user, id)
+    })
+    .await?
+    .ok_or(WebError::NotFound)?;
+    let (Some(decided_on), Some(outcome)) = (view.decided_on, view.outcome.as_deref()) else {
+        return Err(WebError::NotFound);
+    };
+    Ok(crate::views::applications::DecisionPage {
+        id,
+        tracking_number: app.row.tracking_number.clone().unwrap_or_default(),
+        service_name: app.service.summary.name.clone(),
+        result_name: app.service.result_name.clone(),
+        department_name: app.service.summary.department_name.clone(),
+        applicant_name: session.user.name.clone(),
+        approved: outcome == "approved",
+        decision: view.decision.clone().unwrap_or_default(),
+        decided_on: decided_on.format("%Y-%m-%d").to_string(),
+        ctx,
+    })
 }
 
 #[get("/track")]
@@ -481,8 +561,22 @@ async fn materials_page(
         materials: statuses,
         error,
         error_anchor,
+        supplement: !app.is_draft(),
         ctx,
     })
+}
+
+/// Whether the applicant may change the materials now: a draft, or a request for missing
+/// materials (补正) is open.
+async fn materials_open(pool: &DbPool, user: &User, app: &Application) -> Result<bool, WebError> {
+    if app.is_draft() {
+        return Ok(true);
+    }
+    let (user, id) = (user.clone(), app.row.id);
+    run(pool, move |conn| {
+        crate::services::workflow::applicant_edits(conn, &user, id)
+    })
+    .await
 }
 
 #[get("/applications/{id}/materials")]
@@ -495,7 +589,7 @@ async fn materials_form(
 ) -> Result<HttpResponse, WebError> {
     let id = id.into_inner();
     let app = load(&pool, &session.user, id).await?;
-    if !app.is_draft() {
+    if !materials_open(&pool, &session.user, &app).await? {
         return Ok(see_other(&format!("/applications/{id}")));
     }
     let page = materials_page(ctx, &pool, &session.user, id, **limits, None).await?;
@@ -656,6 +750,8 @@ pub fn attachment(name: String, content_type: String, content: Vec<u8>) -> HttpR
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(withdraw)
+        .service(resubmit)
+        .service(decision)
         .service(materials_form)
         .service(upload)
         .service(delete_file)

@@ -475,7 +475,9 @@ async fn dashboard(
 }
 
 fn csv_response(name: &str, rows: Vec<Vec<String>>) -> Result<HttpResponse, WebError> {
-    let mut writer = csv::Writer::from_writer(Vec::new());
+    let mut writer = csv::WriterBuilder::new()
+        .flexible(true)
+        .from_writer(Vec::new());
     for row in rows {
         writer
             .write_record(row)

@@ -1,0 +1,494 @@
+//! The workflow engine through the browser: clerks take applications through the legal
+//! procedure, every change leaves exactly one audit event and the applicant's notice in the
+//! outbox, the clocks show on the pages, and nobody acts outside their department or role.
+
+mod common;
+
+use common::{
+    Browser, DEMO_PASSWORD, PDF, Reply, TestApp, create_demo_accounts, on_both_databases,
+    submit_one,
+};
+use onestop::db::{DatabaseUrl, DbPool};
+
+/// A service of the market regulator (SJJ) that citizens may apply for, with a generated form.
+async fn sjj_service(app: &TestApp) -> String {
+    let list = app
+        .get("/api/v1/services?department=SJJ&applicant=natural&limit=100")
+        .await
+        .json();
+    list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["code"].as_str().unwrap().to_owned())
+        .find(|c| !c.starts_with("440306-SJJ-XK-0013") && !c.starts_with("440306-SJJ-XK-0001-"))
+        .expect("an SJJ service for citizens")
+}
+
+fn pool(app: &TestApp) -> DbPool {
+    onestop::db::connect(&DatabaseUrl::parse(&app.database_url).unwrap(), 1).unwrap()
+}
+
+/// The application's id behind a tracking number.
+fn id_of(app: &TestApp, number: &str) -> i64 {
+    use diesel::prelude::*;
+    use onestop::db::schema::applications;
+    let mut conn = pool(app).get().unwrap();
+    applications::table
+        .filter(applications::tracking_number.eq(number))
+        .select(applications::id)
+        .first(&mut conn)
+        .unwrap()
+}
+
+/// (kind, from, to) of every event of an application, oldest first.
+fn events(app: &TestApp, id: i64) -> Vec<(String, Option<String>, String)> {
+    let mut conn = pool(app).get().unwrap();
+    onestop::db::workflow::case_events(&mut conn, id)
+        .unwrap()
+        .into_iter()
+        .map(|e| (e.kind, e.from_status, e.to_status))
+        .collect()
+}
+
+/// The kinds of the mails queued for an application.
+fn outbox(app: &TestApp, id: i64) -> Vec<(String, String, String)> {
+    let mut conn = pool(app).get().unwrap();
+    onestop::db::workflow::mails_of(&mut conn, id)
+        .unwrap()
+        .into_iter()
+        .map(|(kind, to, subject, body)| (kind, to, format!("{subject}\n{body}")))
+        .collect()
+}
+
+/// Fires a transition from the application's page, as the clerk's browser does.
+async fn act(browser: &mut Browser<'_>, id: i64, name: &str, fields: &[(&str, &str)]) -> Reply {
+    let path = format!("/workspace/applications/{id}");
+    let page = browser.get(&path).await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    let version = page.attrs("input[name=version]", "value").remove(0);
+    let token = page.attrs("input[name=csrf_token]", "value").remove(0);
+    let mut all = vec![("csrf_token", token.as_str()), ("version", version.as_str())];
+    all.extend_from_slice(fields);
+    browser
+        .post_raw(&format!("{path}/transitions/{name}"), &all)
+        .await
+}
+
+async fn signed_in<'a>(app: &'a TestApp, email: &str) -> Browser<'a> {
+    let mut browser = Browser::new(app);
+    let reply = browser.sign_in(email, DEMO_PASSWORD).await;
+    assert_eq!(reply.status, 303, "{email}: {}", reply.body);
+    browser
+}
+
+on_both_databases! {
+    async fn a_clerk_takes_an_application_from_receipt_to_delivery(app) {
+        create_demo_accounts(&app);
+        let code = sjj_service(&app).await;
+        let mut citizen = signed_in(&app, "citizen@demo.onestop.cn").await;
+        let number = submit_one(&mut citizen, &code).await;
+        let id = id_of(&app, &number);
+
+        let mut clerk = signed_in(&app, "clerk.sjj@demo.onestop.cn").await;
+        let queue = clerk.get("/workspace/SJJ?state=submitted").await;
+        assert_eq!(queue.status, 200);
+        assert!(queue.text(".queue").contains(&number), "{}", queue.text(".queue"));
+        assert!(queue.text(".queue").contains("李明"), "applicant name on the row");
+
+        // Accept from the queue row: back to the queue.
+        let token = queue.attrs("input[name=csrf_token]", "value").remove(0);
+        let row_forms = queue.attrs(&format!("form[action='/workspace/applications/{id}/transitions/accept'] input[name=version]"), "value");
+        assert_eq!(row_forms.len(), 1, "one accept form on the row");
+        let accepted = clerk.post_raw(&format!("/workspace/applications/{id}/transitions/accept"), &[
+            ("csrf_token", &token), ("version", &row_forms[0]), ("return_to", "/workspace/SJJ?state=submitted"),
+        ]).await;
+        assert_eq!(accepted.status, 303);
+        assert_eq!(accepted.header("location"), Some("/workspace/SJJ?state=submitted"));
+
+        let page = clerk.get(&format!("/workspace/applications/{id}")).await;
+        assert_eq!(page.text(".case-facts .status"), "已受理");
+        assert!(page.text(".deadlines").contains("承诺办结期限"));
+        assert!(page.text(".workflow").contains("v1"));
+        assert_eq!(act(&mut clerk, id, "start_review", &[]).await.status, 303);
+
+        // Approving needs the decision text: the form comes back with the note kept.
+        let missing = act(&mut clerk, id, "approve", &[("note", "材料齐全"), ("decision", " ")]).await;
+        assert_eq!(missing.status, 422);
+        assert!(missing.text(".error-summary").contains("请填写决定内容及理由"));
+        assert_eq!(missing.text("#approve-note"), "材料齐全");
+        assert_eq!(act(&mut clerk, id, "approve", &[("decision", "准予许可，有效期五年。")]).await.status, 303);
+        assert_eq!(act(&mut clerk, id, "deliver", &[("note", "电子证照已发放")]).await.status, 303);
+        let closed = clerk.get(&format!("/workspace/applications/{id}")).await;
+        assert_eq!(closed.text(".case-facts .status"), "已办结");
+        assert!(closed.texts("details.transition").is_empty(), "nothing left to do");
+
+        // Every change has exactly one event, in order, with its states.
+        let kinds: Vec<(String, Option<String>, String)> = events(&app, id);
+        let expected = [
+            ("draft_started", None, "draft"),
+            ("submitted", Some("draft"), "submitted"),
+            ("accept", Some("submitted"), "accepted"),
+            ("start_review", Some("accepted"), "under_review"),
+            ("approve", Some("under_review"), "approved"),
+            ("deliver", Some("approved"), "closed"),
+        ];
+        assert_eq!(kinds.len(), expected.len(), "{kinds:?}");
+        for ((kind, from, to), (ek, ef, et)) in kinds.iter().zip(expected) {
+            assert_eq!((kind.as_str(), from.as_deref(), to.as_str()), (ek, ef, et));
+        }
+        // The applicant's notices, in order: receipt, acceptance, decision, delivery.
+        let mails = outbox(&app, id);
+        let mail_kinds: Vec<&str> = mails.iter().map(|(k, ..)| k.as_str()).collect();
+        assert_eq!(mail_kinds, ["transition:submitted", "transition:accept", "transition:approve", "transition:deliver"]);
+        assert!(mails.iter().all(|(_, to, text)| to == "citizen@demo.onestop.cn" && text.contains(&number)));
+        assert!(mails[2].2.contains("准予许可，有效期五年。"));
+
+        // The applicant sees the state and the decision, never a clerk's name.
+        let mine = citizen.get(&format!("/applications/{id}")).await;
+        assert_eq!(mine.text(".facts .status"), "已办结");
+        assert!(mine.text(".timeline").contains("准予许可"));
+        assert!(!mine.body.contains("王窗口"), "no clerk names for the applicant");
+        assert!(mine.text(".decision").contains("准予许可，有效期五年。"));
+    }
+
+    async fn only_the_right_department_and_role_may_act(app) {
+        create_demo_accounts(&app);
+        let code = sjj_service(&app).await;
+        let mut citizen = signed_in(&app, "citizen@demo.onestop.cn").await;
+        let number = submit_one(&mut citizen, &code).await;
+        let id = id_of(&app, &number);
+        let path = format!("/workspace/applications/{id}");
+
+        let mut other = signed_in(&app, "clerk.wjj@demo.onestop.cn").await;
+        assert_eq!(other.get(&path).await.status, 404);
+        assert_eq!(other.get("/workspace/SJJ").await.status, 404);
+        let token = other.get("/workspace").await.attrs("input[name=csrf_token]", "value").remove(0);
+        let attempt = other.post_raw(&format!("{path}/transitions/accept"), &[("csrf_token", &token), ("version", "2")]).await;
+        assert_eq!(attempt.status, 404);
+        // The applicant cannot reach the staff pages, not even for their own application.
+        assert_eq!(citizen.get(&path).await.status, 404);
+
+        // A clerk may not extend; the head may, once, with a reason.
+        let mut clerk = signed_in(&app, "clerk.sjj@demo.onestop.cn").await;
+        assert_eq!(act(&mut clerk, id, "accept", &[]).await.status, 303);
+        assert_eq!(act(&mut clerk, id, "start_review", &[]).await.status, 303);
+        let page = clerk.get(&path).await;
+        assert!(page.attrs("form[action$='/transitions/extend']", "action").is_empty());
+        let refused = act(&mut clerk, id, "extend", &[("note", "需要补充调查")]).await;
+        assert_eq!(refused.status, 403);
+        let mut head = signed_in(&app, "head.sjj@demo.onestop.cn").await;
+        let before = head.get(&path).await.texts(".deadlines dd");
+        assert_eq!(act(&mut head, id, "extend", &[("note", "案情复杂，需要补充调查")]).await.status, 303);
+        let after = head.get(&path).await;
+        assert!(after.text(".deadlines").contains("已延长的工作日10"), "{}", after.text(".deadlines"));
+        assert_ne!(before, after.texts(".deadlines dd"), "the deadlines moved");
+        assert!(after.attrs("form[action$='/transitions/extend']", "action").is_empty(), "only once");
+        assert!(outbox(&app, id).iter().any(|(k, _, text)| k == "transition:extend" && text.contains("案情复杂")));
+        // The applicant cannot approve their own application.
+        let token = citizen.get("/applications").await.attrs("input[name=csrf_token]", "value").remove(0);
+        let own = citizen.post_raw(&format!("{path}/transitions/approve"), &[("csrf_token", &token), ("version", "5"), ("decision", "x")]).await;
+        assert_eq!(own.status, 404);
+    }
+
+    async fn two_clerks_acting_at_once_one_wins_and_the_other_is_told(app) {
+        create_demo_accounts(&app);
+        let code = sjj_service(&app).await;
+        let mut citizen = signed_in(&app, "citizen@demo.onestop.cn").await;
+        let number = submit_one(&mut citizen, &code).await;
+        let id = id_of(&app, &number);
+        let path = format!("/workspace/applications/{id}");
+        let mut clerk = signed_in(&app, "clerk.sjj@demo.onestop.cn").await;
+        let mut head = signed_in(&app, "head.sjj@demo.onestop.cn").await;
+        // Both opened the page before either acted.
+        let mut forms = Vec::new();
+        for browser in [&mut clerk, &mut head] {
+            let page = browser.get(&path).await;
+            forms.push((
+                page.attrs("input[name=csrf_token]", "value").remove(0),
+                page.attrs("input[name=version]", "value").remove(0),
+            ));
+        }
+        let accept = format!("{path}/transitions/accept");
+        let refuse = format!("{path}/transitions/refuse");
+        let (a, b) = futures_util::future::join(
+            clerk.post_raw(&accept, &[("csrf_token", &forms[0].0), ("version", &forms[0].1)]),
+            head.post_raw(&refuse, &[("csrf_token", &forms[1].0), ("version", &forms[1].1), ("note", "不属于本机关职权范围")]),
+        ).await;
+        let mut statuses = [a.status.as_u16(), b.status.as_u16()];
+        statuses.sort();
+        assert_eq!(statuses, [303, 409], "exactly one wins");
+        let loser = if a.status == 409 { &a } else { &b };
+        assert!(loser.text("h1").contains("已被处理"), "{}", loser.body);
+        let decisions: Vec<_> = events(&app, id).into_iter().filter(|(k, ..)| k == "accept" || k == "refuse").collect();
+        assert_eq!(decisions.len(), 1, "{decisions:?}");
+        assert_eq!(outbox(&app, id).len(), 2, "the receipt and the winner's notice only");
+    }
+
+    async fn missing_materials_are_asked_for_once_and_answered_by_the_applicant(app) {
+        create_demo_accounts(&app);
+        let code = sjj_service(&app).await;
+        let mut citizen = signed_in(&app, "citizen@demo.onestop.cn").await;
+        let number = submit_one(&mut citizen, &code).await;
+        let id = id_of(&app, &number);
+        let mut clerk = signed_in(&app, "clerk.sjj@demo.onestop.cn").await;
+        let page = clerk.get(&format!("/workspace/applications/{id}")).await;
+        let materials = page.attrs("#request_supplement-checklist input[name=checklist]", "value");
+        assert!(!materials.is_empty(), "the checklist lists the service's materials");
+
+        let none_ticked = act(&mut clerk, id, "request_supplement", &[("note", "请补正")]).await;
+        assert_eq!(none_ticked.status, 422);
+        assert!(none_ticked.text(".error-summary").contains("请至少勾选一项"));
+        let asked = act(&mut clerk, id, "request_supplement", &[
+            ("checklist", &materials[0]), ("note", "复印件须加盖公章"),
+        ]).await;
+        assert_eq!(asked.status, 303);
+
+        // The applicant sees exactly what is asked, uploads and resubmits.
+        let mine = citizen.get(&format!("/applications/{id}")).await;
+        assert_eq!(mine.text(".facts .status"), "待补正");
+        let notice = mine.text(".supplement-notice");
+        assert!(notice.contains(&materials[0]) && notice.contains("复印件须加盖公章"), "{notice}");
+        let upload = citizen.upload(&format!("/applications/{id}/materials"), &materials[0], "补正.pdf", PDF).await;
+        assert_eq!(upload.status, 303, "{}", upload.body);
+        let resubmitted = citizen.submit(&format!("/applications/{id}"), &format!("/applications/{id}/resubmit"), &[]).await;
+        assert_eq!(resubmitted.status, 303, "{}", resubmitted.body);
+        assert_eq!(citizen.get(&format!("/applications/{id}")).await.text(".facts .status"), "已提交（待受理）");
+        let kinds: Vec<String> = events(&app, id).into_iter().map(|(k, ..)| k).collect();
+        assert_eq!(&kinds[2..], ["request_supplement", "resubmit"]);
+        let mails = outbox(&app, id);
+        assert!(mails[1].0 == "transition:request_supplement" && mails[1].2.contains(&materials[0]));
+        // Once resubmitted, the materials are closed again.
+        let late = citizen.upload(&format!("/applications/{id}/materials"), &materials[0], "再次.pdf", PDF).await;
+        assert_eq!(late.status, 303);
+        assert_eq!(late.header("location"), Some(format!("/applications/{id}").as_str()), "back to the application, nothing stored");
+        // The department's clerks read the files; other departments do not.
+        let staff_page = clerk.get(&format!("/workspace/applications/{id}")).await;
+        let file_links = staff_page.attrs(".materials a", "href");
+        assert!(!file_links.is_empty());
+        let file = clerk.get(&file_links[0]).await;
+        assert_eq!(file.status, 200);
+        assert!(file.header("content-disposition").unwrap().starts_with("attachment"));
+        let mut other = signed_in(&app, "clerk.wjj@demo.onestop.cn").await;
+        assert_eq!(other.get(&file_links[0]).await.status, 404);
+    }
+
+    async fn joint_review_advances_when_every_department_has_signed_off(app) {
+        create_demo_accounts(&app);
+        // The construction permit's joint review, on a simpler ZJJ service for firms.
+        let list = app.get("/api/v1/services?department=ZJJ&applicant=legal&limit=100").await.json();
+        let code = list["items"].as_array().unwrap().iter()
+            .map(|s| s["code"].as_str().unwrap().to_owned())
+            .find(|c| c.starts_with("440306-ZJJ-XK-0002"))
+            .expect("the foundation-pit permit");
+        {
+            let mut conn = pool(&app).get().unwrap();
+            onestop::db::workflow::set_service_workflow(&mut conn, "440306-ZJJ-XK-0002", "joint-review").unwrap();
+        }
+        let mut firm = signed_in(&app, "firm@demo.onestop.cn").await;
+        let number = submit_one(&mut firm, &code).await;
+        let id = id_of(&app, &number);
+        let mut zjj = signed_in(&app, "clerk.zjj@demo.onestop.cn").await;
+        let mut fire = signed_in(&app, "clerk.xfjy@demo.onestop.cn").await;
+        let mut planning = signed_in(&app, "clerk.ghzyj@demo.onestop.cn").await;
+        let mut health = signed_in(&app, "clerk.wjj@demo.onestop.cn").await;
+        assert_eq!(act(&mut zjj, id, "accept", &[]).await.status, 303);
+        assert_eq!(act(&mut zjj, id, "start_review", &[]).await.status, 303);
+
+        // Each co-reviewing department sees its own task in its queue.
+        let task = fire.get("/workspace/XFJY").await;
+        assert!(task.text(".co-review").contains(&number), "{}", task.body);
+        assert_eq!(health.get(&format!("/workspace/applications/{id}")).await.status, 404);
+
+        assert_eq!(act(&mut zjj, id, "approve", &[("decision", "住建部门同意")]).await.status, 303);
+        let page = zjj.get(&format!("/workspace/applications/{id}")).await;
+        assert_eq!(page.text(".case-facts .status"), "并联审查中");
+        assert!(page.text(".sign-offs").contains("ZJJ: 已同意"));
+        assert!(page.attrs("form[action$='/transitions/approve']", "action").is_empty(), "ZJJ signed already");
+        assert_eq!(act(&mut fire, id, "approve", &[("decision", "消防同意")]).await.status, 303);
+        assert!(!fire.get("/workspace/XFJY").await.text("main").contains(&number), "the task is done");
+        assert_eq!(act(&mut planning, id, "approve", &[("decision", "规划同意")]).await.status, 303);
+        let approved = zjj.get(&format!("/workspace/applications/{id}")).await;
+        assert_eq!(approved.text(".case-facts .status"), "准予许可，待送达");
+        // One notice to the applicant, when the last department signed, not one per sign-off.
+        let decisions: Vec<_> = outbox(&app, id).into_iter().filter(|(k, ..)| k == "transition:approve").collect();
+        assert_eq!(decisions.len(), 1);
+        let sign_offs = events(&app, id).into_iter().filter(|(k, ..)| k == "approve").count();
+        assert_eq!(sign_offs, 3, "each sign-off is on the record");
+    }
+
+    async fn a_denial_by_any_co_reviewer_decides(app) {
+        create_demo_accounts(&app);
+        let list = app.get("/api/v1/services?department=ZJJ&applicant=legal&limit=100").await.json();
+        let code = list["items"].as_array().unwrap().iter()
+            .map(|s| s["code"].as_str().unwrap().to_owned())
+            .find(|c| c.starts_with("440306-ZJJ-XK-0002"))
+            .unwrap();
+        {
+            let mut conn = pool(&app).get().unwrap();
+            onestop::db::workflow::set_service_workflow(&mut conn, "440306-ZJJ-XK-0002", "joint-review").unwrap();
+        }
+        let mut firm = signed_in(&app, "firm@demo.onestop.cn").await;
+        let number = submit_one(&mut firm, &code).await;
+        let id = id_of(&app, &number);
+        let mut zjj = signed_in(&app, "clerk.zjj@demo.onestop.cn").await;
+        let mut fire = signed_in(&app, "clerk.xfjy@demo.onestop.cn").await;
+        assert_eq!(act(&mut zjj, id, "accept", &[]).await.status, 303);
+        assert_eq!(act(&mut zjj, id, "start_review", &[]).await.status, 303);
+        assert_eq!(act(&mut fire, id, "deny", &[("decision", "消防设计不符合规范")]).await.status, 303);
+        let mine = firm.get(&format!("/applications/{id}")).await;
+        assert_eq!(mine.text(".facts .status"), "不予许可");
+        let notice = outbox(&app, id).pop().unwrap();
+        assert!(notice.2.contains("行政复议") && notice.2.contains("消防设计不符合规范"), "{}", notice.2);
+    }
+
+    async fn the_queue_filters_sorts_and_pages_by_keyset(app) {
+        create_demo_accounts(&app);
+        let (ok, out, err) = common::onestop(&app.database_url, &["seed", "--applications", "3000", "--citizens", "50", "--clerks", "30"]);
+        assert!(ok, "{out}{err}");
+        let mut clerk = signed_in(&app, "clerk.sjj@demo.onestop.cn").await;
+        let first = clerk.get("/workspace/SJJ?state=submitted&sort=newest").await;
+        assert_eq!(first.status, 200);
+        let counted: i64 = first.texts(".state-counts a[aria-current] .count")[0].parse().unwrap();
+        let mut seen: Vec<String> = first.texts(".queue-row td:first-child");
+        assert_eq!(seen.len(), 50, "a full first page");
+        let mut next = first.attrs("a[rel=next]", "href");
+        while let Some(href) = next.pop() {
+            let page = clerk.get(&href).await;
+            assert_eq!(page.status, 200);
+            seen.extend(page.texts(".queue-row td:first-child"));
+            next = page.attrs("a[rel=next]", "href");
+        }
+        let mut unique = seen.clone();
+        unique.sort();
+        unique.dedup();
+        assert_eq!(unique.len(), seen.len(), "no row twice");
+        assert_eq!(seen.len() as i64, counted, "every submitted application once");
+        // Tracking numbers carry the receipt date: newest first means never rising.
+        let dates: Vec<&str> = seen.iter().map(|n| &n[6..14]).collect();
+        assert!(dates.windows(2).all(|w| w[0] >= w[1]), "newest first");
+
+        // By deadline: never falling.
+        let by_deadline = clerk.get("/workspace/SJJ").await;
+        let dues: Vec<String> = by_deadline.texts(".queue-row td:nth-child(5)").into_iter()
+            .map(|t| t.split_whitespace().next().unwrap_or("").to_owned()).collect();
+        assert!(dues.windows(2).all(|w| w[0] <= w[1]), "{dues:?}");
+        // Red cards only.
+        let red = clerk.get("/workspace/SJJ?level=red").await;
+        let levels = red.texts(".queue-row .level");
+        assert!(!levels.is_empty() && levels.iter().all(|l| l == "红牌"), "{levels:?}");
+        // Claiming puts it under "mine".
+        assert!(clerk.get("/workspace/SJJ?assigned=mine").await.texts(".queue-row").is_empty());
+        let claim = first.attrs(".queue-row form[action$='/assign']", "action").remove(0);
+        let version = first.attrs(&format!("form[action='{claim}'] input[name=version]"), "value").remove(0);
+        let token = first.attrs("input[name=csrf_token]", "value").remove(0);
+        assert_eq!(clerk.post_raw(&claim, &[("csrf_token", &token), ("version", &version), ("assignee", &first_user_id(&first))]).await.status, 303);
+        assert_eq!(clerk.get("/workspace/SJJ?assigned=mine").await.texts(".queue-row").len(), 1);
+        // Bad filters are a clear 400, an unknown state a 404.
+        assert_eq!(clerk.get("/workspace/SJJ?level=purple").await.status, 400);
+        assert_eq!(clerk.get("/workspace/SJJ?after=garbage").await.status, 400);
+        assert_eq!(clerk.get("/workspace/SJJ?state=nonsense").await.status, 404);
+    }
+
+    async fn the_dashboard_counts_a_known_day(app) {
+        create_demo_accounts(&app);
+        let code = sjj_service(&app).await;
+        let mut citizen = signed_in(&app, "citizen@demo.onestop.cn").await;
+        let mut ids = Vec::new();
+        for _ in 0..3 {
+            let number = submit_one(&mut citizen, &code).await;
+            ids.push(id_of(&app, &number));
+        }
+        let mut clerk = signed_in(&app, "clerk.sjj@demo.onestop.cn").await;
+        for id in &ids[..2] {
+            assert_eq!(act(&mut clerk, *id, "accept", &[]).await.status, 303);
+        }
+        assert_eq!(act(&mut clerk, ids[2], "refuse", &[("note", "不属于本机关职权范围")]).await.status, 303);
+        assert_eq!(act(&mut clerk, ids[0], "start_review", &[]).await.status, 303);
+        assert_eq!(act(&mut clerk, ids[0], "approve", &[("decision", "准予")]).await.status, 303);
+        assert_eq!(act(&mut clerk, ids[0], "deliver", &[]).await.status, 303);
+
+        let board = clerk.get("/workspace/SJJ/dashboard").await;
+        assert_eq!(board.status, 200);
+        let row = |name: &str| (board.text(&format!(".figure-{name} .today")), board.text(&format!(".figure-{name} .month")));
+        assert_eq!(row("received"), ("3".into(), "3".into()));
+        assert_eq!(row("accepted"), ("2".into(), "2".into()));
+        assert_eq!(row("decided"), ("1".into(), "1".into()));
+        assert_eq!(row("closed"), ("2".into(), "2".into()), "delivered and refused");
+        assert!(board.text(".on-time").contains("100.0%"));
+        assert!(board.text(".per-service").contains("3"));
+        let csv = clerk.get("/workspace/SJJ/dashboard.csv").await;
+        assert_eq!(csv.status, 200);
+        assert!(csv.header("content-type").unwrap().starts_with("text/csv"));
+        assert!(csv.body.contains("收件,3,3"), "{}", csv.body);
+        let mut other = signed_in(&app, "clerk.wjj@demo.onestop.cn").await;
+        assert_eq!(other.get("/workspace/SJJ/dashboard").await.status, 404);
+    }
+
+    async fn the_audit_log_is_searchable_and_exported(app) {
+        create_demo_accounts(&app);
+        let code = sjj_service(&app).await;
+        let mut citizen = signed_in(&app, "citizen@demo.onestop.cn").await;
+        let first = submit_one(&mut citizen, &code).await;
+        let second = submit_one(&mut citizen, &code).await;
+        let mut clerk = signed_in(&app, "clerk.sjj@demo.onestop.cn").await;
+        assert_eq!(act(&mut clerk, id_of(&app, &first), "accept", &[]).await.status, 303);
+        let mut head = signed_in(&app, "head.sjj@demo.onestop.cn").await;
+        assert_eq!(act(&mut head, id_of(&app, &second), "accept", &[]).await.status, 303);
+
+        let all = clerk.get("/workspace/SJJ/audit").await;
+        assert_eq!(all.texts(".audit-row").len(), 4, "two submissions and two acceptances");
+        let one = clerk.get(&format!("/workspace/SJJ/audit?tracking_number={first}")).await;
+        assert_eq!(one.texts(".audit-row").len(), 2);
+        assert!(one.texts(".audit-row").iter().all(|r| r.contains(&first)));
+        let by_head = clerk.get("/workspace/SJJ/audit?actor=%E9%99%88%E7%A7%91%E9%95%BF").await;
+        let rows = by_head.texts(".audit-row");
+        assert_eq!(rows.len(), 1, "{rows:?}");
+        assert!(rows[0].contains(&second) && rows[0].contains("受理"));
+        assert!(rows[0].contains("127.0.0.1"), "the client address is recorded");
+        let today = onestop::services::workflow::today();
+        let dated = clerk.get(&format!("/workspace/SJJ/audit?from={today}&until={today}")).await;
+        assert_eq!(dated.texts(".audit-row").len(), 4);
+        let tomorrow = today.succ_opt().unwrap();
+        assert!(clerk.get(&format!("/workspace/SJJ/audit?from={tomorrow}")).await.texts(".audit-row").is_empty());
+        assert_eq!(clerk.get("/workspace/SJJ/audit?from=31-12-2026").await.status, 400);
+        let csv = clerk.get(&format!("/workspace/SJJ/audit.csv?tracking_number={first}")).await;
+        assert_eq!(csv.body.lines().count(), 3, "a header and two rows: {}", csv.body);
+        assert!(csv.body.contains("accept") && csv.body.contains("clerk.sjj@demo.onestop.cn"));
+    }
+
+    async fn supervision_flags_deemed_acceptance_and_records_cards_once(app) {
+        create_demo_accounts(&app);
+        let (ok, out, err) = common::onestop(&app.database_url, &["seed", "--applications", "600", "--citizens", "20", "--clerks", "0"]);
+        assert!(ok, "{out}{err}");
+        let (ok, first, err) = common::onestop(&app.database_url, &["supervise"]);
+        assert!(ok, "{err}");
+        let numbers = |text: &str| -> Vec<u64> { text.split_whitespace().filter_map(|w| w.parse().ok()).collect() };
+        let counts = numbers(&first);
+        assert!(counts[0] > 0 && counts[1] > 0, "old submissions are overdue in a 60-day data set: {first}");
+        let (_, second, _) = common::onestop(&app.database_url, &["supervise"]);
+        assert_eq!(numbers(&second), [0, 0], "nothing twice: {second}");
+        // A flagged application shows it to the clerk of its department.
+        use diesel::prelude::*;
+        use onestop::db::schema::{applications, departments};
+        let mut conn = pool(&app).get().unwrap();
+        let (id, dept): (i64, String) = applications::table
+            .inner_join(departments::table)
+            .filter(applications::deemed_accepted.eq(true))
+            .filter(departments::code.eq("SJJ"))
+            .select((applications::id, departments::code))
+            .first(&mut conn)
+            .unwrap();
+        assert_eq!(dept, "SJJ");
+        let mut clerk = signed_in(&app, "clerk.sjj@demo.onestop.cn").await;
+        let page = clerk.get(&format!("/workspace/applications/{id}")).await;
+        assert!(page.text(".deemed").contains("视为"), "{}", page.text(".clock"));
+        assert!(!page.texts(".cards li").is_empty(), "its cards are listed");
+    }
+}
+
+/// The signed-in clerk's own id, from a claim form on the queue.
+fn first_user_id(page: &Reply) -> String {
+    page.attrs(".queue-row form[action$='/assign'] input[name=assignee]", "value").remove(0)
+}
+
