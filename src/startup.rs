@@ -129,7 +129,11 @@ async fn supervise_periodically(pool: DbPool) {
         .await;
         match outcome {
             Ok(Ok((flagged, cards))) if flagged + cards > 0 => {
-                tracing::info!(flagged, cards, "supervision: deemed acceptances and cards recorded");
+                tracing::info!(
+                    flagged,
+                    cards,
+                    "supervision: deemed acceptances and cards recorded"
+                );
             }
             Ok(Ok(_)) => {}
             Ok(Err(error)) => tracing::warn!(%error, "supervision run failed"),

@@ -20,7 +20,6 @@ async fn service_for_citizens(app: &common::TestApp) -> String {
     list["items"][0]["code"].as_str().unwrap().to_owned()
 }
 
-
 on_both_databases! {
     async fn anyone_can_follow_an_application_with_its_number_and_four_characters(app) {
         create_demo_accounts(&app);

@@ -127,16 +127,30 @@ fn every_key_the_code_uses_has_a_text_in_both_languages() {
             .map(|v| format!("source.{}", v.slug())),
     );
     used.extend(Role::ALL.iter().map(|v| format!("role.{}", v.slug())));
-    for status in [
-        applications::DRAFT,
-        applications::SUBMITTED,
-        applications::WITHDRAWN,
-    ] {
-        used.insert(format!("status.{status}"));
+    used.insert(format!("status.{}", applications::DRAFT));
+    used.extend(["draft_started", "submitted", "assign", "release"].map(|e| format!("event.{e}")));
+    // Every state and transition of the shipped workflows has its name in both languages, as
+    // the applicant's pages and the audit log label them by code.
+    for definition in onestop::domain::workflow::shipped() {
+        used.extend(
+            definition
+                .states
+                .iter()
+                .map(|s| format!("status.{}", s.code)),
+        );
+        used.extend(
+            definition
+                .transitions
+                .iter()
+                .map(|t| format!("event.{}", t.name)),
+        );
     }
-    for event in ["draft_started", "submitted", "withdrawn"] {
-        used.insert(format!("event.{event}"));
-    }
+    used.extend(
+        onestop::domain::clock::Level::ALL
+            .iter()
+            .map(|l| format!("level.{}", l.code())),
+    );
+    used.extend(["received", "accepted", "decided", "closed"].map(|f| format!("dashboard.{f}")));
     let missing: Vec<&String> = used.iter().filter(|k| !defined.contains(*k)).collect();
     assert!(missing.is_empty(), "keys without a text: {missing:?}");
     for key in &used {

@@ -68,7 +68,10 @@ async fn act(browser: &mut Browser<'_>, id: i64, name: &str, fields: &[(&str, &s
     assert_eq!(page.status, 200, "{}", page.body);
     let version = page.attrs("input[name=version]", "value").remove(0);
     let token = page.attrs("input[name=csrf_token]", "value").remove(0);
-    let mut all = vec![("csrf_token", token.as_str()), ("version", version.as_str())];
+    let mut all = vec![
+        ("csrf_token", token.as_str()),
+        ("version", version.as_str()),
+    ];
     all.extend_from_slice(fields);
     browser
         .post_raw(&format!("{path}/transitions/{name}"), &all)
@@ -489,6 +492,9 @@ on_both_databases! {
 
 /// The signed-in clerk's own id, from a claim form on the queue.
 fn first_user_id(page: &Reply) -> String {
-    page.attrs(".queue-row form[action$='/assign'] input[name=assignee]", "value").remove(0)
+    page.attrs(
+        ".queue-row form[action$='/assign'] input[name=assignee]",
+        "value",
+    )
+    .remove(0)
 }
-

@@ -237,7 +237,11 @@ pub fn assign(
     now: NaiveDateTime,
 ) -> QueryResult<bool> {
     let updated = diesel::update(
-        applications::table.filter(applications::id.eq(id).and(applications::version.eq(version))),
+        applications::table.filter(
+            applications::id
+                .eq(id)
+                .and(applications::version.eq(version)),
+        ),
     )
     .set((
         applications::assignee_id.eq(assignee),
@@ -434,12 +438,15 @@ pub fn case_events(conn: &mut DbConnection, id: i64) -> QueryResult<Vec<StaffEve
         .load(conn)
 }
 
+/// (note, details, time) of an event.
+pub type EventNote = (Option<String>, Option<String>, NaiveDateTime);
+
 /// The details of the newest event of `kind` on an application (the open 补正 notice).
 pub fn latest_event_of(
     conn: &mut DbConnection,
     id: i64,
     kind: &str,
-) -> QueryResult<Option<(Option<String>, Option<String>, NaiveDateTime)>> {
+) -> QueryResult<Option<EventNote>> {
     application_events::table
         .filter(
             application_events::application_id
@@ -620,7 +627,10 @@ pub fn queue(
 }
 
 /// Applications of a department per state: (state, count).
-pub fn state_counts(conn: &mut DbConnection, department_id: i64) -> QueryResult<Vec<(String, i64)>> {
+pub fn state_counts(
+    conn: &mut DbConnection,
+    department_id: i64,
+) -> QueryResult<Vec<(String, i64)>> {
     applications::table
         .filter(applications::department_id.eq(department_id))
         .group_by(applications::status)

@@ -269,12 +269,12 @@ mod tests {
     #[test]
     fn working_days_between_excludes_the_start_and_includes_the_end() {
         let cal = shipped();
-        assert_eq!(
-            cal.working_days_between(d(2026, 9, 30), d(2026, 10, 10)),
-            3
-        );
+        assert_eq!(cal.working_days_between(d(2026, 9, 30), d(2026, 10, 10)), 3);
         assert_eq!(cal.working_days_between(d(2026, 10, 10), d(2026, 9, 30)), 0);
-        assert_eq!(cal.working_days_between(d(2026, 11, 27), d(2026, 11, 29)), 0);
+        assert_eq!(
+            cal.working_days_between(d(2026, 11, 27), d(2026, 11, 29)),
+            0
+        );
     }
 
     #[test]

@@ -237,7 +237,11 @@ impl Definition {
                 vec![]
             }
         });
-        if let Some(s) = self.states.iter().find(|s| !reachable.contains(s.code.as_str())) {
+        if let Some(s) = self
+            .states
+            .iter()
+            .find(|s| !reachable.contains(s.code.as_str()))
+        {
             return Err(DefinitionProblem::Unreachable(s.code.clone()));
         }
         let ends: Vec<&str> = self
@@ -253,7 +257,11 @@ impl Definition {
                 vec![]
             }
         });
-        if let Some(s) = self.states.iter().find(|s| !can_end.contains(s.code.as_str())) {
+        if let Some(s) = self
+            .states
+            .iter()
+            .find(|s| !can_end.contains(s.code.as_str()))
+        {
             return Err(DefinitionProblem::NoWayOut(s.code.clone()));
         }
         Ok(())
@@ -545,11 +553,26 @@ mod tests {
         let sjj = depts(&["SJJ"]);
         let s = situation("submitted", &[]);
         for actor in [
-            Actor { role: Role::Clerk, departments: &wjj, is_applicant: false },
-            Actor { role: Role::Citizen, departments: &[], is_applicant: true },
-            Actor { role: Role::Admin, departments: &sjj, is_applicant: false },
+            Actor {
+                role: Role::Clerk,
+                departments: &wjj,
+                is_applicant: false,
+            },
+            Actor {
+                role: Role::Citizen,
+                departments: &[],
+                is_applicant: true,
+            },
+            Actor {
+                role: Role::Admin,
+                departments: &sjj,
+                is_applicant: false,
+            },
         ] {
-            assert_eq!(fire(&d, &s, &actor, "accept", &note()), Err(Refusal::NotAllowed));
+            assert_eq!(
+                fire(&d, &s, &actor, "accept", &note()),
+                Err(Refusal::NotAllowed)
+            );
         }
     }
 
@@ -557,7 +580,11 @@ mod tests {
     fn transitions_only_from_their_states() {
         let d = default();
         let sjj = depts(&["SJJ"]);
-        let clerk = Actor { role: Role::Clerk, departments: &sjj, is_applicant: false };
+        let clerk = Actor {
+            role: Role::Clerk,
+            departments: &sjj,
+            is_applicant: false,
+        };
         assert_eq!(
             fire(&d, &situation("submitted", &[]), &clerk, "approve", &note()),
             Err(Refusal::NotFromHere)
@@ -572,7 +599,11 @@ mod tests {
     fn refusals_and_denials_need_reasons_and_supplement_a_checklist() {
         let d = default();
         let sjj = depts(&["SJJ"]);
-        let clerk = Actor { role: Role::Clerk, departments: &sjj, is_applicant: false };
+        let clerk = Actor {
+            role: Role::Clerk,
+            departments: &sjj,
+            is_applicant: false,
+        };
         let empty = Request::default();
         assert_eq!(
             fire(&d, &situation("submitted", &[]), &clerk, "refuse", &empty),
@@ -583,7 +614,13 @@ mod tests {
             Err(Refusal::DecisionRequired)
         );
         assert_eq!(
-            fire(&d, &situation("submitted", &[]), &clerk, "request_supplement", &note()),
+            fire(
+                &d,
+                &situation("submitted", &[]),
+                &clerk,
+                "request_supplement",
+                &note()
+            ),
             Err(Refusal::ChecklistRequired)
         );
     }
@@ -592,29 +629,53 @@ mod tests {
     fn only_a_head_extends_and_only_once() {
         let d = default();
         let sjj = depts(&["SJJ"]);
-        let clerk = Actor { role: Role::Clerk, departments: &sjj, is_applicant: false };
-        let head = Actor { role: Role::Head, departments: &sjj, is_applicant: false };
+        let clerk = Actor {
+            role: Role::Clerk,
+            departments: &sjj,
+            is_applicant: false,
+        };
+        let head = Actor {
+            role: Role::Head,
+            departments: &sjj,
+            is_applicant: false,
+        };
         let s = situation("under_review", &[]);
-        assert_eq!(fire(&d, &s, &clerk, "extend", &note()), Err(Refusal::NotAllowed));
+        assert_eq!(
+            fire(&d, &s, &clerk, "extend", &note()),
+            Err(Refusal::NotAllowed)
+        );
         let firing = fire(&d, &s, &head, "extend", &note()).unwrap();
         assert_eq!(firing.to, "under_review");
         assert!(!firing.moves);
         let once = |name: &str| u32::from(name == "extend");
-        let s = Situation { times_fired: &once, ..s };
-        assert_eq!(fire(&d, &s, &head, "extend", &note()), Err(Refusal::TooOften));
+        let s = Situation {
+            times_fired: &once,
+            ..s
+        };
+        assert_eq!(
+            fire(&d, &s, &head, "extend", &note()),
+            Err(Refusal::TooOften)
+        );
     }
 
     #[test]
     fn instant_services_may_be_decided_at_acceptance() {
         let d = default();
         let sjj = depts(&["SJJ"]);
-        let clerk = Actor { role: Role::Clerk, departments: &sjj, is_applicant: false };
+        let clerk = Actor {
+            role: Role::Clerk,
+            departments: &sjj,
+            is_applicant: false,
+        };
         let s = situation("submitted", &[]);
         assert_eq!(
             fire(&d, &s, &clerk, "accept_and_approve", &note()),
             Err(Refusal::NotInstant)
         );
-        let instant = Situation { promised_days: 0, ..s };
+        let instant = Situation {
+            promised_days: 0,
+            ..s
+        };
         let firing = fire(&d, &instant, &clerk, "accept_and_approve", &note()).unwrap();
         assert_eq!(firing.to, "approved");
     }
@@ -622,11 +683,28 @@ mod tests {
     #[test]
     fn the_applicant_withdraws_before_a_decision_only() {
         let d = default();
-        let me = Actor { role: Role::Citizen, departments: &[], is_applicant: true };
-        let other = Actor { role: Role::Citizen, departments: &[], is_applicant: false };
+        let me = Actor {
+            role: Role::Citizen,
+            departments: &[],
+            is_applicant: true,
+        };
+        let other = Actor {
+            role: Role::Citizen,
+            departments: &[],
+            is_applicant: false,
+        };
         let empty = Request::default();
-        for state in ["submitted", "needs_supplement", "accepted", "under_review", "special_procedure"] {
-            assert!(fire(&d, &situation(state, &[]), &me, "withdraw", &empty).is_ok(), "{state}");
+        for state in [
+            "submitted",
+            "needs_supplement",
+            "accepted",
+            "under_review",
+            "special_procedure",
+        ] {
+            assert!(
+                fire(&d, &situation(state, &[]), &me, "withdraw", &empty).is_ok(),
+                "{state}"
+            );
             assert_eq!(
                 fire(&d, &situation(state, &[]), &other, "withdraw", &empty),
                 Err(Refusal::NotAllowed)
@@ -651,7 +729,11 @@ mod tests {
         let situation = |signed: &'static [&'static str]| -> (Vec<String>, &'static str) {
             (depts(signed), "joint_review")
         };
-        let clerk = |departments| Actor { role: Role::Clerk, departments, is_applicant: false };
+        let clerk = |departments| Actor {
+            role: Role::Clerk,
+            departments,
+            is_applicant: false,
+        };
         let run = |signed: &[String], actor: &Actor| {
             let s = Situation {
                 state: "joint_review",
@@ -664,7 +746,10 @@ mod tests {
         };
         let (none, _) = situation(&[]);
         let first = run(&none, &clerk(&sjj)).unwrap();
-        assert_eq!((first.moves, first.signed_off_by.as_deref()), (false, Some("ZJJ")));
+        assert_eq!(
+            (first.moves, first.signed_off_by.as_deref()),
+            (false, Some("ZJJ"))
+        );
         let (one, _) = situation(&["ZJJ"]);
         assert_eq!(run(&one, &clerk(&sjj)), Err(Refusal::AlreadySignedOff));
         let second = run(&one, &clerk(&fire_dept)).unwrap();
@@ -692,7 +777,10 @@ mod tests {
         assert!(matches!(d.check(), Err(DefinitionProblem::Unreachable(_))));
         let mut d = default();
         d.transitions[0].to = "nowhere".into();
-        assert!(matches!(d.check(), Err(DefinitionProblem::UnknownState { .. })));
+        assert!(matches!(
+            d.check(),
+            Err(DefinitionProblem::UnknownState { .. })
+        ));
         let mut d = default();
         d.states.iter_mut().for_each(|s| {
             if s.code == "accepted" {
@@ -705,14 +793,21 @@ mod tests {
         leaving.name = "reopen".into();
         leaving.from = vec!["closed".into()];
         d.transitions.push(leaving);
-        assert_eq!(d.check(), Err(DefinitionProblem::LeavesTerminal("reopen".into())));
+        assert_eq!(
+            d.check(),
+            Err(DefinitionProblem::LeavesTerminal("reopen".into()))
+        );
     }
 
     #[test]
     fn available_lists_what_the_actor_may_do() {
         let d = default();
         let sjj = depts(&["SJJ"]);
-        let clerk = Actor { role: Role::Clerk, departments: &sjj, is_applicant: false };
+        let clerk = Actor {
+            role: Role::Clerk,
+            departments: &sjj,
+            is_applicant: false,
+        };
         let names: Vec<&str> = available(&d, &situation("submitted", &[]), &clerk)
             .into_iter()
             .map(|t| t.name.as_str())

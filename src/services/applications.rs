@@ -240,7 +240,8 @@ pub fn submit(
         }
         // The workflow, its version and the periods are pinned now: later edits change
         // nothing for this application.
-        let pinned = super::workflow::pin_at_submission(conn, row.service_id, super::workflow::today())?;
+        let pinned =
+            super::workflow::pin_at_submission(conn, row.service_id, super::workflow::today())?;
         crate::db::workflow::pin(conn, id, &pinned.pinning)?;
         crate::db::workflow::insert_audit_event(
             conn,

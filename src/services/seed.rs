@@ -216,7 +216,11 @@ fn application(
     if let (true, Some(accepted_on)) = (decided, facts.accepted_on) {
         // Most are decided within the promised time; one in ten takes longer.
         let late = random.below(10) == 0;
-        let days = if late { promised + 2 } else { promised.min(1 + random.below(u64::from(promised) + 1) as u32) };
+        let days = if late {
+            promised + 2
+        } else {
+            promised.min(1 + random.below(u64::from(promised) + 1) as u32)
+        };
         facts.decided_on = Some(calendar.add_working_days(accepted_on, days));
         on_time = Some(!late);
     }
@@ -298,8 +302,8 @@ fn seed_services(conn: &mut DbConnection) -> Result<Vec<SeedService>, ServiceErr
         if !definitions.iter().any(|(k, ..)| k == &key) {
             let (workflow_id, _, json) = wf::latest_definition(conn, &key)?
                 .ok_or_else(|| ServiceError::Corrupt(format!("no workflow {key}")))?;
-            let parsed: Definition = serde_json::from_str(&json)
-                .map_err(|e| ServiceError::Corrupt(e.to_string()))?;
+            let parsed: Definition =
+                serde_json::from_str(&json).map_err(|e| ServiceError::Corrupt(e.to_string()))?;
             definitions.push((key.clone(), workflow_id, std::rc::Rc::new(parsed)));
         }
         let (_, workflow_id, definition) = definitions

@@ -25,7 +25,10 @@ const INSTALL_LOCK: i64 = 0x0_4e_53_57_66_6c; // "NSWfl"
 pub fn china_now() -> NaiveDateTime {
     use chrono::SubsecRound;
     let offset = FixedOffset::east_opt(8 * 3600).expect("valid offset");
-    Utc::now().with_timezone(&offset).naive_local().trunc_subsecs(6)
+    Utc::now()
+        .with_timezone(&offset)
+        .naive_local()
+        .trunc_subsecs(6)
 }
 
 /// Now in UTC, as every timestamp is stored.
@@ -375,9 +378,7 @@ pub fn fire(
                 details: Some(&details),
             },
         )?;
-        if completes
-            && let Some(notice) = &transition.notify_applicant
-        {
+        if completes && let Some(notice) = &transition.notify_applicant {
             notify_applicant(conn, &case, notice, name, &note, &input.decision, stamp)?;
         }
         Ok(Fired {
@@ -401,7 +402,10 @@ fn compose_note(note: &str, checklist: &[String]) -> String {
 }
 
 /// Updates the clock facts for a transition with `effect` from one phase to another.
-#[expect(clippy::too_many_arguments, reason = "one step of the clock, all inputs explicit")]
+#[expect(
+    clippy::too_many_arguments,
+    reason = "one step of the clock, all inputs explicit"
+)]
 fn apply_effect(
     facts: &mut ClockFacts,
     deemed: &mut bool,
@@ -518,7 +522,9 @@ pub fn enqueue_receipt(
     let case = queries::find_case(conn, case_id)?.ok_or(ServiceError::NotFound)?;
     let calendar = load_calendar(conn)?;
     let today = today();
-    let deadlines = case.facts().deadlines(definition.initial().phase, &calendar, today);
+    let deadlines = case
+        .facts()
+        .deadlines(definition.initial().phase, &calendar, today);
     let fmt = |d: Option<NaiveDate>| d.map(|d| d.to_string()).unwrap_or_default();
     let notice = engine::Notice {
         subject_zh: "已收到您的申请".into(),
@@ -574,7 +580,11 @@ pub fn assign(
             &queries::NewAuditEvent {
                 application_id: id,
                 actor_id: Some(user.id),
-                kind: if assignee.is_some() { "assign" } else { "release" },
+                kind: if assignee.is_some() {
+                    "assign"
+                } else {
+                    "release"
+                },
                 from_status: Some(&access.case.status),
                 to_status: &access.case.status,
                 note: (!note.is_empty()).then_some(&note),
@@ -627,7 +637,11 @@ pub struct StaffCase {
     pub cards: Vec<(String, NaiveDate, NaiveDateTime)>,
 }
 
-pub fn staff_case(conn: &mut DbConnection, user: &User, id: i64) -> Result<StaffCase, ServiceError> {
+pub fn staff_case(
+    conn: &mut DbConnection,
+    user: &User,
+    id: i64,
+) -> Result<StaffCase, ServiceError> {
     if !user.role.is_staff() {
         return Err(ServiceError::NotFound);
     }
@@ -676,7 +690,8 @@ pub fn staff_case(conn: &mut DbConnection, user: &User, id: i64) -> Result<Staff
     let department_id = case.department_id.expect("checked by access");
     Ok(StaffCase {
         level: deadlines.level(today),
-        deemed_accepted: case.deemed_accepted || facts.deemed_accepted(state.phase, &calendar, today),
+        deemed_accepted: case.deemed_accepted
+            || facts.deemed_accepted(state.phase, &calendar, today),
         calendar_covers: deadlines.legal_due.is_none_or(|d| calendar.covers(d)),
         facts_deadlines: deadlines,
         events: queries::case_events(conn, id)?,
@@ -716,7 +731,10 @@ pub fn applicant_view(
     user: &User,
     id: i64,
 ) -> Result<Option<ApplicantView>, ServiceError> {
-    let Ok(Access { case, definition, .. }) = access(conn, user, id) else {
+    let Ok(Access {
+        case, definition, ..
+    }) = access(conn, user, id)
+    else {
         return Ok(None);
     };
     if case.applicant_id != user.id {
@@ -753,9 +771,7 @@ pub fn applicant_view(
         decision: case.decision.clone(),
         decided_on: case.decided_on,
         outcome,
-        may_withdraw: definition
-            .transition("withdraw", &case.status)
-            .is_some(),
+        may_withdraw: definition.transition("withdraw", &case.status).is_some(),
         version: case.version,
     }))
 }
@@ -803,8 +819,7 @@ fn working_states(definitions: &[(i64, Definition)]) -> Vec<(String, String, Str
     let mut states: Vec<(String, String, String)> = Vec::new();
     for (_, d) in definitions {
         for s in &d.states {
-            if s.kind != engine::StateKind::Terminal && !states.iter().any(|(c, ..)| c == &s.code)
-            {
+            if s.kind != engine::StateKind::Terminal && !states.iter().any(|(c, ..)| c == &s.code) {
                 states.push((s.code.clone(), s.name_zh.clone(), s.name_en.clone()));
             }
         }
@@ -839,9 +854,9 @@ pub fn queue(
         None => working.iter().map(|(c, ..)| c.clone()).collect(),
     };
     let service_id = match &filter.service {
-        Some(code) => Some(
-            crate::db::catalog::service_id(conn, code)?.ok_or(ServiceError::NotFound)?,
-        ),
+        Some(code) => {
+            Some(crate::db::catalog::service_id(conn, code)?.ok_or(ServiceError::NotFound)?)
+        }
         None => None,
     };
     let today = today();
@@ -942,10 +957,7 @@ pub fn queue(
         counts,
         quick,
         co_review,
-        services: services
-            .into_iter()
-            .map(|s| (s.code, s.name))
-            .collect(),
+        services: services.into_iter().map(|s| (s.code, s.name)).collect(),
         today,
     })
 }
@@ -1021,8 +1033,7 @@ pub fn dashboard(
     };
     let tomorrow = today.succ_opt().expect("not the end of time");
     let today_counts = queries::event_counts(conn, department_id, utc(today), utc(tomorrow))?;
-    let month_counts =
-        queries::event_counts(conn, department_id, utc(month_start), utc(tomorrow))?;
+    let month_counts = queries::event_counts(conn, department_id, utc(month_start), utc(tomorrow))?;
     let sum = |counts: &[(String, i64)], kinds: &[&str]| -> i64 {
         counts
             .iter()

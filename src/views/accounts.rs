@@ -108,4 +108,3 @@ pub struct WorkspacePage {
     pub ctx: PageContext,
     pub departments: Vec<crate::db::catalog::DepartmentSummary>,
 }
-

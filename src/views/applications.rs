@@ -350,7 +350,8 @@ impl DecisionPage {
     }
 
     pub fn result_text(&self) -> String {
-        self.ctx.tf("decision.result", &[("result", &self.result_name)])
+        self.ctx
+            .tf("decision.result", &[("result", &self.result_name)])
     }
 }
 

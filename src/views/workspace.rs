@@ -95,6 +95,9 @@ impl QueuePage {
     }
 }
 
+/// A material with its files (id, name, size) and whether the applicant pledged it (容缺).
+pub type MaterialRow = (String, Vec<(i64, String, i64)>, bool);
+
 /// A transition form as shown on the application page, with what was typed when it failed.
 pub struct TransitionForm {
     pub transition: Transition,
@@ -129,8 +132,7 @@ pub struct CasePage {
     pub paused_days: i32,
     pub decision: Option<String>,
     pub answers: Vec<(String, Vec<(String, String)>)>,
-    /// (material, files (id, name, size)).
-    pub materials: Vec<(String, Vec<(i64, String, i64)>, bool)>,
+    pub materials: Vec<MaterialRow>,
     pub events: Vec<StaffEvent>,
     pub notes: Vec<(String, String, NaiveDateTime)>,
     pub sign_offs: Vec<(String, bool)>,

@@ -193,10 +193,19 @@ async fn case_page(
         .ok_or_else(|| WebError::Internal("unknown state".into()))?;
     let d = &case.facts_deadlines;
     let deadlines = vec![
-        (ctx.t("clock.acceptance_due").into_owned(), date(&d.acceptance_due)),
-        (ctx.t("clock.promised_due").into_owned(), date(&d.promised_due)),
+        (
+            ctx.t("clock.acceptance_due").into_owned(),
+            date(&d.acceptance_due),
+        ),
+        (
+            ctx.t("clock.promised_due").into_owned(),
+            date(&d.promised_due),
+        ),
         (ctx.t("clock.legal_due").into_owned(), date(&d.legal_due)),
-        (ctx.t("clock.delivery_due").into_owned(), date(&d.delivery_due)),
+        (
+            ctx.t("clock.delivery_due").into_owned(),
+            date(&d.delivery_due),
+        ),
     ];
     let mut error_summary = Vec::new();
     let forms = case
@@ -244,7 +253,12 @@ async fn case_page(
         paused_days: row.paused_days,
         decision: row.decision.clone(),
         answers: crate::views::applications::answers(ctx.lang, &app.form, &app.input),
-        material_names: app.service.materials.iter().map(|m| m.name.clone()).collect(),
+        material_names: app
+            .service
+            .materials
+            .iter()
+            .map(|m| m.name.clone())
+            .collect(),
         materials: materials
             .into_iter()
             .map(|m| {
@@ -337,9 +351,7 @@ async fn transition(
     })
     .await;
     match outcome {
-        Ok(_) => {
-            Ok(see_other(&back_to(&form, id)))
-        }
+        Ok(_) => Ok(see_other(&back_to(&form, id))),
         Err(WebError::Service(ServiceError::StaleVersion)) => already_handled(ctx, id),
         Err(WebError::Service(ServiceError::Refused(refusal))) => {
             use crate::domain::workflow::Refusal;
@@ -429,9 +441,9 @@ async fn add_note(
         .collect();
     let user = staff.0.user.clone();
     match run(&pool, move |conn| service::add_note(conn, &user, id, &body)).await {
-        Ok(()) | Err(WebError::Service(ServiceError::Refused(_))) => {
-            Ok(see_other(&format!("/workspace/applications/{id}#notes-title")))
-        }
+        Ok(()) | Err(WebError::Service(ServiceError::Refused(_))) => Ok(see_other(&format!(
+            "/workspace/applications/{id}#notes-title"
+        ))),
         Err(other) => Err(other),
     }
 }
