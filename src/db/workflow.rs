@@ -747,57 +747,79 @@ pub fn received_per_service(
 
 // ---- Supervision ----
 
-/// Records the cards due on `today` for every application whose current deadline passed (or
-/// whose warning started), once per level and deadline; returns how many were new.
+/// Writes `sql` with PostgreSQL's `$n` placeholders for the connection's backend (SQLite reads
+/// the same numbered placeholders as `?n`).
+fn numbered(conn: &DbConnection, sql: &str) -> String {
+    match conn {
+        DbConnection::Sqlite(_) => sql.replace('$', "?"),
+        DbConnection::Postgres(_) => sql.to_owned(),
+    }
+}
+
+/// Records the cards due on `today` for the applications of one department in one state: a red
+/// card once the hard deadline passed, a yellow one once the current deadline passed, a warning
+/// from its first day; once per level and deadline. Uses the queue index (department, state,
+/// deadline), so each call touches only its slice. Returns how many cards were new.
 pub fn issue_cards(
     conn: &mut DbConnection,
+    department_id: i64,
+    state: &str,
     today: NaiveDate,
     now: NaiveDateTime,
 ) -> QueryResult<usize> {
-    // Dates are formatted by chrono, so the literals below cannot carry anything but a date.
-    let day = today.format("%Y-%m-%d").to_string();
-    let at = now.format("%Y-%m-%d %H:%M:%S%.6f").to_string();
+    use diesel::sql_types::{BigInt, Date, Text, Timestamp};
     let mut issued = 0;
     for (level, condition) in [
-        ("red", format!("a.hard_due_on < '{day}'")),
-        (
-            "yellow",
-            format!("a.due_on < '{day}' AND a.hard_due_on >= '{day}'"),
-        ),
-        (
-            "warning",
-            format!("a.warn_on <= '{day}' AND a.due_on >= '{day}'"),
-        ),
+        ("red", "a.due_on < $3 AND a.hard_due_on < $3"),
+        ("yellow", "a.due_on < $3 AND a.hard_due_on >= $3"),
+        ("warning", "a.due_on >= $3 AND a.warn_on <= $3"),
     ] {
-        let sql = format!(
-            "INSERT INTO supervision_cards (application_id, department_id, level, due_on, issued_at) \
-             SELECT a.id, a.department_id, '{level}', a.due_on, '{at}' FROM applications a \
-             WHERE a.department_id IS NOT NULL AND a.due_on IS NOT NULL AND {condition} \
-             ON CONFLICT (application_id, level, due_on) DO NOTHING"
+        let sql = numbered(
+            conn,
+            &format!(
+                "INSERT INTO supervision_cards (application_id, department_id, level, due_on, issued_at) \
+                 SELECT a.id, a.department_id, '{level}', a.due_on, $4 FROM applications a \
+                 WHERE a.department_id = $1 AND a.status = $2 AND {condition} \
+                 ON CONFLICT (application_id, level, due_on) DO NOTHING"
+            ),
         );
-        issued += diesel::sql_query(sql).execute(conn)?;
+        issued += diesel::sql_query(sql)
+            .bind::<BigInt, _>(department_id)
+            .bind::<Text, _>(state)
+            .bind::<Date, _>(today)
+            .bind::<Timestamp, _>(now)
+            .execute(conn)?;
     }
     Ok(issued)
 }
 
-/// Flags applications whose acceptance deadline passed while still awaiting acceptance
-/// (视为受理); returns how many were flagged.
+/// Flags the applications of one department in one state awaiting acceptance whose acceptance
+/// deadline passed (视为受理); returns how many were flagged.
 pub fn flag_deemed_accepted(
     conn: &mut DbConnection,
-    awaiting: &[String],
+    department_id: i64,
+    state: &str,
     today: NaiveDate,
 ) -> QueryResult<usize> {
     diesel::update(
         applications::table.filter(
-            applications::status
-                .eq_any(awaiting)
-                .and(applications::deemed_accepted.eq(false))
+            applications::department_id
+                .eq(department_id)
+                .and(applications::status.eq(state))
                 .and(applications::due_on.lt(today))
+                .and(applications::deemed_accepted.eq(false))
                 .and(applications::accepted_on.is_null()),
         ),
     )
     .set(applications::deemed_accepted.eq(true))
     .execute(conn)
+}
+
+pub fn all_department_ids(conn: &mut DbConnection) -> QueryResult<Vec<i64>> {
+    departments::table
+        .order(departments::id)
+        .select(departments::id)
+        .load(conn)
 }
 
 /// The cards of one application: (level, deadline, issued at).

@@ -976,21 +976,42 @@ fn level_of(row: &queries::QueueRow, today: NaiveDate) -> Level {
 // ---- Supervision ----
 
 /// Flags deemed acceptances and records the supervision cards due today. Idempotent: run it
-/// as often as convenient (the server runs it every few minutes).
+/// as often as convenient (the server runs it every few minutes). It works one department and
+/// state at a time, each in its own short transaction, so that it never holds up clerks.
 pub fn supervise(conn: &mut DbConnection) -> Result<(usize, usize), ServiceError> {
     let definitions = parsed_definitions(conn)?;
-    let awaiting: Vec<String> = definitions
-        .iter()
-        .flat_map(|(_, d)| d.states.iter())
-        .filter(|s| s.phase == Phase::Acceptance)
-        .map(|s| s.code.clone())
-        .collect();
+    let mut awaiting: Vec<String> = Vec::new();
+    let mut supervised: Vec<String> = Vec::new();
+    for state in definitions.iter().flat_map(|(_, d)| d.states.iter()) {
+        if state.phase == Phase::Acceptance && !awaiting.contains(&state.code) {
+            awaiting.push(state.code.clone());
+        }
+        let clocked = matches!(
+            state.phase,
+            Phase::Acceptance | Phase::Decision | Phase::Delivery
+        );
+        if clocked && !supervised.contains(&state.code) {
+            supervised.push(state.code.clone());
+        }
+    }
     let today = today();
-    crate::db::write_transaction(conn, |conn| {
-        let flagged = queries::flag_deemed_accepted(conn, &awaiting, today)?;
-        let cards = queries::issue_cards(conn, today, now())?;
-        Ok((flagged, cards))
-    })
+    let (mut flagged, mut cards) = (0, 0);
+    for department in queries::all_department_ids(conn)? {
+        for state in &supervised {
+            let (f, c) = crate::db::write_transaction(conn, |conn| {
+                let f = if awaiting.contains(state) {
+                    queries::flag_deemed_accepted(conn, department, state, today)?
+                } else {
+                    0
+                };
+                let c = queries::issue_cards(conn, department, state, today, now())?;
+                Ok::<_, ServiceError>((f, c))
+            })?;
+            flagged += f;
+            cards += c;
+        }
+    }
+    Ok((flagged, cards))
 }
 
 // ---- Dashboard ----

@@ -8,6 +8,7 @@ ALTER TABLE application_events DROP COLUMN details;
 ALTER TABLE application_events DROP COLUMN department_id;
 DROP INDEX applications_workflow_status;
 DROP INDEX applications_assignee;
+DROP INDEX applications_queue_deadline;
 DROP INDEX applications_queue_newest;
 DROP INDEX applications_queue;
 ALTER TABLE applications DROP COLUMN hard_due_on;

@@ -51,6 +51,8 @@ ALTER TABLE applications ADD COLUMN warn_on DATE;
 ALTER TABLE applications ADD COLUMN hard_due_on DATE;
 CREATE INDEX applications_queue ON applications (department_id, status, due_on, id);
 CREATE INDEX applications_queue_newest ON applications (department_id, status, submitted_at, id);
+-- The queue across all open states, most urgent first (ended and paused ones sort last).
+CREATE INDEX applications_queue_deadline ON applications (department_id, due_on, id);
 CREATE INDEX applications_assignee ON applications (assignee_id, status);
 CREATE INDEX applications_workflow_status ON applications (workflow_definition_id, status);
 
