@@ -226,6 +226,28 @@ on_both_databases! {
         let decisions: Vec<_> = events(&app, id).into_iter().filter(|(k, ..)| k == "accept" || k == "refuse").collect();
         assert_eq!(decisions.len(), 1, "{decisions:?}");
         assert_eq!(outbox(&app, id).len(), 2, "the receipt and the winner's notice only");
+        // The queue's counts are kept with every change: they match a count of the rows.
+        let queue = clerk.get("/workspace/SJJ").await;
+        let shown: Vec<(String, i64)> = queue.attrs(".state-counts a", "href").into_iter()
+            .zip(queue.texts(".state-counts a"))
+            .filter_map(|(href, text)| {
+                let state = href.split("state=").nth(1)?.to_owned();
+                Some((state, text.split_whitespace().last()?.parse().ok()?))
+            })
+            .collect();
+        assert!(shown.len() >= 8, "{shown:?}");
+        use diesel::prelude::*;
+        use onestop::db::schema::applications;
+        let mut conn = pool(&app).get().unwrap();
+        for (state, count) in shown {
+            let actual: i64 = applications::table
+                .filter(applications::status.eq(&state))
+                .filter(applications::department_id.is_not_null())
+                .count()
+                .get_result(&mut conn)
+                .unwrap();
+            assert_eq!(count, actual, "{state}");
+        }
     }
 
     async fn missing_materials_are_asked_for_once_and_answered_by_the_applicant(app) {

@@ -264,6 +264,14 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    queue_counts (department_id, status) {
+        department_id -> BigInt,
+        status -> Text,
+        count -> BigInt,
+    }
+}
+
 diesel::joinable!(application_notes -> applications (application_id));
 diesel::joinable!(application_notes -> users (author_id));
 diesel::joinable!(application_sign_offs -> applications (application_id));
@@ -305,4 +313,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     application_notes,
     supervision_cards,
     outbox,
+    queue_counts,
 );

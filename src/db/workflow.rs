@@ -552,8 +552,12 @@ pub fn queue(
         .inner_join(services::table)
         .inner_join(users::table.on(users::id.eq(applications::applicant_id)))
         .filter(applications::department_id.eq(q.department_id))
-        .filter(applications::status.eq_any(q.states.clone()))
         .into_boxed();
+    // One state as an equality: PostgreSQL walks an index in order for `=`, not for `= ANY`.
+    query = match q.states.as_slice() {
+        [one] => query.filter(applications::status.eq(one.clone())),
+        many => query.filter(applications::status.eq_any(many.to_vec())),
+    };
     if let Some(service) = q.service_id {
         query = query.filter(applications::service_id.eq(service));
     }
@@ -626,16 +630,54 @@ pub fn queue(
         .load(conn)
 }
 
-/// Applications of a department per state: (state, count).
+/// Applications of a department per state: (state, count), from the counters kept with every
+/// change of state.
 pub fn state_counts(
     conn: &mut DbConnection,
     department_id: i64,
 ) -> QueryResult<Vec<(String, i64)>> {
-    applications::table
-        .filter(applications::department_id.eq(department_id))
-        .group_by(applications::status)
-        .select((applications::status, diesel::dsl::count_star()))
+    use super::schema::queue_counts;
+    queue_counts::table
+        .filter(queue_counts::department_id.eq(department_id))
+        .select((queue_counts::status, queue_counts::count))
         .load(conn)
+}
+
+/// Moves one application of a department from one state's count to another's (`from` is
+/// `None` when it enters the queue). Call it in the transaction that changes the state.
+pub fn count_move(
+    conn: &mut DbConnection,
+    department_id: i64,
+    from: Option<&str>,
+    to: &str,
+) -> QueryResult<()> {
+    use diesel::sql_types::{BigInt, Text};
+    let sql = numbered(
+        conn,
+        "INSERT INTO queue_counts (department_id, status, count) VALUES ($1, $2, $3) \
+         ON CONFLICT (department_id, status) DO UPDATE SET count = queue_counts.count + excluded.count",
+    );
+    for (status, delta) in from.map(|f| (f, -1)).into_iter().chain([(to, 1)]) {
+        diesel::sql_query(sql.as_str())
+            .bind::<BigInt, _>(department_id)
+            .bind::<Text, _>(status)
+            .bind::<BigInt, _>(delta)
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// Recounts every department's applications per state (after a bulk load).
+pub fn recount(conn: &mut DbConnection) -> QueryResult<()> {
+    use super::schema::queue_counts;
+    diesel::delete(queue_counts::table).execute(conn)?;
+    diesel::sql_query(
+        "INSERT INTO queue_counts (department_id, status, count) \
+         SELECT department_id, status, COUNT(*) FROM applications \
+         WHERE department_id IS NOT NULL GROUP BY department_id, status",
+    )
+    .execute(conn)?;
+    Ok(())
 }
 
 /// Applications in one of `states` of the given definitions that `department_id` has not

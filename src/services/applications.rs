@@ -243,6 +243,7 @@ pub fn submit(
         let pinned =
             super::workflow::pin_at_submission(conn, row.service_id, super::workflow::today())?;
         crate::db::workflow::pin(conn, id, &pinned.pinning)?;
+        crate::db::workflow::count_move(conn, pinned.pinning.department_id, None, SUBMITTED)?;
         crate::db::workflow::insert_audit_event(
             conn,
             &crate::db::workflow::NewAuditEvent {

@@ -159,6 +159,7 @@ pub fn seed(conn: &mut DbConnection, plan: SeedPlan) -> Result<SeedReport, Servi
         }
         insert(conn, &batch)?;
         bulk.rebuild_indexes(conn)?;
+        crate::db::workflow::recount(conn)?;
         report.applications = plan.applications;
         Ok(report)
     });
@@ -166,9 +167,9 @@ pub fn seed(conn: &mut DbConnection, plan: SeedPlan) -> Result<SeedReport, Servi
     outcome
 }
 
-/// SQLite settings for one large load: a big page cache so that the index B-trees stay in
-/// memory, and a rollback journal instead of the WAL so that each page is written once rather
-/// than to the WAL and again at the checkpoint. Restored afterwards. Nothing on PostgreSQL.
+/// Settings for one large load. On SQLite, a big page cache and a rollback journal instead of
+/// the WAL, so that each page is written once rather than to the WAL and again at the
+/// checkpoint (restored afterwards).
 /// The secondary indexes of `applications` are dropped for the load and rebuilt after it from
 /// their own stored definitions (building an index over sorted keys is much faster than
 /// inserting a million random keys into it).
@@ -189,44 +190,45 @@ struct IndexSql {
 impl BulkLoad {
     fn begin(conn: &mut DbConnection) -> Result<Self, ServiceError> {
         use diesel::connection::SimpleConnection;
-        let DbConnection::Sqlite(c) = conn else {
-            return Ok(BulkLoad {
-                sqlite: false,
-                indexes: Vec::new(),
-            });
+        let (sqlite, listing) = match conn {
+            DbConnection::Sqlite(c) => {
+                c.batch_execute("PRAGMA cache_size = -262144;")?;
+                // Only possible when no other process has the database open; otherwise the
+                // load simply goes through the WAL.
+                let _ = c.batch_execute("PRAGMA journal_mode = DELETE;");
+                (
+                    true,
+                    "SELECT name, sql FROM sqlite_master WHERE type = 'index' \
+                     AND tbl_name = 'applications' AND sql IS NOT NULL \
+                     AND sql NOT LIKE '%UNIQUE%'",
+                )
+            }
+            DbConnection::Postgres(_) => (
+                false,
+                "SELECT indexname AS name, indexdef AS sql FROM pg_indexes \
+                 WHERE tablename = 'applications' AND indexdef NOT LIKE '%UNIQUE%'",
+            ),
         };
-        c.batch_execute("PRAGMA cache_size = -262144;")?;
-        // Only possible when no other process has the database open; otherwise the load
-        // simply goes through the WAL.
-        let _ = c.batch_execute("PRAGMA journal_mode = DELETE;");
-        let indexes: Vec<IndexSql> = diesel::sql_query(
-            "SELECT name, sql FROM sqlite_master WHERE type = 'index' \
-             AND tbl_name = 'applications' AND sql IS NOT NULL AND sql NOT LIKE '%UNIQUE%'",
-        )
-        .load(c)?;
+        let indexes: Vec<IndexSql> = diesel::sql_query(listing).load(conn)?;
         Ok(BulkLoad {
-            sqlite: true,
+            sqlite,
             indexes: indexes.into_iter().map(|i| (i.name, i.sql)).collect(),
         })
     }
 
-    /// Inside the load's transaction, so that a failed load leaves every index in place.
+    /// Inside the load's transaction (DDL is transactional on both), so that a failed load
+    /// leaves every index in place.
     fn drop_indexes(&self, conn: &mut DbConnection) -> Result<(), ServiceError> {
-        use diesel::connection::SimpleConnection;
-        if let DbConnection::Sqlite(c) = conn {
-            for (name, _) in &self.indexes {
-                c.batch_execute(&format!("DROP INDEX \"{}\"", name.replace('"', "")))?;
-            }
+        for (name, _) in &self.indexes {
+            let sql = format!("DROP INDEX \"{}\"", name.replace('"', ""));
+            diesel::sql_query(sql).execute(conn)?;
         }
         Ok(())
     }
 
     fn rebuild_indexes(&self, conn: &mut DbConnection) -> Result<(), ServiceError> {
-        use diesel::connection::SimpleConnection;
-        if let DbConnection::Sqlite(c) = conn {
-            for (_, sql) in &self.indexes {
-                c.batch_execute(sql)?;
-            }
+        for (_, sql) in &self.indexes {
+            diesel::sql_query(sql.as_str()).execute(conn)?;
         }
         Ok(())
     }

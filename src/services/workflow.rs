@@ -348,6 +348,11 @@ pub fn fire(
         if !queries::update_case(conn, id, &case.status, case.version, &change)? {
             return Err(ServiceError::StaleVersion);
         }
+        if firing.moves
+            && let Some(department) = case.department_id
+        {
+            queries::count_move(conn, department, Some(&case.status), &firing.to)?;
+        }
         if let Some(signer) = &firing.signed_off_by {
             let signer_id = queries::department_id(conn, signer)?
                 .ok_or_else(|| corrupt(format!("department {signer}")))?;

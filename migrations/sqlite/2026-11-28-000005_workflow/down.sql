@@ -1,3 +1,4 @@
+DROP TABLE queue_counts;
 DROP TABLE outbox;
 DROP TABLE supervision_cards;
 DROP TABLE application_notes;

@@ -119,3 +119,13 @@ CREATE TABLE outbox (
 );
 CREATE INDEX outbox_due ON outbox (status, next_attempt_at);
 CREATE INDEX outbox_application ON outbox (application_id);
+
+-- Applications per department and state, kept in the same transaction as every change of
+-- state, so that the queue's counts are one indexed read instead of a count over the
+-- department's applications.
+CREATE TABLE queue_counts (
+    department_id BIGINT NOT NULL REFERENCES departments (id),
+    status TEXT NOT NULL,
+    count BIGINT NOT NULL,
+    PRIMARY KEY (department_id, status)
+);
