@@ -111,6 +111,12 @@ on_both_databases! {
 
         let page = clerk.get(&format!("/workspace/applications/{id}")).await;
         assert_eq!(page.text(".case-facts .status"), "已受理");
+        // An internal note stays among staff.
+        let token = page.attrs("input[name=csrf_token]", "value").remove(0);
+        let noted = clerk.post_raw(&format!("/workspace/applications/{id}/notes"), &[("csrf_token", &token), ("body", "申请人电话确认过经营地址")]).await;
+        assert_eq!(noted.status, 303);
+        assert!(clerk.get(&format!("/workspace/applications/{id}")).await.text(".internal-notes").contains("申请人电话确认过经营地址"));
+        assert!(!citizen.get(&format!("/applications/{id}")).await.body.contains("申请人电话确认过经营地址"));
         assert!(page.text(".deadlines").contains("承诺办结期限"));
         assert!(page.text(".workflow").contains("v1"));
         assert_eq!(act(&mut clerk, id, "start_review", &[]).await.status, 303);

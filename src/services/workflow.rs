@@ -1014,6 +1014,9 @@ pub fn supervise(conn: &mut DbConnection) -> Result<(usize, usize), ServiceError
             })?;
             flagged += f;
             cards += c;
+            // SQLite's busy handler is not fair: without a pause, back-to-back transactions
+            // here could keep a clerk's request waiting for the write lock.
+            std::thread::sleep(std::time::Duration::from_millis(5));
         }
     }
     Ok((flagged, cards))
