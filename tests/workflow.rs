@@ -373,6 +373,63 @@ on_both_databases! {
         assert!(notice.2.contains("行政复议") && notice.2.contains("消防设计不符合规范"), "{}", notice.2);
     }
 
+    async fn an_issued_licence_serves_the_next_application_for_the_same_item(app) {
+        create_demo_accounts(&app);
+        // 个体工商户登记 is decided on the spot (promised 0 days) and has a 变更 service.
+        let list = app.get("/api/v1/services?department=SJJ&applicant=natural&limit=100").await.json();
+        let code_of = |suffix: &str| -> String {
+            list["items"].as_array().unwrap().iter()
+                .find(|s| s["item_code"] == "440306-SJJ-XK-0008" && s["name"].as_str().unwrap().ends_with(suffix))
+                .map(|s| s["code"].as_str().unwrap().to_owned())
+                .unwrap_or_else(|| panic!("no {suffix} service"))
+        };
+        let (first, change) = (code_of("（新办）"), code_of("（变更）"));
+        let mut citizen = signed_in(&app, "citizen@demo.onestop.cn").await;
+        let number = submit_one(&mut citizen, &first).await;
+        let id = id_of(&app, &number);
+        let mut clerk = signed_in(&app, "clerk.sjj@demo.onestop.cn").await;
+        let page = clerk.get(&format!("/workspace/applications/{id}")).await;
+        assert_eq!(page.attrs("form[action$='/transitions/accept_and_approve']", "action").len(), 1, "即办件 are decided at acceptance");
+        assert_eq!(act(&mut clerk, id, "accept_and_approve", &[("decision", "准予个体工商户登记")]).await.status, 303);
+        assert_eq!(act(&mut clerk, id, "deliver", &[]).await.status, 303);
+        let decision = citizen.get(&format!("/applications/{id}/decision")).await;
+        assert_eq!(decision.status, 200);
+        assert!(decision.text("h1").contains("准予行政许可决定书") && decision.body.contains("准予个体工商户登记"));
+
+        // The 变更 application takes 原许可证件 from the registry instead of an upload.
+        let application = common::start(&mut citizen, &change).await;
+        let edit = citizen.get(&format!("{application}/edit")).await;
+        assert_eq!(edit.attrs("#licence_number", "value"), std::slice::from_ref(&number), "the licence number is filled in");
+        // The applicant block comes from the account, identity numbers masked.
+        let block = edit.text("section[aria-labelledby=applicant-heading]");
+        assert!(block.contains("李明") && block.contains("110105********002X") && block.contains("138****8000"), "{block}");
+        assert!(!edit.body.contains("11010519491231002X"));
+        let saved = common::save(&mut citizen, &application, "continue", &[
+            ("matter", "变更经营场所"), ("contact_phone", "13912345678"), ("delivery", "electronic"),
+            ("licence_number", &number), ("change_items", "经营场所由新安街道变更为西乡街道"),
+        ]).await;
+        assert_eq!(saved.status, 303, "{}", saved.body);
+        let materials = citizen.get(&format!("{application}/materials")).await;
+        let options = materials.attrs(".licence-choice option", "value");
+        assert_eq!(options.len(), 1, "{}", materials.text(".materials-list"));
+        assert!(materials.text(".licence-choice").contains(&number));
+        let material = materials.attrs(".licence-choice input[name=material]", "value").remove(0);
+        let chosen = citizen.submit(&format!("{application}/materials"), &format!("{application}/licences"), &[("material", &material), ("licence", &options[0])]).await;
+        assert_eq!(chosen.status, 303);
+        let uploaded = common::upload_missing(&mut citizen, &application).await;
+        assert!(!uploaded.contains(&material), "{uploaded:?}");
+        // A licence that is not the applicant's is not found.
+        let bogus = citizen.submit(&format!("{application}/materials"), &format!("{application}/licences"), &[("material", &material), ("licence", "999999")]).await;
+        assert_eq!(bogus.status, 404);
+        let review = citizen.get(&format!("{application}/review")).await;
+        assert!(review.text(".review-materials").contains(&number), "{}", review.text(".review-materials"));
+        let done = citizen.submit(&format!("{application}/review"), &format!("{application}/submit"), &[("declaration", "yes")]).await;
+        assert_eq!(done.status, 303, "{}", done.body);
+        let second = id_of(&app, &citizen.get(&format!("{application}/submitted")).await.text(".tracking-number"));
+        let staff = clerk.get(&format!("/workspace/applications/{second}")).await;
+        assert!(staff.text(".materials .licence-used").contains(&number), "{}", staff.text(".materials"));
+    }
+
     async fn the_queue_filters_sorts_and_pages_by_keyset(app) {
         create_demo_accounts(&app);
         let (ok, out, err) = common::onestop(&app.database_url, &["seed", "--applications", "3000", "--citizens", "50", "--clerks", "30"]);

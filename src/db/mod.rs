@@ -6,6 +6,7 @@
 pub mod accounts;
 pub mod applications;
 pub mod catalog;
+pub mod licences;
 mod pool;
 pub mod schema;
 pub mod workflow;

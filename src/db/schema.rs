@@ -272,6 +272,28 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    licences (id) {
+        id -> BigInt,
+        number -> Text,
+        holder_id -> BigInt,
+        item_id -> BigInt,
+        application_id -> BigInt,
+        name -> Text,
+        issued_on -> Date,
+        status -> Text,
+    }
+}
+
+diesel::table! {
+    material_licences (application_id, material_name) {
+        application_id -> BigInt,
+        material_name -> Text,
+        licence_id -> BigInt,
+    }
+}
+
+diesel::joinable!(material_licences -> licences (licence_id));
 diesel::joinable!(application_notes -> applications (application_id));
 diesel::joinable!(application_notes -> users (author_id));
 diesel::joinable!(application_sign_offs -> applications (application_id));
@@ -314,4 +336,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     supervision_cards,
     outbox,
     queue_counts,
+    licences,
+    material_licences,
 );

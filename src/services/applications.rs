@@ -10,6 +10,7 @@ use super::accounts::User;
 use crate::db::DbConnection;
 use crate::db::applications::{self as queries, ApplicationRow, NewApplication, NewEvent};
 use crate::db::catalog::{self as catalog_queries, ServiceGuide};
+use crate::db::licences::{self, LicenceInfo};
 use crate::domain::catalog::ApplicantType;
 use crate::domain::forms::{FieldProblem, FormDefinition};
 use crate::domain::identity::Role;
@@ -21,6 +22,8 @@ pub const SUBMITTED: &str = "submitted";
 /// An application with what is needed to show or continue it.
 pub struct Application {
     pub row: ApplicationRow,
+    /// The applicant's account: the applicant block shows it, never retyped.
+    pub applicant: crate::db::accounts::UserRow,
     pub form: FormDefinition,
     pub service: ServiceGuide,
     pub input: Vec<(String, String)>,
@@ -69,8 +72,11 @@ pub fn start(
         if let Some(id) = queries::find_draft_for(conn, service_id, user.id, DRAFT)? {
             return Ok(id);
         }
-        let (form_id, _) = queries::current_form(conn, service_id)?
+        let (form_id, form_json) = queries::current_form(conn, service_id)?
             .ok_or_else(|| corrupt(format!("{service_code} has no form")))?;
+        let form: FormDefinition = serde_json::from_str(&form_json).map_err(corrupt)?;
+        let input =
+            serde_json::to_string(&prefill(conn, &form, service_id, user.id)?).map_err(corrupt)?;
         let now = now();
         let id = queries::insert_application(
             conn,
@@ -79,7 +85,7 @@ pub fn start(
                 form_definition_id: form_id,
                 applicant_id: user.id,
                 status: DRAFT,
-                input: "[]",
+                input: &input,
                 version: 1,
                 created_at: now,
                 updated_at: now,
@@ -100,6 +106,26 @@ pub fn start(
         )?;
         Ok(id)
     })
+}
+
+/// What a new draft starts with: the number of the licence a 变更, 延续 or 注销 is about, when
+/// the applicant holds one issued by OneStop for the item (the newest), so it is not retyped.
+fn prefill(
+    conn: &mut DbConnection,
+    form: &FormDefinition,
+    service_id: i64,
+    applicant_id: i64,
+) -> Result<Vec<(String, String)>, ServiceError> {
+    const LICENCE_NUMBER: &str = "licence_number";
+    if !form.fields().any(|f| f.name == LICENCE_NUMBER) {
+        return Ok(Vec::new());
+    }
+    let item_id = service_item(conn, service_id)?;
+    Ok(licences::valid_for(conn, applicant_id, item_id)?
+        .into_iter()
+        .next()
+        .map(|l| vec![(LICENCE_NUMBER.to_owned(), l.number)])
+        .unwrap_or_default())
 }
 
 /// One of the user's applications; somebody else's is not found.
@@ -139,7 +165,10 @@ fn assemble(conn: &mut DbConnection, row: ApplicationRow) -> Result<Application,
     let service =
         catalog_queries::find_service_guide(conn, &code)?.ok_or(ServiceError::NotFound)?;
     let input: Vec<(String, String)> = serde_json::from_str(&row.input).map_err(corrupt)?;
+    let applicant =
+        crate::db::accounts::find_user(conn, row.applicant_id)?.ok_or(ServiceError::NotFound)?;
     Ok(Application {
+        applicant,
         row,
         form,
         service,
@@ -383,12 +412,26 @@ pub struct MaterialStatus {
     pub material: crate::domain::catalog::Material,
     pub files: Vec<queries::FileInfo>,
     pub pledged: bool,
+    /// The issued licence used for it, instead of an upload.
+    pub licence: Option<LicenceInfo>,
+    /// The applicant's valid licences that may be used for it.
+    pub licence_options: Vec<LicenceInfo>,
 }
 
 impl MaterialStatus {
-    /// Shared and already-issued documents are not uploaded (716号令 Art 7).
+    /// Documents obtained by data sharing are never uploaded (716号令 Art 7); a licence OneStop
+    /// issued is taken from the registry when the applicant holds one, else uploaded as a scan.
     pub fn needs_upload(&self) -> bool {
-        self.material.source == crate::domain::catalog::MaterialSource::Applicant
+        use crate::domain::catalog::MaterialSource;
+        match self.material.source {
+            MaterialSource::Applicant => true,
+            MaterialSource::IssuedLicence => self.licence.is_none(),
+            _ => false,
+        }
+    }
+
+    pub fn from_licence(&self) -> bool {
+        self.material.source == crate::domain::catalog::MaterialSource::IssuedLicence
     }
 
     /// Whether the submission may go ahead as far as this material is concerned.
@@ -407,18 +450,42 @@ pub fn materials(
 ) -> Result<Vec<MaterialStatus>, ServiceError> {
     let files = queries::files_of(conn, app.row.id)?;
     let pledges = queries::pledges_of(conn, app.row.id)?;
+    let chosen = licences::chosen(conn, app.row.id)?;
+    let needs_licence = app
+        .service
+        .materials
+        .iter()
+        .any(|m| m.source == crate::domain::catalog::MaterialSource::IssuedLicence);
+    let options = if needs_licence {
+        let item_id = service_item(conn, app.row.service_id)?;
+        licences::valid_for(conn, app.row.applicant_id, item_id)?
+    } else {
+        Vec::new()
+    };
     Ok(app
         .service
         .materials
         .iter()
-        .map(|m| MaterialStatus {
-            files: files
-                .iter()
-                .filter(|f| f.material_name == m.name)
-                .cloned()
-                .collect(),
-            pledged: pledges.contains(&m.name),
-            material: m.clone(),
+        .map(|m| {
+            let from_licence = m.source == crate::domain::catalog::MaterialSource::IssuedLicence;
+            MaterialStatus {
+                files: files
+                    .iter()
+                    .filter(|f| f.material_name == m.name)
+                    .cloned()
+                    .collect(),
+                pledged: pledges.contains(&m.name),
+                licence: chosen
+                    .iter()
+                    .find(|(name, _)| name == &m.name)
+                    .map(|(_, l)| l.clone()),
+                licence_options: if from_licence {
+                    options.clone()
+                } else {
+                    Vec::new()
+                },
+                material: m.clone(),
+            }
         })
         .collect())
 }
@@ -514,6 +581,44 @@ pub fn pledge(
     }
     queries::set_pledge(conn, id, material, pledged, now())?;
     Ok(())
+}
+
+fn service_item(conn: &mut DbConnection, service_id: i64) -> Result<i64, ServiceError> {
+    use crate::db::schema::services;
+    use diesel::prelude::*;
+    Ok(services::table
+        .find(service_id)
+        .select(services::item_id)
+        .first(conn)?)
+}
+
+/// Uses one of the applicant's valid licences for a material that an issued licence provides
+/// (原许可证件), or stops using one. A licence of somebody else, of another item or no longer
+/// valid is not found.
+pub fn use_licence(
+    conn: &mut DbConnection,
+    user: &User,
+    id: i64,
+    material: &str,
+    licence: Option<i64>,
+) -> Result<(), ServiceError> {
+    let app = draft_of(conn, user, id)?;
+    let fits = app.service.materials.iter().any(|m| {
+        m.name == material && m.source == crate::domain::catalog::MaterialSource::IssuedLicence
+    });
+    if !fits {
+        return Err(ServiceError::Upload(UploadProblem::UnknownMaterial));
+    }
+    if let Some(licence_id) = licence {
+        let item_id = service_item(conn, app.row.service_id)?;
+        if !licences::valid_for(conn, user.id, item_id)?
+            .iter()
+            .any(|l| l.id == licence_id)
+        {
+            return Err(ServiceError::NotFound);
+        }
+    }
+    Ok(licences::choose(conn, id, material, licence)?)
 }
 
 /// A file of one of the user's applications: (name, content type, content).

@@ -353,6 +353,9 @@ pub fn fire(
         {
             queries::count_move(conn, department, Some(&case.status), &firing.to)?;
         }
+        if effect == Effect::Deliver && case.decided_on.is_some() {
+            register_licence(conn, &case, today)?;
+        }
         if let Some(signer) = &firing.signed_off_by {
             let signer_id = queries::department_id(conn, signer)?
                 .ok_or_else(|| corrupt(format!("department {signer}")))?;
@@ -391,6 +394,43 @@ pub fn fire(
             moved: firing.moves,
         })
     })
+}
+
+/// A delivered approval enters the licence registry under its tracking number; the licences
+/// the application used (原许可证件 of a 变更, 延续 or 注销) are superseded or cancelled.
+fn register_licence(
+    conn: &mut DbConnection,
+    case: &CaseRow,
+    today: NaiveDate,
+) -> Result<(), ServiceError> {
+    use crate::db::licences;
+    use crate::db::schema::services;
+    use diesel::prelude::*;
+    let (item_id, variant, result_name): (i64, String, String) = services::table
+        .find(case.service_id)
+        .select((services::item_id, services::variant, services::result_name))
+        .first(conn)?;
+    licences::cancel_used_by(conn, case.id)?;
+    if variant == crate::domain::catalog::Variant::Cancellation.slug() {
+        return Ok(());
+    }
+    let number = case
+        .tracking_number
+        .as_deref()
+        .ok_or_else(|| corrupt("a submitted application has a number"))?;
+    licences::insert(
+        conn,
+        &licences::NewLicence {
+            number,
+            holder_id: case.applicant_id,
+            item_id,
+            application_id: case.id,
+            name: &result_name,
+            issued_on: today,
+            status: licences::VALID,
+        },
+    )?;
+    Ok(())
 }
 
 /// The 补正 notice lists every material ticked, then the clerk's words.

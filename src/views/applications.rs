@@ -275,6 +275,7 @@ pub struct ReviewPage {
     pub service_name: String,
     pub applicant: Vec<(String, String)>,
     pub answers: Vec<(String, Vec<(String, String)>)>,
+    pub materials: Vec<crate::services::applications::MaterialStatus>,
     pub error: Option<String>,
 }
 

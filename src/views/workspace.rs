@@ -95,8 +95,9 @@ impl QueuePage {
     }
 }
 
-/// A material with its files (id, name, size) and whether the applicant pledged it (容缺).
-pub type MaterialRow = (String, Vec<(i64, String, i64)>, bool);
+/// A material with its files (id, name, size), whether the applicant pledged it (容缺), and
+/// the issued licence used for it.
+pub type MaterialRow = (String, Vec<(i64, String, i64)>, bool, Option<String>);
 
 /// A transition form as shown on the application page, with what was typed when it failed.
 pub struct TransitionForm {

@@ -25,16 +25,45 @@ use actix_multipart::form::{MultipartForm, bytes::Bytes as MultipartBytes, text:
 
 type Fields = web::Form<Vec<(String, String)>>;
 
-/// What the applicant block shows, from the account (never retyped).
-fn applicant_block(ctx: &PageContext, user: &User) -> Vec<(String, String)> {
-    vec![
-        (ctx.t("form.name").into_owned(), user.name.clone()),
-        (ctx.t("form.email").into_owned(), user.email.clone()),
-        (
-            ctx.t("account.role").into_owned(),
-            ctx.label("role", user.role.slug()).into_owned(),
-        ),
-    ]
+/// What the applicant block shows, from the account (never retyped). Identity numbers are
+/// shown masked, as on a receipt: enough to recognise, not enough to copy from a screen.
+fn applicant_block(ctx: &PageContext, app: &Application) -> Vec<(String, String)> {
+    let a = &app.applicant;
+    let mut rows = Vec::new();
+    let mut add = |key: &str, value: Option<String>| {
+        if let Some(value) = value.filter(|v| !v.is_empty()) {
+            rows.push((ctx.t(key).into_owned(), value));
+        }
+    };
+    if a.role == "firm" {
+        add("form.company", Some(a.name.clone()));
+        add("form.credit_code", a.credit_code.clone());
+        add("form.legal_representative", a.legal_representative.clone());
+        add("form.contact_name", a.contact_name.clone());
+    } else {
+        add("form.name", Some(a.name.clone()));
+        add(
+            "form.national_id",
+            a.national_id.as_deref().map(|v| mask(v, 6, 4)),
+        );
+    }
+    add("form.phone", a.phone.as_deref().map(|v| mask(v, 3, 4)));
+    add("form.email", Some(a.email.clone()));
+    rows
+}
+
+/// `value` with all but its first `head` and last `tail` characters hidden.
+fn mask(value: &str, head: usize, tail: usize) -> String {
+    let chars: Vec<char> = value.chars().collect();
+    if chars.len() <= head + tail {
+        return value.to_owned();
+    }
+    let hidden = chars.len() - head - tail;
+    chars[..head]
+        .iter()
+        .chain(std::iter::repeat_n(&'*', hidden))
+        .chain(&chars[chars.len() - tail..])
+        .collect()
 }
 
 #[post("/services/{code}/apply")]
@@ -90,7 +119,7 @@ async fn edit(
         id: app.row.id,
         version: app.row.version,
         service_name: app.service.summary.name.clone(),
-        applicant: applicant_block(&ctx, &session.user),
+        applicant: applicant_block(&ctx, &app),
         sections: sections(ctx.lang, &app.form, &app.input, &[]),
         errors: Vec::new(),
         notice,
@@ -151,7 +180,7 @@ async fn save(
         id,
         version: app.row.version,
         service_name: app.service.summary.name.clone(),
-        applicant: applicant_block(&ctx, &session.user),
+        applicant: applicant_block(&ctx, &app),
         sections: sections(ctx.lang, &app.form, &app.input, &problems),
         errors: summary(ctx.lang, &problems),
         notice: None,
@@ -160,20 +189,29 @@ async fn save(
     page_with_status(StatusCode::UNPROCESSABLE_ENTITY, &page)
 }
 
-fn review_page(
+/// Check your answers: the applicant block, the answers and what each material has.
+async fn review_page(
     ctx: PageContext,
+    pool: &DbPool,
     user: &User,
     app: &Application,
     error: Option<String>,
-) -> ReviewPage {
-    ReviewPage {
+) -> Result<ReviewPage, WebError> {
+    let (user, id) = (user.clone(), app.row.id);
+    let materials = run(pool, move |conn| {
+        let app = service::own(conn, &user, id)?;
+        service::materials(conn, &app)
+    })
+    .await?;
+    Ok(ReviewPage {
         id: app.row.id,
         service_name: app.service.summary.name.clone(),
-        applicant: applicant_block(&ctx, user),
+        applicant: applicant_block(&ctx, app),
         answers: answers(ctx.lang, &app.form, &app.input),
+        materials,
         error,
         ctx,
-    }
+    })
 }
 
 #[get("/applications/{id}/review")]
@@ -187,7 +225,8 @@ async fn review(
     if !app.is_draft() {
         return Ok(see_other(&format!("/applications/{}", app.row.id)));
     }
-    page_with_status(StatusCode::OK, &review_page(ctx, &session.user, &app, None))
+    let page = review_page(ctx, &pool, &session.user, &app, None).await?;
+    page_with_status(StatusCode::OK, &page)
 }
 
 #[post("/applications/{id}/submit")]
@@ -212,10 +251,8 @@ async fn submit(
         Err(WebError::Service(ServiceError::DeclarationMissing)) => {
             let app = load(&pool, &session.user, id).await?;
             let error = Some(ctx.t("apply.declaration_missing").into_owned());
-            page_with_status(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                &review_page(ctx, &session.user, &app, error),
-            )
+            let page = review_page(ctx, &pool, &session.user, &app, error).await?;
+            page_with_status(StatusCode::UNPROCESSABLE_ENTITY, &page)
         }
         Err(WebError::Service(ServiceError::Incomplete(_))) => {
             Ok(see_other(&format!("/applications/{id}/edit")))
@@ -226,10 +263,8 @@ async fn submit(
                 ctx.lang
                     .tf("materials.missing_list", &[("names", &names.join("、"))]),
             );
-            page_with_status(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                &review_page(ctx, &session.user, &app, error),
-            )
+            let page = review_page(ctx, &pool, &session.user, &app, error).await?;
+            page_with_status(StatusCode::UNPROCESSABLE_ENTITY, &page)
         }
         Err(other) => Err(other),
     }
@@ -713,6 +748,42 @@ async fn pledge(
     Ok(see_other(&format!("/applications/{id}/materials")))
 }
 
+/// Uses one of the applicant's issued licences for a material (原许可证件), or stops using it.
+#[post("/applications/{id}/licences")]
+async fn use_licence(
+    SignedIn(session): SignedIn,
+    pool: web::Data<DbPool>,
+    id: web::Path<i64>,
+    fields: Fields,
+) -> Result<HttpResponse, WebError> {
+    let id = id.into_inner();
+    let form = FormState::new(fields.into_inner());
+    let material = form.value("material").to_owned();
+    let licence = match form.value("licence").trim() {
+        "" => None,
+        other => Some(
+            other
+                .parse::<i64>()
+                .map_err(|_| WebError::BadRequest(super::error::BadParameter::Malformed))?,
+        ),
+    };
+    let user = session.user.clone();
+    match run(&pool, move |conn| {
+        service::use_licence(conn, &user, id, &material, licence)
+    })
+    .await
+    {
+        Ok(()) => Ok(see_other(&format!("/applications/{id}/materials"))),
+        Err(WebError::Service(ServiceError::NotADraft)) => {
+            Ok(see_other(&format!("/applications/{id}")))
+        }
+        Err(WebError::Service(ServiceError::Upload(_))) => {
+            Err(WebError::BadRequest(super::error::BadParameter::Malformed))
+        }
+        Err(other) => Err(other),
+    }
+}
+
 /// A stored material, to its applicant only, as an attachment with a safe name.
 #[get("/applications/{id}/files/{file}")]
 async fn download(
@@ -756,6 +827,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(upload)
         .service(delete_file)
         .service(pledge)
+        .service(use_licence)
         .service(download);
     cfg.service(track_form).service(track);
     cfg.service(start)

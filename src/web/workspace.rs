@@ -267,7 +267,11 @@ async fn case_page(
                     .iter()
                     .map(|f| (f.id, f.original_name.clone(), f.size))
                     .collect();
-                (m.material.name, files, m.pledged)
+                let licence = m
+                    .licence
+                    .as_ref()
+                    .map(|l| format!("{} {}（{}）", l.name, l.number, l.issued_on));
+                (m.material.name, files, m.pledged, licence)
             })
             .collect(),
         events: case.events.clone(),

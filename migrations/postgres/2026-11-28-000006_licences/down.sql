@@ -1,0 +1,2 @@
+DROP TABLE material_licences;
+DROP TABLE licences;
