@@ -131,7 +131,9 @@ fn every_key_the_code_uses_has_a_text_in_both_languages() {
     used.extend(["draft_started", "submitted", "assign", "release"].map(|e| format!("event.{e}")));
     // Every state and transition of the shipped workflows has its name in both languages, as
     // the applicant's pages and the audit log label them by code.
+    used.insert(format!("next.{}", applications::DRAFT));
     for definition in onestop::domain::workflow::shipped() {
+        used.extend(definition.states.iter().map(|s| format!("next.{}", s.code)));
         used.extend(
             definition
                 .states

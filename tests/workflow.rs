@@ -428,6 +428,19 @@ on_both_databases! {
         let second = id_of(&app, &citizen.get(&format!("{application}/submitted")).await.text(".tracking-number"));
         let staff = clerk.get(&format!("/workspace/applications/{second}")).await;
         assert!(staff.text(".materials .licence-used").contains(&number), "{}", staff.text(".materials"));
+        let list = citizen.get("/applications").await;
+        assert!(list.text(".next-step").contains("等待部门受理"), "{}", list.text("table"));
+
+        // The first licence is printable, and superseded once the change is delivered.
+        let licence = citizen.get(&format!("/applications/{id}/licence")).await;
+        assert_eq!(licence.status, 200);
+        assert!(licence.text(".doc-number").contains(&number) && !licence.body.contains("已注销"));
+        assert_eq!(act(&mut clerk, second, "accept_and_approve", &[("decision", "准予变更登记")]).await.status, 303);
+        assert_eq!(act(&mut clerk, second, "deliver", &[]).await.status, 303);
+        assert!(citizen.get(&format!("/applications/{id}/licence")).await.text(".notice").contains("已注销或已被新证照替代"));
+        assert_eq!(citizen.get(&format!("/applications/{second}/licence")).await.status, 200);
+        let mut other = signed_in(&app, "firm@demo.onestop.cn").await;
+        assert_eq!(other.get(&format!("/applications/{id}/licence")).await.status, 404);
     }
 
     async fn the_queue_filters_sorts_and_pages_by_keyset(app) {

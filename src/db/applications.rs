@@ -257,7 +257,7 @@ pub fn events(conn: &mut DbConnection, application_id: i64) -> QueryResult<Vec<E
 }
 
 /// A row of "my applications": id, tracking number, status, service code and name, department
-/// name, promised days, updated and submitted times.
+/// name, promised days, updated and submitted times, and the current deadline.
 pub type ApplicationListRow = (
     i64,
     Option<String>,
@@ -268,6 +268,7 @@ pub type ApplicationListRow = (
     i32,
     NaiveDateTime,
     Option<NaiveDateTime>,
+    Option<chrono::NaiveDate>,
 );
 
 /// An applicant's applications, most recently changed first, `limit` after the keyset
@@ -308,6 +309,7 @@ pub fn list_own(
             services::promised_days,
             applications::updated_at,
             applications::submitted_at,
+            applications::due_on,
         ))
         .load(conn)
 }

@@ -113,3 +113,23 @@ pub fn cancel_used_by(conn: &mut DbConnection, application_id: i64) -> QueryResu
         .set(licences::status.eq(CANCELLED))
         .execute(conn)
 }
+
+/// The licence an application issued, with its status.
+pub fn of_application(
+    conn: &mut DbConnection,
+    application_id: i64,
+) -> QueryResult<Option<(LicenceInfo, String)>> {
+    licences::table
+        .filter(licences::application_id.eq(application_id))
+        .select((
+            (
+                licences::id,
+                licences::number,
+                licences::name,
+                licences::issued_on,
+            ),
+            licences::status,
+        ))
+        .first(conn)
+        .optional()
+}

@@ -769,6 +769,8 @@ pub struct ApplicantView {
     pub outcome: Option<String>,
     pub may_withdraw: bool,
     pub version: i32,
+    /// The licence this application issued, with its status ("valid" or "cancelled").
+    pub licence: Option<(crate::db::licences::LicenceInfo, String)>,
 }
 
 pub fn applicant_view(
@@ -818,6 +820,7 @@ pub fn applicant_view(
         outcome,
         may_withdraw: definition.transition("withdraw", &case.status).is_some(),
         version: case.version,
+        licence: crate::db::licences::of_application(conn, id)?,
     }))
 }
 

@@ -297,6 +297,8 @@ pub struct ListRow {
     pub service_name: String,
     pub department: String,
     pub updated_at: NaiveDateTime,
+    /// The deadline of the step under way, or a dash.
+    pub due: String,
 }
 
 #[derive(Template, WebTemplate)]
@@ -384,4 +386,20 @@ pub struct MaterialsPage {
     pub error_anchor: String,
     /// Answering a request for missing materials (补正), not filling a draft.
     pub supplement: bool,
+}
+
+/// The licence an application issued, printable (国务院令第716号: an electronic licence has the
+/// legal effect of a paper one).
+#[derive(Template, WebTemplate)]
+#[template(path = "applications/licence.html")]
+pub struct LicencePage {
+    pub ctx: PageContext,
+    pub id: i64,
+    pub name: String,
+    pub number: String,
+    pub valid: bool,
+    pub holder: Vec<(String, String)>,
+    pub service_name: String,
+    pub department_name: String,
+    pub issued_on: String,
 }

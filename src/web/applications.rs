@@ -337,7 +337,7 @@ async fn mine(
     let rows = rows
         .into_iter()
         .map(
-            |(id, tracking_number, status, _, service_name, department, _, updated_at, _)| {
+            |(id, tracking_number, status, _, service_name, department, _, updated_at, _, due)| {
                 ListRow {
                     id,
                     tracking_number,
@@ -345,6 +345,7 @@ async fn mine(
                     service_name,
                     department,
                     updated_at,
+                    due: crate::views::workspace::date(&due),
                 }
             },
         )
@@ -492,6 +493,36 @@ async fn decision(
         approved: outcome == "approved",
         decision: view.decision.clone().unwrap_or_default(),
         decided_on: decided_on.format("%Y-%m-%d").to_string(),
+        ctx,
+    })
+}
+
+/// The licence an approval issued, as a printable page.
+#[get("/applications/{id}/licence")]
+async fn licence_page(
+    ctx: PageContext,
+    SignedIn(session): SignedIn,
+    pool: web::Data<DbPool>,
+    id: web::Path<i64>,
+) -> Result<crate::views::applications::LicencePage, WebError> {
+    let id = id.into_inner();
+    let app = load(&pool, &session.user, id).await?;
+    let user = session.user.clone();
+    let view = run(&pool, move |conn| {
+        crate::services::workflow::applicant_view(conn, &user, id)
+    })
+    .await?
+    .ok_or(WebError::NotFound)?;
+    let (licence, status) = view.licence.ok_or(WebError::NotFound)?;
+    Ok(crate::views::applications::LicencePage {
+        id,
+        name: licence.name,
+        number: licence.number,
+        valid: status == crate::db::licences::VALID,
+        holder: applicant_block(&ctx, &app),
+        service_name: app.service.summary.name.clone(),
+        department_name: app.service.summary.department_name.clone(),
+        issued_on: licence.issued_on.format("%Y-%m-%d").to_string(),
         ctx,
     })
 }
@@ -823,6 +854,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(withdraw)
         .service(resubmit)
         .service(decision)
+        .service(licence_page)
         .service(materials_form)
         .service(upload)
         .service(delete_file)
