@@ -200,6 +200,38 @@ on_both_databases! {
         assert_eq!(own.status, 404);
     }
 
+    async fn a_running_application_keeps_the_workflow_version_it_was_submitted_under(app) {
+        create_demo_accounts(&app);
+        let code = sjj_service(&app).await;
+        let mut citizen = signed_in(&app, "citizen@demo.onestop.cn").await;
+        let before = id_of(&app, &submit_one(&mut citizen, &code).await);
+        // Version 2 of the default workflow no longer lets a clerk refuse at once.
+        {
+            let mut definition = onestop::domain::workflow::shipped().into_iter().find(|d| d.key == "default").unwrap();
+            definition.transitions.retain(|t| t.name != "refuse");
+            definition.states.retain(|s| s.code != "not_accepted");
+            definition.check().unwrap();
+            let json = serde_json::to_string(&definition).unwrap();
+            let mut conn = pool(&app).get().unwrap();
+            onestop::db::workflow::insert_definition(&mut conn, &onestop::db::workflow::NewDefinition {
+                key: "default", version: 2, definition: &json,
+                published_at: chrono::Utc::now().naive_utc(), published_by: None,
+            }).unwrap();
+        }
+        let after = id_of(&app, &submit_one(&mut citizen, &code).await);
+        let mut clerk = signed_in(&app, "clerk.sjj@demo.onestop.cn").await;
+        let old = clerk.get(&format!("/workspace/applications/{before}")).await;
+        let new = clerk.get(&format!("/workspace/applications/{after}")).await;
+        assert!(old.text(".workflow").ends_with("v1") && new.text(".workflow").ends_with("v2"));
+        assert_eq!(old.attrs("form[action$='/transitions/refuse']", "action").len(), 1);
+        assert!(new.attrs("form[action$='/transitions/refuse']", "action").is_empty());
+        assert_eq!(act(&mut clerk, before, "refuse", &[("note", "不属于本机关职权范围")]).await.status, 303);
+        let token = new.attrs("input[name=csrf_token]", "value").remove(0);
+        let version = new.attrs("input[name=version]", "value").remove(0);
+        let refused = clerk.post_raw(&format!("/workspace/applications/{after}/transitions/refuse"), &[("csrf_token", &token), ("version", &version), ("note", "x")]).await;
+        assert_eq!(refused.status, 409, "not a transition of version 2");
+    }
+
     async fn two_clerks_acting_at_once_one_wins_and_the_other_is_told(app) {
         create_demo_accounts(&app);
         let code = sjj_service(&app).await;
