@@ -51,9 +51,21 @@ pub enum Command {
     /// Add the benchmark data set (../shared/bench/WORKLOAD.md): citizens and clerks once,
     /// then N applications over the catalog's services on each run.
     Seed(SeedArgs),
+    /// Deliver the outbox (by SMTP_URL, or to the mail folder) until stopped; with --drain,
+    /// until nothing is due, then exit.
+    Worker(WorkerArgs),
     /// Flag deemed acceptances and record supervision cards once (the server does it every
     /// few minutes by itself).
     Supervise,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct WorkerArgs {
+    /// Deliver what is due, then exit.
+    #[arg(long)]
+    pub drain: bool,
+    #[command(flatten)]
+    pub app: AppArgs,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -109,6 +121,13 @@ pub struct AppArgs {
     /// Where mails are written as .eml files.
     #[arg(long, env = "ONESTOP_MAIL_DIR", default_value = "data/mail")]
     pub mail_dir: std::path::PathBuf,
+    /// The SMTP server for the outbox, e.g. smtp://user:pass@host:587?tls=required; without it
+    /// queued mails are written to the mail folder.
+    #[arg(long, env = "SMTP_URL", hide_env_values = true)]
+    pub smtp_url: Option<String>,
+    /// Milliseconds between outbox checks when it was empty.
+    #[arg(long, env = "ONESTOP_OUTBOX_INTERVAL_MS", default_value_t = 2000)]
+    pub outbox_interval_ms: u64,
 }
 
 impl AppArgs {

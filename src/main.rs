@@ -116,6 +116,28 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             );
             Ok(())
         }
+        Command::Worker(args) => {
+            let pool = onestop::startup::prepare_database(&url, 2)?;
+            let delivery = onestop::mail::Delivery::from_url(
+                args.app.smtp_url.as_deref(),
+                args.app.mail_dir.join("outbox"),
+            )
+            .map_err(anyhow::Error::msg)?;
+            if args.drain {
+                let mut conn = pool.get()?;
+                let report = onestop::services::outbox::drain(&mut conn, &delivery, 100)?;
+                println!(
+                    "{} sent, {} to retry, {} dead",
+                    report.sent, report.retried, report.dead
+                );
+                return Ok(());
+            }
+            let interval = std::time::Duration::from_millis(args.app.outbox_interval_ms.max(100));
+            actix_web::rt::System::new().block_on(onestop::startup::deliver_periodically(
+                pool, delivery, interval,
+            ));
+            Ok(())
+        }
         Command::Supervise => {
             let pool = onestop::startup::prepare_database(&url, 1)?;
             let mut conn = pool.get()?;

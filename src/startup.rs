@@ -107,9 +107,50 @@ pub async fn serve(url: DatabaseUrl, pool_size: u32, args: ServeArgs) -> anyhow:
         TcpListener::bind(&args.bind).with_context(|| format!("cannot listen on {}", args.bind))?;
     tracing::info!(address = %args.bind, database = %url, "OneStop is serving on http://{}", args.bind);
     let parts = AppParts::new(backend, &args.app, &args.bind);
+    let delivery = crate::mail::Delivery::from_url(
+        args.app.smtp_url.as_deref(),
+        args.app.mail_dir.join("outbox"),
+    )
+    .map_err(anyhow::Error::msg)?;
     actix_web::rt::spawn(supervise_periodically(pool.clone()));
+    let interval = std::time::Duration::from_millis(args.app.outbox_interval_ms.max(100));
+    actix_web::rt::spawn(deliver_periodically(pool.clone(), delivery, interval));
     build_server(listener, pool, parts, args.workers)?.await?;
     Ok(())
+}
+
+/// Mails sent per batch.
+const OUTBOX_BATCH: i64 = 100;
+
+/// Delivers the outbox: batch after batch while there is work, then a pause of `interval`.
+/// Several nodes may run this at once; claims keep them from sending the same row together.
+pub async fn deliver_periodically(
+    pool: DbPool,
+    delivery: crate::mail::Delivery,
+    interval: std::time::Duration,
+) {
+    loop {
+        let (pool, delivery) = (pool.clone(), delivery.clone());
+        let outcome = actix_web::rt::task::spawn_blocking(move || {
+            let mut conn = pool.get()?;
+            crate::services::outbox::deliver_batch(&mut conn, &delivery, OUTBOX_BATCH)
+        })
+        .await;
+        let busy = match outcome {
+            Ok(Ok(report)) => report.handled() > 0,
+            Ok(Err(error)) => {
+                tracing::warn!(%error, "outbox delivery failed");
+                false
+            }
+            Err(error) => {
+                tracing::warn!(%error, "outbox task failed");
+                false
+            }
+        };
+        if !busy {
+            actix_web::rt::time::sleep(interval).await;
+        }
+    }
 }
 
 /// How often the server flags deemed acceptances and records supervision cards.

@@ -1,5 +1,5 @@
-//! Outgoing mail. Until the outbox and SMTP delivery exist, every message is written as an `.eml`
-//! file to the mail folder (default `data/mail`), where a newcomer can open it.
+//! Outgoing mail: the account mails written directly as `.eml` files (until they move to the
+//! outbox), and the delivery of outbox rows by SMTP or, without `SMTP_URL`, to the mail folder.
 
 use std::path::PathBuf;
 
@@ -22,9 +22,7 @@ pub enum MailError {
 
 impl Mailer {
     pub fn new(folder: PathBuf) -> Self {
-        let from = "宝安一网通办 <noreply@onestop.baoan.example>"
-            .parse()
-            .expect("valid sender");
+        let from = SENDER.parse().expect("valid sender");
         Self { folder, from }
     }
 
@@ -56,3 +54,89 @@ impl Mailer {
         Ok(self.folder.join(format!("{id}.eml")))
     }
 }
+
+/// Where queued mails go: an SMTP server (`SMTP_URL`), or `.eml` files in the mail folder.
+#[derive(Clone)]
+pub enum Delivery {
+    Smtp(lettre::SmtpTransport),
+    Folder(PathBuf),
+}
+
+/// Why one mail was not delivered.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeliveryError {
+    /// The server refused it for good (5xx): retrying will not help.
+    pub permanent: bool,
+    pub message: String,
+}
+
+impl Delivery {
+    /// From `SMTP_URL` in lettre's form: `smtp://user:pass@host:587?tls=required` (STARTTLS),
+    /// `smtps://user:pass@host:465` (TLS), or `smtp://127.0.0.1:2525` (plain, for a local relay).
+    /// Without a URL, mails go to `folder`.
+    pub fn from_url(url: Option<&str>, folder: PathBuf) -> Result<Self, String> {
+        match url.map(str::trim).filter(|u| !u.is_empty()) {
+            None => Ok(Delivery::Folder(folder)),
+            Some(url) => lettre::SmtpTransport::from_url(url)
+                .map(|builder| {
+                    Delivery::Smtp(
+                        builder
+                            .timeout(Some(std::time::Duration::from_secs(20)))
+                            .build(),
+                    )
+                })
+                .map_err(|e| format!("SMTP_URL is not usable: {e}")),
+        }
+    }
+
+    pub fn send(&self, message: &Message) -> Result<(), DeliveryError> {
+        match self {
+            Delivery::Smtp(transport) => {
+                transport
+                    .send(message)
+                    .map(|_| ())
+                    .map_err(|e| DeliveryError {
+                        permanent: e.is_permanent(),
+                        message: e.to_string(),
+                    })
+            }
+            Delivery::Folder(folder) => std::fs::create_dir_all(folder)
+                .and_then(|()| {
+                    FileTransport::new(folder)
+                        .send(message)
+                        .map(|_| ())
+                        .map_err(std::io::Error::other)
+                })
+                .map_err(|e| DeliveryError {
+                    permanent: false,
+                    message: e.to_string(),
+                }),
+        }
+    }
+}
+
+/// The message for one outbox row. Its Message-ID is derived from the row, so a mail sent twice
+/// (a crash between sending and recording it) is recognisably the same mail.
+pub fn outbox_message(
+    id: i64,
+    created_micros: i64,
+    to: &str,
+    subject: &str,
+    body: &str,
+) -> Result<Message, String> {
+    let to: Mailbox = to
+        .parse()
+        .map_err(|e: lettre::address::AddressError| e.to_string())?;
+    let from: Mailbox = SENDER.parse().expect("valid sender");
+    Message::builder()
+        .from(from)
+        .to(to)
+        .subject(subject)
+        .message_id(Some(format!(
+            "<outbox-{id}-{created_micros}@onestop.baoan.example>"
+        )))
+        .singlepart(SinglePart::plain(body.to_owned()))
+        .map_err(|e| e.to_string())
+}
+
+const SENDER: &str = "宝安一网通办 <noreply@onestop.baoan.example>";

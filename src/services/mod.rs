@@ -6,6 +6,7 @@ pub mod applications;
 pub mod catalog;
 pub mod catalog_import;
 pub mod demo;
+pub mod outbox;
 pub mod secrets;
 pub mod seed;
 pub mod workflow;

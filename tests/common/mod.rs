@@ -202,6 +202,9 @@ pub async fn spawn_app_on(backend: Backend, db: TestDb, database_url: String) ->
         max_upload_mb: 1,
         max_application_mb: 3,
         mail_dir,
+        // The tests run the outbox worker themselves (`onestop worker --drain`).
+        smtp_url: None,
+        outbox_interval_ms: 2000,
     };
     let parts = onestop::startup::AppParts::new(url.backend_name(), &args, "127.0.0.1:0");
     let pool =
@@ -460,7 +463,7 @@ pub fn mails(app: &TestApp) -> Vec<String> {
 }
 
 /// The headers as they are and the body decoded from its transfer encoding.
-fn decode_mail(raw: &str) -> String {
+pub fn decode_mail(raw: &str) -> String {
     use base64::Engine;
     let (head, body) = raw.split_once("\r\n\r\n").unwrap_or((raw, ""));
     let bytes = if head.contains("Content-Transfer-Encoding: base64") {

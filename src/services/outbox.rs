@@ -1,0 +1,131 @@
+//! Delivering the outbox: rows written in the same transaction as the change they report are
+//! claimed by a worker for a lease, sent, and marked; failures are retried with exponential
+//! backoff and jitter, and a permanent refusal (5xx) or the last attempt makes a dead letter.
+//!
+//! Guarantee: **at least once**. A worker that crashes after the server accepted a mail but
+//! before recording it leaves the row claimed; when the lease ends another worker sends it
+//! again, with the same Message-ID, so mail clients can tell the copy.
+
+use chrono::{Duration, NaiveDateTime, Utc};
+
+use super::ServiceError;
+use crate::db::DbConnection;
+use crate::db::workflow as queries;
+use crate::mail::{Delivery, outbox_message};
+
+/// Attempts before a mail becomes a dead letter.
+pub const MAX_ATTEMPTS: i32 = 8;
+/// How long a claim lasts: longer than sending a batch could take.
+const LEASE: Duration = Duration::minutes(5);
+
+/// What one batch did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct BatchReport {
+    pub sent: usize,
+    pub retried: usize,
+    pub dead: usize,
+}
+
+impl BatchReport {
+    pub fn handled(&self) -> usize {
+        self.sent + self.retried + self.dead
+    }
+}
+
+fn now() -> NaiveDateTime {
+    use chrono::SubsecRound;
+    Utc::now().naive_utc().trunc_subsecs(6)
+}
+
+/// The wait before attempt `attempts + 1`: 30 s doubled per attempt, at most 6 h, plus up to
+/// a quarter more at random so that a recovered server is not hit by every retry at once.
+pub fn backoff(attempts: i32, jitter: f64) -> Duration {
+    let base = 30i64 << attempts.clamp(0, 10);
+    let capped = base.min(6 * 3600);
+    Duration::milliseconds((capped as f64 * 1000.0 * (1.0 + 0.25 * jitter.clamp(0.0, 1.0))) as i64)
+}
+
+fn jitter() -> f64 {
+    let mut bytes = [0u8; 2];
+    let _ = getrandom::fill(&mut bytes);
+    f64::from(u16::from_le_bytes(bytes)) / f64::from(u16::MAX)
+}
+
+/// Claims and delivers up to `limit` due mails.
+pub fn deliver_batch(
+    conn: &mut DbConnection,
+    delivery: &Delivery,
+    limit: i64,
+) -> Result<BatchReport, ServiceError> {
+    let claimed_at = now();
+    let rows = crate::db::write_transaction(conn, |conn| {
+        queries::claim_mails(conn, claimed_at, claimed_at + LEASE, limit)
+    })?;
+    let mut report = BatchReport::default();
+    for row in rows {
+        let outcome = outbox_message(
+            row.id,
+            row.created_at.and_utc().timestamp_micros(),
+            &row.recipient_email,
+            &row.subject,
+            &row.body,
+        )
+        .map_err(|message| crate::mail::DeliveryError {
+            permanent: true,
+            message,
+        })
+        .and_then(|message| delivery.send(&message));
+        let at = now();
+        match outcome {
+            Ok(()) => {
+                queries::mark_sent(conn, row.id, at)?;
+                report.sent += 1;
+            }
+            Err(error) if error.permanent || row.attempts + 1 >= MAX_ATTEMPTS => {
+                tracing::warn!(id = row.id, error = %error.message, "mail is a dead letter");
+                queries::mark_failed(conn, row.id, &error.message, None, at)?;
+                report.dead += 1;
+            }
+            Err(error) => {
+                let retry_at = at + backoff(row.attempts, jitter());
+                tracing::info!(id = row.id, error = %error.message, %retry_at, "mail will be retried");
+                queries::mark_failed(conn, row.id, &error.message, Some(retry_at), at)?;
+                report.retried += 1;
+            }
+        }
+    }
+    Ok(report)
+}
+
+/// Delivers until nothing is due; returns the total.
+pub fn drain(
+    conn: &mut DbConnection,
+    delivery: &Delivery,
+    batch: i64,
+) -> Result<BatchReport, ServiceError> {
+    let mut total = BatchReport::default();
+    loop {
+        let report = deliver_batch(conn, delivery, batch)?;
+        total.sent += report.sent;
+        total.retried += report.retried;
+        total.dead += report.dead;
+        if report.handled() == 0 {
+            return Ok(total);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_caps_and_jitters_upwards() {
+        assert_eq!(backoff(0, 0.0), Duration::seconds(30));
+        assert_eq!(backoff(1, 0.0), Duration::seconds(60));
+        assert_eq!(backoff(3, 0.0), Duration::seconds(240));
+        assert_eq!(backoff(20, 0.0), Duration::hours(6));
+        assert_eq!(backoff(0, 1.0), Duration::milliseconds(37_500));
+        assert!(backoff(2, 0.5) > backoff(2, 0.0) && backoff(2, 0.5) < backoff(3, 0.0));
+    }
+}
