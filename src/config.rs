@@ -128,6 +128,9 @@ pub struct AppArgs {
     /// Milliseconds between outbox checks when it was empty.
     #[arg(long, env = "ONESTOP_OUTBOX_INTERVAL_MS", default_value_t = 2000)]
     pub outbox_interval_ms: u64,
+    /// SMTP connections one worker uses at once.
+    #[arg(long, env = "ONESTOP_OUTBOX_CONNECTIONS", default_value_t = 16)]
+    pub outbox_connections: usize,
 }
 
 impl AppArgs {

@@ -125,7 +125,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             .map_err(anyhow::Error::msg)?;
             if args.drain {
                 let mut conn = pool.get()?;
-                let report = onestop::services::outbox::drain(&mut conn, &delivery, 100)?;
+                let connections = args.app.outbox_connections.clamp(1, 256);
+                let report =
+                    onestop::services::outbox::drain(&mut conn, &delivery, 100, connections)?;
                 println!(
                     "{} sent, {} to retry, {} dead",
                     report.sent, report.retried, report.dead
@@ -134,7 +136,10 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             }
             let interval = std::time::Duration::from_millis(args.app.outbox_interval_ms.max(100));
             actix_web::rt::System::new().block_on(onestop::startup::deliver_periodically(
-                pool, delivery, interval,
+                pool,
+                delivery,
+                interval,
+                args.app.outbox_connections.clamp(1, 256),
             ));
             Ok(())
         }

@@ -114,7 +114,12 @@ pub async fn serve(url: DatabaseUrl, pool_size: u32, args: ServeArgs) -> anyhow:
     .map_err(anyhow::Error::msg)?;
     actix_web::rt::spawn(supervise_periodically(pool.clone()));
     let interval = std::time::Duration::from_millis(args.app.outbox_interval_ms.max(100));
-    actix_web::rt::spawn(deliver_periodically(pool.clone(), delivery, interval));
+    actix_web::rt::spawn(deliver_periodically(
+        pool.clone(),
+        delivery,
+        interval,
+        args.app.outbox_connections.clamp(1, 256),
+    ));
     build_server(listener, pool, parts, args.workers)?.await?;
     Ok(())
 }
@@ -128,12 +133,13 @@ pub async fn deliver_periodically(
     pool: DbPool,
     delivery: crate::mail::Delivery,
     interval: std::time::Duration,
+    connections: usize,
 ) {
     loop {
         let (pool, delivery) = (pool.clone(), delivery.clone());
         let outcome = actix_web::rt::task::spawn_blocking(move || {
             let mut conn = pool.get()?;
-            crate::services::outbox::deliver_batch(&mut conn, &delivery, OUTBOX_BATCH)
+            crate::services::outbox::deliver_batch(&mut conn, &delivery, OUTBOX_BATCH, connections)
         })
         .await;
         let busy = match outcome {

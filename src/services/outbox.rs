@@ -51,50 +51,80 @@ fn jitter() -> f64 {
     f64::from(u16::from_le_bytes(bytes)) / f64::from(u16::MAX)
 }
 
-/// Claims and delivers up to `limit` due mails.
+/// Claims and delivers up to `limit` due mails, over up to `connections` SMTP connections at
+/// once (SMTP is a conversation of small round trips: one connection is bound by latency, not
+/// by the machine), then records every outcome in one transaction.
 pub fn deliver_batch(
     conn: &mut DbConnection,
     delivery: &Delivery,
     limit: i64,
+    connections: usize,
 ) -> Result<BatchReport, ServiceError> {
     let claimed_at = now();
     let rows = crate::db::write_transaction(conn, |conn| {
         queries::claim_mails(conn, claimed_at, claimed_at + LEASE, limit)
     })?;
-    let mut report = BatchReport::default();
-    for row in rows {
-        let outcome = outbox_message(
-            row.id,
-            row.created_at.and_utc().timestamp_micros(),
-            &row.recipient_email,
-            &row.subject,
-            &row.body,
-        )
-        .map_err(|message| crate::mail::DeliveryError {
-            permanent: true,
-            message,
-        })
-        .and_then(|message| delivery.send(&message));
+    if rows.is_empty() {
+        return Ok(BatchReport::default());
+    }
+    let per_thread = rows.len().div_ceil(connections.max(1));
+    let outcomes: Vec<(&queries::OutboxRow, Result<(), crate::mail::DeliveryError>)> =
+        std::thread::scope(|scope| {
+            let workers: Vec<_> = rows
+                .chunks(per_thread)
+                .map(|chunk| {
+                    scope.spawn(move || {
+                        chunk
+                            .iter()
+                            .map(|row| (row, send(delivery, row)))
+                            .collect::<Vec<_>>()
+                    })
+                })
+                .collect();
+            workers
+                .into_iter()
+                .flat_map(|w| w.join().expect("a sending thread does not panic"))
+                .collect()
+        });
+    crate::db::write_transaction(conn, |conn| {
+        let mut report = BatchReport::default();
         let at = now();
-        match outcome {
-            Ok(()) => {
-                queries::mark_sent(conn, row.id, at)?;
-                report.sent += 1;
-            }
-            Err(error) if error.permanent || row.attempts + 1 >= MAX_ATTEMPTS => {
-                tracing::warn!(id = row.id, error = %error.message, "mail is a dead letter");
-                queries::mark_failed(conn, row.id, &error.message, None, at)?;
-                report.dead += 1;
-            }
-            Err(error) => {
-                let retry_at = at + backoff(row.attempts, jitter());
-                tracing::info!(id = row.id, error = %error.message, %retry_at, "mail will be retried");
-                queries::mark_failed(conn, row.id, &error.message, Some(retry_at), at)?;
-                report.retried += 1;
+        for (row, outcome) in outcomes {
+            match outcome {
+                Ok(()) => {
+                    queries::mark_sent(conn, row.id, at)?;
+                    report.sent += 1;
+                }
+                Err(error) if error.permanent || row.attempts + 1 >= MAX_ATTEMPTS => {
+                    tracing::warn!(id = row.id, error = %error.message, "mail is a dead letter");
+                    queries::mark_failed(conn, row.id, &error.message, None, at)?;
+                    report.dead += 1;
+                }
+                Err(error) => {
+                    let retry_at = at + backoff(row.attempts, jitter());
+                    tracing::info!(id = row.id, error = %error.message, %retry_at, "mail will be retried");
+                    queries::mark_failed(conn, row.id, &error.message, Some(retry_at), at)?;
+                    report.retried += 1;
+                }
             }
         }
-    }
-    Ok(report)
+        Ok(report)
+    })
+}
+
+fn send(delivery: &Delivery, row: &queries::OutboxRow) -> Result<(), crate::mail::DeliveryError> {
+    let message = outbox_message(
+        row.id,
+        row.created_at.and_utc().timestamp_micros(),
+        &row.recipient_email,
+        &row.subject,
+        &row.body,
+    )
+    .map_err(|message| crate::mail::DeliveryError {
+        permanent: true,
+        message,
+    })?;
+    delivery.send(&message)
 }
 
 /// Delivers until nothing is due; returns the total.
@@ -102,10 +132,11 @@ pub fn drain(
     conn: &mut DbConnection,
     delivery: &Delivery,
     batch: i64,
+    connections: usize,
 ) -> Result<BatchReport, ServiceError> {
     let mut total = BatchReport::default();
     loop {
-        let report = deliver_batch(conn, delivery, batch)?;
+        let report = deliver_batch(conn, delivery, batch, connections)?;
         total.sent += report.sent;
         total.retried += report.retried;
         total.dead += report.dead;

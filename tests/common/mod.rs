@@ -205,6 +205,7 @@ pub async fn spawn_app_on(backend: Backend, db: TestDb, database_url: String) ->
         // The tests run the outbox worker themselves (`onestop worker --drain`).
         smtp_url: None,
         outbox_interval_ms: 2000,
+        outbox_connections: 4,
     };
     let parts = onestop::startup::AppParts::new(url.backend_name(), &args, "127.0.0.1:0");
     let pool =
