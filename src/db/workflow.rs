@@ -534,6 +534,40 @@ pub struct QueueRow {
     pub deemed_accepted: bool,
 }
 
+/// The columns of a [`QueueRow`], for the queue and the co-review tasks alike.
+#[allow(clippy::type_complexity)]
+fn queue_columns() -> (
+    applications::id,
+    applications::tracking_number,
+    applications::status,
+    applications::version,
+    services::code,
+    services::name,
+    users::name,
+    applications::assignee_id,
+    applications::submitted_at,
+    applications::due_on,
+    applications::warn_on,
+    applications::hard_due_on,
+    applications::deemed_accepted,
+) {
+    (
+        applications::id,
+        applications::tracking_number,
+        applications::status,
+        applications::version,
+        services::code,
+        services::name,
+        users::name,
+        applications::assignee_id,
+        applications::submitted_at,
+        applications::due_on,
+        applications::warn_on,
+        applications::hard_due_on,
+        applications::deemed_accepted,
+    )
+}
+
 /// Where the previous page ended: the deadline (or submission time) and id of its last row.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum QueueCursor {
@@ -610,24 +644,7 @@ pub fn queue(
     } else {
         query.order((applications::due_on.asc(), applications::id.asc()))
     };
-    query
-        .limit(limit)
-        .select((
-            applications::id,
-            applications::tracking_number,
-            applications::status,
-            applications::version,
-            services::code,
-            services::name,
-            users::name,
-            applications::assignee_id,
-            applications::submitted_at,
-            applications::due_on,
-            applications::warn_on,
-            applications::hard_due_on,
-            applications::deemed_accepted,
-        ))
-        .load(conn)
+    query.limit(limit).select(queue_columns()).load(conn)
 }
 
 /// Applications of a department per state: (state, count), from the counters kept with every
@@ -706,21 +723,7 @@ pub fn co_review_tasks(
             .filter(diesel::dsl::not(diesel::dsl::exists(signed)))
             .order((applications::due_on.asc(), applications::id.asc()))
             .limit(limit)
-            .select((
-                applications::id,
-                applications::tracking_number,
-                applications::status,
-                applications::version,
-                services::code,
-                services::name,
-                users::name,
-                applications::assignee_id,
-                applications::submitted_at,
-                applications::due_on,
-                applications::warn_on,
-                applications::hard_due_on,
-                applications::deemed_accepted,
-            ))
+            .select(queue_columns())
             .load(conn)?;
         rows.extend(found);
     }

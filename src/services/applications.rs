@@ -3,10 +3,10 @@
 //! version the draft was started with and gives the tracking number, in one transaction with its
 //! event.
 
-use chrono::{NaiveDateTime, Utc};
+use chrono::NaiveDateTime;
 
-use super::ServiceError;
 use super::accounts::User;
+use super::{ServiceError, stored_now as now};
 use crate::db::DbConnection;
 use crate::db::applications::{self as queries, ApplicationRow, NewApplication, NewEvent};
 use crate::db::catalog::{self as catalog_queries, ServiceGuide};
@@ -33,12 +33,6 @@ impl Application {
     pub fn is_draft(&self) -> bool {
         self.row.status == DRAFT
     }
-}
-
-/// Now, to the microsecond: what both databases store, so that keyset pages compare exactly.
-fn now() -> NaiveDateTime {
-    use chrono::SubsecRound;
-    Utc::now().naive_utc().trunc_subsecs(6)
 }
 
 fn corrupt(e: impl std::fmt::Display) -> ServiceError {
@@ -630,6 +624,19 @@ pub fn download(
 ) -> Result<(String, String, Vec<u8>), ServiceError> {
     queries::find_own(conn, id, user.id)?.ok_or(ServiceError::NotFound)?;
     queries::file_content(conn, id, file_id)?.ok_or(ServiceError::NotFound)
+}
+
+/// Answers a request for missing materials (补正): the workflow's `resubmit` transition, after
+/// which the application counts as received anew.
+pub fn resubmit(
+    conn: &mut DbConnection,
+    user: &User,
+    id: i64,
+    client: &str,
+) -> Result<(), ServiceError> {
+    let row = queries::find_own(conn, id, user.id)?.ok_or(ServiceError::NotFound)?;
+    let input = super::workflow::TransitionInput::default();
+    super::workflow::fire(conn, user, id, "resubmit", row.version, &input, client).map(|_| ())
 }
 
 /// Withdraws an application before a decision (行政许可法: the applicant may withdraw), through

@@ -70,3 +70,10 @@ pub enum ServiceError {
     #[error("{0}")]
     Refused(crate::domain::workflow::Refusal),
 }
+
+/// Now in UTC, to the microsecond: what both databases store, so that values read back compare
+/// equal to the ones written (keyset pages, leases).
+pub(crate) fn stored_now() -> chrono::NaiveDateTime {
+    use chrono::SubsecRound;
+    chrono::Utc::now().naive_utc().trunc_subsecs(6)
+}

@@ -6,9 +6,9 @@
 //! before recording it leaves the row claimed; when the lease ends another worker sends it
 //! again, with the same Message-ID, so mail clients can tell the copy.
 
-use chrono::{Duration, NaiveDateTime, Utc};
+use chrono::Duration;
 
-use super::ServiceError;
+use super::{ServiceError, stored_now as now};
 use crate::db::DbConnection;
 use crate::db::workflow as queries;
 use crate::mail::{Delivery, outbox_message};
@@ -30,11 +30,6 @@ impl BatchReport {
     pub fn handled(&self) -> usize {
         self.sent + self.retried + self.dead
     }
-}
-
-fn now() -> NaiveDateTime {
-    use chrono::SubsecRound;
-    Utc::now().naive_utc().trunc_subsecs(6)
 }
 
 /// The wait before attempt `attempts + 1`: 30 s doubled per attempt, at most 6 h, plus up to

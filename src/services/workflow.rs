@@ -4,8 +4,8 @@
 
 use chrono::{Datelike, FixedOffset, NaiveDate, NaiveDateTime, Utc};
 
-use super::ServiceError;
 use super::accounts::User;
+use super::{ServiceError, stored_now as now};
 use crate::db::DbConnection;
 use crate::db::workflow::{self as queries, CaseChange, CaseRow, NO_DEADLINE};
 use crate::domain::calendar::{Calendar, DayKind};
@@ -31,14 +31,13 @@ pub fn china_now() -> NaiveDateTime {
         .trunc_subsecs(6)
 }
 
-/// Now in UTC, as every timestamp is stored.
-fn now() -> NaiveDateTime {
-    use chrono::SubsecRound;
-    Utc::now().naive_utc().trunc_subsecs(6)
-}
-
 pub fn today() -> NaiveDate {
     china_now().date()
+}
+
+/// The start of a Beijing day as a stored (UTC) timestamp.
+fn beijing_midnight(day: NaiveDate) -> NaiveDateTime {
+    day.and_hms_opt(0, 0, 0).expect("midnight exists") - chrono::Duration::hours(8)
 }
 
 fn corrupt(e: impl std::fmt::Display) -> ServiceError {
@@ -174,16 +173,20 @@ impl CaseRow {
             decided_on: self.decided_on,
         }
     }
+}
 
-    /// The stored deadlines of the current phase (NULL and the far date mean none).
-    pub fn stored_deadlines(&self) -> Deadlines {
-        let real = |d: Option<NaiveDate>| d.filter(|d| *d != NO_DEADLINE);
-        Deadlines {
-            due_on: real(self.due_on),
-            warn_on: real(self.warn_on),
-            hard_due_on: real(self.hard_due_on),
-            ..Deadlines::default()
-        }
+/// Deadlines as the queue columns store them (NULL and the far date mean none).
+fn stored_deadlines(
+    due_on: Option<NaiveDate>,
+    warn_on: Option<NaiveDate>,
+    hard_due_on: Option<NaiveDate>,
+) -> Deadlines {
+    let real = |d: Option<NaiveDate>| d.filter(|d| *d != NO_DEADLINE);
+    Deadlines {
+        due_on: real(due_on),
+        warn_on: real(warn_on),
+        hard_due_on: real(hard_due_on),
+        ..Deadlines::default()
     }
 }
 
@@ -267,12 +270,7 @@ pub fn fire(
         }
         let signed = queries::sign_offs(conn, id, &case.status)?;
         let counts = queries::transition_counts(conn, id)?;
-        let times_fired = |t: &str| {
-            counts
-                .iter()
-                .find(|(k, _)| k == t)
-                .map_or(0, |(_, n)| u32::try_from(*n).unwrap_or(u32::MAX))
-        };
+        let times_fired = |t: &str| times_fired(&counts, t);
         let situation = engine::Situation {
             state: &case.status,
             department: &department_code,
@@ -431,6 +429,14 @@ fn register_licence(
         },
     )?;
     Ok(())
+}
+
+/// How often transition `name` was fired, from the per-transition event counts.
+fn times_fired(counts: &[(String, i64)], name: &str) -> u32 {
+    counts
+        .iter()
+        .find(|(kind, _)| kind == name)
+        .map_or(0, |(_, n)| u32::try_from(*n).unwrap_or(u32::MAX))
 }
 
 /// The 补正 notice lists every material ticked, then the clerk's words.
@@ -705,12 +711,7 @@ pub fn staff_case(
     let deadlines = facts.deadlines(state.phase, &calendar, today);
     let signed = queries::sign_offs(conn, id, &case.status)?;
     let counts = queries::transition_counts(conn, id)?;
-    let times_fired = |t: &str| {
-        counts
-            .iter()
-            .find(|(k, _)| k == t)
-            .map_or(0, |(_, n)| u32::try_from(*n).unwrap_or(u32::MAX))
-    };
+    let times_fired = |t: &str| times_fired(&counts, t);
     let situation = engine::Situation {
         state: &case.status,
         department: &department_code,
@@ -1011,14 +1012,7 @@ pub fn queue(
 }
 
 fn level_of(row: &queries::QueueRow, today: NaiveDate) -> Level {
-    let real = |d: Option<NaiveDate>| d.filter(|d| *d != NO_DEADLINE);
-    Deadlines {
-        due_on: real(row.due_on),
-        warn_on: real(row.warn_on),
-        hard_due_on: real(row.hard_due_on),
-        ..Deadlines::default()
-    }
-    .level(today)
+    stored_deadlines(row.due_on, row.warn_on, row.hard_due_on).level(today)
 }
 
 // ---- Supervision ----
@@ -1099,13 +1093,19 @@ pub fn dashboard(
         queries::department_id(conn, department_code)?.ok_or(ServiceError::NotFound)?;
     let today = today();
     let month_start = today.with_day(1).expect("day 1 exists");
-    // Days are Beijing days; timestamps are stored in UTC.
-    let utc = |d: NaiveDate| {
-        d.and_hms_opt(0, 0, 0).expect("midnight exists") - chrono::Duration::hours(8)
-    };
     let tomorrow = today.succ_opt().expect("not the end of time");
-    let today_counts = queries::event_counts(conn, department_id, utc(today), utc(tomorrow))?;
-    let month_counts = queries::event_counts(conn, department_id, utc(month_start), utc(tomorrow))?;
+    let today_counts = queries::event_counts(
+        conn,
+        department_id,
+        beijing_midnight(today),
+        beijing_midnight(tomorrow),
+    )?;
+    let month_counts = queries::event_counts(
+        conn,
+        department_id,
+        beijing_midnight(month_start),
+        beijing_midnight(tomorrow),
+    )?;
     let sum = |counts: &[(String, i64)], kinds: &[&str]| -> i64 {
         counts
             .iter()
@@ -1148,8 +1148,12 @@ pub fn dashboard(
                 .map(|r| (r, level)),
         );
     }
-    let per_service =
-        queries::received_per_service(conn, department_id, utc(month_start), utc(tomorrow))?;
+    let per_service = queries::received_per_service(
+        conn,
+        department_id,
+        beijing_midnight(month_start),
+        beijing_midnight(tomorrow),
+    )?;
     let (department, _) = super::catalog::department(conn, department_code)?;
     Ok(Dashboard {
         department,
@@ -1185,9 +1189,6 @@ pub fn audit_log(
     }
     let department_id =
         queries::department_id(conn, department_code)?.ok_or(ServiceError::NotFound)?;
-    let utc = |d: NaiveDate| {
-        d.and_hms_opt(0, 0, 0).expect("midnight exists") - chrono::Duration::hours(8)
-    };
     let filter = queries::AuditFilter {
         department_id,
         tracking_number: search.tracking_number.clone(),
@@ -1195,8 +1196,11 @@ pub fn audit_log(
             .actor
             .as_deref()
             .map(crate::db::catalog::like_pattern),
-        from: search.from.map(utc),
-        until: search.until.and_then(|d| d.succ_opt()).map(utc),
+        from: search.from.map(beijing_midnight),
+        until: search
+            .until
+            .and_then(|d| d.succ_opt())
+            .map(beijing_midnight),
     };
     Ok(queries::audit_log(conn, &filter, before, limit)?)
 }

@@ -413,15 +413,34 @@ async fn withdraw(
     {
         Ok(()) => Ok(see_other(&format!("/applications/{id}"))),
         Err(WebError::Service(ServiceError::NotWithdrawable | ServiceError::StaleVersion)) => {
-            let page = MessagePage {
-                title: ctx.t("withdraw.too_late_title").into_owned(),
-                message: ctx.t("withdraw.too_late").into_owned(),
-                ctx,
-            };
-            page_with_status(StatusCode::CONFLICT, &page)
+            conflict(ctx, "withdraw.too_late_title", "withdraw.too_late")
         }
         Err(other) => Err(other),
     }
+}
+
+/// A 409 page: the application moved on before this request.
+fn conflict(ctx: PageContext, title: &str, message: &str) -> Result<HttpResponse, WebError> {
+    let page = MessagePage {
+        title: ctx.t(title).into_owned(),
+        message: ctx.t(message).into_owned(),
+        ctx,
+    };
+    page_with_status(StatusCode::CONFLICT, &page)
+}
+
+/// The workflow side of one of the user's applications, or 404.
+async fn workflow_view(
+    pool: &DbPool,
+    user: &User,
+    id: i64,
+) -> Result<crate::services::workflow::ApplicantView, WebError> {
+    let user = user.clone();
+    run(pool, move |conn| {
+        crate::services::workflow::applicant_view(conn, &user, id)
+    })
+    .await?
+    .ok_or(WebError::NotFound)
 }
 
 /// The applicant answers a request for missing materials: the application is received anew.
@@ -436,29 +455,14 @@ async fn resubmit(
     let id = id.into_inner();
     let client = super::client_address(&req);
     let user = session.user.clone();
-    let outcome = run(&pool, move |conn| {
-        let view = crate::services::workflow::applicant_view(conn, &user, id)?
-            .ok_or(ServiceError::NotFound)?;
-        crate::services::workflow::fire(
-            conn,
-            &user,
-            id,
-            "resubmit",
-            view.version,
-            &Default::default(),
-            &client,
-        )
+    match run(&pool, move |conn| {
+        service::resubmit(conn, &user, id, &client)
     })
-    .await;
-    match outcome {
-        Ok(_) => Ok(see_other(&format!("/applications/{id}"))),
+    .await
+    {
+        Ok(()) => Ok(see_other(&format!("/applications/{id}"))),
         Err(WebError::Service(ServiceError::Refused(_) | ServiceError::StaleVersion)) => {
-            let page = MessagePage {
-                title: ctx.t("supplement.closed_title").into_owned(),
-                message: ctx.t("supplement.closed").into_owned(),
-                ctx,
-            };
-            page_with_status(StatusCode::CONFLICT, &page)
+            conflict(ctx, "supplement.closed_title", "supplement.closed")
         }
         Err(other) => Err(other),
     }
@@ -474,12 +478,7 @@ async fn decision(
 ) -> Result<crate::views::applications::DecisionPage, WebError> {
     let id = id.into_inner();
     let app = load(&pool, &session.user, id).await?;
-    let user = session.user.clone();
-    let view = run(&pool, move |conn| {
-        crate::services::workflow::applicant_view(conn, &user, id)
-    })
-    .await?
-    .ok_or(WebError::NotFound)?;
+    let view = workflow_view(&pool, &session.user, id).await?;
     let (Some(decided_on), Some(outcome)) = (view.decided_on, view.outcome.as_deref()) else {
         return Err(WebError::NotFound);
     };
@@ -507,12 +506,7 @@ async fn licence_page(
 ) -> Result<crate::views::applications::LicencePage, WebError> {
     let id = id.into_inner();
     let app = load(&pool, &session.user, id).await?;
-    let user = session.user.clone();
-    let view = run(&pool, move |conn| {
-        crate::services::workflow::applicant_view(conn, &user, id)
-    })
-    .await?
-    .ok_or(WebError::NotFound)?;
+    let view = workflow_view(&pool, &session.user, id).await?;
     let (licence, status) = view.licence.ok_or(WebError::NotFound)?;
     Ok(crate::views::applications::LicencePage {
         id,
