@@ -54,9 +54,9 @@ pub enum Command {
     /// Deliver the outbox (by SMTP_URL, or to the mail folder) until stopped; with --drain,
     /// until nothing is due, then exit.
     Worker(WorkerArgs),
-    /// Flag deemed acceptances and record supervision cards once (the server does it every
-    /// few minutes by itself).
-    Supervise,
+    /// Flag deemed acceptances, record supervision cards and write the staff digests that are
+    /// due, once (the server does it every few minutes by itself).
+    Supervise(AppArgs),
 }
 
 #[derive(Debug, Clone, Args)]
@@ -131,6 +131,15 @@ pub struct AppArgs {
     /// SMTP connections one worker uses at once.
     #[arg(long, env = "ONESTOP_OUTBOX_CONNECTIONS", default_value_t = 16)]
     pub outbox_connections: usize,
+    /// Seconds a worker's claim on a batch lasts; a crashed worker's batch is sent again after it.
+    #[arg(long, env = "ONESTOP_OUTBOX_LEASE_SECS", default_value_t = 300)]
+    pub outbox_lease_secs: i64,
+    /// Minutes between the clerks' digests of new applications in their queue.
+    #[arg(long, env = "ONESTOP_DIGEST_MINUTES", default_value_t = 60)]
+    pub digest_minutes: i64,
+    /// The hour (Beijing time) after which the daily deadline mails go out on working days.
+    #[arg(long, env = "ONESTOP_DAILY_MAIL_HOUR", default_value_t = 8)]
+    pub daily_mail_hour: u32,
 }
 
 impl AppArgs {
@@ -138,6 +147,26 @@ impl AppArgs {
         crate::services::applications::UploadLimits {
             per_file: self.max_upload_mb.clamp(1, 64) * 1024 * 1024,
             per_application: self.max_application_mb.max(1) * 1024 * 1024,
+        }
+    }
+
+    /// How the outbox is delivered; an unusable `SMTP_URL` is an error.
+    pub fn courier(&self, bind: &str) -> Result<crate::services::outbox::Courier, String> {
+        let delivery =
+            crate::mail::Delivery::from_url(self.smtp_url.as_deref(), self.mail_dir.clone())?;
+        Ok(crate::services::outbox::Courier {
+            delivery,
+            public_url: self.account_settings(bind).public_url,
+            connections: self.outbox_connections.clamp(1, 256),
+            lease: chrono::Duration::seconds(self.outbox_lease_secs.clamp(1, 24 * 3600)),
+        })
+    }
+
+    /// When the staff digests go out.
+    pub fn digest_schedule(&self) -> crate::services::digests::Schedule {
+        crate::services::digests::Schedule {
+            arrivals_every: chrono::Duration::minutes(self.digest_minutes.clamp(1, 24 * 60)),
+            daily_hour: self.daily_mail_hour.min(23),
         }
     }
 

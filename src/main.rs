@@ -84,11 +84,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Demo => {
-            let serve = ServeArgs::default();
             let pool = onestop::startup::prepare_database(&url, 1)?;
-            let parts =
-                onestop::startup::AppParts::new(url.backend_name(), &serve.app, &serve.bind);
-            let report = demo::create_demo_accounts(&pool, &parts.mailer, &parts.accounts)?;
+            let report = demo::create_demo_accounts(&pool)?;
             println!("Demo accounts (password for all: {}):", demo::DEMO_PASSWORD);
             for (email, role, created) in report {
                 let state = if created { "created" } else { "already there" };
@@ -118,16 +115,13 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Worker(args) => {
             let pool = onestop::startup::prepare_database(&url, 2)?;
-            let delivery = onestop::mail::Delivery::from_url(
-                args.app.smtp_url.as_deref(),
-                args.app.mail_dir.join("outbox"),
-            )
-            .map_err(anyhow::Error::msg)?;
+            let courier = args
+                .app
+                .courier("127.0.0.1:8080")
+                .map_err(anyhow::Error::msg)?;
             if args.drain {
                 let mut conn = pool.get()?;
-                let connections = args.app.outbox_connections.clamp(1, 256);
-                let report =
-                    onestop::services::outbox::drain(&mut conn, &delivery, 100, connections)?;
+                let report = onestop::services::outbox::drain(&mut conn, &courier, 100)?;
                 println!(
                     "{} sent, {} to retry, {} dead",
                     report.sent, report.retried, report.dead
@@ -136,18 +130,22 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             }
             let interval = std::time::Duration::from_millis(args.app.outbox_interval_ms.max(100));
             actix_web::rt::System::new().block_on(onestop::startup::deliver_periodically(
-                pool,
-                delivery,
-                interval,
-                args.app.outbox_connections.clamp(1, 256),
+                pool, courier, interval,
             ));
             Ok(())
         }
-        Command::Supervise => {
+        Command::Supervise(args) => {
             let pool = onestop::startup::prepare_database(&url, 1)?;
             let mut conn = pool.get()?;
             let (flagged, cards) = onestop::services::workflow::supervise(&mut conn)?;
             println!("{flagged} applications deemed accepted, {cards} supervision cards recorded");
+            let schedule = args.digest_schedule();
+            let mails = onestop::services::digests::send_due(
+                &mut conn,
+                &schedule,
+                onestop::services::stored_now(),
+            )?;
+            println!("{mails} staff digest mails written to the outbox");
             Ok(())
         }
         Command::Catalog(CatalogCommand::Import { csv, guides }) => {

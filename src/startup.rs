@@ -10,7 +10,6 @@ use actix_web::middleware::from_fn;
 
 use crate::config::{AppArgs, ServeArgs};
 use crate::db::{self, DatabaseUrl, DbPool};
-use crate::mail::Mailer;
 use crate::services::accounts::AccountSettings;
 use crate::services::applications::UploadLimits;
 use crate::services::catalog_import;
@@ -44,7 +43,6 @@ pub fn prepare_database(url: &DatabaseUrl, pool_size: u32) -> anyhow::Result<DbP
 pub struct AppParts {
     pub info: AppInfo,
     pub accounts: AccountSettings,
-    pub mailer: Mailer,
     pub uploads: UploadLimits,
 }
 
@@ -53,7 +51,6 @@ impl AppParts {
         Self {
             info: AppInfo { backend },
             accounts: args.account_settings(bind),
-            mailer: Mailer::new(args.mail_dir.clone()),
             uploads: args.upload_limits(),
         }
     }
@@ -69,7 +66,6 @@ pub fn build_server(
     let pool = web::Data::new(pool);
     let info = web::Data::new(parts.info);
     let accounts = web::Data::new(parts.accounts);
-    let mailer = web::Data::new(parts.mailer);
     let uploads = web::Data::new(parts.uploads);
     // A multipart body may hold one file of the largest size and the form's small fields.
     let multipart = MultipartFormConfig::default()
@@ -84,7 +80,6 @@ pub fn build_server(
             .app_data(pool.clone())
             .app_data(info.clone())
             .app_data(accounts.clone())
-            .app_data(mailer.clone())
             .app_data(uploads.clone())
             .app_data(multipart.clone())
             .configure(routes::routes)
@@ -107,19 +102,13 @@ pub async fn serve(url: DatabaseUrl, pool_size: u32, args: ServeArgs) -> anyhow:
         TcpListener::bind(&args.bind).with_context(|| format!("cannot listen on {}", args.bind))?;
     tracing::info!(address = %args.bind, database = %url, "OneStop is serving on http://{}", args.bind);
     let parts = AppParts::new(backend, &args.app, &args.bind);
-    let delivery = crate::mail::Delivery::from_url(
-        args.app.smtp_url.as_deref(),
-        args.app.mail_dir.join("outbox"),
-    )
-    .map_err(anyhow::Error::msg)?;
-    actix_web::rt::spawn(supervise_periodically(pool.clone()));
-    let interval = std::time::Duration::from_millis(args.app.outbox_interval_ms.max(100));
-    actix_web::rt::spawn(deliver_periodically(
+    let courier = args.app.courier(&args.bind).map_err(anyhow::Error::msg)?;
+    actix_web::rt::spawn(supervise_periodically(
         pool.clone(),
-        delivery,
-        interval,
-        args.app.outbox_connections.clamp(1, 256),
+        args.app.digest_schedule(),
     ));
+    let interval = std::time::Duration::from_millis(args.app.outbox_interval_ms.max(100));
+    actix_web::rt::spawn(deliver_periodically(pool.clone(), courier, interval));
     build_server(listener, pool, parts, args.workers)?.await?;
     Ok(())
 }
@@ -131,15 +120,14 @@ const OUTBOX_BATCH: i64 = 100;
 /// Several nodes may run this at once; claims keep them from sending the same row together.
 pub async fn deliver_periodically(
     pool: DbPool,
-    delivery: crate::mail::Delivery,
+    courier: crate::services::outbox::Courier,
     interval: std::time::Duration,
-    connections: usize,
 ) {
     loop {
-        let (pool, delivery) = (pool.clone(), delivery.clone());
+        let (pool, courier) = (pool.clone(), courier.clone());
         let outcome = actix_web::rt::task::spawn_blocking(move || {
             let mut conn = pool.get()?;
-            crate::services::outbox::deliver_batch(&mut conn, &delivery, OUTBOX_BATCH, connections)
+            crate::services::outbox::deliver_batch(&mut conn, &courier, OUTBOX_BATCH)
         })
         .await;
         let busy = match outcome {
@@ -161,13 +149,33 @@ pub async fn deliver_periodically(
 
 /// How often the server flags deemed acceptances and records supervision cards.
 const SUPERVISION_INTERVAL: std::time::Duration = std::time::Duration::from_secs(300);
+/// How often the server checks whether a staff digest is due.
+const DIGEST_CHECK_INTERVAL: std::time::Duration = std::time::Duration::from_secs(60);
 
-/// Runs [`crate::services::workflow::supervise`] now and every few minutes. It is idempotent, so
-/// several nodes doing it at once only repeat work.
-async fn supervise_periodically(pool: DbPool) {
-    let mut ticks = actix_web::rt::time::interval(SUPERVISION_INTERVAL);
+/// Runs [`crate::services::workflow::supervise`] now and every few minutes, and writes the
+/// staff digests when they are due. Both are idempotent across nodes: supervision only repeats
+/// work, and a digest moves its watermark in the transaction that writes it.
+async fn supervise_periodically(pool: DbPool, schedule: crate::services::digests::Schedule) {
+    let mut ticks = actix_web::rt::time::interval(DIGEST_CHECK_INTERVAL);
+    let mut last_supervision: Option<std::time::Instant> = None;
     loop {
         ticks.tick().await;
+        let pool_for_digests = pool.clone();
+        let digests = actix_web::rt::task::spawn_blocking(move || {
+            let mut conn = pool_for_digests.get()?;
+            crate::services::digests::send_due(&mut conn, &schedule, crate::services::stored_now())
+        })
+        .await;
+        match digests {
+            Ok(Ok(0)) => {}
+            Ok(Ok(mails)) => tracing::info!(mails, "staff digests written to the outbox"),
+            Ok(Err(error)) => tracing::warn!(%error, "staff digests failed"),
+            Err(error) => tracing::warn!(%error, "staff digest task failed"),
+        }
+        if last_supervision.is_some_and(|at| at.elapsed() < SUPERVISION_INTERVAL) {
+            continue;
+        }
+        last_supervision = Some(std::time::Instant::now());
         let pool = pool.clone();
         let outcome = actix_web::rt::task::spawn_blocking(move || {
             let mut conn = pool.get()?;

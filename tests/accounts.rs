@@ -40,6 +40,38 @@ on_both_databases! {
         assert_eq!(again.text("h1"), "链接无效");
     }
 
+    async fn the_verification_mail_is_in_the_page_language_and_its_link_leaves_the_outbox(app) {
+        use diesel::prelude::*;
+        use onestop::db::schema::outbox;
+        let mut browser = Browser::new(&app);
+        assert_eq!(browser.get("/lang/en?next=/register/citizen").await.status, 303);
+        let reply = browser.submit("/register/citizen", "/register/citizen", &citizen_fields("li@example.cn", ID)).await;
+        assert_eq!(reply.status, 303, "{}", reply.body);
+        // Queued with the account in one transaction; nothing is sent from inside the request.
+        let queued = || -> Vec<(String, String, String, Option<String>)> {
+            outbox::table
+                .select((outbox::kind, outbox::lang, outbox::body, outbox::link_path))
+                .load(&mut common::pool(&app).get().unwrap())
+                .unwrap()
+        };
+        let rows = queued();
+        assert_eq!(rows.len(), 1, "{rows:?}");
+        assert_eq!((rows[0].0.as_str(), rows[0].1.as_str()), ("account:verify", "en"));
+        assert!(rows[0].3.as_deref().is_some_and(|l| l.starts_with("/verify-email?token=")));
+        let folder = common::mail_folder(&app.db);
+        assert!(std::fs::read_dir(&folder).map_or(true, |mut d| d.next().is_none()), "no mail before the worker runs");
+
+        let mail = mails(&app).pop().expect("a verification mail");
+        assert!(mail.contains("Subject: Please verify your email"), "{mail}");
+        assert!(mail.contains("Dear 张三,"), "{mail}");
+        let link = link_in(&mail, "http://onestop.test/verify-email?token=");
+        // Once sent, the outbox no longer holds a link that opens the account.
+        let rows = queued();
+        assert_eq!(rows[0].2, onestop::db::outbox::LINK_REMOVED);
+        assert_eq!(rows[0].3, None);
+        assert_eq!(browser.get(&link).await.status, 200);
+    }
+
     async fn a_wrong_check_digit_is_named_and_every_other_value_is_kept(app) {
         let mut browser = Browser::new(&app);
         let reply = browser.submit("/register/citizen", "/register/citizen", &citizen_fields("zhang@example.cn", "110105194912310021")).await;
@@ -211,13 +243,14 @@ on_both_databases! {
     async fn each_role_reaches_only_its_own_areas(app) {
         create_demo_accounts(&app);
         // (area, who may enter): anyone else signed in gets 404, anonymous visitors the login page.
-        let areas: [(&str, &[&str]); 6] = [
+        let areas: [(&str, &[&str]); 7] = [
             ("/account", &["citizen", "firm", "clerk.sjj", "head.sjj", "clerk.wjj", "admin"]),
             ("/workspace", &["clerk.sjj", "head.sjj", "clerk.wjj"]),
             ("/workspace/SJJ", &["clerk.sjj", "head.sjj"]),
             ("/workspace/WJJ", &["clerk.wjj"]),
             ("/admin/users", &["admin"]),
             ("/admin/users/new", &["admin"]),
+            ("/admin/outbox", &["admin"]),
         ];
         let mut anonymous = Browser::new(&app);
         for (area, _) in &areas {

@@ -153,6 +153,16 @@ fn every_key_the_code_uses_has_a_text_in_both_languages() {
             .map(|l| format!("level.{}", l.code())),
     );
     used.extend(["received", "accepted", "decided", "closed"].map(|f| format!("dashboard.{f}")));
+    used.extend(
+        onestop::services::outbox::STATUSES
+            .iter()
+            .map(|s| format!("mail_status.{s}")),
+    );
+    used.extend(
+        ["verify", "reset"]
+            .iter()
+            .flat_map(|m| [format!("mail.{m}.subject"), format!("mail.{m}.body")]),
+    );
     let missing: Vec<&String> = used.iter().filter(|k| !defined.contains(*k)).collect();
     assert!(missing.is_empty(), "keys without a text: {missing:?}");
     for key in &used {

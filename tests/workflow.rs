@@ -5,41 +5,9 @@
 mod common;
 
 use common::{
-    Browser, DEMO_PASSWORD, PDF, Reply, TestApp, create_demo_accounts, on_both_databases,
-    submit_one,
+    PDF, Reply, TestApp, act, create_demo_accounts, id_of, on_both_databases, pool, signed_in,
+    sjj_service, submit_one,
 };
-use onestop::db::{DatabaseUrl, DbPool};
-
-/// A service of the market regulator (SJJ) that citizens may apply for, with a generated form.
-async fn sjj_service(app: &TestApp) -> String {
-    let list = app
-        .get("/api/v1/services?department=SJJ&applicant=natural&limit=100")
-        .await
-        .json();
-    list["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|s| s["code"].as_str().unwrap().to_owned())
-        .find(|c| !c.starts_with("440306-SJJ-XK-0013") && !c.starts_with("440306-SJJ-XK-0001-"))
-        .expect("an SJJ service for citizens")
-}
-
-fn pool(app: &TestApp) -> DbPool {
-    onestop::db::connect(&DatabaseUrl::parse(&app.database_url).unwrap(), 1).unwrap()
-}
-
-/// The application's id behind a tracking number.
-fn id_of(app: &TestApp, number: &str) -> i64 {
-    use diesel::prelude::*;
-    use onestop::db::schema::applications;
-    let mut conn = pool(app).get().unwrap();
-    applications::table
-        .filter(applications::tracking_number.eq(number))
-        .select(applications::id)
-        .first(&mut conn)
-        .unwrap()
-}
 
 /// (kind, from, to) of every event of an application, oldest first.
 fn events(app: &TestApp, id: i64) -> Vec<(String, Option<String>, String)> {
@@ -54,35 +22,11 @@ fn events(app: &TestApp, id: i64) -> Vec<(String, Option<String>, String)> {
 /// The kinds of the mails queued for an application.
 fn outbox(app: &TestApp, id: i64) -> Vec<(String, String, String)> {
     let mut conn = pool(app).get().unwrap();
-    onestop::db::workflow::mails_of(&mut conn, id)
+    onestop::db::outbox::mails_of(&mut conn, id)
         .unwrap()
         .into_iter()
         .map(|(kind, to, subject, body)| (kind, to, format!("{subject}\n{body}")))
         .collect()
-}
-
-/// Fires a transition from the application's page, as the clerk's browser does.
-async fn act(browser: &mut Browser<'_>, id: i64, name: &str, fields: &[(&str, &str)]) -> Reply {
-    let path = format!("/workspace/applications/{id}");
-    let page = browser.get(&path).await;
-    assert_eq!(page.status, 200, "{}", page.body);
-    let version = page.attrs("input[name=version]", "value").remove(0);
-    let token = page.attrs("input[name=csrf_token]", "value").remove(0);
-    let mut all = vec![
-        ("csrf_token", token.as_str()),
-        ("version", version.as_str()),
-    ];
-    all.extend_from_slice(fields);
-    browser
-        .post_raw(&format!("{path}/transitions/{name}"), &all)
-        .await
-}
-
-async fn signed_in<'a>(app: &'a TestApp, email: &str) -> Browser<'a> {
-    let mut browser = Browser::new(app);
-    let reply = browser.sign_in(email, DEMO_PASSWORD).await;
-    assert_eq!(reply.status, 303, "{email}: {}", reply.body);
-    browser
 }
 
 on_both_databases! {
@@ -600,7 +544,8 @@ on_both_databases! {
         let counts = numbers(&first);
         assert!(counts[0] > 0 && counts[1] > 0, "old submissions are overdue in a 60-day data set: {first}");
         let (_, second, _) = common::onestop(&app.database_url, &["supervise"]);
-        assert_eq!(numbers(&second), [0, 0], "nothing twice: {second}");
+        let supervision = second.lines().next().unwrap_or_default();
+        assert_eq!(numbers(supervision), [0, 0], "nothing twice: {second}");
         // A flagged application shows it to the clerk of its department.
         use diesel::prelude::*;
         use onestop::db::schema::{applications, departments};

@@ -53,6 +53,19 @@ pub struct NewUser<'a> {
     pub email_verified: bool,
     pub active: bool,
     pub created_at: NaiveDateTime,
+    /// The language of the user's mails.
+    pub lang: &'a str,
+}
+
+pub fn mail_language(conn: &mut DbConnection, user_id: i64) -> QueryResult<String> {
+    users::table.find(user_id).select(users::lang).first(conn)
+}
+
+pub fn set_mail_language(conn: &mut DbConnection, user_id: i64, lang: &str) -> QueryResult<()> {
+    diesel::update(users::table.find(user_id))
+        .set(users::lang.eq(lang))
+        .execute(conn)?;
+    Ok(())
 }
 
 pub fn insert_user(conn: &mut DbConnection, user: &NewUser<'_>) -> QueryResult<i64> {

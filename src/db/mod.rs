@@ -7,6 +7,7 @@ pub mod accounts;
 pub mod applications;
 pub mod catalog;
 pub mod licences;
+pub mod outbox;
 mod pool;
 pub mod schema;
 pub mod workflow;

@@ -261,6 +261,15 @@ diesel::table! {
         last_error -> Nullable<Text>,
         created_at -> Timestamp,
         sent_at -> Nullable<Timestamp>,
+        link_path -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    mail_digests (department_id, kind) {
+        department_id -> BigInt,
+        kind -> Text,
+        covered_until -> Timestamp,
     }
 }
 

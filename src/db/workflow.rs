@@ -1,12 +1,12 @@
 //! Workflow definitions, the calendar, the workflow columns of applications, sign-offs, notes,
-//! the staff queue, the dashboard figures, the audit trail, supervision cards and the outbox.
+//! the staff queue, the dashboard figures, the audit trail and supervision cards.
 
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
 use super::schema::{
     application_events, application_notes, application_sign_offs, applications, calendar_days,
-    departments, outbox, services, supervision_cards, users, workflow_definitions,
+    departments, services, supervision_cards, users, workflow_definitions,
 };
 use super::{DbConnection, on_backend};
 
@@ -647,6 +647,41 @@ pub fn queue(
     query.limit(limit).select(queue_columns()).load(conn)
 }
 
+/// How many applications of a department in `states` are at `level` on `today` (the same
+/// conditions as the queue's level filter, without its joins).
+pub fn level_count(
+    conn: &mut DbConnection,
+    department_id: i64,
+    states: &[String],
+    level: crate::domain::clock::Level,
+    today: NaiveDate,
+) -> QueryResult<i64> {
+    use crate::domain::clock::Level;
+    let open = applications::table
+        .filter(applications::department_id.eq(department_id))
+        .filter(applications::status.eq_any(states.to_vec()));
+    match level {
+        Level::Red => open
+            .filter(applications::hard_due_on.lt(today))
+            .count()
+            .get_result(conn),
+        Level::Yellow => open
+            .filter(applications::due_on.lt(today))
+            .filter(applications::hard_due_on.ge(today))
+            .count()
+            .get_result(conn),
+        Level::Warning => open
+            .filter(applications::warn_on.le(today))
+            .filter(applications::due_on.ge(today))
+            .count()
+            .get_result(conn),
+        Level::Normal => open
+            .filter(applications::warn_on.gt(today))
+            .count()
+            .get_result(conn),
+    }
+}
+
 /// Applications of a department per state: (state, count), from the counters kept with every
 /// change of state.
 pub fn state_counts(
@@ -794,7 +829,7 @@ pub fn received_per_service(
 
 /// Writes `sql` with PostgreSQL's `$n` placeholders for the connection's backend (SQLite reads
 /// the same numbered placeholders as `?n`).
-fn numbered(conn: &DbConnection, sql: &str) -> String {
+pub(super) fn numbered(conn: &DbConnection, sql: &str) -> String {
     match conn {
         DbConnection::Sqlite(_) => sql.replace('$', "?"),
         DbConnection::Postgres(_) => sql.to_owned(),
@@ -883,47 +918,6 @@ pub fn cards_of(
         .load(conn)
 }
 
-// ---- Outbox ----
-
-#[derive(Debug, Clone, Insertable)]
-#[diesel(table_name = outbox)]
-pub struct NewMail<'a> {
-    pub application_id: Option<i64>,
-    pub recipient_id: Option<i64>,
-    pub recipient_email: &'a str,
-    pub lang: &'a str,
-    pub kind: &'a str,
-    pub subject: &'a str,
-    pub body: &'a str,
-    pub status: &'a str,
-    pub next_attempt_at: NaiveDateTime,
-    pub created_at: NaiveDateTime,
-}
-
-pub fn enqueue_mail(conn: &mut DbConnection, mail: &NewMail<'_>) -> QueryResult<()> {
-    diesel::insert_into(outbox::table)
-        .values(mail)
-        .execute(conn)?;
-    Ok(())
-}
-
-/// (kind, recipient, subject, body) of an application's mails, oldest first.
-pub fn mails_of(
-    conn: &mut DbConnection,
-    id: i64,
-) -> QueryResult<Vec<(String, String, String, String)>> {
-    outbox::table
-        .filter(outbox::application_id.eq(id))
-        .order(outbox::id)
-        .select((
-            outbox::kind,
-            outbox::recipient_email,
-            outbox::subject,
-            outbox::body,
-        ))
-        .load(conn)
-}
-
 /// The applicant's email, name and language.
 pub fn contact(conn: &mut DbConnection, user_id: i64) -> QueryResult<(String, String, String)> {
     users::table
@@ -960,100 +954,5 @@ pub fn department_staff(
         .filter(users::role.eq_any(["clerk", "head"]))
         .order(users::name)
         .select((users::id, users::name, users::email))
-        .load(conn)
-}
-
-/// A mail waiting to be sent, claimed by one worker for the length of its lease.
-#[derive(Debug, Clone, Queryable, QueryableByName)]
-pub struct OutboxRow {
-    #[diesel(sql_type = diesel::sql_types::BigInt)]
-    pub id: i64,
-    #[diesel(sql_type = diesel::sql_types::Text)]
-    pub recipient_email: String,
-    #[diesel(sql_type = diesel::sql_types::Text)]
-    pub subject: String,
-    #[diesel(sql_type = diesel::sql_types::Text)]
-    pub body: String,
-    #[diesel(sql_type = diesel::sql_types::Integer)]
-    pub attempts: i32,
-    #[diesel(sql_type = diesel::sql_types::Timestamp)]
-    pub created_at: NaiveDateTime,
-}
-
-/// Claims up to `limit` due mails until `lease_until`: no other worker takes them meanwhile.
-/// On PostgreSQL rows locked by a concurrent claim are skipped (SKIP LOCKED); on SQLite the
-/// claim runs in a write transaction, which serialises claimers.
-pub fn claim_mails(
-    conn: &mut DbConnection,
-    now: NaiveDateTime,
-    lease_until: NaiveDateTime,
-    limit: i64,
-) -> QueryResult<Vec<OutboxRow>> {
-    use diesel::sql_types::{BigInt, Timestamp};
-    let lock = match conn {
-        DbConnection::Postgres(_) => "FOR UPDATE SKIP LOCKED",
-        DbConnection::Sqlite(_) => "",
-    };
-    let sql = numbered(
-        conn,
-        &format!(
-            "UPDATE outbox SET claimed_until = $2 WHERE id IN (\
-               SELECT id FROM outbox WHERE status = 'pending' AND next_attempt_at <= $1 \
-               AND (claimed_until IS NULL OR claimed_until < $1) ORDER BY id LIMIT $3 {lock}) \
-             RETURNING id, recipient_email, subject, body, attempts, created_at"
-        ),
-    );
-    let mut rows: Vec<OutboxRow> = diesel::sql_query(sql)
-        .bind::<Timestamp, _>(now)
-        .bind::<Timestamp, _>(lease_until)
-        .bind::<BigInt, _>(limit)
-        .load(conn)?;
-    rows.sort_by_key(|r| r.id);
-    Ok(rows)
-}
-
-pub fn mark_sent(conn: &mut DbConnection, id: i64, now: NaiveDateTime) -> QueryResult<()> {
-    diesel::update(outbox::table.find(id))
-        .set((
-            outbox::status.eq("sent"),
-            outbox::sent_at.eq(Some(now)),
-            outbox::attempts.eq(outbox::attempts + 1),
-            outbox::claimed_until.eq(None::<NaiveDateTime>),
-            outbox::last_error.eq(None::<String>),
-        ))
-        .execute(conn)?;
-    Ok(())
-}
-
-/// Records a failed attempt: back to pending at `retry_at`, or dead when `retry_at` is `None`.
-pub fn mark_failed(
-    conn: &mut DbConnection,
-    id: i64,
-    error: &str,
-    retry_at: Option<NaiveDateTime>,
-    now: NaiveDateTime,
-) -> QueryResult<()> {
-    let status = if retry_at.is_some() {
-        "pending"
-    } else {
-        "dead"
-    };
-    diesel::update(outbox::table.find(id))
-        .set((
-            outbox::status.eq(status),
-            outbox::attempts.eq(outbox::attempts + 1),
-            outbox::next_attempt_at.eq(retry_at.unwrap_or(now)),
-            outbox::claimed_until.eq(None::<NaiveDateTime>),
-            outbox::last_error.eq(Some(error)),
-        ))
-        .execute(conn)?;
-    Ok(())
-}
-
-/// Outbox rows per status: (status, count).
-pub fn outbox_counts(conn: &mut DbConnection) -> QueryResult<Vec<(String, i64)>> {
-    outbox::table
-        .group_by(outbox::status)
-        .select((outbox::status, diesel::dsl::count_star()))
         .load(conn)
 }

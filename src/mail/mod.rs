@@ -1,59 +1,14 @@
-//! Outgoing mail: the account mails written directly as `.eml` files (until they move to the
-//! outbox), and the delivery of outbox rows by SMTP or, without `SMTP_URL`, to the mail folder.
+//! Outgoing mail: the delivery of outbox rows by SMTP or, without `SMTP_URL`, to the mail
+//! folder, each as plain text and HTML rendered from the letter templates.
+
+pub mod letter;
 
 use std::path::PathBuf;
 
-use lettre::message::{Mailbox, SinglePart};
+use lettre::message::{Mailbox, MultiPart};
 use lettre::{FileTransport, Message, Transport};
 
-#[derive(Debug, Clone)]
-pub struct Mailer {
-    folder: PathBuf,
-    from: Mailbox,
-}
-
-#[derive(Debug, thiserror::Error)]
-pub enum MailError {
-    #[error("cannot build the message: {0}")]
-    Build(String),
-    #[error("cannot write the message to {folder}: {message}")]
-    Write { folder: String, message: String },
-}
-
-impl Mailer {
-    pub fn new(folder: PathBuf) -> Self {
-        let from = SENDER.parse().expect("valid sender");
-        Self { folder, from }
-    }
-
-    pub fn folder(&self) -> &std::path::Path {
-        &self.folder
-    }
-
-    /// Writes one plain-text message; returns the file's path.
-    pub fn send(&self, to: &str, subject: &str, body: String) -> Result<PathBuf, MailError> {
-        let to: Mailbox = to
-            .parse()
-            .map_err(|e: lettre::address::AddressError| MailError::Build(e.to_string()))?;
-        let message = Message::builder()
-            .from(self.from.clone())
-            .to(to)
-            .subject(subject)
-            // lettre picks the transfer encoding (quoted-printable or base64 for Chinese text).
-            .singlepart(SinglePart::plain(body))
-            .map_err(|e| MailError::Build(e.to_string()))?;
-        let write_error = |message: String| MailError::Write {
-            folder: self.folder.display().to_string(),
-            message,
-        };
-        std::fs::create_dir_all(&self.folder).map_err(|e| write_error(e.to_string()))?;
-        let transport = FileTransport::new(&self.folder);
-        let id = transport
-            .send(&message)
-            .map_err(|e| write_error(e.to_string()))?;
-        Ok(self.folder.join(format!("{id}.eml")))
-    }
-}
+pub use letter::{Letter, translate};
 
 /// Where queued mails go: an SMTP server (`SMTP_URL`), or `.eml` files in the mail folder.
 #[derive(Clone)]
@@ -121,21 +76,22 @@ pub fn outbox_message(
     id: i64,
     created_micros: i64,
     to: &str,
-    subject: &str,
-    body: &str,
+    letter: &Letter,
 ) -> Result<Message, String> {
     let to: Mailbox = to
         .parse()
         .map_err(|e: lettre::address::AddressError| e.to_string())?;
     let from: Mailbox = SENDER.parse().expect("valid sender");
+    let (text, html) = letter.render().map_err(|e| e.to_string())?;
     Message::builder()
         .from(from)
         .to(to)
-        .subject(subject)
+        .subject(&letter.subject)
         .message_id(Some(format!(
             "<outbox-{id}-{created_micros}@onestop.baoan.example>"
         )))
-        .singlepart(SinglePart::plain(body.to_owned()))
+        // lettre picks the transfer encoding (quoted-printable or base64 for Chinese text).
+        .multipart(MultiPart::alternative_plain_html(text, html))
         .map_err(|e| e.to_string())
 }
 

@@ -8,7 +8,6 @@ use super::secrets::{hash_password, random_token, token_id, verify_password};
 use crate::db::accounts::{self as queries, NewUser, UserRow};
 use crate::db::{DbConnection, DbPool};
 use crate::domain::identity::{CreditCode, Email, NationalId, NewPassword, Phone, Role};
-use crate::mail::Mailer;
 
 /// Failed logins allowed per account and per client address within the window.
 pub const MAX_FAILURES: i64 = 5;
@@ -189,13 +188,10 @@ type UniqueClaim<'a> = (
 /// verification link. The argon2 hash is made by the caller, before any connection is taken.
 fn register(
     pool: &DbPool,
-    mailer: &Mailer,
-    settings: &AccountSettings,
     user: &NewUser<'_>,
     (field, taken): UniqueClaim<'_>,
 ) -> Result<NewSession, ServiceError> {
-    let mut conn = pool.get()?;
-    let (user_id, session) = crate::db::write_transaction(&mut conn, |conn| {
+    crate::db::write_transaction(&mut *pool.get()?, |conn| {
         if queries::email_taken(conn, user.email)? {
             return Err(ServiceError::Conflict("email"));
         }
@@ -203,18 +199,17 @@ fn register(
             return Err(ServiceError::Conflict(field));
         }
         let user_id = queries::insert_user(conn, user).map_err(conflict_on_race)?;
-        Ok((user_id, open_session(conn, user_id)?))
-    })?;
-    send_verification(&mut conn, mailer, settings, user_id, user.email)?;
-    Ok(session)
+        let session = open_session(conn, user_id)?;
+        send_link(conn, user_id, verification_link())?;
+        Ok(session)
+    })
 }
 
 /// Registers a citizen and signs them in; a verification link goes to their email.
 pub fn register_citizen(
     pool: &DbPool,
-    mailer: &Mailer,
-    settings: &AccountSettings,
     form: &CitizenRegistration,
+    lang: &str,
 ) -> Result<NewSession, ServiceError> {
     let hash = hash_password(&form.password);
     let user = NewUser {
@@ -230,18 +225,18 @@ pub fn register_citizen(
         email_verified: false,
         active: true,
         created_at: now(),
+        lang: mail_lang(lang),
     };
     let taken =
         |conn: &mut DbConnection| queries::national_id_taken(conn, form.national_id.as_str());
-    register(pool, mailer, settings, &user, ("national_id", &taken))
+    register(pool, &user, ("national_id", &taken))
 }
 
 /// Registers a firm, whose contact person (经办人) signs in and acts for it.
 pub fn register_firm(
     pool: &DbPool,
-    mailer: &Mailer,
-    settings: &AccountSettings,
     form: &FirmRegistration,
+    lang: &str,
 ) -> Result<NewSession, ServiceError> {
     let hash = hash_password(&form.password);
     let user = NewUser {
@@ -257,10 +252,11 @@ pub fn register_firm(
         email_verified: false,
         active: true,
         created_at: now(),
+        lang: mail_lang(lang),
     };
     let taken =
         |conn: &mut DbConnection| queries::credit_code_taken(conn, form.credit_code.as_str());
-    register(pool, mailer, settings, &user, ("credit_code", &taken))
+    register(pool, &user, ("credit_code", &taken))
 }
 
 /// A one-time link and the mail that carries it.
@@ -269,8 +265,10 @@ struct OneTimeLink {
     valid: Duration,
     /// The page the link opens, e.g. `/verify-email`.
     path: &'static str,
-    subject: &'static str,
-    body: fn(&str) -> String,
+    /// The outbox kind, which also names the mail's button.
+    kind: &'static str,
+    /// The locale keys of its subject and body are `mail.{text}.subject` and `.body`.
+    text: &'static str,
 }
 
 fn verification_link() -> OneTimeLink {
@@ -278,14 +276,8 @@ fn verification_link() -> OneTimeLink {
         purpose: PURPOSE_VERIFY,
         valid: Duration::hours(VERIFY_VALID_HOURS),
         path: "/verify-email",
-        subject: "请验证您的邮箱 / Please verify your email",
-        body: |url| {
-            format!(
-                "您好！\n\n请在48小时内打开以下链接，验证您在宝安一网通办登记的邮箱：\n{url}\n\n\
-                 Hello,\n\nPlease open this link within 48 hours to verify the email address of your \
-                 Bao'an OneStop account:\n{url}\n\n如非本人操作，请忽略本邮件。 If this was not you, ignore this message.\n"
-            )
-        },
+        kind: "account:verify",
+        text: "verify",
     }
 }
 
@@ -294,51 +286,68 @@ fn reset_link() -> OneTimeLink {
         purpose: PURPOSE_RESET,
         valid: Duration::minutes(RESET_VALID_MINUTES),
         path: "/password/reset",
-        subject: "重设密码 / Reset your password",
-        body: |url| {
-            format!(
-                "您好！\n\n请在30分钟内打开以下链接重设密码，链接只能使用一次：\n{url}\n\n\
-                 Hello,\n\nOpen this link within 30 minutes to reset your password; it works once:\n{url}\n\n\
-                 如非本人操作，请忽略本邮件，您的密码不会改变。 If this was not you, ignore this message: your password stays as it is.\n"
-            )
-        },
+        kind: "account:reset",
+        text: "reset",
     }
 }
 
-/// Stores a new token (its hash) and writes the mail with its link.
-fn send_link(
+/// The language of a user's mails.
+pub fn mail_language(conn: &mut DbConnection, user_id: i64) -> Result<String, ServiceError> {
+    Ok(queries::mail_language(conn, user_id)?)
+}
+
+pub fn set_mail_language(
     conn: &mut DbConnection,
-    mailer: &Mailer,
-    settings: &AccountSettings,
     user_id: i64,
-    email: &str,
-    link: OneTimeLink,
+    lang: &str,
 ) -> Result<(), ServiceError> {
+    queries::set_mail_language(conn, user_id, mail_lang(lang))?;
+    Ok(())
+}
+
+/// The language mails are written in, from the interface language a person used.
+pub fn mail_lang(lang: &str) -> &'static str {
+    if lang == "en" { "en" } else { "zh-CN" }
+}
+
+/// Stores a new token (its hash) and queues the mail with its link, in the caller's transaction.
+/// The link is in the outbox until the mail is sent, then removed; it is never logged.
+fn send_link(conn: &mut DbConnection, user_id: i64, link: OneTimeLink) -> Result<(), ServiceError> {
     let token = random_token();
+    let now = now();
     queries::insert_token(
         conn,
         &token_id(&token),
         user_id,
         link.purpose,
-        now() + link.valid,
+        now + link.valid,
     )?;
-    let url = format!("{}{}?token={token}", settings.public_url, link.path);
-    let path = mailer.send(email, link.subject, (link.body)(&url))?;
-    // The token opens the account, so the link is logged only at debug level (for a newcomer
-    // without a mail client); the info line names the mail file.
-    tracing::info!(user.id = user_id, purpose = link.purpose, mail = %path.display(), "one-time link mailed");
-    tracing::debug!(user.id = user_id, purpose = link.purpose, link = %url, "one-time link");
+    let (email, name, lang) = crate::db::workflow::contact(conn, user_id)?;
+    let greeting = crate::mail::translate(&lang, "mail.greeting", &[("name", &name)]);
+    let body = crate::mail::translate(&lang, &format!("mail.{}.body", link.text), &[]);
+    let subject = crate::mail::translate(&lang, &format!("mail.{}.subject", link.text), &[]);
+    crate::db::outbox::enqueue_mail(
+        conn,
+        &crate::db::outbox::NewMail {
+            application_id: None,
+            recipient_id: Some(user_id),
+            recipient_email: &email,
+            lang: mail_lang(&lang),
+            kind: link.kind,
+            subject: &subject,
+            body: &format!("{greeting}\n{body}"),
+            link_path: Some(&format!("{}?token={token}", link.path)),
+            status: "pending",
+            next_attempt_at: now,
+            created_at: now,
+        },
+    )?;
+    tracing::info!(
+        user.id = user_id,
+        purpose = link.purpose,
+        "one-time link queued in the outbox"
+    );
     Ok(())
-}
-
-fn send_verification(
-    conn: &mut DbConnection,
-    mailer: &Mailer,
-    settings: &AccountSettings,
-    user_id: i64,
-    email: &str,
-) -> Result<(), ServiceError> {
-    send_link(conn, mailer, settings, user_id, email, verification_link())
 }
 
 pub fn verify_email(conn: &mut DbConnection, token: &str) -> Result<(), ServiceError> {
@@ -434,19 +443,16 @@ pub fn change_password(
 }
 
 /// Sends a reset link if the address belongs to an active account; says nothing either way.
-pub fn request_password_reset(
-    conn: &mut DbConnection,
-    mailer: &Mailer,
-    settings: &AccountSettings,
-    email: &str,
-) -> Result<(), ServiceError> {
+pub fn request_password_reset(conn: &mut DbConnection, email: &str) -> Result<(), ServiceError> {
     let Ok(email) = Email::parse(email) else {
         return Ok(());
     };
-    let Some(row) = queries::find_user_by_email(conn, email.as_str())?.filter(|r| r.active) else {
-        return Ok(());
-    };
-    send_link(conn, mailer, settings, row.id, &row.email, reset_link())
+    crate::db::write_transaction(conn, |conn| {
+        match queries::find_user_by_email(conn, email.as_str())?.filter(|r| r.active) {
+            Some(row) => send_link(conn, row.id, reset_link()),
+            None => Ok(()),
+        }
+    })
 }
 
 /// Whether a reset link can still be used (to show its form).
@@ -505,6 +511,7 @@ pub fn create_account(pool: &DbPool, account: &NewAccount) -> Result<i64, Servic
                 email_verified: true,
                 active: true,
                 created_at: now(),
+                lang: "zh-CN",
             },
         )
         .map_err(conflict_on_race)?;

@@ -5,7 +5,6 @@ use super::ServiceError;
 use super::accounts::{self, CitizenRegistration, FirmRegistration, NewAccount};
 use crate::db::DbPool;
 use crate::domain::identity::{CreditCode, Email, NationalId, NewPassword, Phone, Role};
-use crate::mail::Mailer;
 
 /// Every demo account's password.
 pub const DEMO_PASSWORD: &str = "onestop-demo-2026";
@@ -63,11 +62,7 @@ fn valid<T>(value: Result<T, crate::domain::identity::IdentityError>) -> T {
 }
 
 /// Creates the demo accounts that do not exist yet; returns (email, role, created) for each.
-pub fn create_demo_accounts(
-    pool: &DbPool,
-    mailer: &Mailer,
-    settings: &accounts::AccountSettings,
-) -> Result<Vec<(String, Role, bool)>, ServiceError> {
+pub fn create_demo_accounts(pool: &DbPool) -> Result<Vec<(String, Role, bool)>, ServiceError> {
     let mut report = Vec::new();
     let citizen = CitizenRegistration {
         name: "李明".into(),
@@ -76,7 +71,7 @@ pub fn create_demo_accounts(
         email: valid(Email::parse(CITIZEN_EMAIL)),
         password: password(),
     };
-    let created = skip_existing(accounts::register_citizen(pool, mailer, settings, &citizen))?;
+    let created = skip_existing(accounts::register_citizen(pool, &citizen, "zh-CN"))?;
     report.push((CITIZEN_EMAIL.to_owned(), Role::Citizen, created));
     let firm = FirmRegistration {
         company: "深圳市宝安示范餐饮有限公司".into(),
@@ -86,7 +81,7 @@ pub fn create_demo_accounts(
         email: valid(Email::parse(FIRM_EMAIL)),
         password: password(),
     };
-    let created = skip_existing(accounts::register_firm(pool, mailer, settings, &firm))?;
+    let created = skip_existing(accounts::register_firm(pool, &firm, "zh-CN"))?;
     report.push((FIRM_EMAIL.to_owned(), Role::Firm, created));
     for (email, role, name, departments) in STAFF {
         let account = NewAccount {

@@ -6,6 +6,7 @@ pub mod applications;
 pub mod catalog;
 pub mod catalog_import;
 pub mod demo;
+pub mod digests;
 pub mod outbox;
 pub mod secrets;
 pub mod seed;
@@ -26,8 +27,6 @@ pub enum ServiceError {
     Pool(#[from] PoolError),
     #[error("database pool: {0}")]
     Checkout(#[from] r2d2::Error),
-    #[error("mail: {0}")]
-    Mail(#[from] crate::mail::MailError),
     #[error("stored data is not valid: {0}")]
     Corrupt(String),
     /// A unique value (named by its form field) is already registered.
@@ -73,7 +72,7 @@ pub enum ServiceError {
 
 /// Now in UTC, to the microsecond: what both databases store, so that values read back compare
 /// equal to the ones written (keyset pages, leases).
-pub(crate) fn stored_now() -> chrono::NaiveDateTime {
+pub fn stored_now() -> chrono::NaiveDateTime {
     use chrono::SubsecRound;
     chrono::Utc::now().naive_utc().trunc_subsecs(6)
 }

@@ -10,13 +10,23 @@ use chrono::Duration;
 
 use super::{ServiceError, stored_now as now};
 use crate::db::DbConnection;
-use crate::db::workflow as queries;
-use crate::mail::{Delivery, outbox_message};
+use crate::db::outbox as queries;
+use crate::mail::{Delivery, Letter, outbox_message};
 
 /// Attempts before a mail becomes a dead letter.
 pub const MAX_ATTEMPTS: i32 = 8;
 /// How long a claim lasts: longer than sending a batch could take.
-const LEASE: Duration = Duration::minutes(5);
+pub const LEASE: Duration = Duration::minutes(5);
+
+/// How a worker delivers: where to, the portal's address for links, how many connections at
+/// once, and how long its claims last.
+#[derive(Clone)]
+pub struct Courier {
+    pub delivery: Delivery,
+    pub public_url: String,
+    pub connections: usize,
+    pub lease: Duration,
+}
 
 /// What one batch did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -51,18 +61,17 @@ fn jitter() -> f64 {
 /// by the machine), then records every outcome in one transaction.
 pub fn deliver_batch(
     conn: &mut DbConnection,
-    delivery: &Delivery,
+    courier: &Courier,
     limit: i64,
-    connections: usize,
 ) -> Result<BatchReport, ServiceError> {
     let claimed_at = now();
     let rows = crate::db::write_transaction(conn, |conn| {
-        queries::claim_mails(conn, claimed_at, claimed_at + LEASE, limit)
+        queries::claim_mails(conn, claimed_at, claimed_at + courier.lease, limit)
     })?;
     if rows.is_empty() {
         return Ok(BatchReport::default());
     }
-    let per_thread = rows.len().div_ceil(connections.max(1));
+    let per_thread = rows.len().div_ceil(courier.connections.max(1));
     let outcomes: Vec<(&queries::OutboxRow, Result<(), crate::mail::DeliveryError>)> =
         std::thread::scope(|scope| {
             let workers: Vec<_> = rows
@@ -71,7 +80,7 @@ pub fn deliver_batch(
                     scope.spawn(move || {
                         chunk
                             .iter()
-                            .map(|row| (row, send(delivery, row)))
+                            .map(|row| (row, send(courier, row)))
                             .collect::<Vec<_>>()
                     })
                 })
@@ -87,7 +96,7 @@ pub fn deliver_batch(
         for (row, outcome) in outcomes {
             match outcome {
                 Ok(()) => {
-                    queries::mark_sent(conn, row.id, at)?;
+                    queries::mark_sent(conn, row.id, at, carries_one_time_link(&row.kind))?;
                     report.sent += 1;
                 }
                 Err(error) if error.permanent || row.attempts + 1 >= MAX_ATTEMPTS => {
@@ -107,31 +116,43 @@ pub fn deliver_batch(
     })
 }
 
-fn send(delivery: &Delivery, row: &queries::OutboxRow) -> Result<(), crate::mail::DeliveryError> {
+/// Account mails carry a link that signs in or resets a password: it is removed from the outbox
+/// once sent.
+fn carries_one_time_link(kind: &str) -> bool {
+    kind.starts_with("account:")
+}
+
+fn send(courier: &Courier, row: &queries::OutboxRow) -> Result<(), crate::mail::DeliveryError> {
+    let letter = Letter::new(
+        &row.lang,
+        &row.kind,
+        &row.subject,
+        &row.body,
+        row.link_path.as_deref(),
+        &courier.public_url,
+    );
     let message = outbox_message(
         row.id,
         row.created_at.and_utc().timestamp_micros(),
         &row.recipient_email,
-        &row.subject,
-        &row.body,
+        &letter,
     )
     .map_err(|message| crate::mail::DeliveryError {
         permanent: true,
         message,
     })?;
-    delivery.send(&message)
+    courier.delivery.send(&message)
 }
 
 /// Delivers until nothing is due; returns the total.
 pub fn drain(
     conn: &mut DbConnection,
-    delivery: &Delivery,
+    courier: &Courier,
     batch: i64,
-    connections: usize,
 ) -> Result<BatchReport, ServiceError> {
     let mut total = BatchReport::default();
     loop {
-        let report = deliver_batch(conn, delivery, batch, connections)?;
+        let report = deliver_batch(conn, courier, batch)?;
         total.sent += report.sent;
         total.retried += report.retried;
         total.dead += report.dead;
@@ -139,6 +160,73 @@ pub fn drain(
             return Ok(total);
         }
     }
+}
+
+// ---- The administrators' view ----
+
+/// Mails per page of the outbox list.
+pub const OUTBOX_PAGE: i64 = 50;
+
+/// The statuses the list can be narrowed to; "retrying" is a pending mail that failed before.
+pub const STATUSES: [&str; 4] = ["pending", "retrying", "sent", "dead"];
+
+/// The counts per status and one page of mails, newest first.
+pub struct OutboxOverview {
+    pub counts: Vec<(&'static str, i64)>,
+    pub entries: Vec<queries::OutboxEntry>,
+}
+
+/// `q` is a recipient's address (it has an @) or a tracking number.
+pub fn overview(
+    conn: &mut DbConnection,
+    status: Option<&str>,
+    q: Option<&str>,
+    before: Option<i64>,
+) -> Result<OutboxOverview, ServiceError> {
+    let stored = queries::outbox_counts(conn)?;
+    let counts = STATUSES
+        .iter()
+        .map(|s| {
+            let n = stored.iter().find(|(k, _)| k == s).map_or(0, |(_, n)| *n);
+            (*s, n)
+        })
+        .collect();
+    let mut filter = queries::OutboxFilter {
+        status: status.map(str::to_owned),
+        ..Default::default()
+    };
+    match q.map(str::trim).filter(|q| !q.is_empty()) {
+        Some(address) if address.contains('@') => {
+            filter.recipient = Some(address.to_lowercase());
+        }
+        Some(number) => match queries::application_by_tracking_number(conn, number)? {
+            Some(id) => filter.application_id = Some(id),
+            None => {
+                return Ok(OutboxOverview {
+                    counts,
+                    entries: Vec::new(),
+                });
+            }
+        },
+        None => {}
+    }
+    let entries = queries::search(conn, &filter, before, OUTBOX_PAGE)?;
+    Ok(OutboxOverview { counts, entries })
+}
+
+/// Puts a dead letter back in the queue; anything else is not found.
+pub fn send_again(conn: &mut DbConnection, admin_id: i64, id: i64) -> Result<(), ServiceError> {
+    crate::db::write_transaction(conn, |conn| {
+        if !queries::send_again(conn, id, now())? {
+            return Err(ServiceError::NotFound);
+        }
+        tracing::info!(
+            admin.id = admin_id,
+            outbox.id = id,
+            "dead letter queued again"
+        );
+        Ok(())
+    })
 }
 
 #[cfg(test)]

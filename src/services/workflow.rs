@@ -36,7 +36,7 @@ pub fn today() -> NaiveDate {
 }
 
 /// The start of a Beijing day as a stored (UTC) timestamp.
-fn beijing_midnight(day: NaiveDate) -> NaiveDateTime {
+pub(crate) fn beijing_midnight(day: NaiveDate) -> NaiveDateTime {
     day.and_hms_opt(0, 0, 0).expect("midnight exists") - chrono::Duration::hours(8)
 }
 
@@ -521,7 +521,7 @@ fn notify_applicant(
     decision: &str,
     stamp: NaiveDateTime,
 ) -> Result<(), ServiceError> {
-    let (email, _, lang) = queries::contact(conn, case.applicant_id)?;
+    let (email, name, lang) = queries::contact(conn, case.applicant_id)?;
     let code = crate::db::catalog::service_code(conn, case.service_id)?.unwrap_or_default();
     let service = crate::db::catalog::find_service_guide(conn, &code)?
         .map(|g| g.summary.name)
@@ -546,16 +546,19 @@ fn notify_applicant(
         case.tracking_number.as_deref().unwrap_or(""),
         fill(subject)
     );
-    queries::enqueue_mail(
+    let lang = if english { "en" } else { "zh-CN" };
+    let greeting = crate::mail::translate(lang, "mail.greeting", &[("name", &name)]);
+    crate::db::outbox::enqueue_mail(
         conn,
-        &queries::NewMail {
+        &crate::db::outbox::NewMail {
             application_id: Some(case.id),
             recipient_id: Some(case.applicant_id),
             recipient_email: &email,
-            lang: if english { "en" } else { "zh-CN" },
+            lang,
             kind: &format!("transition:{kind}"),
             subject: &subject,
-            body: fill(body).trim(),
+            body: &format!("{greeting}\n{}", fill(body).trim()),
+            link_path: Some(&format!("/applications/{}", case.id)),
             status: "pending",
             next_attempt_at: stamp,
             created_at: stamp,
@@ -874,6 +877,14 @@ fn working_states(definitions: &[(i64, Definition)]) -> Vec<(String, String, Str
         }
     }
     states
+}
+
+/// The codes of [`working_states`].
+pub(crate) fn working_state_codes(conn: &mut DbConnection) -> Result<Vec<String>, ServiceError> {
+    Ok(working_states(&parsed_definitions(conn)?)
+        .into_iter()
+        .map(|(code, ..)| code)
+        .collect())
 }
 
 fn parsed_definitions(conn: &mut DbConnection) -> Result<Vec<(i64, Definition)>, ServiceError> {

@@ -40,6 +40,8 @@ pub struct AccountPage {
     pub ctx: PageContext,
     pub user: User,
     pub notice: Option<String>,
+    /// `zh-CN` or `en`.
+    pub mail_lang: String,
 }
 
 #[derive(Template, WebTemplate)]
@@ -82,6 +84,25 @@ pub struct UsersPage {
     pub q: String,
     pub role: String,
     pub next_href: Option<String>,
+}
+
+/// The administrators' outbox page.
+#[derive(Template, WebTemplate)]
+#[template(path = "admin/outbox.html")]
+pub struct OutboxPage {
+    pub ctx: PageContext,
+    pub counts: Vec<(&'static str, i64)>,
+    pub entries: Vec<crate::db::outbox::OutboxEntry>,
+    pub status: String,
+    pub q: String,
+    pub next_href: Option<String>,
+    pub notice: Option<String>,
+}
+
+impl OutboxPage {
+    pub fn time(&self, at: &chrono::NaiveDateTime) -> String {
+        super::applications::local_time(at)
+    }
 }
 
 #[derive(Template, WebTemplate)]

@@ -10,7 +10,6 @@ use super::run;
 use super::session::{CSRF_COOKIE, SESSION_COOKIE, SignedIn, Visitor, removal, session_cookie};
 use crate::db::DbPool;
 use crate::domain::identity::{CreditCode, Email, NationalId, NewPassword, Phone, parse_name};
-use crate::mail::Mailer;
 use crate::services::ServiceError;
 use crate::services::accounts::{
     self as service, AccountSettings, CitizenRegistration, FirmRegistration, NewSession,
@@ -36,6 +35,7 @@ fn notice(ctx: &PageContext, key: Option<&str>) -> Option<String> {
         "password_changed" => "notice.password_changed",
         "password_reset" => "notice.password_reset",
         "signed_out" => "notice.signed_out",
+        "mail_language" => "notice.mail_language",
         _ => return None,
     };
     Some(ctx.t(key).into_owned())
@@ -204,7 +204,6 @@ async fn register_citizen(
     ctx: PageContext,
     visitor: Visitor,
     pool: web::Data<DbPool>,
-    mailer: web::Data<Mailer>,
     settings: web::Data<AccountSettings>,
     fields: Fields,
 ) -> Result<HttpResponse, WebError> {
@@ -225,9 +224,9 @@ async fn register_citizen(
             email,
             password,
         };
-        let (mailer, settings_for_call) = (mailer.clone(), settings.clone());
+        let lang = lang.code();
         match super::run_pooled(&pool, move |pool| {
-            service::register_citizen(pool, &mailer, &settings_for_call, &registration)
+            service::register_citizen(pool, &registration, lang)
         })
         .await
         {
@@ -253,7 +252,6 @@ async fn register_firm(
     ctx: PageContext,
     visitor: Visitor,
     pool: web::Data<DbPool>,
-    mailer: web::Data<Mailer>,
     settings: web::Data<AccountSettings>,
     fields: Fields,
 ) -> Result<HttpResponse, WebError> {
@@ -288,9 +286,9 @@ async fn register_firm(
             email,
             password,
         };
-        let (mailer, settings_for_call) = (mailer.clone(), settings.clone());
+        let lang = lang.code();
         match super::run_pooled(&pool, move |pool| {
-            service::register_firm(pool, &mailer, &settings_for_call, &registration)
+            service::register_firm(pool, &registration, lang)
         })
         .await
         {
@@ -350,13 +348,36 @@ async fn verify_email(
 async fn account(
     ctx: PageContext,
     SignedIn(session): SignedIn,
+    pool: web::Data<DbPool>,
     query: web::Query<NoticeQuery>,
-) -> AccountPage {
-    AccountPage {
+) -> Result<AccountPage, WebError> {
+    let user_id = session.user.id;
+    let mail_lang = run(&pool, move |conn| service::mail_language(conn, user_id)).await?;
+    Ok(AccountPage {
         notice: notice(&ctx, query.notice.as_deref()),
         user: session.user,
+        mail_lang,
         ctx,
-    }
+    })
+}
+
+/// The language of the user's mails: a preference kept with the account, unlike the switch,
+/// which is one browser's.
+#[post("/account/mail-language")]
+async fn set_mail_language(
+    SignedIn(session): SignedIn,
+    pool: web::Data<DbPool>,
+    fields: Fields,
+) -> Result<HttpResponse, WebError> {
+    let form = FormState::new(fields.into_inner());
+    let lang = super::i18n::Lang::parse(form.value("lang"))
+        .ok_or(WebError::BadRequest(super::error::BadParameter::Malformed))?;
+    let user_id = session.user.id;
+    run(&pool, move |conn| {
+        service::set_mail_language(conn, user_id, lang.code())
+    })
+    .await?;
+    Ok(see_other("/account?notice=mail_language"))
 }
 
 #[get("/account/password")]
@@ -409,8 +430,6 @@ async fn forgot_form(ctx: PageContext) -> PasswordForgotPage {
 async fn forgot(
     ctx: PageContext,
     pool: web::Data<DbPool>,
-    mailer: web::Data<Mailer>,
-    settings: web::Data<AccountSettings>,
     fields: Fields,
 ) -> Result<PasswordForgotPage, WebError> {
     let mut form = FormState::new(fields.into_inner());
@@ -421,9 +440,8 @@ async fn forgot(
             sent: false,
         });
     };
-    let (mailer, settings) = (mailer.clone(), settings.clone());
     run(&pool, move |conn| {
-        service::request_password_reset(conn, &mailer, &settings, email.as_str())
+        service::request_password_reset(conn, email.as_str())
     })
     .await?;
     Ok(PasswordForgotPage {
@@ -493,6 +511,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(account)
         .service(password_form)
         .service(change_password)
+        .service(set_mail_language)
         .service(forgot_form)
         .service(forgot)
         .service(reset_form)

@@ -12,9 +12,9 @@ use super::session::Admin;
 use crate::db::DbPool;
 use crate::domain::identity::{Email, NewPassword, Role, parse_name};
 use crate::services::accounts::{self as service, ACCOUNTS_PAGE, NewAccount};
-use crate::services::{ServiceError, catalog as catalog_service};
+use crate::services::{ServiceError, catalog as catalog_service, outbox as outbox_service};
 use crate::views::PageContext;
-use crate::views::accounts::{NewStaffPage, UserPage, UsersPage};
+use crate::views::accounts::{NewStaffPage, OutboxPage, UserPage, UsersPage};
 
 type Fields = web::Form<Vec<(String, String)>>;
 
@@ -261,8 +261,99 @@ async fn set_active(
     Ok(see_other(&format!("/admin/users/{id}?notice=saved")))
 }
 
+#[derive(Deserialize)]
+struct OutboxQuery {
+    status: Option<String>,
+    q: Option<String>,
+    before: Option<String>,
+    notice: Option<String>,
+}
+
+/// The outbox: counts per status, a search by recipient or tracking number, and the dead
+/// letters with their errors and a "send again" button. Bodies are not shown: an account mail
+/// holds a one-time link until it is sent.
+#[get("/admin/outbox")]
+async fn outbox(
+    ctx: PageContext,
+    _admin: Admin,
+    pool: web::Data<DbPool>,
+    query: web::Query<OutboxQuery>,
+) -> Result<OutboxPage, WebError> {
+    let status = query
+        .status
+        .as_deref()
+        .map(str::trim)
+        .unwrap_or_default()
+        .to_owned();
+    if !status.is_empty() && !outbox_service::STATUSES.contains(&status.as_str()) {
+        return Err(WebError::BadRequest(super::error::BadParameter::Filter));
+    }
+    let q = query
+        .q
+        .as_deref()
+        .map(str::trim)
+        .unwrap_or_default()
+        .to_owned();
+    let before = match query.before.as_deref() {
+        None | Some("") => None,
+        Some(v) => Some(
+            v.parse::<i64>()
+                .map_err(|_| WebError::BadRequest(super::error::BadParameter::Malformed))?,
+        ),
+    };
+    let (status_for_call, q_for_call) = (status.clone(), q.clone());
+    let overview = run(&pool, move |conn| {
+        outbox_service::overview(
+            conn,
+            Some(status_for_call.as_str()).filter(|s| !s.is_empty()),
+            Some(q_for_call.as_str()),
+            before,
+        )
+    })
+    .await?;
+    let next_href = (overview.entries.len() as i64 == outbox_service::OUTBOX_PAGE)
+        .then(|| overview.entries.last().map(|e| e.id))
+        .flatten()
+        .map(|last| {
+            let query = serde_urlencoded::to_string([
+                ("status", status.as_str()),
+                ("q", q.as_str()),
+                ("before", &last.to_string()),
+            ])
+            .unwrap_or_default();
+            format!("/admin/outbox?{query}")
+        });
+    let notice =
+        (query.notice.as_deref() == Some("queued")).then(|| ctx.t("outbox.queued").into_owned());
+    Ok(OutboxPage {
+        ctx,
+        counts: overview.counts,
+        entries: overview.entries,
+        status,
+        q,
+        next_href,
+        notice,
+    })
+}
+
+#[post("/admin/outbox/{id}/send-again")]
+async fn send_again(
+    Admin(admin): Admin,
+    pool: web::Data<DbPool>,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, WebError> {
+    let (admin_id, id) = (admin.user.id, id.into_inner());
+    run(&pool, move |conn| {
+        outbox_service::send_again(conn, admin_id, id)
+    })
+    .await?;
+    Ok(see_other("/admin/outbox?status=pending&notice=queued"))
+}
+
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(users)
+        .service(outbox)
+        .service(send_again)
         .service(new_staff_form)
         .service(create_staff)
         .service(user)

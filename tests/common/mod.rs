@@ -6,12 +6,14 @@
 
 #![allow(dead_code)]
 
+pub mod smtp;
+
 use std::net::TcpListener;
 
 use awc::http::StatusCode;
 use diesel::Connection;
 use diesel::connection::SimpleConnection;
-use onestop::db::DatabaseUrl;
+use onestop::db::{DatabaseUrl, DbPool};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
@@ -206,6 +208,9 @@ pub async fn spawn_app_on(backend: Backend, db: TestDb, database_url: String) ->
         smtp_url: None,
         outbox_interval_ms: 2000,
         outbox_connections: 4,
+        outbox_lease_secs: 300,
+        digest_minutes: 60,
+        daily_mail_hour: 8,
     };
     let parts = onestop::startup::AppParts::new(url.backend_name(), &args, "127.0.0.1:0");
     let pool =
@@ -450,7 +455,24 @@ impl<'a> Browser<'a> {
 }
 
 /// The text of every mail the app wrote, newest last.
+/// Delivers what the outbox holds to the test app's mail folder, as the worker does without
+/// `SMTP_URL`, one mail at a time so that files are written in the order of the rows.
+pub fn deliver_outbox(app: &TestApp) {
+    let pool = pool(app);
+    let courier = onestop::services::outbox::Courier {
+        delivery: onestop::mail::Delivery::Folder(mail_folder(&app.db)),
+        public_url: "http://onestop.test".into(),
+        connections: 1,
+        lease: chrono::Duration::minutes(5),
+    };
+    onestop::services::outbox::drain(&mut pool.get().expect("connection"), &courier, 100)
+        .expect("outbox delivered");
+}
+
+/// Every mail sent so far (the outbox is delivered first), oldest first, decoded as
+/// [`decode_mail`] does.
 pub fn mails(app: &TestApp) -> Vec<String> {
+    deliver_outbox(app);
     let folder = mail_folder(&app.db);
     let mut files: Vec<_> = std::fs::read_dir(&folder)
         .map(|d| d.filter_map(Result::ok).map(|e| e.path()).collect())
@@ -463,22 +485,28 @@ pub fn mails(app: &TestApp) -> Vec<String> {
         .collect()
 }
 
-/// The headers as they are and the body decoded from its transfer encoding.
+/// The headers as they are, then the plain-text part decoded.
 pub fn decode_mail(raw: &str) -> String {
-    use base64::Engine;
-    let (head, body) = raw.split_once("\r\n\r\n").unwrap_or((raw, ""));
-    let bytes = if head.contains("Content-Transfer-Encoding: base64") {
-        let clean: String = body.split_whitespace().collect();
-        base64::engine::general_purpose::STANDARD
-            .decode(clean)
-            .expect("base64 body")
-    } else if head.contains("Content-Transfer-Encoding: quoted-printable") {
-        quoted_printable::decode(body, quoted_printable::ParseMode::Robust)
-            .expect("quoted-printable body")
-    } else {
-        body.as_bytes().to_vec()
-    };
-    format!("{head}\n\n{}", String::from_utf8_lossy(&bytes))
+    let (head, _) = raw.split_once("\r\n\r\n").unwrap_or((raw, ""));
+    let message = mail_parser::MessageParser::default()
+        .parse(raw.as_bytes())
+        .expect("a MIME message");
+    let text = message
+        .body_text(0)
+        .map(|t| t.into_owned())
+        .unwrap_or_default();
+    format!("{head}\n\n{text}")
+}
+
+/// The HTML part of a raw message, decoded.
+pub fn mail_html(raw: &str) -> String {
+    let message = mail_parser::MessageParser::default()
+        .parse(raw.as_bytes())
+        .expect("a MIME message");
+    message
+        .body_html(0)
+        .map(|t| t.into_owned())
+        .unwrap_or_default()
 }
 
 /// The first link in `mail` that starts with `prefix`, as a path on the test app.
@@ -510,6 +538,63 @@ pub fn create_demo_accounts(app: &TestApp) {
 }
 
 pub const DEMO_PASSWORD: &str = "onestop-demo-2026";
+
+// ---- Staff and their actions, shared by the test files ----
+
+/// A service of the market regulator (SJJ) that citizens may apply for, with a generated form.
+pub async fn sjj_service(app: &TestApp) -> String {
+    let list = app
+        .get("/api/v1/services?department=SJJ&applicant=natural&limit=100")
+        .await
+        .json();
+    list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["code"].as_str().unwrap().to_owned())
+        .find(|c| !c.starts_with("440306-SJJ-XK-0013") && !c.starts_with("440306-SJJ-XK-0001-"))
+        .expect("an SJJ service for citizens")
+}
+
+pub fn pool(app: &TestApp) -> DbPool {
+    onestop::db::connect(&DatabaseUrl::parse(&app.database_url).unwrap(), 1).unwrap()
+}
+
+/// The application's id behind a tracking number.
+pub fn id_of(app: &TestApp, number: &str) -> i64 {
+    use diesel::prelude::*;
+    use onestop::db::schema::applications;
+    let mut conn = pool(app).get().unwrap();
+    applications::table
+        .filter(applications::tracking_number.eq(number))
+        .select(applications::id)
+        .first(&mut conn)
+        .unwrap()
+}
+
+/// Fires a transition from the application's page, as the clerk's browser does.
+pub async fn act(browser: &mut Browser<'_>, id: i64, name: &str, fields: &[(&str, &str)]) -> Reply {
+    let path = format!("/workspace/applications/{id}");
+    let page = browser.get(&path).await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    let version = page.attrs("input[name=version]", "value").remove(0);
+    let token = page.attrs("input[name=csrf_token]", "value").remove(0);
+    let mut all = vec![
+        ("csrf_token", token.as_str()),
+        ("version", version.as_str()),
+    ];
+    all.extend_from_slice(fields);
+    browser
+        .post_raw(&format!("{path}/transitions/{name}"), &all)
+        .await
+}
+
+pub async fn signed_in<'a>(app: &'a TestApp, email: &str) -> Browser<'a> {
+    let mut browser = Browser::new(app);
+    let reply = browser.sign_in(email, DEMO_PASSWORD).await;
+    assert_eq!(reply.status, 303, "{email}: {}", reply.body);
+    browser
+}
 
 // ---- The applicant's journey, shared by the test files ----
 
