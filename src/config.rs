@@ -128,8 +128,9 @@ pub struct AppArgs {
     /// Milliseconds between outbox checks when it was empty.
     #[arg(long, env = "ONESTOP_OUTBOX_INTERVAL_MS", default_value_t = 2000)]
     pub outbox_interval_ms: u64,
-    /// SMTP connections one worker uses at once.
-    #[arg(long, env = "ONESTOP_OUTBOX_CONNECTIONS", default_value_t = 16)]
+    /// SMTP connections one worker uses at once (each sends about 22 mails/s; keep it below
+    /// the server's limit of connections per client, 50 by default in Postfix).
+    #[arg(long, env = "ONESTOP_OUTBOX_CONNECTIONS", default_value_t = 32)]
     pub outbox_connections: usize,
     /// Seconds a worker's claim on a batch lasts; a crashed worker's batch is sent again after it.
     #[arg(long, env = "ONESTOP_OUTBOX_LEASE_SECS", default_value_t = 300)]

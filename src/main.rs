@@ -121,7 +121,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 .map_err(anyhow::Error::msg)?;
             if args.drain {
                 let mut conn = pool.get()?;
-                let report = onestop::services::outbox::drain(&mut conn, &courier, 100)?;
+                let report = onestop::services::outbox::drain(&mut conn, &courier)?;
                 println!(
                     "{} sent, {} to retry, {} dead",
                     report.sent, report.retried, report.dead

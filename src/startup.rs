@@ -113,9 +113,6 @@ pub async fn serve(url: DatabaseUrl, pool_size: u32, args: ServeArgs) -> anyhow:
     Ok(())
 }
 
-/// Mails sent per batch.
-const OUTBOX_BATCH: i64 = 100;
-
 /// Delivers the outbox: batch after batch while there is work, then a pause of `interval`.
 /// Several nodes may run this at once; claims keep them from sending the same row together.
 pub async fn deliver_periodically(
@@ -127,7 +124,7 @@ pub async fn deliver_periodically(
         let (pool, courier) = (pool.clone(), courier.clone());
         let outcome = actix_web::rt::task::spawn_blocking(move || {
             let mut conn = pool.get()?;
-            crate::services::outbox::deliver_batch(&mut conn, &courier, OUTBOX_BATCH)
+            crate::services::outbox::deliver_batch(&mut conn, &courier)
         })
         .await;
         let busy = match outcome {

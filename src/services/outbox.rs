@@ -28,6 +28,14 @@ pub struct Courier {
     pub lease: Duration,
 }
 
+impl Courier {
+    /// Mails claimed at once: four per connection, so that every connection has work while
+    /// the batch lasts, and at least 100.
+    pub fn batch_size(&self) -> i64 {
+        (self.connections as i64 * 4).max(100)
+    }
+}
+
 /// What one batch did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct BatchReport {
@@ -56,17 +64,25 @@ fn jitter() -> f64 {
     f64::from(u16::from_le_bytes(bytes)) / f64::from(u16::MAX)
 }
 
-/// Claims and delivers up to `limit` due mails, over up to `connections` SMTP connections at
-/// once (SMTP is a conversation of small round trips: one connection is bound by latency, not
-/// by the machine), then records every outcome in one transaction.
+/// Claims and delivers a batch of due mails over up to `courier.connections` SMTP connections
+/// at once, then records every outcome in one transaction.
+///
+/// Why several connections: one connection is bound by latency, not by the machine. lettre
+/// writes a message and its final "." in two writes on a socket without TCP_NODELAY, so the
+/// second waits for the server's delayed ACK (about 40 ms on Linux): one connection sends about
+/// 22 mails/s whatever the server (measured with two different ones), with the CPU idle.
 pub fn deliver_batch(
     conn: &mut DbConnection,
     courier: &Courier,
-    limit: i64,
 ) -> Result<BatchReport, ServiceError> {
     let claimed_at = now();
     let rows = crate::db::write_transaction(conn, |conn| {
-        queries::claim_mails(conn, claimed_at, claimed_at + courier.lease, limit)
+        queries::claim_mails(
+            conn,
+            claimed_at,
+            claimed_at + courier.lease,
+            courier.batch_size(),
+        )
     })?;
     if rows.is_empty() {
         return Ok(BatchReport::default());
@@ -145,14 +161,10 @@ fn send(courier: &Courier, row: &queries::OutboxRow) -> Result<(), crate::mail::
 }
 
 /// Delivers until nothing is due; returns the total.
-pub fn drain(
-    conn: &mut DbConnection,
-    courier: &Courier,
-    batch: i64,
-) -> Result<BatchReport, ServiceError> {
+pub fn drain(conn: &mut DbConnection, courier: &Courier) -> Result<BatchReport, ServiceError> {
     let mut total = BatchReport::default();
     loop {
-        let report = deliver_batch(conn, courier, batch)?;
+        let report = deliver_batch(conn, courier)?;
         total.sent += report.sent;
         total.retried += report.retried;
         total.dead += report.dead;

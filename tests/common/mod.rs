@@ -465,7 +465,7 @@ pub fn deliver_outbox(app: &TestApp) {
         connections: 1,
         lease: chrono::Duration::minutes(5),
     };
-    onestop::services::outbox::drain(&mut pool.get().expect("connection"), &courier, 100)
+    onestop::services::outbox::drain(&mut pool.get().expect("connection"), &courier)
         .expect("outbox delivered");
 }
 
