@@ -20,7 +20,7 @@ impl Handler for Sink {
 
     fn data_end(&mut self) -> Response {
         let n = self.accepted.fetch_add(1, Ordering::Relaxed) + 1;
-        if n % 1000 == 0 {
+        if n.is_multiple_of(1000) {
             println!("{n} accepted");
         }
         response::OK
