@@ -4,6 +4,7 @@
 //! anything else a SQLite file path (with or without a `sqlite://` prefix).
 
 pub mod accounts;
+pub mod admin;
 pub mod applications;
 pub mod catalog;
 pub mod licences;

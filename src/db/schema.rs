@@ -266,6 +266,34 @@ diesel::table! {
 }
 
 diesel::table! {
+    workflow_drafts (id) {
+        id -> BigInt,
+        key -> Text,
+        based_on -> Nullable<Integer>,
+        source -> Text,
+        problems -> Text,
+        lock_version -> Integer,
+        published_version -> Nullable<Integer>,
+        created_by -> Nullable<BigInt>,
+        updated_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    admin_events (id) {
+        id -> BigInt,
+        actor_id -> Nullable<BigInt>,
+        kind -> Text,
+        subject -> Text,
+        before -> Nullable<Text>,
+        after -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     mail_digests (department_id, kind) {
         department_id -> BigInt,
         kind -> Text,
@@ -321,6 +349,7 @@ diesel::joinable!(applications -> users (applicant_id));
 diesel::joinable!(user_departments -> users (user_id));
 diesel::joinable!(user_departments -> departments (department_id));
 diesel::joinable!(sessions -> users (user_id));
+diesel::joinable!(admin_events -> users (actor_id));
 diesel::joinable!(one_time_tokens -> users (user_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
@@ -347,4 +376,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     queue_counts,
     licences,
     material_licences,
+    workflow_drafts,
+    admin_events,
+    mail_digests,
 );

@@ -5,6 +5,7 @@
 pub mod calendar;
 pub mod catalog;
 pub mod clock;
+pub mod diagram;
 pub mod forms;
 mod labelled;
 

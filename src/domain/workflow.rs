@@ -128,7 +128,8 @@ pub struct Transition {
     pub negative: bool,
 }
 
-/// A notification text in both languages; `{note}` and `{decision}` are replaced.
+/// A notification text in both languages; the [`PLACEHOLDERS`] `{service}`, `{tracking_number}`,
+/// `{deadline}` (of the next step), `{note}` and `{decision}` are replaced.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Notice {
@@ -138,7 +139,7 @@ pub struct Notice {
     pub body_en: String,
 }
 
-/// Why a definition cannot be published.
+/// Why a definition cannot be published. Each names the part that is wrong.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum DefinitionProblem {
     #[error("state {0} is defined twice")]
@@ -151,14 +152,92 @@ pub enum DefinitionProblem {
     UnknownState { transition: String, state: String },
     #[error("transition {0} leaves a terminal state")]
     LeavesTerminal(String),
-    #[error("transition {0} has no staff role")]
+    #[error("transition {0} has no staff role allowed to fire it")]
     NoRoles(String),
     #[error("state {0} cannot be reached from the initial state")]
     Unreachable(String),
     #[error("no terminal state can be reached from state {0}")]
     NoWayOut(String),
-    #[error("a name or code is empty")]
-    Empty,
+    #[error("{0} has an empty code or name")]
+    Empty(String),
+    #[error("the text of transition {transition} uses the unknown placeholder {{{placeholder}}}")]
+    UnknownPlaceholder {
+        transition: String,
+        placeholder: String,
+    },
+    #[error("transition {0} extends the period by 0 working days")]
+    NoExtensionDays(String),
+    #[error("transition {transition} may fire at most 0 times")]
+    NeverFires { transition: String },
+    #[error("{0} is not a code: use lower-case letters, digits, _ and -")]
+    BadCode(String),
+    #[error("a text of {0} contains < or >: texts are plain, not markup")]
+    Markup(String),
+}
+
+/// The placeholders a notification text may use.
+pub const PLACEHOLDERS: [&str; 5] = ["service", "tracking_number", "deadline", "note", "decision"];
+
+/// The `{name}` placeholders of a text, in order.
+pub fn placeholders(text: &str) -> Vec<&str> {
+    let mut found = Vec::new();
+    let mut rest = text;
+    while let Some(open) = rest.find('{') {
+        rest = &rest[open + 1..];
+        match rest.find(['}', '{']) {
+            Some(close) if rest.as_bytes()[close] == b'}' => {
+                found.push(&rest[..close]);
+                rest = &rest[close + 1..];
+            }
+            _ => {}
+        }
+    }
+    found
+}
+
+fn has_markup(texts: &[&str]) -> bool {
+    texts.iter().any(|t| t.contains(['<', '>']))
+}
+
+/// The largest definition file accepted (the shipped ones are under 20 KiB).
+pub const MAX_SOURCE_BYTES: usize = 256 * 1024;
+
+/// Why a definition file cannot be read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SourceProblem {
+    #[error("the file is larger than {} KiB", MAX_SOURCE_BYTES / 1024)]
+    TooLarge,
+    /// The parser's message, with the line and column.
+    #[error("{0}")]
+    Syntax(String),
+}
+
+impl Definition {
+    /// Reads a definition from TOML (the readable form kept in version control) or, when it
+    /// starts with `{`, JSON. Unknown keys are refused.
+    pub fn parse(text: &str) -> Result<Definition, SourceProblem> {
+        if text.len() > MAX_SOURCE_BYTES {
+            return Err(SourceProblem::TooLarge);
+        }
+        if text.trim_start().starts_with('{') {
+            serde_json::from_str(text).map_err(|e| SourceProblem::Syntax(e.to_string()))
+        } else {
+            toml::from_str(text).map_err(|e| SourceProblem::Syntax(e.to_string()))
+        }
+    }
+
+    /// The definition as TOML, the form administrators edit, export and diff.
+    pub fn to_toml(&self) -> String {
+        toml::to_string_pretty(self).expect("a definition is representable in TOML")
+    }
+}
+
+fn is_code(code: &str) -> bool {
+    !code.is_empty()
+        && code.len() <= 64
+        && code
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '-')
 }
 
 impl Definition {
@@ -187,16 +266,42 @@ impl Definition {
             .collect()
     }
 
-    /// Checks that the definition can run: names unique, one initial state, every state
-    /// reachable and with a way to an end, no way out of an end.
+    /// Checks that the definition can run; the first problem, if any (see [`Self::problems`]).
     pub fn check(&self) -> Result<(), DefinitionProblem> {
+        match self.problems().into_iter().next() {
+            Some(problem) => Err(problem),
+            None => Ok(()),
+        }
+    }
+
+    /// Everything that keeps the definition from running: codes well-formed and unique, names
+    /// given, one initial state, every state reachable from it and with a way to an end, no way
+    /// out of an end, an allowed actor for every transition, positive periods, and only known
+    /// placeholders in the texts.
+    pub fn problems(&self) -> Vec<DefinitionProblem> {
+        let mut problems = Vec::new();
+        if !is_code(&self.key) {
+            problems.push(DefinitionProblem::BadCode(format!("key {}", self.key)));
+        }
+        if self.name_zh.trim().is_empty() || self.name_en.trim().is_empty() {
+            problems.push(DefinitionProblem::Empty("the workflow".into()));
+        }
+        if has_markup(&[&self.name_zh, &self.name_en]) {
+            problems.push(DefinitionProblem::Markup("the workflow".into()));
+        }
         let mut codes = BTreeSet::new();
         for state in &self.states {
-            if state.code.trim().is_empty() || state.name_zh.trim().is_empty() {
-                return Err(DefinitionProblem::Empty);
+            if !is_code(&state.code) {
+                problems.push(DefinitionProblem::BadCode(format!("state {}", state.code)));
+            }
+            if state.name_zh.trim().is_empty() || state.name_en.trim().is_empty() {
+                problems.push(DefinitionProblem::Empty(format!("state {}", state.code)));
+            }
+            if has_markup(&[&state.name_zh, &state.name_en]) {
+                problems.push(DefinitionProblem::Markup(format!("state {}", state.code)));
             }
             if !codes.insert(state.code.as_str()) {
-                return Err(DefinitionProblem::DuplicateState(state.code.clone()));
+                problems.push(DefinitionProblem::DuplicateState(state.code.clone()));
             }
         }
         let initial = self
@@ -205,44 +310,26 @@ impl Definition {
             .filter(|s| s.kind == StateKind::Initial)
             .count();
         if initial != 1 {
-            return Err(DefinitionProblem::InitialStates(initial));
+            problems.push(DefinitionProblem::InitialStates(initial));
         }
         let mut seen = BTreeSet::new();
         for t in &self.transitions {
-            if t.name.trim().is_empty() || t.label_zh.trim().is_empty() {
-                return Err(DefinitionProblem::Empty);
-            }
-            for state in t.from.iter().chain([&t.to]) {
-                let Some(found) = self.state(state) else {
-                    return Err(DefinitionProblem::UnknownState {
-                        transition: t.name.clone(),
-                        state: state.clone(),
-                    });
-                };
-                if state != &t.to && found.kind == StateKind::Terminal {
-                    return Err(DefinitionProblem::LeavesTerminal(t.name.clone()));
-                }
-                if state != &t.to && !seen.insert((t.name.as_str(), state.as_str())) {
-                    return Err(DefinitionProblem::DuplicateTransition(t.name.clone()));
-                }
-            }
-            if t.performer != Performer::Applicant && t.roles.is_empty() {
-                return Err(DefinitionProblem::NoRoles(t.name.clone()));
-            }
+            problems.extend(self.transition_problems(t, &mut seen));
         }
-        let reachable = self.closure(&[self.initial().code.as_str()], |t, s| {
-            if t.from.iter().any(|f| f == s) {
-                vec![t.to.as_str()]
-            } else {
-                vec![]
-            }
-        });
-        if let Some(s) = self
-            .states
-            .iter()
-            .find(|s| !reachable.contains(s.code.as_str()))
-        {
-            return Err(DefinitionProblem::Unreachable(s.code.clone()));
+        if initial == 1 {
+            let reachable = self.closure(&[self.initial().code.as_str()], |t, s| {
+                if t.from.iter().any(|f| f == s) {
+                    vec![t.to.as_str()]
+                } else {
+                    vec![]
+                }
+            });
+            problems.extend(
+                self.states
+                    .iter()
+                    .filter(|s| !reachable.contains(s.code.as_str()))
+                    .map(|s| DefinitionProblem::Unreachable(s.code.clone())),
+            );
         }
         let ends: Vec<&str> = self
             .states
@@ -257,14 +344,88 @@ impl Definition {
                 vec![]
             }
         });
-        if let Some(s) = self
-            .states
-            .iter()
-            .find(|s| !can_end.contains(s.code.as_str()))
-        {
-            return Err(DefinitionProblem::NoWayOut(s.code.clone()));
+        problems.extend(
+            self.states
+                .iter()
+                .filter(|s| !can_end.contains(s.code.as_str()))
+                .map(|s| DefinitionProblem::NoWayOut(s.code.clone())),
+        );
+        problems
+    }
+
+    fn transition_problems<'a>(
+        &self,
+        t: &'a Transition,
+        seen: &mut BTreeSet<(&'a str, &'a str)>,
+    ) -> Vec<DefinitionProblem> {
+        let mut problems = Vec::new();
+        if !is_code(&t.name) {
+            problems.push(DefinitionProblem::BadCode(format!("transition {}", t.name)));
         }
-        Ok(())
+        if t.label_zh.trim().is_empty() || t.label_en.trim().is_empty() {
+            problems.push(DefinitionProblem::Empty(format!("transition {}", t.name)));
+        }
+        let notice_texts = t.notify_applicant.iter().flat_map(|n| {
+            [
+                n.subject_zh.as_str(),
+                n.subject_en.as_str(),
+                n.body_zh.as_str(),
+                n.body_en.as_str(),
+            ]
+        });
+        let texts: Vec<&str> = [t.label_zh.as_str(), t.label_en.as_str()]
+            .into_iter()
+            .chain(notice_texts)
+            .collect();
+        if has_markup(&texts) {
+            problems.push(DefinitionProblem::Markup(format!("transition {}", t.name)));
+        }
+        for state in t.from.iter().chain([&t.to]) {
+            let Some(found) = self.state(state) else {
+                problems.push(DefinitionProblem::UnknownState {
+                    transition: t.name.clone(),
+                    state: state.clone(),
+                });
+                continue;
+            };
+            if state != &t.to && found.kind == StateKind::Terminal {
+                problems.push(DefinitionProblem::LeavesTerminal(t.name.clone()));
+            }
+        }
+        for from in &t.from {
+            if !seen.insert((t.name.as_str(), from.as_str())) {
+                problems.push(DefinitionProblem::DuplicateTransition(t.name.clone()));
+            }
+        }
+        if t.performer != Performer::Applicant && t.roles.is_empty() {
+            problems.push(DefinitionProblem::NoRoles(t.name.clone()));
+        }
+        if t.effect == Effect::Extend && t.extension_days == 0 {
+            problems.push(DefinitionProblem::NoExtensionDays(t.name.clone()));
+        }
+        if t.max_times == Some(0) {
+            problems.push(DefinitionProblem::NeverFires {
+                transition: t.name.clone(),
+            });
+        }
+        if let Some(notice) = &t.notify_applicant {
+            for text in [
+                &notice.subject_zh,
+                &notice.subject_en,
+                &notice.body_zh,
+                &notice.body_en,
+            ] {
+                for placeholder in placeholders(text) {
+                    if !PLACEHOLDERS.contains(&placeholder) {
+                        problems.push(DefinitionProblem::UnknownPlaceholder {
+                            transition: t.name.clone(),
+                            placeholder: placeholder.to_owned(),
+                        });
+                    }
+                }
+            }
+        }
+        problems
     }
 
     /// The states reached from `start` by following `step` over the transitions.
@@ -796,6 +957,136 @@ mod tests {
         assert_eq!(
             d.check(),
             Err(DefinitionProblem::LeavesTerminal("reopen".into()))
+        );
+    }
+
+    /// Each rule, with a draft that breaks it and the message that points to the broken part;
+    /// the shipped definitions pass them all.
+    #[test]
+    fn every_rule_names_the_broken_part() {
+        type Breakage = fn(&mut Definition);
+        let cases: Vec<(Breakage, DefinitionProblem)> = vec![
+            (
+                |d| d.transitions.retain(|t| t.name != "start_review"),
+                DefinitionProblem::Unreachable("under_review".into()),
+            ),
+            (
+                |d| d.transitions.retain(|t| t.from != ["approved"]),
+                DefinitionProblem::NoWayOut("approved".into()),
+            ),
+            (
+                |d| d.states[1].kind = StateKind::Initial,
+                DefinitionProblem::InitialStates(2),
+            ),
+            (
+                |d| d.transitions[0].to = "nowhere".into(),
+                DefinitionProblem::UnknownState {
+                    transition: "accept".into(),
+                    state: "nowhere".into(),
+                },
+            ),
+            (
+                |d| {
+                    let copy = d.states[2].clone();
+                    d.states.push(copy);
+                },
+                DefinitionProblem::DuplicateState("not_accepted".into()),
+            ),
+            (
+                |d| {
+                    let copy = d.transitions[0].clone();
+                    d.transitions.push(copy);
+                },
+                DefinitionProblem::DuplicateTransition("accept".into()),
+            ),
+            (
+                |d| d.transitions[0].from.push("closed".into()),
+                DefinitionProblem::LeavesTerminal("accept".into()),
+            ),
+            (
+                |d| d.transitions[0].roles.clear(),
+                DefinitionProblem::NoRoles("accept".into()),
+            ),
+            (
+                |d| {
+                    let extend = d
+                        .transitions
+                        .iter_mut()
+                        .find(|t| t.name == "extend")
+                        .unwrap();
+                    extend.extension_days = 0;
+                },
+                DefinitionProblem::NoExtensionDays("extend".into()),
+            ),
+            (
+                |d| d.transitions[0].max_times = Some(0),
+                DefinitionProblem::NeverFires {
+                    transition: "accept".into(),
+                },
+            ),
+            (
+                |d| {
+                    let notice = d.transitions[0].notify_applicant.as_mut().unwrap();
+                    notice.body_en.push_str(" {applicant_phone}");
+                },
+                DefinitionProblem::UnknownPlaceholder {
+                    transition: "accept".into(),
+                    placeholder: "applicant_phone".into(),
+                },
+            ),
+            (
+                |d| d.transitions[0].label_zh = "<script>alert(1)</script>".into(),
+                DefinitionProblem::Markup("transition accept".into()),
+            ),
+            (
+                |d| d.states[0].code = "Submitted Now".into(),
+                DefinitionProblem::BadCode("state Submitted Now".into()),
+            ),
+            (
+                |d| d.states[0].name_en = " ".into(),
+                DefinitionProblem::Empty("state submitted".into()),
+            ),
+        ];
+        for definition in shipped() {
+            assert_eq!(definition.problems(), [], "{}", definition.key);
+        }
+        for (breakage, expected) in cases {
+            let mut d = default();
+            breakage(&mut d);
+            let problems = d.problems();
+            assert!(
+                problems.contains(&expected),
+                "{expected:?} not in {problems:?}"
+            );
+            assert!(d.check().is_err());
+        }
+    }
+
+    #[test]
+    fn placeholders_are_found_and_source_files_are_read_strictly() {
+        assert_eq!(
+            placeholders("{service} 于 {deadline} 前{"),
+            ["service", "deadline"]
+        );
+        assert_eq!(placeholders("{{x}"), ["x"]);
+        let d = default();
+        assert_eq!(
+            Definition::parse(&d.to_toml()),
+            Ok(d.clone()),
+            "TOML round trip"
+        );
+        let json = serde_json::to_string(&d).unwrap();
+        assert_eq!(Definition::parse(&json), Ok(d.clone()), "JSON round trip");
+        let unknown = d
+            .to_toml()
+            .replacen("name_zh", "colour = \"red\"\nname_zh", 1);
+        assert!(
+            matches!(Definition::parse(&unknown), Err(SourceProblem::Syntax(m)) if m.contains("colour"))
+        );
+        let huge = format!("# {}\n{}", "x".repeat(MAX_SOURCE_BYTES), d.to_toml());
+        assert_eq!(Definition::parse(&huge), Err(SourceProblem::TooLarge));
+        assert!(
+            matches!(Definition::parse("key = "), Err(SourceProblem::Syntax(m)) if m.contains("line 1"))
         );
     }
 

@@ -2,6 +2,7 @@
 //! values; none knows about HTTP.
 
 pub mod accounts;
+pub mod admin;
 pub mod applications;
 pub mod catalog;
 pub mod catalog_import;
@@ -68,6 +69,9 @@ pub enum ServiceError {
     Incomplete(Vec<crate::domain::forms::FieldProblem>),
     #[error("{0}")]
     Refused(crate::domain::workflow::Refusal),
+    /// An administrator's change that cannot be made, with every reason.
+    #[error("refused: {0:?}")]
+    Rejected(Vec<String>),
 }
 
 /// Now in UTC, to the microsecond: what both databases store, so that values read back compare

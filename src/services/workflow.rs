@@ -385,7 +385,12 @@ pub fn fire(
             },
         )?;
         if completes && let Some(notice) = &transition.notify_applicant {
-            notify_applicant(conn, &case, notice, name, &note, &input.decision, stamp)?;
+            let texts = NoticeTexts {
+                note: &note,
+                decision: &input.decision,
+                deadline: deadlines.due_on,
+            };
+            notify_applicant(conn, &case, notice, name, &texts, stamp)?;
         }
         Ok(Fired {
             to: firing.to,
@@ -511,14 +516,21 @@ fn apply_effect(
     }
 }
 
+/// What fills a notice's placeholders besides the application's own facts.
+struct NoticeTexts<'a> {
+    note: &'a str,
+    decision: &'a str,
+    /// The deadline of the application's next step after the change, if one runs.
+    deadline: Option<NaiveDate>,
+}
+
 /// Writes the applicant's mail for a transition to the outbox, in their language.
 fn notify_applicant(
     conn: &mut DbConnection,
     case: &CaseRow,
     notice: &engine::Notice,
     kind: &str,
-    note: &str,
-    decision: &str,
+    texts: &NoticeTexts<'_>,
     stamp: NaiveDateTime,
 ) -> Result<(), ServiceError> {
     let (email, name, lang) = queries::contact(conn, case.applicant_id)?;
@@ -527,10 +539,15 @@ fn notify_applicant(
         .map(|g| g.summary.name)
         .unwrap_or(code);
     let english = lang == "en";
+    let deadline = texts
+        .deadline
+        .filter(|d| *d != NO_DEADLINE)
+        .map_or_else(|| "—".to_owned(), |d| d.to_string());
     let fill = |text: &str| {
         text.replace("{service}", &service)
-            .replace("{note}", note.trim())
-            .replace("{decision}", decision.trim())
+            .replace("{note}", texts.note.trim())
+            .replace("{decision}", texts.decision.trim())
+            .replace("{deadline}", &deadline)
             .replace(
                 "{tracking_number}",
                 case.tracking_number.as_deref().unwrap_or(""),
@@ -596,7 +613,12 @@ pub fn enqueue_receipt(
             fmt(deadlines.legal_due)
         ),
     };
-    notify_applicant(conn, &case, &notice, "submitted", "", "", now())
+    let texts = NoticeTexts {
+        note: "",
+        decision: "",
+        deadline: deadlines.acceptance_due,
+    };
+    notify_applicant(conn, &case, &notice, "submitted", &texts, now())
 }
 
 /// Claims an application for oneself, assigns it to a colleague, or releases it.

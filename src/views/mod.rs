@@ -2,6 +2,7 @@
 //! access. Every page carries a [`PageContext`] for the layout (language, switch, current path).
 
 pub mod accounts;
+pub mod admin;
 pub mod applications;
 pub mod catalog;
 pub mod context;

@@ -146,6 +146,8 @@ pub struct CasePage {
     pub cards: Vec<(String, NaiveDate, NaiveDateTime)>,
     pub material_names: Vec<String>,
     pub state_names: Vec<(String, String)>,
+    /// The workflow version's state graph, with the application's state highlighted.
+    pub diagram: crate::domain::diagram::Diagram,
 }
 
 impl CasePage {

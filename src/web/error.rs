@@ -112,6 +112,7 @@ impl ResponseError for WebError {
                 | ServiceError::Upload(_)
                 | ServiceError::MaterialsMissing(_) => StatusCode::BAD_REQUEST,
                 ServiceError::Refused(_) => StatusCode::FORBIDDEN,
+                ServiceError::Rejected(_) => StatusCode::UNPROCESSABLE_ENTITY,
                 ServiceError::NotADraft
                 | ServiceError::StaleVersion
                 | ServiceError::NotWithdrawable => StatusCode::CONFLICT,

@@ -3,6 +3,7 @@
 
 mod accounts;
 mod admin;
+mod admin_rules;
 mod api;
 mod applications;
 mod catalog;
@@ -126,6 +127,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(lang::switch)
         .configure(api::routes)
         .configure(accounts::routes)
+        .configure(admin_rules::routes)
         .configure(admin::routes)
         .configure(applications::routes)
         .configure(workspace::routes)

@@ -284,6 +284,7 @@ async fn case_page(
         user_id: staff.0.user.id,
         may_assign: staff.0.user.works_in(&case.department_code),
         cards: case.cards.clone(),
+        diagram: crate::domain::diagram::layout(&case.definition, Some(&row.status)),
         state_names: case
             .definition
             .states

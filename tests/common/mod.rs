@@ -454,7 +454,6 @@ impl<'a> Browser<'a> {
     }
 }
 
-/// The text of every mail the app wrote, newest last.
 /// Delivers what the outbox holds to the test app's mail folder, as the worker does without
 /// `SMTP_URL`, one mail at a time so that files are written in the order of the rows.
 pub fn deliver_outbox(app: &TestApp) {

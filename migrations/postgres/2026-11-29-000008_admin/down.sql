@@ -1,0 +1,3 @@
+DROP INDEX services_workflow;
+DROP TABLE admin_events;
+DROP TABLE workflow_drafts;

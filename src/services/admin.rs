@@ -1,0 +1,628 @@
+//! Administrators change how services are handled, without a developer: workflow drafts edited
+//! as readable TOML, checked at every save and published as new immutable versions (running
+//! applications keep theirs), which workflow each service runs, and the calendar's holidays
+//! and make-up days. Every change is recorded with what it was before and after.
+
+use chrono::{Datelike, NaiveDate, NaiveDateTime, Weekday};
+
+use super::{ServiceError, stored_now as now};
+use crate::db::DbConnection;
+use crate::db::admin::{self as queries, DraftRow, NewAdminEvent, ServiceScope};
+use crate::domain::diagram::{self, Diagram};
+use crate::domain::workflow::Definition;
+
+/// A workflow as the list shows it.
+#[derive(Debug, Clone)]
+pub struct WorkflowSummary {
+    pub key: String,
+    pub name_zh: String,
+    pub name_en: String,
+    pub newest_version: i32,
+    pub services: i64,
+}
+
+fn parse_stored(json: &str) -> Result<Definition, ServiceError> {
+    serde_json::from_str(json).map_err(|e| ServiceError::Corrupt(e.to_string()))
+}
+
+/// Every workflow with its newest version and how many services run it.
+pub fn workflows(conn: &mut DbConnection) -> Result<Vec<WorkflowSummary>, ServiceError> {
+    let counts = queries::services_per_workflow(conn)?;
+    let mut summaries: Vec<WorkflowSummary> = Vec::new();
+    // Ordered by key and version: the last row of a key is its newest version.
+    for (_, key, version, json) in crate::db::workflow::all_definitions(conn)? {
+        let definition = parse_stored(&json)?;
+        let services = counts
+            .iter()
+            .find(|(k, _)| *k == key)
+            .map_or(0, |(_, n)| *n);
+        let summary = WorkflowSummary {
+            key: key.clone(),
+            name_zh: definition.name_zh,
+            name_en: definition.name_en,
+            newest_version: version,
+            services,
+        };
+        match summaries.iter_mut().find(|s| s.key == key) {
+            Some(existing) => *existing = summary,
+            None => summaries.push(summary),
+        }
+    }
+    Ok(summaries)
+}
+
+/// One version of a workflow with what surrounds it.
+pub struct WorkflowPage {
+    pub key: String,
+    pub definition: Definition,
+    pub version: i32,
+    pub source: String,
+    pub diagram: Diagram,
+    pub published_at: NaiveDateTime,
+    pub publisher: Option<String>,
+    /// Every version: (version, published at, publisher).
+    pub versions: Vec<(i32, NaiveDateTime, Option<String>)>,
+    pub services: Vec<(String, String)>,
+    pub service_count: i64,
+    pub drafts: Vec<DraftRow>,
+}
+
+/// Services listed on a workflow's page.
+const SERVICES_LISTED: i64 = 100;
+
+/// A workflow at `version` (its newest when `None`).
+pub fn workflow(
+    conn: &mut DbConnection,
+    key: &str,
+    version: Option<i32>,
+) -> Result<WorkflowPage, ServiceError> {
+    let versions = queries::versions(conn, key)?;
+    let shown = match version {
+        Some(v) => versions.iter().find(|(n, ..)| *n == v),
+        None => versions.first(),
+    }
+    .ok_or(ServiceError::NotFound)?;
+    let definition = parse_stored(&shown.1)?;
+    let service_count = queries::services_per_workflow(conn)?
+        .into_iter()
+        .find(|(k, _)| k == key)
+        .map_or(0, |(_, n)| n);
+    Ok(WorkflowPage {
+        key: key.to_owned(),
+        version: shown.0,
+        source: definition.to_toml(),
+        diagram: diagram::layout(&definition, None),
+        published_at: shown.2,
+        publisher: shown.3.clone(),
+        definition,
+        versions: versions
+            .iter()
+            .map(|(v, _, at, by)| (*v, *at, by.clone()))
+            .collect(),
+        services: queries::services_of(conn, key, SERVICES_LISTED)?,
+        service_count,
+        drafts: queries::open_drafts(conn, key)?,
+    })
+}
+
+/// A version as its TOML file, for export.
+pub fn export(conn: &mut DbConnection, key: &str, version: i32) -> Result<String, ServiceError> {
+    let versions = queries::versions(conn, key)?;
+    let (_, json, ..) = versions
+        .iter()
+        .find(|(v, ..)| *v == version)
+        .ok_or(ServiceError::NotFound)?;
+    Ok(parse_stored(json)?.to_toml())
+}
+
+// ---- Drafts ----
+
+/// A draft with what its source says now.
+pub struct DraftPage {
+    pub draft: DraftRow,
+    /// The problems of the source as saved, one per entry.
+    pub problems: Vec<String>,
+    /// The state graph, when the source can be read.
+    pub diagram: Option<Diagram>,
+}
+
+/// Everything wrong with a draft's source: the reader's message, or every problem of the
+/// definition, or a key other than the draft's, or a joint-review department that does not
+/// exist.
+fn problems_of(
+    conn: &mut DbConnection,
+    key: &str,
+    source: &str,
+) -> Result<(Vec<String>, Option<Definition>), ServiceError> {
+    let definition = match Definition::parse(source) {
+        Ok(definition) => definition,
+        Err(problem) => return Ok((vec![problem.to_string()], None)),
+    };
+    let mut problems: Vec<String> = definition
+        .problems()
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    if definition.key != key {
+        problems.push(format!(
+            "the key must stay {key} (a draft publishes a version of its own workflow)"
+        ));
+    }
+    let departments = crate::db::catalog::all_departments(conn)?;
+    for state in &definition.states {
+        for code in &state.co_review {
+            if !departments.iter().any(|(_, d)| &d.code == code) {
+                problems.push(format!(
+                    "state {} names the unknown department {code}",
+                    state.code
+                ));
+            }
+        }
+    }
+    Ok((problems, Some(definition)))
+}
+
+pub fn draft(conn: &mut DbConnection, id: i64) -> Result<DraftPage, ServiceError> {
+    let draft = queries::find_draft(conn, id)?.ok_or(ServiceError::NotFound)?;
+    let diagram = Definition::parse(&draft.source)
+        .ok()
+        .map(|d| diagram::layout(&d, None));
+    let problems = draft
+        .problems
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(str::to_owned)
+        .collect();
+    Ok(DraftPage {
+        draft,
+        problems,
+        diagram,
+    })
+}
+
+fn record(
+    conn: &mut DbConnection,
+    admin_id: i64,
+    kind: &str,
+    subject: &str,
+    before: Option<&str>,
+    after: Option<&str>,
+) -> Result<(), ServiceError> {
+    queries::record(
+        conn,
+        &NewAdminEvent {
+            actor_id: Some(admin_id),
+            kind,
+            subject,
+            before,
+            after,
+            created_at: now(),
+        },
+    )?;
+    Ok(())
+}
+
+/// Starts a draft from a published version; returns its id.
+pub fn start_draft(
+    conn: &mut DbConnection,
+    admin_id: i64,
+    key: &str,
+    version: i32,
+) -> Result<i64, ServiceError> {
+    crate::db::write_transaction(conn, |conn| {
+        let source = export(conn, key, version)?;
+        let at = now();
+        let id = queries::insert_draft(
+            conn,
+            &queries::NewDraft {
+                key,
+                based_on: Some(version),
+                source: &source,
+                problems: "",
+                lock_version: 0,
+                created_by: Some(admin_id),
+                updated_by: Some(admin_id),
+                created_at: at,
+                updated_at: at,
+            },
+        )?;
+        record(
+            conn,
+            admin_id,
+            "workflow.draft",
+            &format!("{key} draft {id} from v{version}"),
+            None,
+            None,
+        )?;
+        Ok(id)
+    })
+}
+
+/// Saves a draft's source with its problems (an invalid draft is kept, with its errors). A
+/// save based on an older `lock_version` than the stored one is refused: another administrator
+/// saved meanwhile, and nothing of theirs is overwritten.
+pub fn save_draft(
+    conn: &mut DbConnection,
+    admin_id: i64,
+    id: i64,
+    lock_version: i32,
+    source: &str,
+) -> Result<Vec<String>, ServiceError> {
+    if source.len() > crate::domain::workflow::MAX_SOURCE_BYTES {
+        return Err(ServiceError::Rejected(vec![
+            crate::domain::workflow::SourceProblem::TooLarge.to_string(),
+        ]));
+    }
+    crate::db::write_transaction(conn, |conn| {
+        let draft = queries::find_draft(conn, id)?.ok_or(ServiceError::NotFound)?;
+        if draft.published_version.is_some() {
+            return Err(ServiceError::NotADraft);
+        }
+        let (problems, _) = problems_of(conn, &draft.key, source)?;
+        if !queries::save_draft(
+            conn,
+            id,
+            lock_version,
+            source,
+            &problems.join("\n"),
+            admin_id,
+            now(),
+        )? {
+            return Err(ServiceError::StaleVersion);
+        }
+        record(
+            conn,
+            admin_id,
+            "workflow.draft.save",
+            &format!("{} draft {id}", draft.key),
+            Some(&draft.source),
+            Some(source),
+        )?;
+        Ok(problems)
+    })
+}
+
+/// Publishes a draft as the workflow's next version; returns it. A draft with problems, or one
+/// saved by somebody else since `lock_version`, is refused and nothing is published.
+pub fn publish(
+    conn: &mut DbConnection,
+    admin_id: i64,
+    id: i64,
+    lock_version: i32,
+) -> Result<i32, ServiceError> {
+    crate::db::write_transaction(conn, |conn| {
+        let draft = queries::find_draft(conn, id)?.ok_or(ServiceError::NotFound)?;
+        if draft.published_version.is_some() {
+            return Err(ServiceError::NotADraft);
+        }
+        if draft.lock_version != lock_version {
+            return Err(ServiceError::StaleVersion);
+        }
+        let (problems, definition) = problems_of(conn, &draft.key, &draft.source)?;
+        let definition = match definition {
+            Some(definition) if problems.is_empty() => definition,
+            _ => return Err(ServiceError::Rejected(problems)),
+        };
+        let previous = queries::newest_version(conn, &draft.key)?;
+        let version = previous.unwrap_or(0) + 1;
+        let before = match previous {
+            Some(v) => Some(export(conn, &draft.key, v)?),
+            None => None,
+        };
+        let json =
+            serde_json::to_string(&definition).map_err(|e| ServiceError::Corrupt(e.to_string()))?;
+        crate::db::workflow::insert_definition(
+            conn,
+            &crate::db::workflow::NewDefinition {
+                key: &draft.key,
+                version,
+                definition: &json,
+                published_at: now(),
+                published_by: Some(admin_id),
+            },
+        )?;
+        if !queries::mark_published(conn, id, lock_version, version)? {
+            return Err(ServiceError::StaleVersion);
+        }
+        record(
+            conn,
+            admin_id,
+            "workflow.publish",
+            &format!("{} v{version}", draft.key),
+            before.as_deref(),
+            Some(&definition.to_toml()),
+        )?;
+        Ok(version)
+    })
+}
+
+/// Imports a definition file as a new draft of its workflow (a new workflow if its key is new);
+/// returns the draft's id. It is checked exactly as the editor checks a save, and a file with
+/// any problem is refused whole: nothing is stored.
+pub fn import(conn: &mut DbConnection, admin_id: i64, text: &str) -> Result<i64, ServiceError> {
+    let key = match Definition::parse(text) {
+        Ok(definition) => definition.key,
+        Err(problem) => return Err(ServiceError::Rejected(vec![problem.to_string()])),
+    };
+    crate::db::write_transaction(conn, |conn| {
+        let (problems, _) = problems_of(conn, &key, text)?;
+        if !problems.is_empty() {
+            return Err(ServiceError::Rejected(problems));
+        }
+        let at = now();
+        let based_on = queries::newest_version(conn, &key)?;
+        let id = queries::insert_draft(
+            conn,
+            &queries::NewDraft {
+                key: &key,
+                based_on,
+                source: text,
+                problems: "",
+                lock_version: 0,
+                created_by: Some(admin_id),
+                updated_by: Some(admin_id),
+                created_at: at,
+                updated_at: at,
+            },
+        )?;
+        record(
+            conn,
+            admin_id,
+            "workflow.import",
+            &format!("{key} draft {id}"),
+            None,
+            Some(text),
+        )?;
+        Ok(id)
+    })
+}
+
+// ---- Diff ----
+
+/// One row of a side-by-side diff: the left line (number, text), the right line, and whether
+/// the row differs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DiffRow {
+    pub left: Option<(usize, String)>,
+    pub right: Option<(usize, String)>,
+    pub changed: bool,
+}
+
+/// The two versions' TOML side by side, line by line.
+pub fn diff(
+    conn: &mut DbConnection,
+    key: &str,
+    from: i32,
+    to: i32,
+) -> Result<Vec<DiffRow>, ServiceError> {
+    let old = export(conn, key, from)?;
+    let new = export(conn, key, to)?;
+    Ok(side_by_side(&old, &new))
+}
+
+/// Pairs the lines of `old` and `new`: unchanged lines side by side, a replaced block row by
+/// row, an inserted or deleted line against an empty side.
+pub fn side_by_side(old: &str, new: &str) -> Vec<DiffRow> {
+    use similar::{DiffOp, TextDiff};
+    let diff = TextDiff::from_lines(old, new);
+    let (old_lines, new_lines): (Vec<&str>, Vec<&str>) =
+        (old.lines().collect(), new.lines().collect());
+    let line = |lines: &[&str], i: usize| {
+        Some((i + 1, lines.get(i).copied().unwrap_or_default().to_owned()))
+    };
+    let mut rows = Vec::new();
+    for op in diff.ops() {
+        match *op {
+            DiffOp::Equal {
+                old_index,
+                new_index,
+                len,
+            } => {
+                rows.extend((0..len).map(|i| DiffRow {
+                    left: line(&old_lines, old_index + i),
+                    right: line(&new_lines, new_index + i),
+                    changed: false,
+                }));
+            }
+            DiffOp::Delete {
+                old_index, old_len, ..
+            } => {
+                rows.extend((0..old_len).map(|i| DiffRow {
+                    left: line(&old_lines, old_index + i),
+                    right: None,
+                    changed: true,
+                }));
+            }
+            DiffOp::Insert {
+                new_index, new_len, ..
+            } => {
+                rows.extend((0..new_len).map(|i| DiffRow {
+                    left: None,
+                    right: line(&new_lines, new_index + i),
+                    changed: true,
+                }));
+            }
+            DiffOp::Replace {
+                old_index,
+                old_len,
+                new_index,
+                new_len,
+            } => {
+                rows.extend((0..old_len.max(new_len)).map(|i| {
+                    DiffRow {
+                        left: (i < old_len)
+                            .then(|| line(&old_lines, old_index + i))
+                            .flatten(),
+                        right: (i < new_len)
+                            .then(|| line(&new_lines, new_index + i))
+                            .flatten(),
+                        changed: true,
+                    }
+                }));
+            }
+        }
+    }
+    rows
+}
+
+// ---- Assignment ----
+
+/// Makes the services of `scope` run workflow `key` (new applications only: submitted ones keep
+/// their pinned version); returns how many services changed.
+pub fn assign(
+    conn: &mut DbConnection,
+    admin_id: i64,
+    key: &str,
+    scope: &ServiceScope,
+) -> Result<usize, ServiceError> {
+    crate::db::write_transaction(conn, |conn| {
+        if queries::newest_version(conn, key)?.is_none() {
+            return Err(ServiceError::NotFound);
+        }
+        let services = queries::services_in(conn, scope)?;
+        if services.is_empty() {
+            return Err(ServiceError::Rejected(vec![format!(
+                "no service matches: {scope}"
+            )]));
+        }
+        let ids: Vec<i64> = services.iter().map(|(id, ..)| *id).collect();
+        let changed = queries::assign_workflow(conn, &ids, key)?;
+        let before: Vec<String> = services
+            .iter()
+            .map(|(_, code, old)| format!("{code} {old}"))
+            .collect();
+        let after: Vec<String> = services
+            .iter()
+            .map(|(_, code, _)| format!("{code} {key}"))
+            .collect();
+        record(
+            conn,
+            admin_id,
+            "workflow.assign",
+            &format!("{scope} → {key}"),
+            Some(&before.join("\n")),
+            Some(&after.join("\n")),
+        )?;
+        Ok(changed)
+    })
+}
+
+// ---- Calendar ----
+
+/// The years the calendar editor accepts.
+pub const CALENDAR_YEARS: std::ops::RangeInclusive<i32> = 2020..=2100;
+
+pub fn calendar_year(
+    conn: &mut DbConnection,
+    year: i32,
+) -> Result<Vec<(NaiveDate, String, String)>, ServiceError> {
+    if !CALENDAR_YEARS.contains(&year) {
+        return Err(ServiceError::NotFound);
+    }
+    Ok(queries::calendar_year(conn, year)?)
+}
+
+/// Records a holiday (a weekday off) or a make-up working day (a weekend day worked). Deadlines
+/// computed from now on count with it; deadlines already stored are not recomputed.
+pub fn put_calendar_day(
+    conn: &mut DbConnection,
+    admin_id: i64,
+    day: NaiveDate,
+    kind: &str,
+    note: &str,
+) -> Result<(), ServiceError> {
+    let weekend = matches!(day.weekday(), Weekday::Sat | Weekday::Sun);
+    let mut problems = Vec::new();
+    if !CALENDAR_YEARS.contains(&day.year()) {
+        problems.push(format!("{day} is outside {CALENDAR_YEARS:?}"));
+    }
+    match kind {
+        "holiday" if weekend => problems.push(format!(
+            "{day} is a weekend day already: a holiday is a weekday off"
+        )),
+        "workday" if !weekend => problems.push(format!(
+            "{day} is a weekday already: a make-up working day is a Saturday or Sunday"
+        )),
+        "holiday" | "workday" => {}
+        _ => problems.push("choose a holiday or a make-up working day".into()),
+    }
+    let note = note.trim();
+    if note.is_empty() || note.chars().count() > 100 || note.contains(['<', '>']) {
+        problems.push("give the reason in up to 100 characters of plain text".into());
+    }
+    if !problems.is_empty() {
+        return Err(ServiceError::Rejected(problems));
+    }
+    crate::db::write_transaction(conn, |conn| {
+        let before = queries::calendar_day(conn, day)?.map(|(k, n)| format!("{k} {n}"));
+        queries::put_calendar_day(conn, day, kind, note)?;
+        record(
+            conn,
+            admin_id,
+            "calendar.put",
+            &day.to_string(),
+            before.as_deref(),
+            Some(&format!("{kind} {note}")),
+        )
+    })
+}
+
+pub fn remove_calendar_day(
+    conn: &mut DbConnection,
+    admin_id: i64,
+    day: NaiveDate,
+) -> Result<(), ServiceError> {
+    crate::db::write_transaction(conn, |conn| {
+        let before = queries::calendar_day(conn, day)?.ok_or(ServiceError::NotFound)?;
+        queries::remove_calendar_day(conn, day)?;
+        record(
+            conn,
+            admin_id,
+            "calendar.remove",
+            &day.to_string(),
+            Some(&format!("{} {}", before.0, before.1)),
+            None,
+        )
+    })
+}
+
+// ---- The record ----
+
+pub const ADMIN_LOG_PAGE: i64 = 50;
+
+pub fn admin_log(
+    conn: &mut DbConnection,
+    before: Option<i64>,
+) -> Result<Vec<queries::AdminEvent>, ServiceError> {
+    Ok(queries::admin_events(conn, before, ADMIN_LOG_PAGE)?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_diff_pairs_unchanged_lines_and_marks_the_changed_ones() {
+        let rows = side_by_side("a\nb\nc\n", "a\nB\nc\nd\n");
+        let shown: Vec<(Option<&str>, Option<&str>, bool)> = rows
+            .iter()
+            .map(|r| {
+                (
+                    r.left.as_ref().map(|(_, t)| t.as_str()),
+                    r.right.as_ref().map(|(_, t)| t.as_str()),
+                    r.changed,
+                )
+            })
+            .collect();
+        assert_eq!(
+            shown,
+            [
+                (Some("a"), Some("a"), false),
+                (Some("b"), Some("B"), true),
+                (Some("c"), Some("c"), false),
+                (None, Some("d"), true),
+            ]
+        );
+        assert_eq!(rows[3].right, Some((4, "d".into())));
+    }
+}

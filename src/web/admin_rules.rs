@@ -1,0 +1,501 @@
+//! Administrators edit the rules in the browser: workflows (drafts, publishing, versions,
+//! diffs, diagrams, export and import, assignment to services), the calendar, and the record of
+//! every change they made.
+
+use actix_multipart::form::{MultipartForm, bytes::Bytes as MultipartBytes, text::Text};
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, get, post, web};
+use chrono::NaiveDate;
+use serde::Deserialize;
+
+use super::error::{BadParameter, WebError};
+use super::forms::{FormState, page_with_status, see_other};
+use super::run;
+use super::session::Admin;
+use crate::db::DbPool;
+use crate::db::admin::ServiceScope;
+use crate::services::ServiceError;
+use crate::services::admin as service;
+use crate::views::PageContext;
+use crate::views::admin::{
+    AdminLogPage, CalendarPage, DiffPage, DraftPage, WorkflowPage, WorkflowsPage,
+};
+
+type Fields = web::Form<Vec<(String, String)>>;
+
+fn malformed() -> WebError {
+    WebError::BadRequest(BadParameter::Malformed)
+}
+
+fn parse_number<T: std::str::FromStr>(value: Option<&str>) -> Result<Option<T>, WebError> {
+    match value.map(str::trim) {
+        None | Some("") => Ok(None),
+        Some(v) => v.parse().map(Some).map_err(|_| malformed()),
+    }
+}
+
+#[derive(Deserialize)]
+struct NoticeQuery {
+    notice: Option<String>,
+}
+
+#[get("/admin/workflows")]
+async fn workflow_list(
+    ctx: PageContext,
+    _admin: Admin,
+    pool: web::Data<DbPool>,
+) -> Result<WorkflowsPage, WebError> {
+    let workflows = run(&pool, service::workflows).await?;
+    Ok(WorkflowsPage {
+        ctx,
+        workflows,
+        problems: Vec::new(),
+        source: String::new(),
+    })
+}
+
+#[derive(Deserialize)]
+struct VersionQuery {
+    version: Option<String>,
+    notice: Option<String>,
+}
+
+#[get("/admin/workflows/{key}")]
+async fn workflow_version(
+    ctx: PageContext,
+    _admin: Admin,
+    pool: web::Data<DbPool>,
+    key: web::Path<String>,
+    query: web::Query<VersionQuery>,
+) -> Result<WorkflowPage, WebError> {
+    let version = parse_number::<i32>(query.version.as_deref())?;
+    let key = key.into_inner();
+    let page = run(&pool, move |conn| service::workflow(conn, &key, version)).await?;
+    let notice = query.notice.clone();
+    Ok(WorkflowPage {
+        ctx,
+        page,
+        notice,
+        assign_problems: Vec::new(),
+    })
+}
+
+#[get("/admin/workflows/{key}/v{version}.toml")]
+async fn export_version(
+    _admin: Admin,
+    pool: web::Data<DbPool>,
+    path: web::Path<(String, i32)>,
+) -> Result<HttpResponse, WebError> {
+    let (key, version) = path.into_inner();
+    let file_name = format!("{key}-v{version}.toml");
+    let text = run(&pool, move |conn| service::export(conn, &key, version)).await?;
+    Ok(HttpResponse::Ok()
+        .content_type("application/toml; charset=utf-8")
+        .insert_header((
+            "Content-Disposition",
+            format!("attachment; filename=\"{file_name}\""),
+        ))
+        .body(text))
+}
+
+#[derive(Deserialize)]
+struct DiffQuery {
+    from: Option<String>,
+    to: Option<String>,
+}
+
+#[get("/admin/workflows/{key}/diff")]
+async fn diff_page(
+    ctx: PageContext,
+    _admin: Admin,
+    pool: web::Data<DbPool>,
+    key: web::Path<String>,
+    query: web::Query<DiffQuery>,
+) -> Result<DiffPage, WebError> {
+    let from = parse_number::<i32>(query.from.as_deref())?.ok_or_else(malformed)?;
+    let to = parse_number::<i32>(query.to.as_deref())?.ok_or_else(malformed)?;
+    let key = key.into_inner();
+    let key_for_call = key.clone();
+    let rows = run(&pool, move |conn| {
+        service::diff(conn, &key_for_call, from, to)
+    })
+    .await?;
+    Ok(DiffPage {
+        ctx,
+        key,
+        from,
+        to,
+        rows,
+    })
+}
+
+#[post("/admin/workflows/{key}/drafts")]
+async fn start_draft(
+    Admin(admin): Admin,
+    pool: web::Data<DbPool>,
+    key: web::Path<String>,
+    fields: Fields,
+) -> Result<HttpResponse, WebError> {
+    let form = FormState::new(fields.into_inner());
+    let version = parse_number::<i32>(Some(form.value("version")))?.ok_or_else(malformed)?;
+    let (admin_id, key) = (admin.user.id, key.into_inner());
+    let id = run(&pool, move |conn| {
+        service::start_draft(conn, admin_id, &key, version)
+    })
+    .await?;
+    Ok(see_other(&format!("/admin/workflow-drafts/{id}")))
+}
+
+#[get("/admin/workflow-drafts/{id}")]
+async fn draft_page(
+    ctx: PageContext,
+    _admin: Admin,
+    pool: web::Data<DbPool>,
+    id: web::Path<i64>,
+    query: web::Query<NoticeQuery>,
+) -> Result<DraftPage, WebError> {
+    let id = id.into_inner();
+    let page = run(&pool, move |conn| service::draft(conn, id)).await?;
+    let source = page.draft.source.clone();
+    let lock_version = page.draft.lock_version;
+    Ok(DraftPage {
+        ctx,
+        page,
+        source,
+        lock_version,
+        notice: query.notice.clone(),
+        stale: false,
+    })
+}
+
+/// Saves the draft. A save over somebody else's newer one is refused with 409, the text typed
+/// kept in the form so that nothing is lost.
+#[post("/admin/workflow-drafts/{id}")]
+async fn save_draft(
+    ctx: PageContext,
+    Admin(admin): Admin,
+    pool: web::Data<DbPool>,
+    id: web::Path<i64>,
+    fields: Fields,
+) -> Result<HttpResponse, WebError> {
+    let form = FormState::new(fields.into_inner());
+    let lock_version =
+        parse_number::<i32>(Some(form.value("lock_version")))?.ok_or_else(malformed)?;
+    let source = form.value("source").replace("\r\n", "\n");
+    let (id, admin_id, typed) = (id.into_inner(), admin.user.id, source.clone());
+    match run(&pool, move |conn| {
+        service::save_draft(conn, admin_id, id, lock_version, &typed)
+    })
+    .await
+    {
+        Ok(_) => Ok(see_other(&format!(
+            "/admin/workflow-drafts/{id}?notice=saved"
+        ))),
+        Err(WebError::Service(ServiceError::StaleVersion)) => {
+            let page = run(&pool, move |conn| service::draft(conn, id)).await?;
+            let lock_version = page.draft.lock_version;
+            page_with_status(
+                StatusCode::CONFLICT,
+                &DraftPage {
+                    ctx,
+                    page,
+                    source,
+                    lock_version,
+                    notice: None,
+                    stale: true,
+                },
+            )
+        }
+        Err(WebError::Service(ServiceError::Rejected(problems))) => {
+            let mut page = run(&pool, move |conn| service::draft(conn, id)).await?;
+            page.problems = problems;
+            let lock_version = page.draft.lock_version;
+            page_with_status(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &DraftPage {
+                    ctx,
+                    page,
+                    source,
+                    lock_version,
+                    notice: None,
+                    stale: false,
+                },
+            )
+        }
+        Err(other) => Err(other),
+    }
+}
+
+#[post("/admin/workflow-drafts/{id}/publish")]
+async fn publish(
+    ctx: PageContext,
+    Admin(admin): Admin,
+    pool: web::Data<DbPool>,
+    id: web::Path<i64>,
+    fields: Fields,
+) -> Result<HttpResponse, WebError> {
+    let form = FormState::new(fields.into_inner());
+    let lock_version =
+        parse_number::<i32>(Some(form.value("lock_version")))?.ok_or_else(malformed)?;
+    let (id, admin_id) = (id.into_inner(), admin.user.id);
+    match run(&pool, move |conn| {
+        let version = service::publish(conn, admin_id, id, lock_version)?;
+        let key = service::draft(conn, id)?.draft.key;
+        Ok((key, version))
+    })
+    .await
+    {
+        Ok((key, version)) => Ok(see_other(&format!(
+            "/admin/workflows/{key}?version={version}&notice=published"
+        ))),
+        Err(WebError::Service(
+            error @ (ServiceError::StaleVersion | ServiceError::Rejected(_)),
+        )) => {
+            let stale = matches!(error, ServiceError::StaleVersion);
+            let mut page = run(&pool, move |conn| service::draft(conn, id)).await?;
+            if let ServiceError::Rejected(problems) = error {
+                page.problems = problems;
+            }
+            let (source, lock_version) = (page.draft.source.clone(), page.draft.lock_version);
+            let status = if stale {
+                StatusCode::CONFLICT
+            } else {
+                StatusCode::UNPROCESSABLE_ENTITY
+            };
+            page_with_status(
+                status,
+                &DraftPage {
+                    ctx,
+                    page,
+                    source,
+                    lock_version,
+                    notice: None,
+                    stale,
+                },
+            )
+        }
+        Err(other) => Err(other),
+    }
+}
+
+#[derive(MultipartForm)]
+struct ImportForm {
+    /// A file, or
+    #[multipart(limit = "1MiB")]
+    file: Option<MultipartBytes>,
+    /// the text pasted.
+    source: Option<Text<String>>,
+}
+
+/// Imports a TOML or JSON file as a new draft; a file with any problem is refused whole.
+#[post("/admin/workflows/import")]
+async fn import_workflow(
+    ctx: PageContext,
+    Admin(admin): Admin,
+    pool: web::Data<DbPool>,
+    form: MultipartForm<ImportForm>,
+) -> Result<HttpResponse, WebError> {
+    let form = form.into_inner();
+    let pasted = form.source.map(Text::into_inner).unwrap_or_default();
+    let text = match form.file.filter(|f| !f.data.is_empty()) {
+        Some(file) => String::from_utf8(file.data.to_vec()).unwrap_or_default(),
+        None => pasted.clone(),
+    };
+    let admin_id = admin.user.id;
+    let checked = text.clone();
+    match run(&pool, move |conn| service::import(conn, admin_id, &checked)).await {
+        Ok(id) => Ok(see_other(&format!(
+            "/admin/workflow-drafts/{id}?notice=imported"
+        ))),
+        Err(WebError::Service(ServiceError::Rejected(problems))) => {
+            let workflows = run(&pool, service::workflows).await?;
+            page_with_status(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &WorkflowsPage {
+                    ctx,
+                    workflows,
+                    problems,
+                    source: pasted,
+                },
+            )
+        }
+        Err(other) => Err(other),
+    }
+}
+
+#[post("/admin/workflows/{key}/assign")]
+async fn assign_workflow(
+    ctx: PageContext,
+    Admin(admin): Admin,
+    pool: web::Data<DbPool>,
+    key: web::Path<String>,
+    fields: Fields,
+) -> Result<HttpResponse, WebError> {
+    let form = FormState::new(fields.into_inner());
+    let value = form.value("value").trim().to_owned();
+    let scope = match form.value("scope") {
+        "service" => ServiceScope::Service(value),
+        "item_type" => ServiceScope::ItemType(value),
+        "department" => ServiceScope::Department(value.to_uppercase()),
+        _ => return Err(malformed()),
+    };
+    let (key, admin_id) = (key.into_inner(), admin.user.id);
+    let key_for_call = key.clone();
+    match run(&pool, move |conn| {
+        service::assign(conn, admin_id, &key_for_call, &scope)
+    })
+    .await
+    {
+        Ok(count) => Ok(see_other(&format!(
+            "/admin/workflows/{key}?notice=assigned-{count}"
+        ))),
+        Err(WebError::Service(ServiceError::Rejected(problems))) => {
+            let page = run(&pool, move |conn| service::workflow(conn, &key, None)).await?;
+            page_with_status(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &WorkflowPage {
+                    ctx,
+                    page,
+                    notice: None,
+                    assign_problems: problems,
+                },
+            )
+        }
+        Err(other) => Err(other),
+    }
+}
+
+#[derive(Deserialize)]
+struct YearQuery {
+    year: Option<String>,
+}
+
+fn this_year() -> i32 {
+    use chrono::Datelike;
+    crate::services::workflow::today().year()
+}
+
+#[get("/admin/calendar")]
+async fn calendar_page(
+    ctx: PageContext,
+    _admin: Admin,
+    pool: web::Data<DbPool>,
+    query: web::Query<YearQuery>,
+) -> Result<CalendarPage, WebError> {
+    let year = parse_number::<i32>(query.year.as_deref())?.unwrap_or_else(this_year);
+    let days = run(&pool, move |conn| service::calendar_year(conn, year)).await?;
+    Ok(CalendarPage {
+        ctx,
+        year,
+        days,
+        form: FormState::default(),
+        problems: Vec::new(),
+    })
+}
+
+#[post("/admin/calendar")]
+async fn put_day(
+    ctx: PageContext,
+    Admin(admin): Admin,
+    pool: web::Data<DbPool>,
+    fields: Fields,
+) -> Result<HttpResponse, WebError> {
+    let mut form = FormState::new(fields.into_inner());
+    let day = NaiveDate::parse_from_str(form.value("day").trim(), "%Y-%m-%d");
+    let (kind, note) = (form.value("kind").to_owned(), form.value("note").to_owned());
+    let admin_id = admin.user.id;
+    let outcome = match day {
+        Ok(day) => run(&pool, move |conn| {
+            service::put_calendar_day(conn, admin_id, day, &kind, &note)
+        })
+        .await
+        .map(|()| day),
+        Err(_) => {
+            form.add("day", ctx.t("admin_rules.error.date"));
+            Err(WebError::Service(ServiceError::Rejected(Vec::new())))
+        }
+    };
+    match outcome {
+        Ok(day) => {
+            use chrono::Datelike;
+            Ok(see_other(&format!("/admin/calendar?year={}", day.year())))
+        }
+        Err(WebError::Service(ServiceError::Rejected(problems))) => {
+            let year = day.map_or_else(|_| this_year(), |d| chrono::Datelike::year(&d));
+            let days = run(&pool, move |conn| {
+                service::calendar_year(conn, year.clamp(2020, 2100))
+            })
+            .await?;
+            page_with_status(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &CalendarPage {
+                    ctx,
+                    year,
+                    days,
+                    form,
+                    problems,
+                },
+            )
+        }
+        Err(other) => Err(other),
+    }
+}
+
+#[post("/admin/calendar/{day}/remove")]
+async fn remove_day(
+    Admin(admin): Admin,
+    pool: web::Data<DbPool>,
+    day: web::Path<String>,
+) -> Result<HttpResponse, WebError> {
+    let day = NaiveDate::parse_from_str(&day, "%Y-%m-%d")
+        .map_err(|_| WebError::BadRequest(BadParameter::Date))?;
+    let admin_id = admin.user.id;
+    run(&pool, move |conn| {
+        service::remove_calendar_day(conn, admin_id, day)
+    })
+    .await?;
+    use chrono::Datelike;
+    Ok(see_other(&format!("/admin/calendar?year={}", day.year())))
+}
+
+#[derive(Deserialize)]
+struct LogQuery {
+    before: Option<String>,
+}
+
+#[get("/admin/log")]
+async fn log_page(
+    ctx: PageContext,
+    _admin: Admin,
+    pool: web::Data<DbPool>,
+    query: web::Query<LogQuery>,
+) -> Result<AdminLogPage, WebError> {
+    let before = parse_number::<i64>(query.before.as_deref())?;
+    let events = run(&pool, move |conn| service::admin_log(conn, before)).await?;
+    let next_href = (events.len() as i64 == service::ADMIN_LOG_PAGE)
+        .then(|| events.last().map(|e| format!("/admin/log?before={}", e.id)))
+        .flatten();
+    Ok(AdminLogPage {
+        ctx,
+        events,
+        next_href,
+    })
+}
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    // The import route comes before `/admin/workflows/{key}` patterns of the same shape.
+    cfg.service(import_workflow)
+        .service(workflow_list)
+        .service(export_version)
+        .service(diff_page)
+        .service(workflow_version)
+        .service(start_draft)
+        .service(assign_workflow)
+        .service(draft_page)
+        .service(save_draft)
+        .service(publish)
+        .service(calendar_page)
+        .service(put_day)
+        .service(remove_day)
+        .service(log_page);
+}

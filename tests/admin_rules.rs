@@ -1,0 +1,266 @@
+//! Administrators change the rules in the browser: a workflow draft is checked at every save,
+//! cannot be published while it has problems, and once published runs new applications while
+//! older ones keep their version; versions are compared, exported and imported; two
+//! administrators cannot overwrite each other; hostile files change nothing; services are
+//! assigned; the calendar is edited; and every change is on the record.
+
+mod common;
+
+use common::{
+    Browser, Reply, act, create_demo_accounts, id_of, on_both_databases, signed_in, sjj_service,
+    submit_one,
+};
+use onestop::domain::workflow::{Definition, StateKind};
+
+/// The raw text of the first element matching `selector` (a textarea keeps its line breaks).
+fn raw_text(reply: &Reply, selector: &str) -> String {
+    let selector = scraper::Selector::parse(selector).unwrap();
+    reply
+        .html()
+        .select(&selector)
+        .next()
+        .unwrap_or_else(|| panic!("nothing matches in {}", reply.body))
+        .text()
+        .collect()
+}
+
+/// Starts a draft of the default workflow from `version`; returns its page's path.
+async fn start_draft(admin: &mut Browser<'_>, version: &str) -> String {
+    let started = admin
+        .submit(
+            "/admin/workflows/default",
+            "/admin/workflows/default/drafts",
+            &[("version", version)],
+        )
+        .await;
+    assert_eq!(started.status, 303, "{}", started.body);
+    started.header("location").unwrap().to_owned()
+}
+
+/// Saves `definition` into the draft at `path`; returns the reply.
+async fn save(admin: &mut Browser<'_>, path: &str, source: &str) -> Reply {
+    let page = admin.get(path).await;
+    let lock = page.attrs("input[name=lock_version]", "value").remove(0);
+    admin
+        .submit(path, path, &[("source", source), ("lock_version", &lock)])
+        .await
+}
+
+async fn publish(admin: &mut Browser<'_>, path: &str) -> Reply {
+    let page = admin.get(path).await;
+    let lock = page.attrs("input[name=lock_version]", "value").remove(0);
+    admin
+        .submit(path, &format!("{path}/publish"), &[("lock_version", &lock)])
+        .await
+}
+
+/// The default workflow with a pre-check step between receipt and acceptance, or (`reachable`
+/// false) with only the state, which nothing leads to.
+fn with_precheck(source: &str, reachable: bool) -> String {
+    let mut d = Definition::parse(source).expect("the draft's source parses");
+    let mut state = d.state("submitted").unwrap().clone();
+    state.code = "precheck".into();
+    state.name_zh = "预审".into();
+    state.name_en = "Pre-check".into();
+    state.kind = StateKind::Working;
+    d.states.push(state);
+    if reachable {
+        let mut start = d
+            .transitions
+            .iter()
+            .find(|t| t.name == "start_review")
+            .unwrap()
+            .clone();
+        start.name = "start_precheck".into();
+        start.label_zh = "开始预审".into();
+        start.label_en = "Start the pre-check".into();
+        start.from = vec!["submitted".into()];
+        start.to = "precheck".into();
+        d.transitions.push(start);
+        for t in d
+            .transitions
+            .iter_mut()
+            .filter(|t| t.name == "accept" || t.name == "refuse")
+        {
+            t.from.push("precheck".into());
+        }
+    }
+    d.to_toml()
+}
+
+fn newest_version(page: &Reply) -> String {
+    page.texts(".workflow-row")
+        .into_iter()
+        .find(|r| r.contains("default"))
+        .unwrap()
+}
+
+on_both_databases! {
+    async fn a_published_version_runs_new_applications_and_old_ones_keep_theirs(app) {
+        create_demo_accounts(&app);
+        let code = sjj_service(&app).await;
+        let mut citizen = signed_in(&app, "citizen@demo.onestop.cn").await;
+        let older = id_of(&app, &submit_one(&mut citizen, &code).await);
+        let mut admin = signed_in(&app, "admin@demo.onestop.cn").await;
+        let list = admin.get("/admin/workflows").await;
+        assert_eq!(list.status, 200);
+        assert!(newest_version(&list).contains("v1"), "{}", newest_version(&list));
+        let shown = admin.get("/admin/workflows/default").await;
+        assert_eq!(shown.attrs("svg[role=img]", "viewBox").len(), 1, "the state diagram");
+        assert!(shown.texts("svg g.state text").contains(&"已收件".to_owned()));
+
+        let draft = start_draft(&mut admin, "1").await;
+        let source = raw_text(&admin.get(&draft).await, "textarea#source");
+        // A state nothing leads to: kept with its problem, and not publishable.
+        assert_eq!(save(&mut admin, &draft, &with_precheck(&source, false)).await.status, 303);
+        let page = admin.get(&draft).await;
+        assert!(page.text(".problems").contains("state precheck cannot be reached from the initial state"), "{}", page.text(".problems"));
+        assert!(page.attrs("form[action$='/publish']", "action").is_empty(), "no publish button");
+        assert!(raw_text(&page, "textarea#source").contains("precheck"), "the invalid draft is kept");
+        let refused = publish(&mut admin, &draft).await;
+        assert_eq!(refused.status, 422);
+        assert!(refused.text(".problems").contains("precheck"));
+        assert!(newest_version(&admin.get("/admin/workflows").await).contains("v1"), "nothing published");
+
+        assert_eq!(save(&mut admin, &draft, &with_precheck(&source, true)).await.status, 303);
+        assert!(admin.get(&draft).await.texts(".problems").is_empty());
+        let published = publish(&mut admin, &draft).await;
+        assert_eq!(published.status, 303, "{}", published.body);
+        assert_eq!(published.header("location"), Some("/admin/workflows/default?version=2&notice=published"));
+        assert!(newest_version(&admin.get("/admin/workflows").await).contains("v2"));
+        let published_page = admin.get(&draft).await;
+        assert!(published_page.attrs("textarea", "name").is_empty(), "a published draft is read-only");
+        let late = admin.submit(&draft, &draft, &[("source", &source), ("lock_version", "2")]).await;
+        assert_eq!(late.status, 409);
+
+        // New applications run v2; the older one keeps v1.
+        let newer = id_of(&app, &submit_one(&mut citizen, &code).await);
+        let mut clerk = signed_in(&app, "clerk.sjj@demo.onestop.cn").await;
+        let new_page = clerk.get(&format!("/workspace/applications/{newer}")).await;
+        assert_eq!(new_page.attrs("form[action$='/transitions/start_precheck']", "action").len(), 1);
+        assert_eq!(new_page.text("svg g.state.current text"), "已收件", "its state highlighted");
+        assert!(new_page.texts("svg g.state text").contains(&"预审".to_owned()));
+        let old_page = clerk.get(&format!("/workspace/applications/{older}")).await;
+        assert!(old_page.attrs("form[action$='/transitions/start_precheck']", "action").is_empty());
+        assert!(!old_page.texts("svg g.state text").contains(&"预审".to_owned()));
+        assert_eq!(act(&mut clerk, older, "start_precheck", &[]).await.status, 409, "not in v1");
+        assert_eq!(act(&mut clerk, newer, "start_precheck", &[]).await.status, 303);
+        assert_eq!(act(&mut clerk, newer, "accept", &[]).await.status, 303, "accepted after the pre-check");
+        assert_eq!(act(&mut clerk, older, "accept", &[]).await.status, 303, "accepted the v1 way");
+
+        let diff = admin.get("/admin/workflows/default/diff?from=1&to=2").await;
+        assert_eq!(diff.status, 200);
+        let added = diff.texts("td.added").join("\n");
+        assert!(added.contains("precheck") && added.contains("start_precheck"), "{added}");
+        let removed = diff.texts("td.removed");
+        assert!(!removed.is_empty() && removed.iter().all(|l| l.contains("from = [\"submitted\"]")), "only accept's and refuse's origins changed: {removed:?}");
+        assert_eq!(admin.get("/admin/workflows/default/diff?from=1&to=9").await.status, 404);
+
+        let log = admin.get("/admin/log").await;
+        let entries = log.texts(".admin-event").join("\n");
+        assert!(entries.contains("workflow.publish") && entries.contains("default v2"), "{entries}");
+        assert!(entries.contains("workflow.draft.save"));
+        let after = log.texts(".admin-event pre").join("\n");
+        assert!(after.contains("start_precheck"), "before and after are kept");
+    }
+
+    async fn two_administrators_never_overwrite_each_other(app) {
+        create_demo_accounts(&app);
+        let mut first = signed_in(&app, "admin@demo.onestop.cn").await;
+        let mut second = signed_in(&app, "admin@demo.onestop.cn").await;
+        let draft = start_draft(&mut first, "1").await;
+        let page = second.get(&draft).await;
+        let lock = page.attrs("input[name=lock_version]", "value").remove(0);
+        let source = raw_text(&page, "textarea#source");
+        let theirs = source.replacen("行政许可标准流程", "行政许可标准流程（甲）", 1);
+        let mine = source.replacen("行政许可标准流程", "行政许可标准流程（乙）", 1);
+        assert_eq!(first.submit(&draft, &draft, &[("source", &theirs), ("lock_version", &lock)]).await.status, 303);
+        let refused = second.submit(&draft, &draft, &[("source", &mine), ("lock_version", &lock)]).await;
+        assert_eq!(refused.status, 409);
+        assert!(refused.text(".error-summary").contains("其他管理员已先保存"), "{}", refused.text(".error-summary"));
+        assert!(raw_text(&refused, "textarea#source").contains("（乙）"), "what was typed is kept");
+        assert!(raw_text(&second.get(&draft).await, "textarea#source").contains("（甲）"), "the first save stands");
+        // Publishing from a stale page is refused too.
+        let stale_publish = second.submit(&draft, &format!("{draft}/publish"), &[("lock_version", &lock)]).await;
+        assert_eq!(stale_publish.status, 409);
+    }
+
+    async fn import_checks_like_the_editor_and_a_bad_file_changes_nothing(app) {
+        create_demo_accounts(&app);
+        let mut admin = signed_in(&app, "admin@demo.onestop.cn").await;
+        let exported = admin.get("/admin/workflows/default/v1.toml").await;
+        assert_eq!(exported.status, 200);
+        assert_eq!(exported.header("content-disposition"), Some("attachment; filename=\"default-v1.toml\""));
+        let definition = Definition::parse(&exported.body).expect("the export reads back");
+        assert_eq!(definition.key, "default");
+
+        let drafts_before = admin.get("/admin/workflows/default").await.texts("a[href^='/admin/workflow-drafts/']").len();
+        let copy = exported.body.replacen("key = \"default\"", "key = \"default-copy\"", 1);
+        let hostile: Vec<(String, &str)> = vec![
+            ("key = \n".into(), "line 1"),
+            (exported.body.replacen("name_zh", "colour = \"red\"\nname_zh", 1), "colour"),
+            (format!("# {}\n{}", "x".repeat(300 * 1024), exported.body), "KiB"),
+            (exported.body.replacen("label_zh = \"受理\"", "label_zh = \"<script>alert(1)</script>\"", 1), "markup"),
+            (exported.body.replacen("to = \"accepted\"", "to = \"nowhere\"", 1), "unknown state nowhere"),
+        ];
+        for (file, message) in &hostile {
+            let refused = admin.upload("/admin/workflows/import", "", "hostile.toml", file.as_bytes()).await;
+            assert_eq!(refused.status, 422, "{message}");
+            let problems = refused.text(".problems");
+            assert!(problems.contains(message), "{message}: {problems}");
+            assert!(!refused.body.contains("<script>alert(1)"), "escaped");
+        }
+        let after = admin.get("/admin/workflows/default").await.texts("a[href^='/admin/workflow-drafts/']").len();
+        assert_eq!(after, drafts_before, "nothing stored");
+
+        let imported = admin.upload("/admin/workflows/import", "", "copy.toml", copy.as_bytes()).await;
+        assert_eq!(imported.status, 303, "{}", imported.body);
+        let draft = imported.header("location").unwrap().to_owned();
+        assert!(draft.ends_with("?notice=imported"));
+        assert_eq!(publish(&mut admin, draft.trim_end_matches("?notice=imported")).await.status, 303);
+        let copy_page = admin.get("/admin/workflows/default-copy").await;
+        assert_eq!(copy_page.status, 200);
+        assert_eq!(Definition::parse(&admin.get("/admin/workflows/default-copy/v1.toml").await.body).unwrap().states, definition.states, "round trip");
+    }
+
+    async fn services_are_assigned_and_the_calendar_edited_on_the_record(app) {
+        create_demo_accounts(&app);
+        let code = sjj_service(&app).await;
+        let mut admin = signed_in(&app, "admin@demo.onestop.cn").await;
+        let page = "/admin/workflows/joint-review";
+        let assigned = admin.submit(page, &format!("{page}/assign"), &[("scope", "service"), ("value", &code)]).await;
+        assert_eq!(assigned.status, 303);
+        let shown = admin.get(assigned.header("location").unwrap()).await;
+        assert!(shown.text(".notice").contains('1'), "{}", shown.text(".notice"));
+        assert!(shown.text(".service-codes").contains(&code));
+        let nothing = admin.submit(page, &format!("{page}/assign"), &[("scope", "department"), ("value", "NOPE")]).await;
+        assert_eq!(nothing.status, 422);
+        assert_eq!(admin.submit(page, "/admin/workflows/missing/assign", &[("scope", "service"), ("value", &code)]).await.status, 404);
+
+        let calendar = "/admin/calendar?year=2027";
+        assert_eq!(admin.get(calendar).await.status, 200);
+        let added = admin.submit(calendar, "/admin/calendar", &[("day", "2027-03-03"), ("kind", "holiday"), ("note", "示范假日")]).await;
+        assert_eq!(added.status, 303);
+        assert!(admin.get(calendar).await.texts(".calendar-row").iter().any(|r| r.contains("2027-03-03") && r.contains("示范假日")));
+        let weekday_worked = admin.submit(calendar, "/admin/calendar", &[("day", "2027-03-04"), ("kind", "workday"), ("note", "x")]).await;
+        assert_eq!(weekday_worked.status, 422);
+        assert!(weekday_worked.text(".problems").contains("Saturday or Sunday"));
+        assert_eq!(weekday_worked.attrs("input[name=note]", "value"), ["x"], "what was typed is kept");
+        let bad_date = admin.submit(calendar, "/admin/calendar", &[("day", "3 March"), ("kind", "holiday"), ("note", "x")]).await;
+        assert_eq!(bad_date.status, 422);
+        assert!(bad_date.text(".error-summary").contains("年-月-日"));
+        let removed = admin.submit(calendar, "/admin/calendar/2027-03-03/remove", &[]).await;
+        assert_eq!(removed.status, 303);
+        assert!(!admin.get(calendar).await.body.contains("示范假日"));
+        assert_eq!(admin.submit(calendar, "/admin/calendar/2027-03-03/remove", &[]).await.status, 404);
+
+        let log = admin.get("/admin/log").await.texts(".admin-event").join("\n");
+        for kind in ["workflow.assign", "calendar.put", "calendar.remove"] {
+            assert!(log.contains(kind), "{kind} in {log}");
+        }
+        let mut clerk = signed_in(&app, "clerk.sjj@demo.onestop.cn").await;
+        for path in ["/admin/workflows", "/admin/workflows/default", "/admin/calendar", "/admin/log"] {
+            assert_eq!(clerk.get(path).await.status, 404, "{path}");
+        }
+    }
+}
