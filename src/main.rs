@@ -69,7 +69,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 departments,
             };
             let pool = onestop::startup::prepare_database(&url, 1)?;
-            let id = accounts::create_account(&pool, &account).map_err(|e| match e {
+            let id = accounts::create_account(&pool, None, &account).map_err(|e| match e {
                 ServiceError::Conflict(_) => anyhow::anyhow!(
                     "an account with email {} already exists",
                     account.email.as_str()

@@ -316,6 +316,13 @@ on_both_databases! {
         let emails = heads.texts(".user-row th");
         assert!(emails.contains(&"new.clerk@example.cn".to_owned()) && emails.contains(&"head.sjj@demo.onestop.cn".to_owned()), "{emails:?}");
         assert!(emails.iter().all(|e| !e.starts_with("citizen")));
+
+        // Both changes are on the record, with who made them and what changed.
+        let log = admin.get("/admin/log").await;
+        let entries = log.texts(".admin-event").join("\n");
+        assert!(entries.contains("user.create") && entries.contains("user.update"), "{entries}");
+        assert!(entries.contains("clerk JTJ") && entries.contains("head SJJ,JTJ"), "before and after: {entries}");
+        assert!(entries.contains("系统管理员"), "who: {entries}");
     }
 
     async fn a_password_change_needs_the_current_one_and_signs_out_elsewhere(app) {

@@ -488,8 +488,13 @@ pub struct NewAccount {
     pub departments: Vec<String>,
 }
 
-/// Creates an account, already verified; clerks and heads need at least one department.
-pub fn create_account(pool: &DbPool, account: &NewAccount) -> Result<i64, ServiceError> {
+/// Creates an account, already verified; clerks and heads need at least one department. The
+/// creation is recorded with the administrator who made it (`None` from the command line).
+pub fn create_account(
+    pool: &DbPool,
+    actor: Option<i64>,
+    account: &NewAccount,
+) -> Result<i64, ServiceError> {
     let hash = hash_password(&account.password);
     crate::db::write_transaction(&mut *pool.get()?, |conn| {
         if queries::email_taken(conn, account.email.as_str())? {
@@ -516,6 +521,15 @@ pub fn create_account(pool: &DbPool, account: &NewAccount) -> Result<i64, Servic
         )
         .map_err(conflict_on_race)?;
         queries::set_departments(conn, user_id, &department_ids)?;
+        let after = format!("{} {}", account.role.slug(), account.departments.join(","));
+        super::admin::record_change(
+            conn,
+            actor,
+            "user.create",
+            account.email.as_str(),
+            None,
+            Some(&after),
+        )?;
         Ok(user_id)
     })
 }
@@ -595,6 +609,7 @@ pub const ACCOUNTS_PAGE: i64 = 50;
 /// Changes a staff member's role (clerk, head) and departments.
 pub fn update_staff(
     conn: &mut DbConnection,
+    actor: i64,
     id: i64,
     role: Role,
     departments: &[String],
@@ -607,7 +622,16 @@ pub fn update_staff(
         let department_ids = resolve_departments(conn, role, departments)?;
         queries::set_role(conn, id, role.slug())?;
         queries::set_departments(conn, id, &department_ids)?;
-        Ok(())
+        let before = format!("{} {}", current.role.slug(), current.departments.join(","));
+        let after = format!("{} {}", role.slug(), departments.join(","));
+        super::admin::record_change(
+            conn,
+            Some(actor),
+            "user.update",
+            &current.row.email,
+            Some(&before),
+            Some(&after),
+        )
     })
 }
 
@@ -623,11 +647,28 @@ pub fn set_account_active(
         return Err(ServiceError::SelfDeactivation);
     }
     crate::db::write_transaction(conn, |conn| {
-        account(conn, id)?;
+        let current = account(conn, id)?;
         queries::set_active(conn, id, active)?;
         if !active {
             queries::delete_user_sessions(conn, id, None)?;
         }
-        Ok(())
+        let (kind, state) = if active {
+            ("user.activate", "active")
+        } else {
+            ("user.deactivate", "inactive")
+        };
+        let before = if current.row.active {
+            "active"
+        } else {
+            "inactive"
+        };
+        super::admin::record_change(
+            conn,
+            Some(actor),
+            kind,
+            &current.row.email,
+            Some(before),
+            Some(state),
+        )
     })
 }

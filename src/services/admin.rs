@@ -180,9 +180,11 @@ pub fn draft(conn: &mut DbConnection, id: i64) -> Result<DraftPage, ServiceError
     })
 }
 
-fn record(
+/// Records an administrator's change (or, with no actor, one made from the command line) in the
+/// caller's transaction.
+pub(crate) fn record_change(
     conn: &mut DbConnection,
-    admin_id: i64,
+    actor: Option<i64>,
     kind: &str,
     subject: &str,
     before: Option<&str>,
@@ -191,7 +193,7 @@ fn record(
     queries::record(
         conn,
         &NewAdminEvent {
-            actor_id: Some(admin_id),
+            actor_id: actor,
             kind,
             subject,
             before,
@@ -200,6 +202,17 @@ fn record(
         },
     )?;
     Ok(())
+}
+
+fn record(
+    conn: &mut DbConnection,
+    admin_id: i64,
+    kind: &str,
+    subject: &str,
+    before: Option<&str>,
+    after: Option<&str>,
+) -> Result<(), ServiceError> {
+    record_change(conn, Some(admin_id), kind, subject, before, after)
 }
 
 /// Starts a draft from a published version; returns its id.

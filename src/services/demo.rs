@@ -91,7 +91,7 @@ pub fn create_demo_accounts(pool: &DbPool) -> Result<Vec<(String, Role, bool)>, 
             password: password(),
             departments: departments.iter().map(|d| (*d).to_owned()).collect(),
         };
-        let created = skip_existing(accounts::create_account(pool, &account))?;
+        let created = skip_existing(accounts::create_account(pool, None, &account))?;
         report.push(((*email).to_owned(), *role, created));
     }
     Ok(report)

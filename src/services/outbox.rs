@@ -232,12 +232,14 @@ pub fn send_again(conn: &mut DbConnection, admin_id: i64, id: i64) -> Result<(),
         if !queries::send_again(conn, id, now())? {
             return Err(ServiceError::NotFound);
         }
-        tracing::info!(
-            admin.id = admin_id,
-            outbox.id = id,
-            "dead letter queued again"
-        );
-        Ok(())
+        super::admin::record_change(
+            conn,
+            Some(admin_id),
+            "outbox.send_again",
+            &format!("mail {id}"),
+            Some("dead"),
+            Some("pending"),
+        )
     })
 }
 

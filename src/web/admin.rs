@@ -131,10 +131,11 @@ fn staff_role(ctx: &PageContext, form: &mut FormState, allow_admin: bool) -> Opt
 #[post("/admin/users/new")]
 async fn create_staff(
     ctx: PageContext,
-    _admin: Admin,
+    Admin(admin): Admin,
     pool: web::Data<DbPool>,
     fields: Fields,
 ) -> Result<HttpResponse, WebError> {
+    let actor = admin.user.id;
     let mut form = FormState::new(fields.into_inner());
     let lang = ctx.lang;
     let email = form.parse(lang, "email", Email::parse);
@@ -149,7 +150,11 @@ async fn create_staff(
             password,
             departments: form.values("department"),
         };
-        match super::run_pooled(&pool, move |pool| service::create_account(pool, &account)).await {
+        match super::run_pooled(&pool, move |pool| {
+            service::create_account(pool, Some(actor), &account)
+        })
+        .await
+        {
             Ok(id) => return Ok(see_other(&format!("/admin/users/{id}?notice=created"))),
             Err(error) => department_message(&ctx, &mut form, error)?,
         }
@@ -220,17 +225,18 @@ async fn user(
 #[post("/admin/users/{id}/staff")]
 async fn update_staff(
     ctx: PageContext,
-    _admin: Admin,
+    Admin(admin): Admin,
     pool: web::Data<DbPool>,
     id: web::Path<i64>,
     fields: Fields,
 ) -> Result<HttpResponse, WebError> {
     let id = id.into_inner();
+    let actor = admin.user.id;
     let mut form = FormState::new(fields.into_inner());
     if let Some(role) = staff_role(&ctx, &mut form, false) {
         let departments = form.values("department");
         match run(&pool, move |conn| {
-            service::update_staff(conn, id, role, &departments)
+            service::update_staff(conn, actor, id, role, &departments)
         })
         .await
         {
