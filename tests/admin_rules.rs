@@ -8,7 +8,7 @@ mod common;
 
 use common::{
     Browser, Reply, act, create_demo_accounts, id_of, on_both_databases, signed_in, sjj_service,
-    submit_one,
+    start, submit_one,
 };
 use onestop::domain::workflow::{Definition, StateKind};
 
@@ -262,5 +262,57 @@ on_both_databases! {
         for path in ["/admin/workflows", "/admin/workflows/default", "/admin/calendar", "/admin/log"] {
             assert_eq!(clerk.get(path).await.status, 404, "{path}");
         }
+    }
+
+    async fn a_form_is_checked_previewed_and_published_and_started_applications_keep_theirs(app) {
+        use onestop::domain::forms::FormDefinition;
+        create_demo_accounts(&app);
+        let code = sjj_service(&app).await;
+        let mut citizen = signed_in(&app, "citizen@demo.onestop.cn").await;
+        let older = submit_one(&mut citizen, &code).await;
+        let mut admin = signed_in(&app, "admin@demo.onestop.cn").await;
+        let found = admin.get(&format!("/admin/forms?service={code}")).await;
+        assert_eq!(found.status, 303);
+        let editor = format!("/admin/forms/{code}");
+        assert_eq!(found.header("location"), Some(editor.as_str()));
+        let page = admin.get(&editor).await;
+        assert_eq!(page.status, 200);
+        let source = raw_text(&page, "textarea#source");
+        let mut form: FormDefinition = toml::from_str(&source).expect("the editor shows TOML");
+        let mut sign = form.sections[0].fields[0].clone();
+        sign.name = "shop_sign".into();
+        sign.label.zh = "店招名称".into();
+        sign.label.en = "Shop sign".into();
+        sign.required = false;
+        form.sections[0].fields.push(sign.clone());
+        let edited = toml::to_string_pretty(&form).unwrap();
+
+        let checked = admin.submit(&editor, &editor, &[("source", &edited), ("version", "1"), ("action", "check")]).await;
+        assert_eq!(checked.status, 200, "{}", checked.body);
+        assert!(checked.texts(".form-preview label").iter().any(|l| l.contains("店招名称")), "the preview shows the new field");
+        assert!(!admin.get(&editor).await.body.contains("店招名称"), "checking stores nothing");
+
+        form.sections[0].fields.push(sign);
+        let twice = toml::to_string_pretty(&form).unwrap();
+        let refused = admin.submit(&editor, &editor, &[("source", &twice), ("version", "1"), ("action", "publish")]).await;
+        assert_eq!(refused.status, 422);
+        assert!(refused.text(".problems").contains("field shop_sign appears twice"));
+        assert!(raw_text(&refused, "textarea#source").contains("shop_sign"), "the text is kept");
+
+        let published = admin.submit(&editor, &editor, &[("source", &edited), ("version", "1"), ("action", "publish")]).await;
+        assert_eq!(published.status, 303, "{}", published.body);
+        assert!(admin.get(&editor).await.text("h1").contains("v2"));
+        let stale = admin.submit(&editor, &editor, &[("source", &edited), ("version", "1"), ("action", "publish")]).await;
+        assert_eq!(stale.status, 409, "published from an old version");
+        assert!(raw_text(&stale, "textarea#source").contains("shop_sign"));
+
+        // A new application gets the new form; the one submitted before keeps its own.
+        let newer = start(&mut citizen, &code).await;
+        let form_page = citizen.get(&format!("{newer}/edit")).await;
+        assert!(form_page.texts("label").iter().any(|l| l.contains("店招名称")));
+        let older_page = citizen.get(&format!("/applications/{}", id_of(&app, &older))).await;
+        assert!(!older_page.body.contains("店招名称"));
+        let log = admin.get("/admin/log").await.texts(".admin-event").join("\n");
+        assert!(log.contains("form_definition.publish") && log.contains(&format!("{code} v2")), "{log}");
     }
 }

@@ -238,6 +238,28 @@ pub fn assign_workflow(conn: &mut DbConnection, ids: &[i64], key: &str) -> Query
         .execute(conn)
 }
 
+// ---- Forms ----
+
+/// A service by its code: (id, name).
+pub fn service_by_code(conn: &mut DbConnection, code: &str) -> QueryResult<Option<(i64, String)>> {
+    services::table
+        .filter(services::code.eq(code))
+        .select((services::id, services::name))
+        .first(conn)
+        .optional()
+}
+
+/// A service's newest form: (version, JSON).
+pub fn newest_form(conn: &mut DbConnection, service_id: i64) -> QueryResult<Option<(i32, String)>> {
+    use super::schema::form_definitions;
+    form_definitions::table
+        .filter(form_definitions::service_id.eq(service_id))
+        .order(form_definitions::version.desc())
+        .select((form_definitions::version, form_definitions::definition))
+        .first(conn)
+        .optional()
+}
+
 // ---- Calendar ----
 
 /// The exceptions of one year: (day, kind, note).

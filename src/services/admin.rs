@@ -9,6 +9,7 @@ use super::{ServiceError, stored_now as now};
 use crate::db::DbConnection;
 use crate::db::admin::{self as queries, DraftRow, NewAdminEvent, ServiceScope};
 use crate::domain::diagram::{self, Diagram};
+use crate::domain::forms::FormDefinition;
 use crate::domain::workflow::Definition;
 
 /// A workflow as the list shows it.
@@ -517,6 +518,94 @@ pub fn assign(
             Some(&after.join("\n")),
         )?;
         Ok(changed)
+    })
+}
+
+// ---- Forms ----
+
+/// A service's form as the editor shows it.
+pub struct FormEditor {
+    pub service_code: String,
+    pub service_name: String,
+    /// The newest published version, which a publish must start from.
+    pub version: i32,
+    pub source: String,
+    pub definition: FormDefinition,
+}
+
+fn form_toml(definition: &FormDefinition) -> String {
+    toml::to_string_pretty(definition).expect("a form is representable in TOML")
+}
+
+pub fn form_editor(conn: &mut DbConnection, code: &str) -> Result<FormEditor, ServiceError> {
+    let (service_id, service_name) =
+        queries::service_by_code(conn, code)?.ok_or(ServiceError::NotFound)?;
+    let (version, json) = queries::newest_form(conn, service_id)?.ok_or(ServiceError::NotFound)?;
+    let definition: FormDefinition =
+        serde_json::from_str(&json).map_err(|e| ServiceError::Corrupt(e.to_string()))?;
+    Ok(FormEditor {
+        service_code: code.to_owned(),
+        service_name,
+        version,
+        source: form_toml(&definition),
+        definition,
+    })
+}
+
+/// Reads and checks a form's TOML: the definition, or every problem.
+pub fn check_form(source: &str) -> Result<FormDefinition, Vec<String>> {
+    if source.len() > crate::domain::workflow::MAX_SOURCE_BYTES {
+        return Err(vec![
+            crate::domain::workflow::SourceProblem::TooLarge.to_string(),
+        ]);
+    }
+    let definition: FormDefinition = toml::from_str(source).map_err(|e| vec![e.to_string()])?;
+    definition.check()?;
+    Ok(definition)
+}
+
+/// Publishes `source` as the service's next form version, if it passes the checks and nobody
+/// published another since `base_version`. Applications already started keep the version they
+/// were filled with.
+pub fn publish_form(
+    conn: &mut DbConnection,
+    admin_id: i64,
+    code: &str,
+    base_version: i32,
+    source: &str,
+) -> Result<i32, ServiceError> {
+    let definition = check_form(source).map_err(ServiceError::Rejected)?;
+    crate::db::write_transaction(conn, |conn| {
+        let (service_id, _) =
+            queries::service_by_code(conn, code)?.ok_or(ServiceError::NotFound)?;
+        let (current, json) =
+            queries::newest_form(conn, service_id)?.ok_or(ServiceError::NotFound)?;
+        if current != base_version {
+            return Err(ServiceError::StaleVersion);
+        }
+        let before: FormDefinition =
+            serde_json::from_str(&json).map_err(|e| ServiceError::Corrupt(e.to_string()))?;
+        let version = current + 1;
+        let stored =
+            serde_json::to_string(&definition).map_err(|e| ServiceError::Corrupt(e.to_string()))?;
+        crate::db::applications::insert_form_definitions(
+            conn,
+            &[crate::db::applications::NewFormDefinition {
+                service_id,
+                version,
+                definition: stored,
+                created_at: now(),
+            }],
+        )?;
+        record(
+            conn,
+            admin_id,
+            "form_definition.publish",
+            &format!("{code} v{version}"),
+            Some(&form_toml(&before)),
+            Some(&form_toml(&definition)),
+        )?;
+        Ok(version)
     })
 }
 

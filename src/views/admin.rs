@@ -86,6 +86,23 @@ pub struct CalendarPage {
     pub problems: Vec<String>,
 }
 
+/// A service's form in the editor, with a preview of the form as applicants will see it.
+#[derive(Template, WebTemplate)]
+#[template(path = "admin/form.html")]
+pub struct FormEditorPage {
+    pub ctx: PageContext,
+    pub service_code: String,
+    pub service_name: String,
+    /// The version the edit starts from.
+    pub version: i32,
+    pub source: String,
+    pub problems: Vec<String>,
+    /// The preview's sections (those of the text checked, or of the published version).
+    pub sections: Vec<super::applications::SectionView>,
+    pub notice: Option<String>,
+    pub stale: bool,
+}
+
 #[derive(Template, WebTemplate)]
 #[template(path = "admin/log.html")]
 pub struct AdminLogPage {

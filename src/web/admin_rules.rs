@@ -18,7 +18,7 @@ use crate::services::ServiceError;
 use crate::services::admin as service;
 use crate::views::PageContext;
 use crate::views::admin::{
-    AdminLogPage, CalendarPage, DiffPage, DraftPage, WorkflowPage, WorkflowsPage,
+    AdminLogPage, CalendarPage, DiffPage, DraftPage, FormEditorPage, WorkflowPage, WorkflowsPage,
 };
 
 type Fields = web::Form<Vec<(String, String)>>;
@@ -366,6 +366,117 @@ async fn assign_workflow(
 }
 
 #[derive(Deserialize)]
+struct FormQuery {
+    service: Option<String>,
+    notice: Option<String>,
+}
+
+/// The form editor: `?service=CODE` opens a service's form.
+#[get("/admin/forms")]
+async fn form_finder(
+    _admin: Admin,
+    query: web::Query<FormQuery>,
+) -> Result<HttpResponse, WebError> {
+    let code = query.service.as_deref().map(str::trim).unwrap_or_default();
+    if code.is_empty() || !code.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') {
+        return Err(WebError::BadRequest(BadParameter::Filter));
+    }
+    Ok(see_other(&format!("/admin/forms/{code}")))
+}
+
+fn form_page(
+    ctx: PageContext,
+    editor: &service::FormEditor,
+    source: String,
+    checked: Result<crate::domain::forms::FormDefinition, Vec<String>>,
+) -> FormEditorPage {
+    let (problems, preview) = match checked {
+        Ok(definition) => (Vec::new(), definition),
+        Err(problems) => (problems, editor.definition.clone()),
+    };
+    FormEditorPage {
+        sections: crate::views::applications::sections(ctx.lang, &preview, &[], &[]),
+        service_code: editor.service_code.clone(),
+        service_name: editor.service_name.clone(),
+        version: editor.version,
+        source,
+        problems,
+        notice: None,
+        stale: false,
+        ctx,
+    }
+}
+
+#[get("/admin/forms/{code}")]
+async fn form_editor(
+    ctx: PageContext,
+    _admin: Admin,
+    pool: web::Data<DbPool>,
+    code: web::Path<String>,
+    query: web::Query<FormQuery>,
+) -> Result<FormEditorPage, WebError> {
+    let code = code.into_inner();
+    let editor = run(&pool, move |conn| service::form_editor(conn, &code)).await?;
+    let source = editor.source.clone();
+    let mut page = form_page(ctx, &editor, source, Ok(editor.definition.clone()));
+    if query.notice.as_deref() == Some("published") {
+        page.notice = Some(
+            page.ctx
+                .tn("admin_rules.notice.form_published", editor.version),
+        );
+    }
+    Ok(page)
+}
+
+/// "Check and preview" shows the form as it would be; "publish" makes it the next version.
+/// Either way the text typed stays in the editor when something is wrong.
+#[post("/admin/forms/{code}")]
+async fn form_publish(
+    ctx: PageContext,
+    Admin(admin): Admin,
+    pool: web::Data<DbPool>,
+    code: web::Path<String>,
+    fields: Fields,
+) -> Result<HttpResponse, WebError> {
+    let form = FormState::new(fields.into_inner());
+    let base = parse_number::<i32>(Some(form.value("version")))?.ok_or_else(malformed)?;
+    let source = form.value("source").replace("\r\n", "\n");
+    let code = code.into_inner();
+    let code_for_read = code.clone();
+    let editor = run(&pool, move |conn| {
+        service::form_editor(conn, &code_for_read)
+    })
+    .await?;
+    let checked = service::check_form(&source);
+    if form.value("action") != "publish" {
+        let status = if checked.is_ok() {
+            StatusCode::OK
+        } else {
+            StatusCode::UNPROCESSABLE_ENTITY
+        };
+        return page_with_status(status, &form_page(ctx, &editor, source, checked));
+    }
+    let (admin_id, typed, code_for_call) = (admin.user.id, source.clone(), code.clone());
+    match run(&pool, move |conn| {
+        service::publish_form(conn, admin_id, &code_for_call, base, &typed)
+    })
+    .await
+    {
+        Ok(_) => Ok(see_other(&format!("/admin/forms/{code}?notice=published"))),
+        Err(WebError::Service(ServiceError::StaleVersion)) => {
+            let mut page = form_page(ctx, &editor, source, checked);
+            page.stale = true;
+            page_with_status(StatusCode::CONFLICT, &page)
+        }
+        Err(WebError::Service(ServiceError::Rejected(_))) => page_with_status(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &form_page(ctx, &editor, source, checked),
+        ),
+        Err(other) => Err(other),
+    }
+}
+
+#[derive(Deserialize)]
 struct YearQuery {
     year: Option<String>,
 }
@@ -494,6 +605,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(draft_page)
         .service(save_draft)
         .service(publish)
+        .service(form_finder)
+        .service(form_editor)
+        .service(form_publish)
         .service(calendar_page)
         .service(put_day)
         .service(remove_day)
