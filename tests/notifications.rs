@@ -95,14 +95,25 @@ on_both_databases! {
 
         let (listener, smtp) = free_listener();
         let received = start_sink(listener, None);
-        assert_eq!(drain(&app, &smtp), (13, 0, 0));
+        assert_eq!(drain(&app, &smtp), (17, 0, 0), "13 to the applicant, 4 to the staff");
         assert_eq!(drain(&app, &smtp), (0, 0, 0), "each mail once");
-        let mails: Vec<_> = in_outbox_order(&received).iter().map(|(to, raw)| parse(to, raw)).collect();
-        assert!(mails.iter().all(|(to, ..)| to == &["citizen@demo.onestop.cn"]), "only the applicant hears of these");
+        let all: Vec<_> = in_outbox_order(&received).iter().map(|(to, raw)| parse(to, raw)).collect();
         let mut ids = message_ids(&received);
         ids.sort();
         ids.dedup();
-        assert_eq!(ids.len(), 13, "a Message-ID of its own for each");
+        assert_eq!(ids.len(), 17, "a Message-ID of its own for each");
+        let (mails, staff): (Vec<_>, Vec<_>) = all.into_iter().partition(|(to, ..)| to == &["citizen@demo.onestop.cn"]);
+
+        // The staff hear of what the applicant did: the unassigned applications' department,
+        // clerk and head, each in their language (Chinese), linked to the workspace.
+        let staff_seen: Vec<(String, String)> = staff.iter().map(|(to, subject, ..)| (to[0].clone(), subject.clone())).collect();
+        for who in ["clerk.sjj@demo.onestop.cn", "head.sjj@demo.onestop.cn"] {
+            assert!(staff_seen.contains(&(who.to_owned(), format!("[{withdrawn}] 申请人已撤回申请"))), "{staff_seen:?}");
+            assert!(staff_seen.contains(&(who.to_owned(), format!("[{number}] 申请人已提交补正材料"))), "{staff_seen:?}");
+        }
+        let resubmitted = staff.iter().find(|(_, s, ..)| s.contains("补正")).unwrap();
+        assert!(resubmitted.2.contains(&format!("/workspace/applications/{id}")), "{}", resubmitted.2);
+        assert!(resubmitted.2.contains("请在 2"), "the acceptance deadline is named: {}", resubmitted.2);
 
         // (tracking number, subject, a phrase of the body) in the order they happened.
         let expected: [(&str, &str, &str); 13] = [

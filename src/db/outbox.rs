@@ -317,6 +317,27 @@ pub fn staff_recipients(conn: &mut DbConnection) -> QueryResult<Vec<(i64, StaffR
         .load(conn)
 }
 
+/// The active clerks and heads of one department.
+pub fn department_recipients(
+    conn: &mut DbConnection,
+    department_id: i64,
+) -> QueryResult<Vec<StaffRecipient>> {
+    users::table
+        .inner_join(user_departments::table)
+        .filter(user_departments::department_id.eq(department_id))
+        .filter(users::active.eq(true))
+        .filter(users::role.eq_any(["clerk", "head"]))
+        .order(users::id)
+        .select((
+            users::id,
+            users::name,
+            users::email,
+            users::lang,
+            users::role,
+        ))
+        .load(conn)
+}
+
 /// How far a department's digest of `kind` has been sent, creating the watermark at `start`
 /// the first time.
 pub fn digest_watermark(

@@ -123,9 +123,20 @@ pub struct Transition {
     /// one; `None` means nobody is told.
     #[serde(default)]
     pub notify_applicant: Option<Notice>,
+    /// The staff are told too: the assigned clerk, or without one the department's clerks and
+    /// heads, never the one who acted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notify_staff: Option<Notice>,
     /// Whether a visible button is red: refusals and denials.
     #[serde(default)]
     pub negative: bool,
+}
+
+impl Transition {
+    /// The texts the transition sends: to the applicant, then to the staff.
+    pub fn notices(&self) -> impl Iterator<Item = &Notice> {
+        self.notify_applicant.iter().chain(self.notify_staff.iter())
+    }
 }
 
 /// A notification text in both languages; the [`PLACEHOLDERS`] `{service}`, `{tracking_number}`,
@@ -365,7 +376,7 @@ impl Definition {
         if t.label_zh.trim().is_empty() || t.label_en.trim().is_empty() {
             problems.push(DefinitionProblem::Empty(format!("transition {}", t.name)));
         }
-        let notice_texts = t.notify_applicant.iter().flat_map(|n| {
+        let notice_texts = t.notices().flat_map(|n| {
             [
                 n.subject_zh.as_str(),
                 n.subject_en.as_str(),
@@ -408,7 +419,7 @@ impl Definition {
                 transition: t.name.clone(),
             });
         }
-        if let Some(notice) = &t.notify_applicant {
+        for notice in t.notices() {
             for text in [
                 &notice.subject_zh,
                 &notice.subject_en,

@@ -392,6 +392,14 @@ pub fn fire(
             };
             notify_applicant(conn, &case, notice, name, &texts, stamp)?;
         }
+        if completes && let Some(notice) = &transition.notify_staff {
+            let texts = NoticeTexts {
+                note: &note,
+                decision: &input.decision,
+                deadline: deadlines.due_on,
+            };
+            notify_staff(conn, &case, notice, name, &texts, user.id, stamp)?;
+        }
         Ok(Fired {
             to: firing.to,
             moved: firing.moves,
@@ -534,36 +542,9 @@ fn notify_applicant(
     stamp: NaiveDateTime,
 ) -> Result<(), ServiceError> {
     let (email, name, lang) = queries::contact(conn, case.applicant_id)?;
-    let code = crate::db::catalog::service_code(conn, case.service_id)?.unwrap_or_default();
-    let service = crate::db::catalog::find_service_guide(conn, &code)?
-        .map(|g| g.summary.name)
-        .unwrap_or(code);
-    let english = lang == "en";
-    let deadline = texts
-        .deadline
-        .filter(|d| *d != NO_DEADLINE)
-        .map_or_else(|| "—".to_owned(), |d| d.to_string());
-    let fill = |text: &str| {
-        text.replace("{service}", &service)
-            .replace("{note}", texts.note.trim())
-            .replace("{decision}", texts.decision.trim())
-            .replace("{deadline}", &deadline)
-            .replace(
-                "{tracking_number}",
-                case.tracking_number.as_deref().unwrap_or(""),
-            )
-    };
-    let (subject, body) = if english {
-        (&notice.subject_en, &notice.body_en)
-    } else {
-        (&notice.subject_zh, &notice.body_zh)
-    };
-    let subject = format!(
-        "[{}] {}",
-        case.tracking_number.as_deref().unwrap_or(""),
-        fill(subject)
-    );
-    let lang = if english { "en" } else { "zh-CN" };
+    let service = service_name(conn, case.service_id)?;
+    let lang = crate::services::accounts::mail_lang(&lang);
+    let (subject, body) = fill_notice(notice, lang, case, &service, texts);
     let greeting = crate::mail::translate(lang, "mail.greeting", &[("name", &name)]);
     crate::db::outbox::enqueue_mail(
         conn,
@@ -574,7 +555,7 @@ fn notify_applicant(
             lang,
             kind: &format!("transition:{kind}"),
             subject: &subject,
-            body: &format!("{greeting}\n{}", fill(body).trim()),
+            body: &format!("{greeting}\n{body}"),
             link_path: Some(&format!("/applications/{}", case.id)),
             status: "pending",
             next_attempt_at: stamp,
@@ -582,6 +563,94 @@ fn notify_applicant(
         },
     )?;
     Ok(())
+}
+
+/// Writes the staff's mail for a transition: to the assigned clerk, or without one to the
+/// department's clerks and heads; never to the one who acted.
+fn notify_staff(
+    conn: &mut DbConnection,
+    case: &CaseRow,
+    notice: &engine::Notice,
+    kind: &str,
+    texts: &NoticeTexts<'_>,
+    actor_id: i64,
+    stamp: NaiveDateTime,
+) -> Result<(), ServiceError> {
+    let Some(department_id) = case.department_id else {
+        return Ok(());
+    };
+    let staff = crate::db::outbox::department_recipients(conn, department_id)?;
+    let assigned: Vec<_> = staff
+        .iter()
+        .filter(|s| Some(s.id) == case.assignee_id)
+        .collect();
+    let recipients = if assigned.is_empty() {
+        staff.iter().collect()
+    } else {
+        assigned
+    };
+    let service = service_name(conn, case.service_id)?;
+    for recipient in recipients.into_iter().filter(|s| s.id != actor_id) {
+        let lang = crate::services::accounts::mail_lang(&recipient.lang);
+        let (subject, body) = fill_notice(notice, lang, case, &service, texts);
+        let greeting = crate::mail::translate(lang, "mail.greeting", &[("name", &recipient.name)]);
+        crate::db::outbox::enqueue_mail(
+            conn,
+            &crate::db::outbox::NewMail {
+                application_id: Some(case.id),
+                recipient_id: Some(recipient.id),
+                recipient_email: &recipient.email,
+                lang,
+                kind: &format!("staff:{kind}"),
+                subject: &subject,
+                body: &format!("{greeting}\n{body}"),
+                link_path: Some(&format!("/workspace/applications/{}", case.id)),
+                status: "pending",
+                next_attempt_at: stamp,
+                created_at: stamp,
+            },
+        )?;
+    }
+    Ok(())
+}
+
+fn service_name(conn: &mut DbConnection, service_id: i64) -> Result<String, ServiceError> {
+    let code = crate::db::catalog::service_code(conn, service_id)?.unwrap_or_default();
+    Ok(crate::db::catalog::find_service_guide(conn, &code)?
+        .map(|g| g.summary.name)
+        .unwrap_or(code))
+}
+
+/// A notice's (subject, body) in `lang` with its placeholders filled; the subject starts with
+/// the tracking number.
+fn fill_notice(
+    notice: &engine::Notice,
+    lang: &str,
+    case: &CaseRow,
+    service: &str,
+    texts: &NoticeTexts<'_>,
+) -> (String, String) {
+    let deadline = texts
+        .deadline
+        .filter(|d| *d != NO_DEADLINE)
+        .map_or_else(|| "—".to_owned(), |d| d.to_string());
+    let number = case.tracking_number.as_deref().unwrap_or("");
+    let fill = |text: &str| {
+        text.replace("{service}", service)
+            .replace("{note}", texts.note.trim())
+            .replace("{decision}", texts.decision.trim())
+            .replace("{deadline}", &deadline)
+            .replace("{tracking_number}", number)
+    };
+    let (subject, body) = if lang == "en" {
+        (&notice.subject_en, &notice.body_en)
+    } else {
+        (&notice.subject_zh, &notice.body_zh)
+    };
+    (
+        format!("[{number}] {}", fill(subject)),
+        fill(body).trim().to_owned(),
+    )
 }
 
 /// The submission receipt, written with the submission.
