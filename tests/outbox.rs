@@ -27,6 +27,32 @@ async fn two_mails(app: &TestApp) -> String {
     number
 }
 
+/// Queues `count` mails to distinct people, due now.
+fn enqueue_test_mails(app: &TestApp, count: usize) {
+    let now = chrono::Utc::now().naive_utc();
+    let mut conn = pool(app).get().unwrap();
+    for n in 0..count {
+        let to = format!("person{n}@example.cn");
+        onestop::db::outbox::enqueue_mail(
+            &mut conn,
+            &onestop::db::outbox::NewMail {
+                application_id: None,
+                recipient_id: None,
+                recipient_email: &to,
+                lang: "zh-CN",
+                kind: "test",
+                subject: "测试",
+                body: "正文",
+                link_path: None,
+                status: "pending",
+                next_attempt_at: now,
+                created_at: now,
+            },
+        )
+        .unwrap();
+    }
+}
+
 on_both_databases! {
     async fn every_mail_reaches_the_server_once(app) {
         let number = two_mails(&app).await;
@@ -98,18 +124,7 @@ on_both_databases! {
     }
 
     async fn two_workers_racing_never_send_a_row_twice(app) {
-        let now = chrono::Utc::now().naive_utc();
-        {
-            let mut conn = pool(&app).get().unwrap();
-            for n in 0..300 {
-                let to = format!("person{n}@example.cn");
-                onestop::db::outbox::enqueue_mail(&mut conn, &onestop::db::outbox::NewMail {
-                    application_id: None, recipient_id: None, recipient_email: &to, lang: "zh-CN",
-                    kind: "test", subject: "测试", body: "正文", link_path: None, status: "pending",
-                    next_attempt_at: now, created_at: now,
-                }).unwrap();
-            }
-        }
+        enqueue_test_mails(&app, 300);
         let (listener, smtp) = free_listener();
         let received = start_sink(listener, None);
         let worker = || std::process::Command::new(env!("CARGO_BIN_EXE_onestop"))
@@ -131,18 +146,7 @@ on_both_databases! {
         use diesel::prelude::*;
         use onestop::db::schema::outbox;
         const MAILS: usize = 150;
-        let now = chrono::Utc::now().naive_utc();
-        {
-            let mut conn = pool(&app).get().unwrap();
-            for n in 0..MAILS {
-                let to = format!("person{n}@example.cn");
-                onestop::db::outbox::enqueue_mail(&mut conn, &onestop::db::outbox::NewMail {
-                    application_id: None, recipient_id: None, recipient_email: &to, lang: "zh-CN",
-                    kind: "test", subject: "测试", body: "正文", link_path: None, status: "pending",
-                    next_attempt_at: now, created_at: now,
-                }).unwrap();
-            }
-        }
+        enqueue_test_mails(&app, MAILS);
         let (listener, smtp) = free_listener();
         let received = common::smtp::start_slow_sink(listener, std::time::Duration::from_millis(20));
         let worker = || std::process::Command::new(env!("CARGO_BIN_EXE_onestop"))

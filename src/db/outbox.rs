@@ -299,7 +299,14 @@ pub struct StaffRecipient {
 
 /// The active clerks and heads of every department at once: (department id, recipient).
 pub fn staff_recipients(conn: &mut DbConnection) -> QueryResult<Vec<(i64, StaffRecipient)>> {
-    users::table
+    staff_of(conn, None)
+}
+
+fn staff_of(
+    conn: &mut DbConnection,
+    department_id: Option<i64>,
+) -> QueryResult<Vec<(i64, StaffRecipient)>> {
+    let mut query = users::table
         .inner_join(user_departments::table)
         .filter(users::active.eq(true))
         .filter(users::role.eq_any(["clerk", "head"]))
@@ -314,7 +321,11 @@ pub fn staff_recipients(conn: &mut DbConnection) -> QueryResult<Vec<(i64, StaffR
                 users::role,
             ),
         ))
-        .load(conn)
+        .into_boxed();
+    if let Some(id) = department_id {
+        query = query.filter(user_departments::department_id.eq(id));
+    }
+    query.load(conn)
 }
 
 /// The active clerks and heads of one department.
@@ -322,20 +333,10 @@ pub fn department_recipients(
     conn: &mut DbConnection,
     department_id: i64,
 ) -> QueryResult<Vec<StaffRecipient>> {
-    users::table
-        .inner_join(user_departments::table)
-        .filter(user_departments::department_id.eq(department_id))
-        .filter(users::active.eq(true))
-        .filter(users::role.eq_any(["clerk", "head"]))
-        .order(users::id)
-        .select((
-            users::id,
-            users::name,
-            users::email,
-            users::lang,
-            users::role,
-        ))
-        .load(conn)
+    Ok(staff_of(conn, Some(department_id))?
+        .into_iter()
+        .map(|(_, recipient)| recipient)
+        .collect())
 }
 
 /// How far a department's digest of `kind` has been sent, creating the watermark at `start`

@@ -216,6 +216,31 @@ fn record(
     record_change(conn, Some(admin_id), kind, subject, before, after)
 }
 
+/// Stores a new draft whose source passed the checks; returns its id.
+fn new_draft(
+    conn: &mut DbConnection,
+    admin_id: i64,
+    key: &str,
+    based_on: Option<i32>,
+    source: &str,
+) -> Result<i64, ServiceError> {
+    let at = now();
+    Ok(queries::insert_draft(
+        conn,
+        &queries::NewDraft {
+            key,
+            based_on,
+            source,
+            problems: "",
+            lock_version: 0,
+            created_by: Some(admin_id),
+            updated_by: Some(admin_id),
+            created_at: at,
+            updated_at: at,
+        },
+    )?)
+}
+
 /// Starts a draft from a published version; returns its id.
 pub fn start_draft(
     conn: &mut DbConnection,
@@ -225,21 +250,7 @@ pub fn start_draft(
 ) -> Result<i64, ServiceError> {
     crate::db::write_transaction(conn, |conn| {
         let source = export(conn, key, version)?;
-        let at = now();
-        let id = queries::insert_draft(
-            conn,
-            &queries::NewDraft {
-                key,
-                based_on: Some(version),
-                source: &source,
-                problems: "",
-                lock_version: 0,
-                created_by: Some(admin_id),
-                updated_by: Some(admin_id),
-                created_at: at,
-                updated_at: at,
-            },
-        )?;
+        let id = new_draft(conn, admin_id, key, Some(version), &source)?;
         record(
             conn,
             admin_id,
@@ -363,22 +374,8 @@ pub fn import(conn: &mut DbConnection, admin_id: i64, text: &str) -> Result<i64,
         if !problems.is_empty() {
             return Err(ServiceError::Rejected(problems));
         }
-        let at = now();
         let based_on = queries::newest_version(conn, &key)?;
-        let id = queries::insert_draft(
-            conn,
-            &queries::NewDraft {
-                key: &key,
-                based_on,
-                source: text,
-                problems: "",
-                lock_version: 0,
-                created_by: Some(admin_id),
-                updated_by: Some(admin_id),
-                created_at: at,
-                updated_at: at,
-            },
-        )?;
+        let id = new_draft(conn, admin_id, &key, based_on, text)?;
         record(
             conn,
             admin_id,

@@ -168,6 +168,40 @@ async fn draft_page(
     })
 }
 
+/// The draft's page after a refused save or publish: 409 when somebody else saved first, 422
+/// with the problems otherwise; the editor holds `typed` (what was sent) or the stored text.
+async fn refused_draft(
+    ctx: PageContext,
+    pool: &DbPool,
+    id: i64,
+    error: ServiceError,
+    typed: Option<String>,
+) -> Result<HttpResponse, WebError> {
+    let mut page = run(pool, move |conn| service::draft(conn, id)).await?;
+    let stale = matches!(error, ServiceError::StaleVersion);
+    if let ServiceError::Rejected(problems) = error {
+        page.problems = problems;
+    }
+    let status = if stale {
+        StatusCode::CONFLICT
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    let source = typed.unwrap_or_else(|| page.draft.source.clone());
+    let lock_version = page.draft.lock_version;
+    page_with_status(
+        status,
+        &DraftPage {
+            ctx,
+            page,
+            source,
+            lock_version,
+            notice: None,
+            stale,
+        },
+    )
+}
+
 /// Saves the draft. A save over somebody else's newer one is refused with 409, the text typed
 /// kept in the form so that nothing is lost.
 #[post("/admin/workflow-drafts/{id}")]
@@ -191,37 +225,9 @@ async fn save_draft(
         Ok(_) => Ok(see_other(&format!(
             "/admin/workflow-drafts/{id}?notice=saved"
         ))),
-        Err(WebError::Service(ServiceError::StaleVersion)) => {
-            let page = run(&pool, move |conn| service::draft(conn, id)).await?;
-            let lock_version = page.draft.lock_version;
-            page_with_status(
-                StatusCode::CONFLICT,
-                &DraftPage {
-                    ctx,
-                    page,
-                    source,
-                    lock_version,
-                    notice: None,
-                    stale: true,
-                },
-            )
-        }
-        Err(WebError::Service(ServiceError::Rejected(problems))) => {
-            let mut page = run(&pool, move |conn| service::draft(conn, id)).await?;
-            page.problems = problems;
-            let lock_version = page.draft.lock_version;
-            page_with_status(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                &DraftPage {
-                    ctx,
-                    page,
-                    source,
-                    lock_version,
-                    notice: None,
-                    stale: false,
-                },
-            )
-        }
+        Err(WebError::Service(
+            error @ (ServiceError::StaleVersion | ServiceError::Rejected(_)),
+        )) => refused_draft(ctx, &pool, id, error, Some(source)).await,
         Err(other) => Err(other),
     }
 }
@@ -250,30 +256,7 @@ async fn publish(
         ))),
         Err(WebError::Service(
             error @ (ServiceError::StaleVersion | ServiceError::Rejected(_)),
-        )) => {
-            let stale = matches!(error, ServiceError::StaleVersion);
-            let mut page = run(&pool, move |conn| service::draft(conn, id)).await?;
-            if let ServiceError::Rejected(problems) = error {
-                page.problems = problems;
-            }
-            let (source, lock_version) = (page.draft.source.clone(), page.draft.lock_version);
-            let status = if stale {
-                StatusCode::CONFLICT
-            } else {
-                StatusCode::UNPROCESSABLE_ENTITY
-            };
-            page_with_status(
-                status,
-                &DraftPage {
-                    ctx,
-                    page,
-                    source,
-                    lock_version,
-                    notice: None,
-                    stale,
-                },
-            )
-        }
+        )) => refused_draft(ctx, &pool, id, error, None).await,
         Err(other) => Err(other),
     }
 }
