@@ -13,6 +13,7 @@ use crate::db::{self, DatabaseUrl, DbPool};
 use crate::services::accounts::AccountSettings;
 use crate::services::applications::UploadLimits;
 use crate::services::catalog_import;
+use crate::views::context::SharedLabels;
 use crate::web::session::session_layer;
 use crate::web::{self as routes, AppInfo};
 use actix_multipart::form::MultipartFormConfig;
@@ -44,6 +45,8 @@ pub struct AppParts {
     pub info: AppInfo,
     pub accounts: AccountSettings,
     pub uploads: UploadLimits,
+    /// The workflow labels the pages fall back on, shared with the refresh task.
+    pub labels: web::Data<SharedLabels>,
 }
 
 impl AppParts {
@@ -52,6 +55,7 @@ impl AppParts {
             info: AppInfo { backend },
             accounts: args.account_settings(bind),
             uploads: args.upload_limits(),
+            labels: web::Data::new(SharedLabels::default()),
         }
     }
 }
@@ -63,6 +67,8 @@ pub fn build_server(
     parts: AppParts,
     workers: Option<usize>,
 ) -> std::io::Result<Server> {
+    let labels = parts.labels.clone();
+    refresh_labels(&pool, &labels);
     let pool = web::Data::new(pool);
     let info = web::Data::new(parts.info);
     let accounts = web::Data::new(parts.accounts);
@@ -78,6 +84,7 @@ pub fn build_server(
             .wrap(routes::error_pages())
             .wrap(routes::request_log())
             .app_data(pool.clone())
+            .app_data(labels.clone())
             .app_data(info.clone())
             .app_data(accounts.clone())
             .app_data(uploads.clone())
@@ -89,6 +96,17 @@ pub fn build_server(
         server = server.workers(workers);
     }
     Ok(server.run())
+}
+
+/// Reloads the workflow labels the pages fall back on (see [`SharedLabels`]). A failure keeps
+/// the labels there were: it costs names, never a page.
+pub fn refresh_labels(pool: &DbPool, labels: &SharedLabels) {
+    match pool.get().map_err(|e| e.to_string()).and_then(|mut conn| {
+        crate::services::workflow::workflow_labels(&mut conn).map_err(|e| e.to_string())
+    }) {
+        Ok(fresh) => labels.replace(fresh),
+        Err(error) => tracing::warn!(%error, "workflow labels not refreshed"),
+    }
 }
 
 /// `onestop serve`: everything a first run needs, then serve until stopped.
@@ -106,6 +124,7 @@ pub async fn serve(url: DatabaseUrl, pool_size: u32, args: ServeArgs) -> anyhow:
     actix_web::rt::spawn(supervise_periodically(
         pool.clone(),
         args.app.digest_schedule(),
+        parts.labels.clone(),
     ));
     let interval = std::time::Duration::from_millis(args.app.outbox_interval_ms.max(100));
     actix_web::rt::spawn(deliver_periodically(pool.clone(), courier, interval));
@@ -152,11 +171,20 @@ const DIGEST_CHECK_INTERVAL: std::time::Duration = std::time::Duration::from_sec
 /// Runs [`crate::services::workflow::supervise`] now and every few minutes, and writes the
 /// staff digests when they are due. Both are idempotent across nodes: supervision only repeats
 /// work, and a digest moves its watermark in the transaction that writes it.
-async fn supervise_periodically(pool: DbPool, schedule: crate::services::digests::Schedule) {
+async fn supervise_periodically(
+    pool: DbPool,
+    schedule: crate::services::digests::Schedule,
+    labels: web::Data<SharedLabels>,
+) {
     let mut ticks = actix_web::rt::time::interval(DIGEST_CHECK_INTERVAL);
     let mut last_supervision: Option<std::time::Instant> = None;
     loop {
         ticks.tick().await;
+        // Another node may have published a workflow with new states.
+        let (pool_for_labels, shared) = (pool.clone(), labels.clone());
+        let _ =
+            actix_web::rt::task::spawn_blocking(move || refresh_labels(&pool_for_labels, &shared))
+                .await;
         let pool_for_digests = pool.clone();
         let digests = actix_web::rt::task::spawn_blocking(move || {
             let mut conn = pool_for_digests.get()?;

@@ -145,6 +145,13 @@ on_both_databases! {
         assert!(!old_page.texts("svg g.state text").contains(&"预审".to_owned()));
         assert_eq!(act(&mut clerk, older, "start_precheck", &[]).await.status, 409, "not in v1");
         assert_eq!(act(&mut clerk, newer, "start_precheck", &[]).await.status, 303);
+        // The new state and step are named as the definition names them, for everyone.
+        let mine = citizen.get(&format!("/applications/{newer}")).await;
+        assert_eq!(mine.text(".facts .status"), "预审");
+        assert!(mine.text(".timeline").contains("开始预审"), "{}", mine.text(".timeline"));
+        assert!(citizen.get("/applications").await.texts(".status").join(" ").contains("预审"));
+        let case = clerk.get(&format!("/workspace/applications/{newer}")).await;
+        assert!(case.text(".timeline.audit").contains("开始预审"));
         assert_eq!(act(&mut clerk, newer, "accept", &[]).await.status, 303, "accepted after the pre-check");
         assert_eq!(act(&mut clerk, older, "accept", &[]).await.status, 303, "accepted the v1 way");
 

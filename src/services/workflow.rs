@@ -970,6 +970,38 @@ fn working_states(definitions: &[(i64, Definition)]) -> Vec<(String, String, Str
     states
 }
 
+/// The names of the states and transitions of every published workflow, newest version last
+/// wins: the labels for an administrator's additions, which the locale files cannot know.
+#[derive(Debug, Clone, Default)]
+pub struct WorkflowLabels {
+    states: std::collections::HashMap<String, (String, String)>,
+    transitions: std::collections::HashMap<String, (String, String)>,
+}
+
+impl WorkflowLabels {
+    /// (Chinese, English) of `code` as a `status`/`next` (state) or `event` (transition).
+    pub fn lookup(&self, kind: &str, code: &str) -> Option<&(String, String)> {
+        match kind {
+            "status" | "next" => self.states.get(code),
+            "event" => self.transitions.get(code),
+            _ => None,
+        }
+    }
+}
+
+pub fn workflow_labels(conn: &mut DbConnection) -> Result<WorkflowLabels, ServiceError> {
+    let mut labels = WorkflowLabels::default();
+    for (_, definition) in parsed_definitions(conn)? {
+        for s in definition.states {
+            labels.states.insert(s.code, (s.name_zh, s.name_en));
+        }
+        for t in definition.transitions {
+            labels.transitions.insert(t.name, (t.label_zh, t.label_en));
+        }
+    }
+    Ok(labels)
+}
+
 /// The codes of [`working_states`].
 pub(crate) fn working_state_codes(conn: &mut DbConnection) -> Result<Vec<String>, ServiceError> {
     Ok(working_states(&parsed_definitions(conn)?)

@@ -28,9 +28,30 @@ pub struct Badge {
     pub role: Role,
 }
 
+/// The workflow labels every node keeps in memory for [`PageContext::label`], refreshed at
+/// start, after each publication on this node, and every few minutes for the others'.
+#[derive(Debug, Default)]
+pub struct SharedLabels(
+    std::sync::RwLock<std::sync::Arc<crate::services::workflow::WorkflowLabels>>,
+);
+
+impl SharedLabels {
+    pub fn replace(&self, labels: crate::services::workflow::WorkflowLabels) {
+        if let Ok(mut current) = self.0.write() {
+            *current = std::sync::Arc::new(labels);
+        }
+    }
+
+    fn snapshot(&self) -> std::sync::Arc<crate::services::workflow::WorkflowLabels> {
+        self.0.read().map(|l| l.clone()).unwrap_or_default()
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct PageContext {
     pub lang: Lang,
+    /// Names of workflow states and transitions that the locale files do not have.
+    labels: std::sync::Arc<crate::services::workflow::WorkflowLabels>,
     /// The current path and query, where the language switch comes back to.
     path: String,
     pub user: Option<Badge>,
@@ -49,8 +70,13 @@ impl PageContext {
                 name: s.user.name.clone(),
                 role: s.user.role,
             });
+        let labels = req
+            .app_data::<actix_web::web::Data<SharedLabels>>()
+            .map(|shared| shared.snapshot())
+            .unwrap_or_default();
         Self {
             lang: Lang::of_request(req),
+            labels,
             path: path.to_owned(),
             user,
             csrf_token: visitor.map(|v| v.csrf_token).unwrap_or_default(),
@@ -103,9 +129,18 @@ impl PageContext {
         }
     }
 
-    /// The translated name of an enum value: `label("item_type", "licensing")`.
+    /// The translated name of an enum value: `label("item_type", "licensing")`. A workflow
+    /// state or transition the locale files do not know (an administrator added it) is named
+    /// as its definition names it.
     pub fn label(&self, kind: &str, slug: &str) -> Cow<'static, str> {
-        self.lang.t(&format!("{kind}.{slug}"))
+        let key = format!("{kind}.{slug}");
+        if let Some(text) = crate::_rust_i18n_try_translate(self.lang.code(), &key) {
+            return text;
+        }
+        match self.labels.lookup(kind, slug) {
+            Some((zh, en)) => Cow::Owned(self.pick(zh, en).to_owned()),
+            None => self.lang.t(&key),
+        }
     }
 
     /// A time limit in working days, 0 meaning decided on the spot.

@@ -237,6 +237,7 @@ async fn publish(
     ctx: PageContext,
     Admin(admin): Admin,
     pool: web::Data<DbPool>,
+    labels: web::Data<crate::views::context::SharedLabels>,
     id: web::Path<i64>,
     fields: Fields,
 ) -> Result<HttpResponse, WebError> {
@@ -251,9 +252,14 @@ async fn publish(
     })
     .await
     {
-        Ok((key, version)) => Ok(see_other(&format!(
-            "/admin/workflows/{key}?version={version}&notice=published"
-        ))),
+        Ok((key, version)) => {
+            // This node names the new states at once; the others within their refresh interval.
+            let (pool, labels) = (pool.clone(), labels.clone());
+            web::block(move || crate::startup::refresh_labels(&pool, &labels)).await?;
+            Ok(see_other(&format!(
+                "/admin/workflows/{key}?version={version}&notice=published"
+            )))
+        }
         Err(WebError::Service(
             error @ (ServiceError::StaleVersion | ServiceError::Rejected(_)),
         )) => refused_draft(ctx, &pool, id, error, None).await,
