@@ -46,6 +46,15 @@ async fn save(admin: &mut Browser<'_>, path: &str, source: &str) -> Reply {
         .await
 }
 
+/// Sends one of the draft page's edit forms with the draft's current lock.
+async fn edit(admin: &mut Browser<'_>, draft: &str, fields: &[(&str, &str)]) -> Reply {
+    let page = admin.get(draft).await;
+    let lock = page.attrs("input[name=lock_version]", "value").remove(0);
+    let mut all = fields.to_vec();
+    all.push(("lock_version", &lock));
+    admin.submit(draft, &format!("{draft}/edit"), &all).await
+}
+
 async fn publish(admin: &mut Browser<'_>, path: &str) -> Reply {
     let page = admin.get(path).await;
     let lock = page.attrs("input[name=lock_version]", "value").remove(0);
@@ -321,5 +330,50 @@ on_both_databases! {
         assert!(!older_page.body.contains("店招名称"));
         let log = admin.get("/admin/log").await.texts(".admin-event").join("\n");
         assert!(log.contains("form_definition.publish") && log.contains(&format!("{code} v2")), "{log}");
+    }
+
+    async fn states_and_steps_are_added_renamed_and_removed_with_forms(app) {
+        create_demo_accounts(&app);
+        let mut admin = signed_in(&app, "admin@demo.onestop.cn").await;
+        let draft = start_draft(&mut admin, "1").await;
+        let added = edit(&mut admin, &draft, &[("op", "add_state"), ("code", "precheck"), ("name_zh", "预审"), ("name_en", "Pre-check"), ("kind", "working"), ("phase", "acceptance")]).await;
+        assert_eq!(added.status, 303, "{}", added.body);
+        let page = admin.get(&draft).await;
+        assert!(page.texts(".state-row").iter().any(|r| r.contains("precheck") && r.contains("预审")));
+        assert!(page.text(".problems").contains("state precheck cannot be reached"), "checked like a typed save");
+        assert!(raw_text(&page, "textarea#source").contains("code = \"precheck\""), "the text follows");
+        assert_eq!(edit(&mut admin, &draft, &[("op", "add_state"), ("code", "precheck"), ("name_zh", "x"), ("name_en", "x"), ("kind", "working"), ("phase", "acceptance")]).await.status, 422, "no second precheck");
+
+        let step = edit(&mut admin, &draft, &[
+            ("op", "add_transition"), ("name", "start_precheck"), ("label_zh", "开始预审"), ("label_en", "Start the pre-check"),
+            ("from", "submitted"), ("to", "precheck"), ("performer", "department"), ("roles", "clerk"), ("roles", "head"), ("effect", "none"),
+            ("subject_zh", "预审开始"), ("subject_en", "Pre-check started"), ("body_zh", "{service} 进入预审。"), ("body_en", "{service} is being pre-checked."),
+        ]).await;
+        assert_eq!(step.status, 303, "{}", step.body);
+        let half_notice = edit(&mut admin, &draft, &[
+            ("op", "add_transition"), ("name", "finish_precheck"), ("label_zh", "预审通过"), ("label_en", "Pre-check passed"),
+            ("from", "precheck"), ("to", "accepted"), ("performer", "department"), ("roles", "clerk"), ("effect", "accept"), ("subject_zh", "只有主题"),
+        ]).await;
+        assert_eq!(half_notice.status, 422);
+        assert!(half_notice.text(".problems").contains("both languages"));
+        let finish = edit(&mut admin, &draft, &[
+            ("op", "add_transition"), ("name", "finish_precheck"), ("label_zh", "预审通过"), ("label_en", "Pre-check passed"),
+            ("from", "precheck"), ("to", "accepted"), ("performer", "department"), ("roles", "clerk"), ("effect", "accept"),
+        ]).await;
+        assert_eq!(finish.status, 303);
+        assert!(admin.get(&draft).await.texts(".problems").is_empty(), "now it runs");
+
+        let renamed = edit(&mut admin, &draft, &[("op", "rename_state"), ("state", "precheck"), ("new_code", "pre_check"), ("name_zh", "预先审查"), ("name_en", "Preliminary check")]).await;
+        assert_eq!(renamed.status, 303);
+        let page = admin.get(&draft).await;
+        assert!(page.texts(".problems").is_empty(), "the steps follow the new code");
+        assert!(page.texts(".transition-row").iter().any(|r| r.contains("start_precheck") && r.contains("submitted → pre_check")));
+
+        let removed = edit(&mut admin, &draft, &[("op", "remove_transition"), ("transition", "finish_precheck")]).await;
+        assert_eq!(removed.status, 303);
+        assert!(admin.get(&draft).await.text(".problems").contains("no terminal state can be reached from state pre_check"));
+        assert_eq!(edit(&mut admin, &draft, &[("op", "remove_state"), ("state", "pre_check")]).await.status, 303);
+        assert!(admin.get(&draft).await.texts(".problems").is_empty(), "back to a sound definition");
+        assert_eq!(edit(&mut admin, &draft, &[("op", "remove_state"), ("state", "nowhere")]).await.status, 422);
     }
 }

@@ -459,6 +459,101 @@ impl Definition {
     }
 }
 
+/// An edit made through the editor's forms rather than the TOML text.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Edit {
+    AddState(State),
+    /// A new code and names; every transition follows the new code.
+    RenameState {
+        code: String,
+        new_code: String,
+        name_zh: String,
+        name_en: String,
+    },
+    /// The state and every transition into it; transitions out of it lose it as an origin.
+    RemoveState(String),
+    AddTransition(Box<Transition>),
+    /// Every transition of that name.
+    RemoveTransition(String),
+}
+
+/// Why an edit cannot be applied (the checks of [`Definition::problems`] come after).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum EditProblem {
+    #[error("there is no state {0}")]
+    NoSuchState(String),
+    #[error("there is no transition {0}")]
+    NoSuchTransition(String),
+    #[error("state {0} exists already")]
+    StateExists(String),
+    #[error("transition {0} exists already")]
+    TransitionExists(String),
+}
+
+impl Definition {
+    /// Applies one edit. The result may still have problems; they are checked like any save.
+    pub fn apply(&mut self, edit: Edit) -> Result<(), EditProblem> {
+        match edit {
+            Edit::AddState(state) => {
+                if self.state(&state.code).is_some() {
+                    return Err(EditProblem::StateExists(state.code));
+                }
+                self.states.push(state);
+            }
+            Edit::RenameState {
+                code,
+                new_code,
+                name_zh,
+                name_en,
+            } => {
+                if new_code != code && self.state(&new_code).is_some() {
+                    return Err(EditProblem::StateExists(new_code));
+                }
+                let state = self
+                    .states
+                    .iter_mut()
+                    .find(|s| s.code == code)
+                    .ok_or_else(|| EditProblem::NoSuchState(code.clone()))?;
+                state.code.clone_from(&new_code);
+                state.name_zh = name_zh;
+                state.name_en = name_en;
+                for t in &mut self.transitions {
+                    for from in t.from.iter_mut().filter(|f| **f == code) {
+                        from.clone_from(&new_code);
+                    }
+                    if t.to == code {
+                        t.to.clone_from(&new_code);
+                    }
+                }
+            }
+            Edit::RemoveState(code) => {
+                if self.state(&code).is_none() {
+                    return Err(EditProblem::NoSuchState(code));
+                }
+                self.states.retain(|s| s.code != code);
+                self.transitions.retain(|t| t.to != code);
+                for t in &mut self.transitions {
+                    t.from.retain(|f| *f != code);
+                }
+                self.transitions.retain(|t| !t.from.is_empty());
+            }
+            Edit::AddTransition(transition) => {
+                if self.transitions.iter().any(|t| t.name == transition.name) {
+                    return Err(EditProblem::TransitionExists(transition.name));
+                }
+                self.transitions.push(*transition);
+            }
+            Edit::RemoveTransition(name) => {
+                if !self.transitions.iter().any(|t| t.name == name) {
+                    return Err(EditProblem::NoSuchTransition(name));
+                }
+                self.transitions.retain(|t| t.name != name);
+            }
+        }
+        Ok(())
+    }
+}
+
 /// Who is trying to fire a transition.
 #[derive(Debug, Clone)]
 pub struct Actor<'a> {
@@ -1071,6 +1166,63 @@ mod tests {
             );
             assert!(d.check().is_err());
         }
+    }
+
+    #[test]
+    fn edits_add_rename_and_remove_and_keep_the_references_straight() {
+        let mut d = default();
+        let mut precheck = d.state("submitted").unwrap().clone();
+        precheck.code = "precheck".into();
+        precheck.kind = StateKind::Working;
+        assert_eq!(
+            d.apply(Edit::AddState(d.states[0].clone())),
+            Err(EditProblem::StateExists("submitted".into()))
+        );
+        d.apply(Edit::AddState(precheck)).unwrap();
+        assert!(
+            d.problems()
+                .contains(&DefinitionProblem::Unreachable("precheck".into()))
+        );
+        let mut start = d.transitions[0].clone();
+        start.name = "start_precheck".into();
+        start.to = "precheck".into();
+        d.apply(Edit::AddTransition(Box::new(start.clone())))
+            .unwrap();
+        assert_eq!(
+            d.apply(Edit::AddTransition(Box::new(start))),
+            Err(EditProblem::TransitionExists("start_precheck".into()))
+        );
+        let mut accept = d.transitions[0].clone();
+        accept.name = "accept_after_precheck".into();
+        accept.from = vec!["precheck".into()];
+        d.apply(Edit::AddTransition(Box::new(accept))).unwrap();
+        assert_eq!(d.problems(), []);
+        d.apply(Edit::RenameState {
+            code: "precheck".into(),
+            new_code: "pre_check".into(),
+            name_zh: "预审".into(),
+            name_en: "Pre-check".into(),
+        })
+        .unwrap();
+        assert_eq!(d.problems(), [], "the transitions follow the new code");
+        assert!(d.transition("accept_after_precheck", "pre_check").is_some());
+        d.apply(Edit::RemoveState("pre_check".into())).unwrap();
+        assert_eq!(d.problems(), []);
+        assert!(
+            d.transitions
+                .iter()
+                .all(|t| t.name != "start_precheck" && t.name != "accept_after_precheck")
+        );
+        assert_eq!(
+            d.apply(Edit::RemoveTransition("nothing".into())),
+            Err(EditProblem::NoSuchTransition("nothing".into()))
+        );
+        d.apply(Edit::RemoveTransition("start_review".into()))
+            .unwrap();
+        assert!(
+            d.problems()
+                .contains(&DefinitionProblem::Unreachable("under_review".into()))
+        );
     }
 
     #[test]

@@ -125,6 +125,8 @@ pub struct DraftPage {
     pub problems: Vec<String>,
     /// The state graph, when the source can be read.
     pub diagram: Option<Diagram>,
+    /// The definition, when the source can be read (for the editor's forms).
+    pub definition: Option<Definition>,
 }
 
 /// Everything wrong with a draft's source: the reader's message, or every problem of the
@@ -165,9 +167,8 @@ fn problems_of(
 
 pub fn draft(conn: &mut DbConnection, id: i64) -> Result<DraftPage, ServiceError> {
     let draft = queries::find_draft(conn, id)?.ok_or(ServiceError::NotFound)?;
-    let diagram = Definition::parse(&draft.source)
-        .ok()
-        .map(|d| diagram::layout(&d, None));
+    let definition = Definition::parse(&draft.source).ok();
+    let diagram = definition.as_ref().map(|d| diagram::layout(d, None));
     let problems = draft
         .problems
         .lines()
@@ -178,6 +179,7 @@ pub fn draft(conn: &mut DbConnection, id: i64) -> Result<DraftPage, ServiceError
         draft,
         problems,
         diagram,
+        definition,
     })
 }
 
@@ -305,6 +307,26 @@ pub fn save_draft(
         )?;
         Ok(problems)
     })
+}
+
+/// Applies an edit made with the editor's forms to a draft and saves it like a typed save (its
+/// problems listed, optimistic locking). A draft whose text cannot be read must be fixed as
+/// text first.
+pub fn edit_draft(
+    conn: &mut DbConnection,
+    admin_id: i64,
+    id: i64,
+    lock_version: i32,
+    edit: crate::domain::workflow::Edit,
+) -> Result<Vec<String>, ServiceError> {
+    let draft = queries::find_draft(conn, id)?.ok_or(ServiceError::NotFound)?;
+    let mut definition = Definition::parse(&draft.source).map_err(|problem| {
+        ServiceError::Rejected(vec![format!("fix the text first: {problem}")])
+    })?;
+    definition
+        .apply(edit)
+        .map_err(|problem| ServiceError::Rejected(vec![problem.to_string()]))?;
+    save_draft(conn, admin_id, id, lock_version, &definition.to_toml())
 }
 
 /// Publishes a draft as the workflow's next version; returns it. A draft with problems, or one

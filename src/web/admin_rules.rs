@@ -14,6 +14,8 @@ use super::run;
 use super::session::Admin;
 use crate::db::DbPool;
 use crate::db::admin::ServiceScope;
+use crate::domain::identity::Role;
+use crate::domain::workflow::{Edit, Notice, State, Transition};
 use crate::services::ServiceError;
 use crate::services::admin as service;
 use crate::views::PageContext;
@@ -228,6 +230,120 @@ async fn save_draft(
         Err(WebError::Service(
             error @ (ServiceError::StaleVersion | ServiceError::Rejected(_)),
         )) => refused_draft(ctx, &pool, id, error, Some(source)).await,
+        Err(other) => Err(other),
+    }
+}
+
+/// A value of one of the definition's enums, by its name in the TOML (`working`, `decision`…).
+fn enum_value<T: serde::de::DeserializeOwned>(form: &FormState, field: &str) -> Option<T> {
+    serde_json::from_value(serde_json::Value::String(form.value(field).to_owned())).ok()
+}
+
+/// The edit one of the draft page's forms asks for.
+fn requested_edit(form: &FormState) -> Result<Edit, Vec<String>> {
+    let text = |field: &str| form.value(field).trim().to_owned();
+    let checked = |field: &str| form.value(field) == "on";
+    let missing = |what: &str| vec![format!("choose or fill in {what}")];
+    match form.value("op") {
+        "add_state" => Ok(Edit::AddState(State {
+            code: text("code"),
+            name_zh: text("name_zh"),
+            name_en: text("name_en"),
+            kind: enum_value(form, "kind").ok_or_else(|| missing("the kind"))?,
+            phase: enum_value(form, "phase").ok_or_else(|| missing("the clock"))?,
+            co_review: Vec::new(),
+            applicant_edits: checked("applicant_edits"),
+        })),
+        "rename_state" => Ok(Edit::RenameState {
+            code: text("state"),
+            new_code: text("new_code"),
+            name_zh: text("name_zh"),
+            name_en: text("name_en"),
+        }),
+        "remove_state" => Ok(Edit::RemoveState(text("state"))),
+        "remove_transition" => Ok(Edit::RemoveTransition(text("transition"))),
+        "add_transition" => {
+            let notice = ["subject_zh", "subject_en", "body_zh", "body_en"].map(text);
+            let notify_applicant = match notice.iter().filter(|t| !t.is_empty()).count() {
+                0 => None,
+                4 => {
+                    let [subject_zh, subject_en, body_zh, body_en] = notice;
+                    Some(Notice {
+                        subject_zh,
+                        subject_en,
+                        body_zh,
+                        body_en,
+                    })
+                }
+                _ => {
+                    return Err(vec![
+                        "give the applicant's notice a subject and a text in both languages, or none"
+                            .into(),
+                    ]);
+                }
+            };
+            let roles = form
+                .values("roles")
+                .iter()
+                .filter_map(|r| r.parse::<Role>().ok())
+                .collect();
+            Ok(Edit::AddTransition(Box::new(Transition {
+                name: text("name"),
+                label_zh: text("label_zh"),
+                label_en: text("label_en"),
+                from: form.values("from"),
+                to: text("to"),
+                performer: enum_value(form, "performer").ok_or_else(|| missing("who acts"))?,
+                roles,
+                note_required: checked("note_required"),
+                decision_required: checked("decision_required"),
+                checklist: false,
+                instant_only: false,
+                max_times: None,
+                sign_off: false,
+                effect: enum_value(form, "effect").ok_or_else(|| missing("the effect"))?,
+                extension_days: text("extension_days").parse().unwrap_or(0),
+                notify_applicant,
+                notify_staff: None,
+                negative: checked("negative"),
+            })))
+        }
+        _ => Err(missing("an action")),
+    }
+}
+
+/// One of the draft page's forms: add, rename or remove a state, add or remove a transition.
+/// The edit is saved like a typed save, with its problems listed.
+#[post("/admin/workflow-drafts/{id}/edit")]
+async fn edit_draft(
+    ctx: PageContext,
+    Admin(admin): Admin,
+    pool: web::Data<DbPool>,
+    id: web::Path<i64>,
+    fields: Fields,
+) -> Result<HttpResponse, WebError> {
+    let form = FormState::new(fields.into_inner());
+    let lock_version =
+        parse_number::<i32>(Some(form.value("lock_version")))?.ok_or_else(malformed)?;
+    let id = id.into_inner();
+    let edit = match requested_edit(&form) {
+        Ok(edit) => edit,
+        Err(problems) => {
+            return refused_draft(ctx, &pool, id, ServiceError::Rejected(problems), None).await;
+        }
+    };
+    let admin_id = admin.user.id;
+    match run(&pool, move |conn| {
+        service::edit_draft(conn, admin_id, id, lock_version, edit)
+    })
+    .await
+    {
+        Ok(_) => Ok(see_other(&format!(
+            "/admin/workflow-drafts/{id}?notice=saved"
+        ))),
+        Err(WebError::Service(
+            error @ (ServiceError::StaleVersion | ServiceError::Rejected(_)),
+        )) => refused_draft(ctx, &pool, id, error, None).await,
         Err(other) => Err(other),
     }
 }
@@ -594,6 +710,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(draft_page)
         .service(save_draft)
         .service(publish)
+        .service(edit_draft)
         .service(form_finder)
         .service(form_editor)
         .service(form_publish)
