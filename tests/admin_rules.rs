@@ -376,4 +376,39 @@ on_both_databases! {
         assert!(admin.get(&draft).await.texts(".problems").is_empty(), "back to a sound definition");
         assert_eq!(edit(&mut admin, &draft, &[("op", "remove_state"), ("state", "nowhere")]).await.status, 422);
     }
+
+    async fn a_steps_own_time_limit_is_what_the_queue_supervises(app) {
+        create_demo_accounts(&app);
+        let mut admin = signed_in(&app, "admin@demo.onestop.cn").await;
+        let draft = start_draft(&mut admin, "1").await;
+        let source = raw_text(&admin.get(&draft).await, "textarea#source");
+        let mut d = Definition::parse(&source).unwrap();
+        d.states.iter_mut().find(|s| s.code == "on_site_check").unwrap().time_limit_days = Some(0);
+        assert_eq!(save(&mut admin, &draft, &d.to_toml()).await.status, 303);
+        assert!(admin.get(&draft).await.text(".problems").contains("time limit of 0 working days"));
+        d.states.iter_mut().find(|s| s.code == "on_site_check").unwrap().time_limit_days = Some(2);
+        assert_eq!(save(&mut admin, &draft, &d.to_toml()).await.status, 303);
+        assert_eq!(publish(&mut admin, &draft).await.status, 303);
+
+        let code = sjj_service(&app).await;
+        let mut citizen = signed_in(&app, "citizen@demo.onestop.cn").await;
+        let id = id_of(&app, &submit_one(&mut citizen, &code).await);
+        let mut clerk = signed_in(&app, "clerk.sjj@demo.onestop.cn").await;
+        for (step, fields) in [("accept", vec![]), ("start_review", vec![]), ("site_check", vec![("note", "明天上午九点")])] {
+            assert_eq!(act(&mut clerk, id, step, &fields).await.status, 303, "{step}");
+        }
+        use diesel::prelude::*;
+        use onestop::db::schema::applications;
+        let mut conn = common::pool(&app).get().unwrap();
+        let (entered, due): (Option<chrono::NaiveDate>, Option<chrono::NaiveDate>) = applications::table
+            .find(id)
+            .select((applications::state_entered_on, applications::due_on))
+            .first(&mut conn)
+            .unwrap();
+        let calendar = onestop::services::workflow::load_calendar(&mut conn).unwrap();
+        let limit = calendar.add_working_days(entered.unwrap(), 2);
+        assert_eq!(due, Some(limit), "the queue sorts and supervises by the step's limit");
+        let page = clerk.get(&format!("/workspace/applications/{id}")).await;
+        assert!(page.text(".deadlines").contains(&format!("本环节时限{limit}")), "{}", page.text(".deadlines"));
+    }
 }

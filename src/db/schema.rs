@@ -153,6 +153,7 @@ diesel::table! {
         due_on -> Nullable<Date>,
         warn_on -> Nullable<Date>,
         hard_due_on -> Nullable<Date>,
+        state_entered_on -> Nullable<Date>,
     }
 }
 

@@ -154,6 +154,7 @@ pub struct CaseRow {
     pub due_on: Option<NaiveDate>,
     pub warn_on: Option<NaiveDate>,
     pub hard_due_on: Option<NaiveDate>,
+    pub state_entered_on: Option<NaiveDate>,
 }
 
 pub fn find_case(conn: &mut DbConnection, id: i64) -> QueryResult<Option<CaseRow>> {
@@ -184,6 +185,7 @@ pub struct CaseChange {
     pub due_on: Option<NaiveDate>,
     pub warn_on: Option<NaiveDate>,
     pub hard_due_on: Option<NaiveDate>,
+    pub state_entered_on: Option<NaiveDate>,
 }
 
 /// Applies `change` if the application is still in `status` at `version`; returns whether it did.
@@ -219,6 +221,7 @@ pub struct Pinning {
     pub due_on: NaiveDate,
     pub warn_on: NaiveDate,
     pub hard_due_on: NaiveDate,
+    pub state_entered_on: NaiveDate,
 }
 
 pub fn pin(conn: &mut DbConnection, id: i64, pinning: &Pinning) -> QueryResult<()> {

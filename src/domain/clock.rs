@@ -75,6 +75,32 @@ pub struct Deadlines {
     pub warn_on: Option<NaiveDate>,
     /// The day after which a red card is given.
     pub hard_due_on: Option<NaiveDate>,
+    /// The current state's own limit, if it has one.
+    pub state_due: Option<NaiveDate>,
+}
+
+impl Deadlines {
+    /// Adds the current state's own limit: `limit` working days from the day it was `entered`
+    /// (day 1 being the next working day). When it falls before the phase's deadline, it is
+    /// the one supervised (warning at 80 %, yellow card once passed); the legal deadline still
+    /// gives the red card.
+    pub fn with_state_limit(
+        mut self,
+        entered: Option<NaiveDate>,
+        limit: Option<u32>,
+        calendar: &Calendar,
+    ) -> Self {
+        let (Some(entered), Some(limit)) = (entered, limit) else {
+            return self;
+        };
+        let due = calendar.add_working_days(entered, limit);
+        self.state_due = Some(due);
+        if self.due_on.is_none_or(|phase_due| due < phase_due) {
+            self.due_on = Some(due);
+            self.warn_on = Some(warning_day(calendar, entered, limit, 0));
+        }
+        self
+    }
 }
 
 /// The supervision level of an application on a given day.
@@ -233,6 +259,38 @@ mod tests {
         assert_eq!(dl.level(d(2026, 10, 10)), Level::Yellow);
         // Not deemed accepted once it left the acceptance phase.
         assert!(!f.deemed_accepted(Phase::Decision, &cal, d(2026, 10, 12)));
+    }
+
+    #[test]
+    fn a_state_limit_is_supervised_when_it_comes_first() {
+        let cal = cal();
+        let mut f = facts(10, 20);
+        f.received_on = Some(d(2026, 11, 2));
+        f.accepted_on = Some(d(2026, 11, 2));
+        let phase = f.deadlines(Phase::Decision, &cal, d(2026, 11, 5));
+        // An on-site check entered on Thursday 11-05 with 2 working days: Friday 11-06 and
+        // Monday 11-09.
+        let dl = phase.with_state_limit(Some(d(2026, 11, 5)), Some(2), &cal);
+        assert_eq!(dl.state_due, Some(d(2026, 11, 9)));
+        assert_eq!(
+            dl.due_on,
+            Some(d(2026, 11, 9)),
+            "earlier than the promised deadline"
+        );
+        assert_eq!(
+            dl.hard_due_on, phase.hard_due_on,
+            "the legal deadline still gives red"
+        );
+        assert_eq!(dl.level(d(2026, 11, 10)), Level::Yellow);
+        assert_eq!(phase.level(d(2026, 11, 10)), Level::Normal);
+        // A limit that ends after the phase's deadline changes nothing but its own date.
+        let late = phase.with_state_limit(Some(d(2026, 11, 5)), Some(30), &cal);
+        assert_eq!(late.due_on, phase.due_on);
+        assert!(late.state_due > phase.due_on);
+        assert_eq!(
+            phase.with_state_limit(Some(d(2026, 11, 5)), None, &cal),
+            phase
+        );
     }
 
     #[test]

@@ -51,6 +51,10 @@ pub struct State {
     /// The applicant may still edit materials here (补正).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub applicant_edits: bool,
+    /// The step's own limit: the application should leave this state within this many working
+    /// days of entering it. Supervised like the promised deadline when it falls earlier.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time_limit_days: Option<u32>,
 }
 
 /// Who, of the staff, may fire a transition.
@@ -184,6 +188,8 @@ pub enum DefinitionProblem {
     BadCode(String),
     #[error("a text of {0} contains < or >: texts are plain, not markup")]
     Markup(String),
+    #[error("state {0} has a time limit of 0 working days")]
+    NoTimeLimit(String),
 }
 
 /// The placeholders a notification text may use.
@@ -310,6 +316,9 @@ impl Definition {
             }
             if has_markup(&[&state.name_zh, &state.name_en]) {
                 problems.push(DefinitionProblem::Markup(format!("state {}", state.code)));
+            }
+            if state.time_limit_days == Some(0) {
+                problems.push(DefinitionProblem::NoTimeLimit(state.code.clone()));
             }
             if !codes.insert(state.code.as_str()) {
                 problems.push(DefinitionProblem::DuplicateState(state.code.clone()));
@@ -1151,6 +1160,10 @@ mod tests {
             (
                 |d| d.states[0].name_en = " ".into(),
                 DefinitionProblem::Empty("state submitted".into()),
+            ),
+            (
+                |d| d.states[5].time_limit_days = Some(0),
+                DefinitionProblem::NoTimeLimit("on_site_check".into()),
             ),
         ];
         for definition in shipped() {

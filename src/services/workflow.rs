@@ -140,7 +140,10 @@ pub fn pin_at_submission(
         received_on: Some(today),
         ..ClockFacts::default()
     };
-    let deadlines = facts.deadlines(definition.initial().phase, &calendar, today);
+    let initial = definition.initial();
+    let deadlines = facts
+        .deadlines(initial.phase, &calendar, today)
+        .with_state_limit(Some(today), initial.time_limit_days, &calendar);
     Ok(Pinned {
         pinning: queries::Pinning {
             workflow_definition_id: definition_id,
@@ -151,6 +154,7 @@ pub fn pin_at_submission(
             due_on: deadlines.due_on.unwrap_or(NO_DEADLINE),
             warn_on: deadlines.warn_on.unwrap_or(NO_DEADLINE),
             hard_due_on: deadlines.hard_due_on.unwrap_or(NO_DEADLINE),
+            state_entered_on: today,
         },
         definition,
     })
@@ -325,7 +329,14 @@ pub fn fire(
             &calendar,
             today,
         );
-        let deadlines = facts.deadlines(to_state.phase, &calendar, today);
+        let entered = if firing.moves {
+            Some(today)
+        } else {
+            case.state_entered_on
+        };
+        let deadlines = facts
+            .deadlines(to_state.phase, &calendar, today)
+            .with_state_limit(entered, to_state.time_limit_days, &calendar);
         let change = CaseChange {
             status: firing.to.clone(),
             version: case.version + 1,
@@ -342,6 +353,7 @@ pub fn fire(
             due_on: Some(deadlines.due_on.unwrap_or(NO_DEADLINE)),
             warn_on: Some(deadlines.warn_on.unwrap_or(NO_DEADLINE)),
             hard_due_on: Some(deadlines.hard_due_on.unwrap_or(NO_DEADLINE)),
+            state_entered_on: entered,
         };
         if !queries::update_case(conn, id, &case.status, case.version, &change)? {
             return Err(ServiceError::StaleVersion);
@@ -802,7 +814,9 @@ pub fn staff_case(
         .state(&case.status)
         .ok_or_else(|| corrupt("unknown state"))?;
     let facts = case.facts();
-    let deadlines = facts.deadlines(state.phase, &calendar, today);
+    let deadlines = facts
+        .deadlines(state.phase, &calendar, today)
+        .with_state_limit(case.state_entered_on, state.time_limit_days, &calendar);
     let signed = queries::sign_offs(conn, id, &case.status)?;
     let counts = queries::transition_counts(conn, id)?;
     let times_fired = |t: &str| times_fired(&counts, t);
@@ -886,7 +900,10 @@ pub fn applicant_view(
         .state(&case.status)
         .ok_or_else(|| corrupt("unknown state"))?;
     let calendar = load_calendar(conn)?;
-    let deadlines = case.facts().deadlines(state.phase, &calendar, today());
+    let deadlines = case
+        .facts()
+        .deadlines(state.phase, &calendar, today())
+        .with_state_limit(case.state_entered_on, state.time_limit_days, &calendar);
     let supplement_notice = if state.applicant_edits {
         queries::latest_event_of(conn, id, "request_supplement")?.and_then(|(note, ..)| note)
     } else {

@@ -253,6 +253,7 @@ fn requested_edit(form: &FormState) -> Result<Edit, Vec<String>> {
             phase: enum_value(form, "phase").ok_or_else(|| missing("the clock"))?,
             co_review: Vec::new(),
             applicant_edits: checked("applicant_edits"),
+            time_limit_days: text("time_limit_days").parse().ok(),
         })),
         "rename_state" => Ok(Edit::RenameState {
             code: text("state"),

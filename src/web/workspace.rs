@@ -192,7 +192,7 @@ async fn case_page(
         .state(&row.status)
         .ok_or_else(|| WebError::Internal("unknown state".into()))?;
     let d = &case.facts_deadlines;
-    let deadlines = vec![
+    let mut deadlines = vec![
         (
             ctx.t("clock.acceptance_due").into_owned(),
             date(&d.acceptance_due),
@@ -207,6 +207,9 @@ async fn case_page(
             date(&d.delivery_due),
         ),
     ];
+    if let Some(due) = d.state_due {
+        deadlines.insert(0, (ctx.t("clock.state_due").into_owned(), due.to_string()));
+    }
     let mut error_summary = Vec::new();
     let forms = case
         .available
