@@ -303,24 +303,41 @@ on_both_databases! {
         form.sections[0].fields.push(sign.clone());
         let edited = toml::to_string_pretty(&form).unwrap();
 
-        let checked = admin.submit(&editor, &editor, &[("source", &edited), ("version", "1"), ("action", "check")]).await;
-        assert_eq!(checked.status, 200, "{}", checked.body);
-        assert!(checked.texts(".form-preview label").iter().any(|l| l.contains("店招名称")), "the preview shows the new field");
-        assert!(!admin.get(&editor).await.body.contains("店招名称"), "checking stores nothing");
+        // Saved as a draft: checked, previewed, not yet used.
+        let saved = admin.submit(&editor, &editor, &[("source", &edited), ("action", "save")]).await;
+        assert_eq!(saved.status, 303, "{}", saved.body);
+        let draft_page = admin.get(&editor).await;
+        assert!(draft_page.texts(".form-preview label").iter().any(|l| l.contains("店招名称")), "the preview shows the new field");
+        assert!(draft_page.text("h1").contains("v1"), "nothing published yet");
+        let lock = |page: &Reply| page.attrs("input[name=lock_version]", "value").remove(0);
+        let draft_id = draft_page.attrs("input[name=draft]", "value").remove(0);
 
+        // A field twice: kept with its problem, and not publishable.
         form.sections[0].fields.push(sign);
         let twice = toml::to_string_pretty(&form).unwrap();
-        let refused = admin.submit(&editor, &editor, &[("source", &twice), ("version", "1"), ("action", "publish")]).await;
+        let lock_now = lock(&draft_page);
+        assert_eq!(admin.submit(&editor, &editor, &[("source", &twice), ("action", "save"), ("draft", &draft_id), ("lock_version", &lock_now)]).await.status, 303);
+        let broken = admin.get(&editor).await;
+        assert!(broken.text(".problems").contains("field shop_sign appears twice"));
+        assert!(raw_text(&broken, "textarea#source").contains("shop_sign"), "the draft is kept");
+        assert!(broken.attrs("button[value=publish]", "value").is_empty(), "no publish button");
+        let refused = admin.submit(&editor, &editor, &[("action", "publish"), ("draft", &draft_id), ("lock_version", &lock(&broken))]).await;
         assert_eq!(refused.status, 422);
-        assert!(refused.text(".problems").contains("field shop_sign appears twice"));
-        assert!(raw_text(&refused, "textarea#source").contains("shop_sign"), "the text is kept");
 
-        let published = admin.submit(&editor, &editor, &[("source", &edited), ("version", "1"), ("action", "publish")]).await;
+        // Another administrator saves meanwhile: the stale save is refused, its text kept.
+        let mut other = signed_in(&app, "admin@demo.onestop.cn").await;
+        let stale_lock = lock(&broken);
+        assert_eq!(other.submit(&editor, &editor, &[("source", &edited), ("action", "save"), ("draft", &draft_id), ("lock_version", &stale_lock)]).await.status, 303);
+        let stale = admin.submit(&editor, &editor, &[("source", &twice), ("action", "save"), ("draft", &draft_id), ("lock_version", &stale_lock)]).await;
+        assert_eq!(stale.status, 409);
+        assert!(raw_text(&stale, "textarea#source").matches("shop_sign").count() == 2, "what was typed is kept");
+
+        let fixed = admin.get(&editor).await;
+        assert!(fixed.texts(".problems").is_empty());
+        let published = admin.submit(&editor, &editor, &[("action", "publish"), ("draft", &draft_id), ("lock_version", &lock(&fixed))]).await;
         assert_eq!(published.status, 303, "{}", published.body);
         assert!(admin.get(&editor).await.text("h1").contains("v2"));
-        let stale = admin.submit(&editor, &editor, &[("source", &edited), ("version", "1"), ("action", "publish")]).await;
-        assert_eq!(stale.status, 409, "published from an old version");
-        assert!(raw_text(&stale, "textarea#source").contains("shop_sign"));
+        assert!(admin.get(&editor).await.attrs("input[name=draft]", "value").is_empty(), "the draft is closed");
 
         // A new application gets the new form; the one submitted before keeps its own.
         let newer = start(&mut citizen, &code).await;

@@ -260,6 +260,104 @@ pub fn newest_form(conn: &mut DbConnection, service_id: i64) -> QueryResult<Opti
         .optional()
 }
 
+/// The open draft of a service's form: (id, based on, source, problems, lock version).
+pub type FormDraftRow = (i64, i32, String, String, i32);
+
+pub fn open_form_draft(
+    conn: &mut DbConnection,
+    service_id: i64,
+) -> QueryResult<Option<FormDraftRow>> {
+    use super::schema::form_drafts;
+    form_drafts::table
+        .filter(form_drafts::service_id.eq(service_id))
+        .filter(form_drafts::published_version.is_null())
+        .order(form_drafts::id.desc())
+        .select((
+            form_drafts::id,
+            form_drafts::based_on,
+            form_drafts::source,
+            form_drafts::problems,
+            form_drafts::lock_version,
+        ))
+        .first(conn)
+        .optional()
+}
+
+pub fn insert_form_draft(
+    conn: &mut DbConnection,
+    service_id: i64,
+    based_on: i32,
+    source: &str,
+    problems: &str,
+    user_id: i64,
+    now: NaiveDateTime,
+) -> QueryResult<()> {
+    use super::schema::form_drafts;
+    diesel::insert_into(form_drafts::table)
+        .values((
+            form_drafts::service_id.eq(service_id),
+            form_drafts::based_on.eq(based_on),
+            form_drafts::source.eq(source),
+            form_drafts::problems.eq(problems),
+            form_drafts::lock_version.eq(0),
+            form_drafts::updated_by.eq(Some(user_id)),
+            form_drafts::updated_at.eq(now),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Saves an open form draft if it is still at `lock_version`; false otherwise.
+pub fn save_form_draft(
+    conn: &mut DbConnection,
+    id: i64,
+    lock_version: i32,
+    source: &str,
+    problems: &str,
+    user_id: i64,
+    now: NaiveDateTime,
+) -> QueryResult<bool> {
+    use super::schema::form_drafts;
+    let changed = diesel::update(
+        form_drafts::table
+            .filter(form_drafts::id.eq(id))
+            .filter(form_drafts::lock_version.eq(lock_version))
+            .filter(form_drafts::published_version.is_null()),
+    )
+    .set((
+        form_drafts::source.eq(source),
+        form_drafts::problems.eq(problems),
+        form_drafts::lock_version.eq(lock_version + 1),
+        form_drafts::updated_by.eq(Some(user_id)),
+        form_drafts::updated_at.eq(now),
+    ))
+    .execute(conn)?;
+    Ok(changed == 1)
+}
+
+/// Closes an open form draft at `lock_version`: published as `version`, or discarded (`None`,
+/// stored as version 0). False when it changed meanwhile.
+pub fn close_form_draft(
+    conn: &mut DbConnection,
+    id: i64,
+    lock_version: i32,
+    version: Option<i32>,
+) -> QueryResult<bool> {
+    use super::schema::form_drafts;
+    let changed = diesel::update(
+        form_drafts::table
+            .filter(form_drafts::id.eq(id))
+            .filter(form_drafts::lock_version.eq(lock_version))
+            .filter(form_drafts::published_version.is_null()),
+    )
+    .set((
+        form_drafts::published_version.eq(Some(version.unwrap_or(0))),
+        form_drafts::lock_version.eq(lock_version + 1),
+    ))
+    .execute(conn)?;
+    Ok(changed == 1)
+}
+
 // ---- Calendar ----
 
 /// The exceptions of one year: (day, kind, note).

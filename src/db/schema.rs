@@ -283,6 +283,20 @@ diesel::table! {
 }
 
 diesel::table! {
+    form_drafts (id) {
+        id -> BigInt,
+        service_id -> BigInt,
+        based_on -> Integer,
+        source -> Text,
+        problems -> Text,
+        lock_version -> Integer,
+        published_version -> Nullable<Integer>,
+        updated_by -> Nullable<BigInt>,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     admin_events (id) {
         id -> BigInt,
         actor_id -> Nullable<BigInt>,
@@ -378,6 +392,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     licences,
     material_licences,
     workflow_drafts,
+    form_drafts,
     admin_events,
     mail_digests,
 );

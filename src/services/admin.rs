@@ -542,32 +542,54 @@ pub fn assign(
 
 // ---- Forms ----
 
-/// A service's form as the editor shows it.
+/// A service's form as the editor shows it: its open draft if there is one, else the newest
+/// published version.
 pub struct FormEditor {
     pub service_code: String,
     pub service_name: String,
-    /// The newest published version, which a publish must start from.
+    /// The newest published version.
     pub version: i32,
+    pub published: FormDefinition,
+    /// The open draft: (id, lock version), with its source and problems below.
+    pub draft: Option<(i64, i32)>,
     pub source: String,
-    pub definition: FormDefinition,
+    pub problems: Vec<String>,
 }
 
 fn form_toml(definition: &FormDefinition) -> String {
     toml::to_string_pretty(definition).expect("a form is representable in TOML")
 }
 
-pub fn form_editor(conn: &mut DbConnection, code: &str) -> Result<FormEditor, ServiceError> {
+fn service_form(
+    conn: &mut DbConnection,
+    code: &str,
+) -> Result<(i64, String, i32, FormDefinition), ServiceError> {
     let (service_id, service_name) =
         queries::service_by_code(conn, code)?.ok_or(ServiceError::NotFound)?;
     let (version, json) = queries::newest_form(conn, service_id)?.ok_or(ServiceError::NotFound)?;
-    let definition: FormDefinition =
+    let definition =
         serde_json::from_str(&json).map_err(|e| ServiceError::Corrupt(e.to_string()))?;
+    Ok((service_id, service_name, version, definition))
+}
+
+pub fn form_editor(conn: &mut DbConnection, code: &str) -> Result<FormEditor, ServiceError> {
+    let (service_id, service_name, version, published) = service_form(conn, code)?;
+    let draft = queries::open_form_draft(conn, service_id)?;
+    let (source, problems) = match &draft {
+        Some((_, _, source, problems, _)) => (
+            source.clone(),
+            problems.lines().map(str::to_owned).collect(),
+        ),
+        None => (form_toml(&published), Vec::new()),
+    };
     Ok(FormEditor {
         service_code: code.to_owned(),
         service_name,
         version,
-        source: form_toml(&definition),
-        definition,
+        published,
+        draft: draft.map(|(id, _, _, _, lock)| (id, lock)),
+        source,
+        problems,
     })
 }
 
@@ -583,27 +605,81 @@ pub fn check_form(source: &str) -> Result<FormDefinition, Vec<String>> {
     Ok(definition)
 }
 
-/// Publishes `source` as the service's next form version, if it passes the checks and nobody
-/// published another since `base_version`. Applications already started keep the version they
-/// were filled with.
-pub fn publish_form(
+/// Saves the form's draft (starting one from the newest version when `draft` is `None`), with
+/// its problems; a draft with problems is kept. Refused as stale when somebody else saved,
+/// started or published one since the editor was opened.
+pub fn save_form_draft(
     conn: &mut DbConnection,
     admin_id: i64,
     code: &str,
-    base_version: i32,
+    draft: Option<(i64, i32)>,
     source: &str,
-) -> Result<i32, ServiceError> {
-    let definition = check_form(source).map_err(ServiceError::Rejected)?;
+) -> Result<Vec<String>, ServiceError> {
+    let problems = check_form(source).err().unwrap_or_default();
     crate::db::write_transaction(conn, |conn| {
-        let (service_id, _) =
-            queries::service_by_code(conn, code)?.ok_or(ServiceError::NotFound)?;
-        let (current, json) =
-            queries::newest_form(conn, service_id)?.ok_or(ServiceError::NotFound)?;
-        if current != base_version {
+        let (service_id, _, version, published) = service_form(conn, code)?;
+        let open = queries::open_form_draft(conn, service_id)?;
+        let before = match (&open, draft) {
+            (None, None) => {
+                queries::insert_form_draft(
+                    conn,
+                    service_id,
+                    version,
+                    source,
+                    &problems.join("\n"),
+                    admin_id,
+                    now(),
+                )?;
+                form_toml(&published)
+            }
+            (Some((id, _, old, _, _)), Some((draft_id, lock))) if *id == draft_id => {
+                if !queries::save_form_draft(
+                    conn,
+                    draft_id,
+                    lock,
+                    source,
+                    &problems.join("\n"),
+                    admin_id,
+                    now(),
+                )? {
+                    return Err(ServiceError::StaleVersion);
+                }
+                old.clone()
+            }
+            _ => return Err(ServiceError::StaleVersion),
+        };
+        record(
+            conn,
+            admin_id,
+            "form_definition.draft",
+            code,
+            Some(&before),
+            Some(source),
+        )?;
+        Ok(problems.clone())
+    })
+}
+
+/// Publishes the form's open draft as the next version, if it passes the checks, nobody saved it
+/// since `lock`, and no other version was published since it started. Applications already
+/// started keep the version they were filled with.
+pub fn publish_form_draft(
+    conn: &mut DbConnection,
+    admin_id: i64,
+    code: &str,
+    (draft_id, lock): (i64, i32),
+) -> Result<i32, ServiceError> {
+    crate::db::write_transaction(conn, |conn| {
+        let (service_id, _, current, published) = service_form(conn, code)?;
+        let Some((id, based_on, source, _, stored_lock)) =
+            queries::open_form_draft(conn, service_id)?
+        else {
+            return Err(ServiceError::StaleVersion);
+        };
+        if id != draft_id || stored_lock != lock || based_on != current {
             return Err(ServiceError::StaleVersion);
         }
-        let before: FormDefinition =
-            serde_json::from_str(&json).map_err(|e| ServiceError::Corrupt(e.to_string()))?;
+        let definition = check_form(&source).map_err(ServiceError::Rejected)?;
         let version = current + 1;
         let stored =
             serde_json::to_string(&definition).map_err(|e| ServiceError::Corrupt(e.to_string()))?;
@@ -616,15 +692,33 @@ pub fn publish_form(
                 created_at: now(),
             }],
         )?;
+        if !queries::close_form_draft(conn, id, lock, Some(version))? {
+            return Err(ServiceError::StaleVersion);
+        }
         record(
             conn,
             admin_id,
             "form_definition.publish",
             &format!("{code} v{version}"),
-            Some(&form_toml(&before)),
+            Some(&form_toml(&published)),
             Some(&form_toml(&definition)),
         )?;
         Ok(version)
+    })
+}
+
+/// Discards the form's open draft.
+pub fn discard_form_draft(
+    conn: &mut DbConnection,
+    admin_id: i64,
+    code: &str,
+    (draft_id, lock): (i64, i32),
+) -> Result<(), ServiceError> {
+    crate::db::write_transaction(conn, |conn| {
+        if !queries::close_form_draft(conn, draft_id, lock, None)? {
+            return Err(ServiceError::StaleVersion);
+        }
+        record(conn, admin_id, "form_definition.discard", code, None, None)
     })
 }
 

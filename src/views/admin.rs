@@ -93,11 +93,13 @@ pub struct FormEditorPage {
     pub ctx: PageContext,
     pub service_code: String,
     pub service_name: String,
-    /// The version the edit starts from.
+    /// The newest published version.
     pub version: i32,
+    /// The open draft: (id, lock version).
+    pub draft: Option<(i64, i32)>,
     pub source: String,
     pub problems: Vec<String>,
-    /// The preview's sections (those of the text checked, or of the published version).
+    /// The preview's sections (those of the draft, or of the published version).
     pub sections: Vec<super::applications::SectionView>,
     pub notice: Option<String>,
     pub stale: bool,

@@ -490,23 +490,18 @@ async fn form_finder(
     Ok(see_other(&format!("/admin/forms/{code}")))
 }
 
-fn form_page(
-    ctx: PageContext,
-    editor: &service::FormEditor,
-    source: String,
-    checked: Result<crate::domain::forms::FormDefinition, Vec<String>>,
-) -> FormEditorPage {
-    let (problems, preview) = match checked {
-        Ok(definition) => (Vec::new(), definition),
-        Err(problems) => (problems, editor.definition.clone()),
-    };
+/// The editor's page: the draft's (or the published) text, its problems, and a preview of the
+/// form as applicants would see it (the published form while the text has problems).
+fn form_page(ctx: PageContext, editor: service::FormEditor) -> FormEditorPage {
+    let preview = service::check_form(&editor.source).unwrap_or(editor.published);
     FormEditorPage {
         sections: crate::views::applications::sections(ctx.lang, &preview, &[], &[]),
-        service_code: editor.service_code.clone(),
-        service_name: editor.service_name.clone(),
+        service_code: editor.service_code,
+        service_name: editor.service_name,
         version: editor.version,
-        source,
-        problems,
+        draft: editor.draft,
+        source: editor.source,
+        problems: editor.problems,
         notice: None,
         stale: false,
         ctx,
@@ -523,19 +518,20 @@ async fn form_editor(
 ) -> Result<FormEditorPage, WebError> {
     let code = code.into_inner();
     let editor = run(&pool, move |conn| service::form_editor(conn, &code)).await?;
-    let source = editor.source.clone();
-    let mut page = form_page(ctx, &editor, source, Ok(editor.definition.clone()));
-    if query.notice.as_deref() == Some("published") {
-        page.notice = Some(
-            page.ctx
-                .tn("admin_rules.notice.form_published", editor.version),
-        );
-    }
+    let version = editor.version;
+    let mut page = form_page(ctx, editor);
+    page.notice = match query.notice.as_deref() {
+        Some("published") => Some(page.ctx.tn("admin_rules.notice.form_published", version)),
+        Some("saved") => Some(page.ctx.t("admin_rules.notice.saved").into_owned()),
+        Some("discarded") => Some(page.ctx.t("admin_rules.notice.discarded").into_owned()),
+        _ => None,
+    };
     Ok(page)
 }
 
-/// "Check and preview" shows the form as it would be; "publish" makes it the next version.
-/// Either way the text typed stays in the editor when something is wrong.
+/// Saves the draft (checked, kept even with problems), publishes the saved draft as the next
+/// version, or discards it. When somebody else got there first the answer is 409, with the
+/// text typed kept in the editor.
 #[post("/admin/forms/{code}")]
 async fn form_publish(
     ctx: PageContext,
@@ -545,39 +541,58 @@ async fn form_publish(
     fields: Fields,
 ) -> Result<HttpResponse, WebError> {
     let form = FormState::new(fields.into_inner());
-    let base = parse_number::<i32>(Some(form.value("version")))?.ok_or_else(malformed)?;
+    let draft = match (
+        parse_number::<i64>(Some(form.value("draft")))?,
+        parse_number::<i32>(Some(form.value("lock_version")))?,
+    ) {
+        (Some(id), Some(lock)) => Some((id, lock)),
+        (None, _) => None,
+        (Some(_), None) => return Err(malformed()),
+    };
     let source = form.value("source").replace("\r\n", "\n");
-    let code = code.into_inner();
-    let code_for_read = code.clone();
-    let editor = run(&pool, move |conn| {
-        service::form_editor(conn, &code_for_read)
-    })
-    .await?;
-    let checked = service::check_form(&source);
-    if form.value("action") != "publish" {
-        let status = if checked.is_ok() {
-            StatusCode::OK
-        } else {
-            StatusCode::UNPROCESSABLE_ENTITY
-        };
-        return page_with_status(status, &form_page(ctx, &editor, source, checked));
-    }
-    let (admin_id, typed, code_for_call) = (admin.user.id, source.clone(), code.clone());
-    match run(&pool, move |conn| {
-        service::publish_form(conn, admin_id, &code_for_call, base, &typed)
-    })
-    .await
-    {
-        Ok(_) => Ok(see_other(&format!("/admin/forms/{code}?notice=published"))),
-        Err(WebError::Service(ServiceError::StaleVersion)) => {
-            let mut page = form_page(ctx, &editor, source, checked);
-            page.stale = true;
-            page_with_status(StatusCode::CONFLICT, &page)
+    let (code, admin_id, action) = (
+        code.into_inner(),
+        admin.user.id,
+        form.value("action").to_owned(),
+    );
+    let (code_for_call, typed) = (code.clone(), source.clone());
+    let outcome = run(&pool, move |conn| match (action.as_str(), draft) {
+        ("publish", Some(draft)) => {
+            service::publish_form_draft(conn, admin_id, &code_for_call, draft).map(|_| "published")
         }
-        Err(WebError::Service(ServiceError::Rejected(_))) => page_with_status(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            &form_page(ctx, &editor, source, checked),
-        ),
+        ("discard", Some(draft)) => {
+            service::discard_form_draft(conn, admin_id, &code_for_call, draft).map(|()| "discarded")
+        }
+        ("save", _) => {
+            service::save_form_draft(conn, admin_id, &code_for_call, draft, &typed).map(|_| "saved")
+        }
+        _ => Err(ServiceError::Rejected(vec!["save the draft first".into()])),
+    })
+    .await;
+    match outcome {
+        Ok(notice) => Ok(see_other(&format!("/admin/forms/{code}?notice={notice}"))),
+        Err(WebError::Service(
+            error @ (ServiceError::StaleVersion | ServiceError::Rejected(_)),
+        )) => {
+            let code_for_read = code.clone();
+            let editor = run(&pool, move |conn| {
+                service::form_editor(conn, &code_for_read)
+            })
+            .await?;
+            let mut page = form_page(ctx, editor);
+            let status = match error {
+                ServiceError::Rejected(problems) => {
+                    page.problems = problems;
+                    StatusCode::UNPROCESSABLE_ENTITY
+                }
+                _ => {
+                    page.stale = true;
+                    page.source = source;
+                    StatusCode::CONFLICT
+                }
+            };
+            page_with_status(status, &page)
+        }
         Err(other) => Err(other),
     }
 }
