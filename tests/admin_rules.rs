@@ -157,6 +157,7 @@ on_both_databases! {
         // The new state and step are named as the definition names them, for everyone.
         let mine = citizen.get(&format!("/applications/{newer}")).await;
         assert_eq!(mine.text(".facts .status"), "预审");
+        assert_eq!(mine.text(".procedure svg g.state.current text"), "预审", "the applicant's page draws it too");
         assert!(mine.text(".timeline").contains("开始预审"), "{}", mine.text(".timeline"));
         assert!(citizen.get("/applications").await.texts(".status").join(" ").contains("预审"));
         let case = clerk.get(&format!("/workspace/applications/{newer}")).await;

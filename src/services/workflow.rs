@@ -880,6 +880,8 @@ pub struct ApplicantView {
     pub version: i32,
     /// The licence this application issued, with its status ("valid" or "cancelled").
     pub licence: Option<(crate::db::licences::LicenceInfo, String)>,
+    /// The procedure it follows, its state highlighted.
+    pub diagram: crate::domain::diagram::Diagram,
 }
 
 pub fn applicant_view(
@@ -933,6 +935,7 @@ pub fn applicant_view(
         may_withdraw: definition.transition("withdraw", &case.status).is_some(),
         version: case.version,
         licence: crate::db::licences::of_application(conn, id)?,
+        diagram: crate::domain::diagram::layout(&definition, Some(&case.status)),
     }))
 }
 
