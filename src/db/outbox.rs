@@ -339,6 +339,20 @@ pub fn department_recipients(
         .collect())
 }
 
+/// Every watermark: (department id, kind, covered until). Read without a write lock, so that a
+/// check finding nothing due costs no write transaction.
+pub fn digest_watermarks(
+    conn: &mut DbConnection,
+) -> QueryResult<Vec<(i64, String, NaiveDateTime)>> {
+    mail_digests::table
+        .select((
+            mail_digests::department_id,
+            mail_digests::kind,
+            mail_digests::covered_until,
+        ))
+        .load(conn)
+}
+
 /// How far a department's digest of `kind` has been sent, creating the watermark at `start`
 /// the first time.
 pub fn digest_watermark(

@@ -49,6 +49,13 @@ pub fn send_due(
     } else {
         Vec::new()
     };
+    let marks = outbox::digest_watermarks(conn)?;
+    let mark = |department: i64, kind: &str| {
+        marks
+            .iter()
+            .find(|(d, k, _)| *d == department && k == kind)
+            .map(|(.., until)| *until)
+    };
     let mut mails = 0;
     for (department_id, department) in &departments {
         let recipients: Vec<&StaffRecipient> = staff
@@ -61,8 +68,16 @@ pub fn send_due(
             code: &department.code,
             name: &department.name,
         };
-        mails += arrivals_digest(conn, &department, &recipients, schedule, now)?;
-        if daily_due {
+        // What is plainly not due is skipped without a write transaction; the transactions
+        // check again, since another node may have written it meanwhile.
+        let arrivals_due = mark(department.id, ARRIVALS)
+            .is_none_or(|from| now - SETTLE - from >= schedule.arrivals_every);
+        if arrivals_due {
+            mails += arrivals_digest(conn, &department, &recipients, schedule, now)?;
+        }
+        let lists_due =
+            mark(department.id, DEADLINES).is_none_or(|covered| covered < beijing_midnight(today));
+        if daily_due && lists_due {
             mails += deadline_lists(conn, &department, &recipients, &states, today, now)?;
         }
     }
