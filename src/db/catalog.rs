@@ -168,6 +168,14 @@ pub fn service_code(conn: &mut DbConnection, id: i64) -> QueryResult<Option<Stri
         .optional()
 }
 
+pub fn service_name(conn: &mut DbConnection, id: i64) -> QueryResult<Option<String>> {
+    services::table
+        .find(id)
+        .select(services::name)
+        .first(conn)
+        .optional()
+}
+
 pub fn count_services(conn: &mut DbConnection) -> QueryResult<i64> {
     services::table.count().get_result(conn)
 }

@@ -310,7 +310,7 @@ fn staff_of(
         .inner_join(user_departments::table)
         .filter(users::active.eq(true))
         .filter(users::role.eq_any(["clerk", "head"]))
-        .order((user_departments::department_id, users::id))
+        .order((user_departments::department_id, users::name, users::id))
         .select((
             user_departments::department_id,
             (

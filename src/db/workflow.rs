@@ -584,7 +584,6 @@ pub fn queue(
     after: Option<QueueCursor>,
     limit: i64,
 ) -> QueryResult<Vec<QueueRow>> {
-    use crate::domain::clock::Level;
     let mut query = applications::table
         .inner_join(services::table)
         .inner_join(users::table.on(users::id.eq(applications::applicant_id)))
@@ -603,25 +602,8 @@ pub fn queue(
         Some(None) => query = query.filter(applications::assignee_id.is_null()),
         None => {}
     }
-    let today = q.today;
-    match q.level {
-        Some(Level::Red) => query = query.filter(applications::hard_due_on.lt(today)),
-        Some(Level::Yellow) => {
-            query = query.filter(
-                applications::due_on
-                    .lt(today)
-                    .and(applications::hard_due_on.ge(today)),
-            )
-        }
-        Some(Level::Warning) => {
-            query = query.filter(
-                applications::warn_on
-                    .le(today)
-                    .and(applications::due_on.ge(today)),
-            )
-        }
-        Some(Level::Normal) => query = query.filter(applications::warn_on.gt(today)),
-        None => {}
+    if let Some(level) = q.level {
+        query = query.filter(level_condition(level, q.today));
     }
     match after {
         Some(QueueCursor::Deadline(due, id)) => {
@@ -650,8 +632,43 @@ pub fn queue(
     query.limit(limit).select(queue_columns()).load(conn)
 }
 
-/// How many applications of a department in `states` are at `level` on `today` (the same
-/// conditions as the queue's level filter, without its joins).
+/// The stored-deadline condition of a supervision level on `today`, for any query that reads
+/// the applications table.
+type LevelCondition<QS> = Box<
+    dyn BoxableExpression<
+            QS,
+            super::MultiBackend,
+            SqlType = diesel::sql_types::Nullable<diesel::sql_types::Bool>,
+        >,
+>;
+
+fn level_condition<QS: 'static>(
+    level: crate::domain::clock::Level,
+    today: NaiveDate,
+) -> LevelCondition<QS>
+where
+    applications::due_on: SelectableExpression<QS>,
+    applications::warn_on: SelectableExpression<QS>,
+    applications::hard_due_on: SelectableExpression<QS>,
+{
+    use crate::domain::clock::Level;
+    match level {
+        Level::Red => Box::new(applications::hard_due_on.lt(today)),
+        Level::Yellow => Box::new(
+            applications::due_on
+                .lt(today)
+                .and(applications::hard_due_on.ge(today)),
+        ),
+        Level::Warning => Box::new(
+            applications::warn_on
+                .le(today)
+                .and(applications::due_on.ge(today)),
+        ),
+        Level::Normal => Box::new(applications::warn_on.gt(today)),
+    }
+}
+
+/// How many applications of a department in `states` are at `level` on `today`.
 pub fn level_count(
     conn: &mut DbConnection,
     department_id: i64,
@@ -659,30 +676,12 @@ pub fn level_count(
     level: crate::domain::clock::Level,
     today: NaiveDate,
 ) -> QueryResult<i64> {
-    use crate::domain::clock::Level;
-    let open = applications::table
+    applications::table
         .filter(applications::department_id.eq(department_id))
-        .filter(applications::status.eq_any(states.to_vec()));
-    match level {
-        Level::Red => open
-            .filter(applications::hard_due_on.lt(today))
-            .count()
-            .get_result(conn),
-        Level::Yellow => open
-            .filter(applications::due_on.lt(today))
-            .filter(applications::hard_due_on.ge(today))
-            .count()
-            .get_result(conn),
-        Level::Warning => open
-            .filter(applications::warn_on.le(today))
-            .filter(applications::due_on.ge(today))
-            .count()
-            .get_result(conn),
-        Level::Normal => open
-            .filter(applications::warn_on.gt(today))
-            .count()
-            .get_result(conn),
-    }
+        .filter(applications::status.eq_any(states.to_vec()))
+        .filter(level_condition(level, today))
+        .count()
+        .get_result(conn)
 }
 
 /// Applications of a department per state: (state, count), from the counters kept with every
@@ -944,18 +943,13 @@ pub fn department_code(conn: &mut DbConnection, id: i64) -> QueryResult<String> 
         .first(conn)
 }
 
-/// The active clerks and heads of a department: (id, name, email).
+/// The active clerks and heads of a department, by name: (id, name, email).
 pub fn department_staff(
     conn: &mut DbConnection,
     department_id: i64,
 ) -> QueryResult<Vec<(i64, String, String)>> {
-    use super::schema::user_departments;
-    users::table
-        .inner_join(user_departments::table)
-        .filter(user_departments::department_id.eq(department_id))
-        .filter(users::active.eq(true))
-        .filter(users::role.eq_any(["clerk", "head"]))
-        .order(users::name)
-        .select((users::id, users::name, users::email))
-        .load(conn)
+    Ok(super::outbox::department_recipients(conn, department_id)?
+        .into_iter()
+        .map(|r| (r.id, r.name, r.email))
+        .collect())
 }

@@ -38,17 +38,11 @@ pub fn send_due(
     schedule: &Schedule,
     now: NaiveDateTime,
 ) -> Result<usize, ServiceError> {
-    let departments = crate::db::catalog::all_departments(conn)?;
-    let staff = outbox::staff_recipients(conn)?;
     let beijing = now + Duration::hours(8);
     let today = beijing.date();
-    let daily_due =
-        beijing.hour() >= schedule.daily_hour && load_calendar(conn)?.is_working_day(today);
-    let states = if daily_due {
-        working_state_codes(conn)?
-    } else {
-        Vec::new()
-    };
+    // What is plainly not due is found from the watermarks alone, without a write transaction
+    // or loading staff and calendar; the transactions check again, since another node may have
+    // written a digest meanwhile.
     let marks = outbox::digest_watermarks(conn)?;
     let mark = |department: i64, kind: &str| {
         marks
@@ -56,27 +50,48 @@ pub fn send_due(
             .find(|(d, k, _)| *d == department && k == kind)
             .map(|(.., until)| *until)
     };
+    let lists_hour = beijing.hour() >= schedule.daily_hour;
+    let departments = crate::db::catalog::all_departments(conn)?;
+    let due: Vec<(i64, bool, bool)> = departments
+        .iter()
+        .map(|(id, _)| {
+            let arrivals = mark(*id, ARRIVALS)
+                .is_none_or(|from| now - SETTLE - from >= schedule.arrivals_every);
+            let lists = lists_hour
+                && mark(*id, DEADLINES).is_none_or(|covered| covered < beijing_midnight(today));
+            (*id, arrivals, lists)
+        })
+        .filter(|(_, arrivals, lists)| *arrivals || *lists)
+        .collect();
+    if due.is_empty() {
+        return Ok(0);
+    }
+    let daily_due =
+        due.iter().any(|(.., lists)| *lists) && load_calendar(conn)?.is_working_day(today);
+    let states = if daily_due {
+        working_state_codes(conn)?
+    } else {
+        Vec::new()
+    };
+    let staff = outbox::staff_recipients(conn)?;
     let mut mails = 0;
-    for (department_id, department) in &departments {
+    for (department_id, arrivals_due, lists_due) in due {
+        let Some((_, record)) = departments.iter().find(|(id, _)| *id == department_id) else {
+            continue;
+        };
         let recipients: Vec<&StaffRecipient> = staff
             .iter()
-            .filter(|(d, _)| d == department_id)
+            .filter(|(d, _)| *d == department_id)
             .map(|(_, r)| r)
             .collect();
         let department = Department {
-            id: *department_id,
-            code: &department.code,
-            name: &department.name,
+            id: department_id,
+            code: &record.code,
+            name: &record.name,
         };
-        // What is plainly not due is skipped without a write transaction; the transactions
-        // check again, since another node may have written it meanwhile.
-        let arrivals_due = mark(department.id, ARRIVALS)
-            .is_none_or(|from| now - SETTLE - from >= schedule.arrivals_every);
         if arrivals_due {
             mails += arrivals_digest(conn, &department, &recipients, schedule, now)?;
         }
-        let lists_due =
-            mark(department.id, DEADLINES).is_none_or(|covered| covered < beijing_midnight(today));
         if daily_due && lists_due {
             mails += deadline_lists(conn, &department, &recipients, &states, today, now)?;
         }

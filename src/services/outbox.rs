@@ -15,8 +15,6 @@ use crate::mail::{Delivery, Letter, outbox_message};
 
 /// Attempts before a mail becomes a dead letter.
 pub const MAX_ATTEMPTS: i32 = 8;
-/// How long a claim lasts: longer than sending a batch could take.
-pub const LEASE: Duration = Duration::minutes(5);
 
 /// How a worker delivers: where to, the portal's address for links, how many connections at
 /// once, and how long its claims last.
@@ -25,6 +23,7 @@ pub struct Courier {
     pub delivery: Delivery,
     pub public_url: String,
     pub connections: usize,
+    /// How long a claim lasts (`ONESTOP_OUTBOX_LEASE_SECS`): longer than sending a batch takes.
     pub lease: Duration,
 }
 

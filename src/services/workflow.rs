@@ -627,10 +627,8 @@ fn notify_staff(
 }
 
 fn service_name(conn: &mut DbConnection, service_id: i64) -> Result<String, ServiceError> {
-    let code = crate::db::catalog::service_code(conn, service_id)?.unwrap_or_default();
-    Ok(crate::db::catalog::find_service_guide(conn, &code)?
-        .map(|g| g.summary.name)
-        .unwrap_or(code))
+    crate::db::catalog::service_name(conn, service_id)?
+        .ok_or_else(|| corrupt(format!("service {service_id}")))
 }
 
 /// A notice's (subject, body) in `lang` with its placeholders filled; the subject starts with

@@ -36,6 +36,11 @@ fn parse_number<T: std::str::FromStr>(value: Option<&str>) -> Result<Option<T>, 
     }
 }
 
+/// A number the form must carry, such as the version it was read at.
+fn required<T: std::str::FromStr>(form: &FormState, field: &str) -> Result<T, WebError> {
+    parse_number(Some(form.value(field)))?.ok_or_else(malformed)
+}
+
 #[derive(Deserialize)]
 struct NoticeQuery {
     notice: Option<String>,
@@ -139,7 +144,7 @@ async fn start_draft(
     fields: Fields,
 ) -> Result<HttpResponse, WebError> {
     let form = FormState::new(fields.into_inner());
-    let version = parse_number::<i32>(Some(form.value("version")))?.ok_or_else(malformed)?;
+    let version = required::<i32>(&form, "version")?;
     let (admin_id, key) = (admin.user.id, key.into_inner());
     let id = run(&pool, move |conn| {
         service::start_draft(conn, admin_id, &key, version)
@@ -204,6 +209,25 @@ async fn refused_draft(
     )
 }
 
+/// Back to the draft after a save; its refusal page when the save was refused.
+async fn after_draft_save(
+    ctx: PageContext,
+    pool: &DbPool,
+    id: i64,
+    saved: Result<Vec<String>, WebError>,
+    typed: Option<String>,
+) -> Result<HttpResponse, WebError> {
+    match saved {
+        Ok(_) => Ok(see_other(&format!(
+            "/admin/workflow-drafts/{id}?notice=saved"
+        ))),
+        Err(WebError::Service(
+            error @ (ServiceError::StaleVersion | ServiceError::Rejected(_)),
+        )) => refused_draft(ctx, pool, id, error, typed).await,
+        Err(other) => Err(other),
+    }
+}
+
 /// Saves the draft. A save over somebody else's newer one is refused with 409, the text typed
 /// kept in the form so that nothing is lost.
 #[post("/admin/workflow-drafts/{id}")]
@@ -215,23 +239,14 @@ async fn save_draft(
     fields: Fields,
 ) -> Result<HttpResponse, WebError> {
     let form = FormState::new(fields.into_inner());
-    let lock_version =
-        parse_number::<i32>(Some(form.value("lock_version")))?.ok_or_else(malformed)?;
+    let lock_version = required::<i32>(&form, "lock_version")?;
     let source = form.value("source").replace("\r\n", "\n");
     let (id, admin_id, typed) = (id.into_inner(), admin.user.id, source.clone());
-    match run(&pool, move |conn| {
+    let saved = run(&pool, move |conn| {
         service::save_draft(conn, admin_id, id, lock_version, &typed)
     })
-    .await
-    {
-        Ok(_) => Ok(see_other(&format!(
-            "/admin/workflow-drafts/{id}?notice=saved"
-        ))),
-        Err(WebError::Service(
-            error @ (ServiceError::StaleVersion | ServiceError::Rejected(_)),
-        )) => refused_draft(ctx, &pool, id, error, Some(source)).await,
-        Err(other) => Err(other),
-    }
+    .await;
+    after_draft_save(ctx, &pool, id, saved, Some(source)).await
 }
 
 /// A value of one of the definition's enums, by its name in the TOML (`working`, `decision`…).
@@ -324,8 +339,7 @@ async fn edit_draft(
     fields: Fields,
 ) -> Result<HttpResponse, WebError> {
     let form = FormState::new(fields.into_inner());
-    let lock_version =
-        parse_number::<i32>(Some(form.value("lock_version")))?.ok_or_else(malformed)?;
+    let lock_version = required::<i32>(&form, "lock_version")?;
     let id = id.into_inner();
     let edit = match requested_edit(&form) {
         Ok(edit) => edit,
@@ -334,19 +348,11 @@ async fn edit_draft(
         }
     };
     let admin_id = admin.user.id;
-    match run(&pool, move |conn| {
+    let saved = run(&pool, move |conn| {
         service::edit_draft(conn, admin_id, id, lock_version, edit)
     })
-    .await
-    {
-        Ok(_) => Ok(see_other(&format!(
-            "/admin/workflow-drafts/{id}?notice=saved"
-        ))),
-        Err(WebError::Service(
-            error @ (ServiceError::StaleVersion | ServiceError::Rejected(_)),
-        )) => refused_draft(ctx, &pool, id, error, None).await,
-        Err(other) => Err(other),
-    }
+    .await;
+    after_draft_save(ctx, &pool, id, saved, None).await
 }
 
 #[post("/admin/workflow-drafts/{id}/publish")]
@@ -359,8 +365,7 @@ async fn publish(
     fields: Fields,
 ) -> Result<HttpResponse, WebError> {
     let form = FormState::new(fields.into_inner());
-    let lock_version =
-        parse_number::<i32>(Some(form.value("lock_version")))?.ok_or_else(malformed)?;
+    let lock_version = required::<i32>(&form, "lock_version")?;
     let (id, admin_id) = (id.into_inner(), admin.user.id);
     match run(&pool, move |conn| {
         let version = service::publish(conn, admin_id, id, lock_version)?;
