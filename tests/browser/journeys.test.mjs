@@ -1,0 +1,692 @@
+// OneStop's journeys in a real browser (headless Chromium through playwright-core), against the
+// real binary on a fresh SQLite database, with a local SMTP sink. Every page a journey visits is
+// checked with axe-core (WCAG 2.1 A/AA: nothing serious or critical) and html-validate (on the
+// HTML the server sent), and key pages are screenshot to $ONESTOP_SCREENSHOTS.
+//
+//   cd tests/browser && npm ci && ONESTOP_BIN=/path/to/onestop node --test journeys.test.mjs
+//
+// The journeys run in order and build on each other (one server, one database).
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFile, writeFile, mkdir, readdir, rm } from 'node:fs/promises';
+import path from 'node:path';
+
+import {
+  startApp, launchBrowser, newContext, makeFixtures, nav, visit, check, shoot, signIn, signOut,
+  verificationLink, residentId, mobile, email, checked, timings, DEMO_PASSWORD, SCREENSHOTS, ACTION_TIMEOUT,
+} from './lib/harness.mjs';
+import {
+  SERVICE_CODE, SERVICE_NAME, ANSWERS, PASSWORD, newFirm, registerFirm, findService,
+  startApplication, fillAnswers, provideMaterials, reviewAndSubmit, applyInOneGo, assertText,
+} from './lib/applying.mjs';
+import { focused, tabTo, typeInto, chooseOption, tick } from './lib/keyboard.mjs';
+import { subjectIs } from './lib/smtp.mjs';
+
+const CLERK = 'clerk.sjj@demo.onestop.cn';
+const ADMIN = 'admin@demo.onestop.cn';
+const JOURNEY_TIMEOUT = 240000;
+
+let app;
+let browser;
+let files;
+const started = Date.now();
+
+/** What the journeys hand on to each other. */
+const state = {};
+
+before(async () => {
+  app = await startApp();
+  browser = await launchBrowser();
+  files = await makeFixtures(browser, app.tmp);
+  await mkdir(SCREENSHOTS, { recursive: true });
+  // Screenshots of an earlier run's failures would mislead.
+  for (const name of await readdir(SCREENSHOTS)) if (name.startsWith('failed-')) await rm(path.join(SCREENSHOTS, name));
+});
+
+after(async () => {
+  await browser?.close();
+  await app?.stop();
+  const seconds = ((Date.now() - started) / 1000).toFixed(0);
+  const s = (ms) => (ms / 1000).toFixed(1);
+  console.log(
+    `${checked.length} page views checked in ${seconds} s (html-validate ${s(timings.validate)} s, axe-core ${s(timings.axe)} s (inject ${s(timings.inject)}), ` +
+      `screenshots ${s(timings.screenshots)} s); screenshots in ${SCREENSHOTS}`,
+  );
+});
+
+/**
+ * A journey: a node:test test that, when it fails, leaves a screenshot of every page still open
+ * (failed-*.png) and prints the end of the server's log.
+ */
+function journey(name, body) {
+  test(name, { timeout: JOURNEY_TIMEOUT }, async (t) => {
+    const contexts = [];
+    const open = async (options) => {
+      const context = await newContext(browser, app.baseURL, options);
+      contexts.push(context);
+      return context;
+    };
+    try {
+      await body({ t, open });
+    } catch (error) {
+      let n = 0;
+      for (const context of contexts) {
+        for (const page of context.pages()) {
+          n += 1;
+          await shoot(page, `failed-${name.replace(/[^a-z0-9]+/gi, '-').slice(0, 40)}-${n}`).catch(() => {});
+        }
+      }
+      t.diagnostic(`server log (tail):\n${app.logTail()}`);
+      throw error;
+    } finally {
+      // Contexts that later journeys reuse are kept in `state`; the rest close here.
+      for (const context of contexts) if (!Object.values(state).includes(context)) await context.close();
+    }
+  });
+}
+
+/** The texts of a workflow diagram's SVG: state names and action labels. */
+async function diagramTexts(figure) {
+  return figure.locator('svg text').evaluateAll((texts) => texts.map((t) => t.textContent.trim()));
+}
+
+/**
+ * Asserts the error pattern of a refused form: a summary announced as an alert, each error a
+ * link to its field (which exists), each of those fields aria-invalid and described by a text
+ * that carries the error's message.
+ */
+async function assertErrorsAnnounced(page, fields) {
+  const summary = page.locator('.error-summary');
+  assert.equal(await summary.count(), 1, `${page.url()}: one error summary`);
+  assert.equal(await summary.getAttribute('role'), 'alert', 'the summary is announced (role="alert")');
+  const links = await summary.locator('a').evaluateAll((as) => as.map((a) => ({ href: a.getAttribute('href'), text: a.innerText.trim() })));
+  assert.deepEqual(links.map((l) => l.href).sort(), fields.map((f) => `#${f}`).sort(), 'one link per error, to its field');
+  for (const { href, text } of links) {
+    const id = href.slice(1);
+    const field = page.locator(`[id="${id}"]`);
+    assert.equal(await field.count(), 1, `the link ${href} leads to an element`);
+    assert.equal(await field.getAttribute('aria-invalid'), 'true', `${href} is aria-invalid`);
+    const describedBy = (await field.getAttribute('aria-describedby')) ?? '';
+    assert.ok(describedBy, `${href} has aria-describedby`);
+    const descriptions = [];
+    for (const ref of describedBy.split(/\s+/)) {
+      const description = page.locator(`[id="${ref}"]`);
+      assert.equal(await description.count(), 1, `${href}'s aria-describedby ${ref} exists`);
+      descriptions.push(await description.innerText());
+    }
+    assert.ok(descriptions.join(' ').includes(text), `${href} is described by its message «${text}»: «${descriptions.join(' ')}»`);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+
+journey('1. a firm registers, verifies its email, finds 食品经营许可, drafts, comes back, submits', async ({ open }) => {
+  const context = await open();
+  const page = await context.newPage();
+  const firm = newFirm('示范一号', 'one');
+
+  await registerFirm(page, app.smtp, firm, { shots: 'j1-' });
+  await signOut(page);
+  await signIn(page, firm.email, firm.password);
+
+  await findService(page, { shots: 'j1-' });
+  // The guide lists the materials and the time limits.
+  await assertText(page.locator('table.materials'), '食品经营许可申请书');
+  const id = await startApplication(page, { shots: 'j1-' });
+  // The applicant block comes from the account, never retyped.
+  await assertText(page.locator('section[aria-labelledby="applicant-heading"]'), firm.company);
+
+  // Part of the form, then "save draft".
+  const first = ['legal_representative', 'domicile', 'premises_address', 'premises_area', 'main_format'];
+  await fillAnswers(page, Object.fromEntries(first.map((k) => [k, ANSWERS[k]])));
+  await nav(page, () => page.getByRole('button', { name: '保存草稿' }).click(), { name: 'j1-draft-saved' });
+  assert.ok(page.url().endsWith(`/applications/${id}/edit?saved=1`), page.url());
+  await assertText(page.getByRole('status'), '草稿已于');
+
+  // Come back later: sign out, sign in, find the draft in "my applications", resume it.
+  await signOut(page);
+  await signIn(page, firm.email, firm.password);
+  await nav(page, () => page.getByRole('link', { name: '我的办件' }).click(), { name: 'j1-my-applications-draft' });
+  const row = page.locator('tr.application-row', { hasText: SERVICE_NAME });
+  await assertText(row.locator('.status'), '草稿');
+  await nav(page, () => row.getByRole('link', { name: SERVICE_NAME }).click());
+  await nav(page, () => page.getByRole('link', { name: '继续填写' }).click());
+  assert.ok(page.url().endsWith(`/applications/${id}/edit`), page.url());
+  for (const k of first) {
+    assert.equal(await page.locator(`#${k}`).inputValue(), ANSWERS[k], `the draft kept ${k}`);
+  }
+
+  // The rest, but two required fields left empty (a number and a group of checkboxes): "save
+  // and continue" refuses them, announced and linked, everything typed kept.
+  const skipped = ['staff_count', 'business_items'];
+  const rest = Object.fromEntries(Object.entries(ANSWERS).filter(([k]) => !first.includes(k) && !skipped.includes(k)));
+  await fillAnswers(page, rest);
+  await page.locator('#online_business').check();
+  await page.locator('#online_platform').fill('美团外卖');
+  await nav(page, () => page.getByRole('button', { name: '保存并继续' }).click(), { status: 422, name: 'j1-form-errors' });
+  await assertErrorsAnnounced(page, skipped);
+  await assertText(page.locator('.error-summary'), '此项为必填项');
+  assert.equal(await page.locator('#food_safety_manager').inputValue(), ANSWERS.food_safety_manager, 'typed values kept');
+  assert.equal(await page.locator('#online_platform').inputValue(), '美团外卖', 'typed values kept');
+  assert.equal(await page.locator('#main_format').inputValue(), ANSWERS.main_format, 'choices kept');
+  assert.equal(await page.locator('#delivery').inputValue(), ANSWERS.delivery, 'choices kept');
+  assert.equal(await page.locator('#online_business').isChecked(), true, 'ticks kept');
+
+  await fillAnswers(page, Object.fromEntries(skipped.map((k) => [k, ANSWERS[k]])));
+  await nav(page, () => page.getByRole('button', { name: '保存并继续' }).click());
+  assert.ok(page.url().endsWith(`/applications/${id}/materials`), page.url());
+
+  // A file that is not a PDF although named .pdf is refused, by its content.
+  const firstItem = page.locator('li.material').filter({ hasText: '尚未上传' }).first();
+  await firstItem.getByLabel('选择文件').setInputFiles(files.fake);
+  await nav(page, () => firstItem.getByRole('button', { name: '上传', exact: true }).click(), { status: 422 });
+  await assertText(page.locator('.error-summary'), '只接受 PDF、JPEG 或 PNG 文件');
+  const anchor = await page.locator('.error-summary a').getAttribute('href');
+  assert.equal(await page.locator(`[id="${anchor.slice(1)}"]`).getAttribute('type'), 'file', 'the error links to the file input');
+  await assertErrorsAnnounced(page, [anchor.slice(1)]);
+
+  await provideMaterials(page, files, { pledge: true, shots: 'j1-' });
+  // An uploaded file comes back as it went, as an attachment.
+  const [download] = await Promise.all([
+    page.waitForEvent('download'),
+    page.getByRole('link', { name: path.basename(files.pdf) }).first().click(),
+  ]);
+  assert.equal(download.suggestedFilename(), path.basename(files.pdf));
+  assert.deepEqual(await readFile(await download.path()), await readFile(files.pdf), 'the downloaded file is the uploaded one');
+
+  const trackingNumber = await reviewAndSubmit(page, { shots: 'j1-' });
+  await nav(page, () => page.getByRole('link', { name: '查看办件详情' }).click());
+  await assertText(page.locator('dd.tracking'), trackingNumber);
+  await assertText(page.locator('dd.status'), '已提交（待受理）');
+
+  const receipt = await app.smtp.waitFor(firm.email, (m) => subjectIs(m, '已收到您的申请', trackingNumber), { what: 'the receipt' });
+  assert.ok(receipt.text.includes(trackingNumber), `the receipt names the tracking number:\n${receipt.text}`);
+  assert.ok(receipt.text.includes(SERVICE_NAME), 'the receipt names the service');
+
+  Object.assign(state, { firm, firmContext: context, firmPage: page, j1: { id, trackingNumber } });
+});
+
+// ---------------------------------------------------------------------------------------------
+
+journey('2. the SJJ clerk asks for 补正, the firm answers, the clerk accepts and approves, the firm gets its licence', async ({ open }) => {
+  assert.ok(state.j1, 'journey 1 submitted an application');
+  const { firm, firmPage } = state;
+  const { id, trackingNumber } = state.j1;
+  const clerkContext = await open();
+  const clerk = await clerkContext.newPage();
+  state.clerkContext = clerkContext;
+  state.clerkPage = clerk;
+
+  await signIn(clerk, CLERK, DEMO_PASSWORD);
+  await nav(clerk, () => clerk.getByRole('link', { name: '工作台' }).click());
+  await nav(clerk, () => clerk.getByRole('link', { name: /市场监督管理局宝安监管局/ }).click(), { name: 'j2-clerk-queue' });
+  const row = clerk.locator('tr.queue-row', { hasText: trackingNumber });
+  assert.equal(await row.count(), 1, 'the application is in the queue');
+  await assertText(row.locator('.state'), '已收件');
+  // Claim it.
+  await nav(clerk, () => row.getByRole('button', { name: '领取' }).click());
+  await assertText(clerk.locator('tr.queue-row', { hasText: trackingNumber }), '由您承办');
+  await nav(clerk, () => clerk.getByRole('link', { name: trackingNumber }).click(), { name: 'j2-clerk-application' });
+  assert.match(clerk.url(), /\/workspace\/applications\/\d+$/);
+  await assertText(clerk.locator('dd.workflow'), 'v1');
+  await assertText(clerk.locator('dd.applicant'), firm.company);
+
+  // The clerk reads a material: the download is the file the firm uploaded.
+  const [material] = await Promise.all([
+    clerk.waitForEvent('download'),
+    clerk.getByRole('link', { name: path.basename(files.pdf) }).first().click(),
+  ]);
+  assert.deepEqual(await readFile(await material.path()), await readFile(files.pdf));
+
+  // 补正 without ticking what is missing is refused, the error announced and linked.
+  const supplement = clerk.locator('#t-request_supplement');
+  await supplement.locator('summary').click();
+  const note = '健康证明须为有效期内的《食品从业人员健康证明》，请上传扫描件。';
+  await supplement.getByLabel('补正的具体要求').fill(note);
+  await nav(clerk, () => supplement.getByRole('button', { name: '一次性告知补正' }).click(), { status: 422, name: 'j2-clerk-supplement-error' });
+  const summary = clerk.locator('.error-summary');
+  assert.equal(await summary.getAttribute('role'), 'alert');
+  await assertText(summary, '请至少勾选一项需补正的材料');
+  assert.equal(await summary.locator('a').getAttribute('href'), '#t-request_supplement');
+  assert.equal(await clerk.locator('#t-request_supplement').getAttribute('open'), '', 'the refused form is open');
+  assert.equal(await clerk.locator('#request_supplement-note').inputValue(), note, 'the text typed is kept');
+  await assertText(clerk.locator('#request_supplement-error'), '请至少勾选一项需补正的材料');
+  const boxes = clerk.locator('#request_supplement-checklist input[type="checkbox"]');
+  assert.ok((await boxes.count()) >= 4, 'the checklist lists the materials');
+  for (const box of await boxes.all()) {
+    assert.equal(await box.getAttribute('aria-invalid'), 'true', 'each box of the checklist is marked invalid');
+    assert.equal(await box.getAttribute('aria-describedby'), 'request_supplement-error', 'and described by the message');
+  }
+  assert.equal(await clerk.locator('#request_supplement-note').getAttribute('aria-invalid'), null, 'the text, given, is not marked');
+
+  // One notice: tick the missing material, send.
+  await clerk.locator('#t-request_supplement').getByLabel('食品安全管理人员健康证明').check();
+  await nav(clerk, () => clerk.locator('#t-request_supplement').getByRole('button', { name: '一次性告知补正' }).click(), { name: 'j2-clerk-supplement-requested' });
+  await assertText(clerk.locator('dd.status'), '待补正');
+
+  const notice = await app.smtp.waitFor(firm.email, (m) => subjectIs(m, '补正材料通知（一次性告知）', trackingNumber), { what: 'the 补正 notice' });
+  assert.ok(notice.text.includes(note), `the notice carries the clerk's text:\n${notice.text}`);
+  assert.ok(notice.text.includes('食品安全管理人员健康证明'), 'the notice names the material');
+
+  // The firm sees the request, uploads, resubmits.
+  await visit(firmPage, '/applications');
+  const mine = firmPage.locator('tr.application-row', { hasText: trackingNumber });
+  await assertText(mine.locator('.status'), '待补正');
+  await assertText(mine.locator('.next-step'), '请按告知补正材料');
+  await nav(firmPage, () => mine.getByRole('link', { name: SERVICE_NAME }).click(), { name: 'j2-applicant-supplement-notice' });
+  await assertText(firmPage.locator('.supplement-notice'), note);
+  await nav(firmPage, () => firmPage.getByRole('link', { name: '上传补正材料' }).click());
+  const health = firmPage.locator('li.material', { has: firmPage.getByRole('heading', { name: '食品安全管理人员健康证明' }) });
+  await health.getByLabel('选择文件').setInputFiles(files.health);
+  await nav(firmPage, () => health.getByRole('button', { name: '上传', exact: true }).click());
+  await assertText(firmPage.locator('li.material', { has: firmPage.getByRole('heading', { name: '食品安全管理人员健康证明' }) }), path.basename(files.health));
+  await nav(firmPage, () => firmPage.getByRole('link', { name: '返回办件，提交补正材料' }).click());
+  await nav(firmPage, () => firmPage.getByRole('button', { name: '提交补正材料' }).click());
+  await assertText(firmPage.locator('dd.status'), '已提交（待受理）');
+  await app.smtp.waitFor(firm.email, (m) => subjectIs(m, '已收到您的补正材料', trackingNumber), { what: 'the receipt of the 补正' });
+  const staffNotice = await app.smtp.waitFor(CLERK, (m) => subjectIs(m, '申请人已提交补正材料'), { what: "the staff's notice of the 补正" });
+  assert.ok(staffNotice.text.includes(SERVICE_NAME));
+
+  // The clerk accepts, reviews, approves with a decision, delivers.
+  const fire = async (label, fill = {}, shot) => {
+    const form = clerk.locator('details.transition', { has: clerk.locator('summary', { hasText: new RegExp(`^${label}$`) }) });
+    assert.equal(await form.count(), 1, `the action ${label} is offered`);
+    await form.locator('summary').click();
+    for (const [field, value] of Object.entries(fill)) await form.getByLabel(field).fill(value);
+    await nav(clerk, () => form.getByRole('button', { name: label, exact: true }).click(), { name: shot });
+  };
+  await visit(clerk, clerk.url());
+  await assertText(clerk.locator('dd.status'), '已收件');
+  await fire('受理');
+  await assertText(clerk.locator('dd.status'), '已受理');
+  await fire('开始审查');
+  await assertText(clerk.locator('dd.status'), '审查中');
+  const decision = '经审查，申请人提交的材料齐全，符合法定形式，经营场所符合《食品经营许可和备案管理办法》的规定，准予许可。';
+  await fire('准予许可', { 决定内容及理由: decision });
+  await assertText(clerk.locator('dd.status'), '准予许可，待送达');
+  await fire('送达办结', {}, 'j2-clerk-closed');
+  await assertText(clerk.locator('dd.status'), '已办结');
+
+  // The firm opens the decision and the licence, and saves the licence as a PDF.
+  await visit(firmPage, `/applications/${id}`, { name: 'j2-applicant-approved' });
+  await assertText(firmPage.locator('dd.status'), '已办结');
+  await assertText(firmPage.locator('p.decision'), decision);
+  await nav(firmPage, () => firmPage.getByRole('link', { name: '查看并打印决定书' }).click(), { name: 'j2-decision' });
+  await assertText(firmPage.getByRole('heading', { level: 1 }), '准予行政许可决定书');
+  await assertText(firmPage.locator('article'), trackingNumber);
+  await assertText(firmPage.locator('article'), decision);
+  await nav(firmPage, () => firmPage.getByRole('link', { name: SERVICE_NAME }).click());
+  await nav(firmPage, () => firmPage.getByRole('link', { name: /^查看并打印证照/ }).click(), { name: 'j2-licence' });
+  await assertText(firmPage.getByRole('heading', { level: 1 }), '食品经营许可证');
+  await assertText(firmPage.locator('article'), firm.company);
+  const pdf = await firmPage.pdf({ format: 'A4' });
+  assert.equal(pdf.subarray(0, 5).toString(), '%PDF-', 'the licence prints to a PDF');
+  await writeFile(path.join(SCREENSHOTS, 'j2-licence.pdf'), pdf);
+
+  // Every notice arrived, each once, each about this application (its tracking number in the
+  // subject, the service in the text, a link to it). The outbox sends on parallel connections,
+  // so the order of arrival is not asserted.
+  const expected = ['请验证您的邮箱', '已收到您的申请', '补正材料通知（一次性告知）', '已收到您的补正材料', '您的申请已受理', '准予许可决定', '办理结果已送达'];
+  await app.smtp.waitFor(firm.email, (m) => subjectIs(m, '办理结果已送达', trackingNumber), { what: 'the delivery notice' });
+  const mails = app.smtp.to(firm.email);
+  assert.deepEqual(
+    mails.map((m) => m.subject).sort(),
+    expected.map((s, i) => (i === 0 ? s : `[${trackingNumber}] ${s}`)).sort(),
+    'the firm got exactly these mails',
+  );
+  const approval = mails.find((m) => subjectIs(m, '准予许可决定', trackingNumber));
+  assert.ok(approval.text.includes(decision), 'the approval mail carries the decision');
+  for (const m of mails.filter((m) => m.subject.startsWith('['))) {
+    assert.ok(m.text.includes(SERVICE_NAME), `«${m.subject}» names the service`);
+    assert.ok(m.text.includes(`${app.baseURL}/applications/${id}`), `«${m.subject}» links to the application`);
+    assert.ok(m.html.includes(SERVICE_NAME), `«${m.subject}» has its HTML part too`);
+  }
+});
+
+// ---------------------------------------------------------------------------------------------
+
+journey('form errors are announced, linked to their fields, and keep what was typed; a citizen may not apply for a firm\'s service', async ({ open }) => {
+  const context = await open();
+  const page = await context.newPage();
+  const citizen = { name: '李华', id: residentId('19900307'), phone: mobile(), email: email('citizen') };
+  const wrongId = citizen.id.slice(0, 17) + (citizen.id[17] === '1' ? '2' : '1');
+
+  await visit(page, '/register/citizen');
+  await page.getByLabel('姓名').fill(citizen.name);
+  await page.getByLabel('居民身份证号码').fill(wrongId);
+  await page.getByLabel('手机号码').fill(citizen.phone);
+  await page.getByLabel('电子邮箱').fill(citizen.email);
+  await page.getByLabel('新密码', { exact: true }).fill(PASSWORD);
+  await page.getByLabel('再次输入新密码').fill(PASSWORD);
+  await nav(page, () => page.getByRole('button', { name: '注册', exact: true }).click(), { status: 422, name: 'errors-register-citizen' });
+  await assertErrorsAnnounced(page, ['national_id']);
+  await assertText(page.locator('.error-summary'), '身份证号码的校验位不正确');
+  assert.equal(await page.getByLabel('姓名').inputValue(), citizen.name, 'the name is kept');
+  assert.equal(await page.getByLabel('居民身份证号码').inputValue(), wrongId, 'the wrong ID is kept to be corrected');
+  assert.equal(await page.getByLabel('手机号码').inputValue(), citizen.phone, 'the phone is kept');
+  assert.equal(await page.getByLabel('电子邮箱').inputValue(), citizen.email, 'the email is kept');
+  assert.equal(await page.getByLabel('新密码', { exact: true }).inputValue(), '', 'passwords are never sent back');
+
+  // Several errors at once: each linked and marked.
+  await page.getByLabel('手机号码').fill('12345');
+  await page.getByLabel('电子邮箱').fill('not-an-address');
+  await nav(page, () => page.getByRole('button', { name: '注册', exact: true }).click(), { status: 422 });
+  await assertErrorsAnnounced(page, ['national_id', 'phone', 'email', 'password']);
+
+  // Corrected: registered, verified.
+  await page.getByLabel('居民身份证号码').fill(citizen.id);
+  await page.getByLabel('手机号码').fill(citizen.phone);
+  await page.getByLabel('电子邮箱').fill(citizen.email);
+  await page.getByLabel('新密码', { exact: true }).fill(PASSWORD);
+  await page.getByLabel('再次输入新密码').fill(PASSWORD);
+  await nav(page, () => page.getByRole('button', { name: '注册', exact: true }).click());
+  assert.match(page.url(), /\/account\?notice=registered$/);
+  await visit(page, await verificationLink(app.smtp, citizen.email));
+  await assertText(page.getByRole('heading', { level: 1 }), '邮箱已验证');
+
+  // 食品经营许可 is for legal persons: a citizen is told so, nothing is started.
+  await visit(page, `/services/${SERVICE_CODE}`);
+  await nav(page, () => page.getByRole('button', { name: '在线申请' }).click(), { status: 403 });
+  await assertText(page.getByRole('heading', { level: 1 }), '该事项不面向您的账户类型');
+
+  // The public lookup refuses a wrong pair the same way, announced and linked.
+  await visit(page, '/track');
+  await page.getByLabel('办件编号').fill(state.j1?.trackingNumber ?? '44030620260101123456780');
+  await page.getByLabel('手机号码、身份证号码或统一社会信用代码的后四位').fill('0000');
+  await nav(page, () => page.getByRole('button', { name: '查询' }).click(), { status: 404, name: 'errors-track' });
+  await assertErrorsAnnounced(page, ['tracking_number']);
+  assert.equal(await page.getByLabel('手机号码、身份证号码或统一社会信用代码的后四位').inputValue(), '0000', 'the digits are kept');
+});
+
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * Opens the file chooser of the focused file input with Space, as a user would, and returns it.
+ * `choosers` is filled by a 'filechooser' listener registered for the whole journey: Playwright
+ * intercepts file choosers only while a listener exists, and registering one at each press
+ * (waitForEvent) races with the press itself.
+ */
+async function openFileChooser(page, choosers) {
+  choosers.length = 0;
+  await page.keyboard.press('Space');
+  for (let waited = 0; !choosers.length; waited += 50) {
+    if (waited > ACTION_TIMEOUT) assert.fail(`Space on the focused file input (#${(await focused(page)).id}) opened no file chooser`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return choosers.shift();
+}
+
+journey('keyboard only: another firm registers, applies and submits without a mouse', async ({ open }) => {
+  const context = await open();
+  const page = await context.newPage();
+  const firm = newFirm('键盘', 'keyboard');
+  const k = page.keyboard;
+  const press = (key, options) => nav(page, () => k.press(key), options);
+  const choosers = [];
+  page.on('filechooser', (chooser) => choosers.push(chooser));
+
+  await visit(page, '/');
+  // The first Tab reaches the skip link.
+  await k.press('Tab');
+  assert.deepEqual(
+    (({ tag, href, text }) => ({ tag, href, text }))(await focused(page)),
+    { tag: 'a', href: '#main', text: '跳到主要内容' },
+    'the first Tab stop is the skip link',
+  );
+  await tabTo(page, { tag: 'a', text: '注册' });
+  await press('Enter');
+  await tabTo(page, { tag: 'a', text: '法人注册（企业、机构）' });
+  await press('Enter');
+  await typeInto(page, 'company', firm.company);
+  await typeInto(page, 'credit_code', firm.creditCode);
+  await typeInto(page, 'legal_representative', firm.legalRepresentative);
+  await typeInto(page, 'contact_name', firm.contactName);
+  await typeInto(page, 'email', firm.email);
+  await typeInto(page, 'password', firm.password);
+  await typeInto(page, 'password_confirm', firm.password);
+  await tabTo(page, { tag: 'button', text: '注册' });
+  await press('Enter');
+  assert.match(page.url(), /\/account\?notice=registered$/);
+  await visit(page, await verificationLink(app.smtp, firm.email));
+
+  // Home, search, the guide, apply.
+  await tabTo(page, { tag: 'a', text: '首页' });
+  await press('Enter');
+  await typeInto(page, 'q', '食品经营许可');
+  await press('Enter');
+  assert.match(page.url(), /\/services\?q=/);
+  await tabTo(page, { tag: 'a', text: SERVICE_NAME });
+  await press('Enter');
+  await tabTo(page, { tag: 'button', text: '在线申请' });
+  await press('Space');
+  const id = Number(/\/applications\/(\d+)\/edit$/.exec(page.url())?.[1]);
+  assert.ok(id, `the form: ${page.url()}`);
+
+  // The form in tab order: text fields typed, selects with arrow keys, checkboxes with Space.
+  for (const name of ['legal_representative', 'domicile', 'premises_address', 'premises_area']) await typeInto(page, name, ANSWERS[name]);
+  await chooseOption(page, 'main_format', ANSWERS.main_format);
+  for (const value of ANSWERS.business_items) await tick(page, { name: 'business_items', value });
+  for (const name of ['food_safety_manager', 'food_safety_manager_phone', 'staff_count', 'health_certificate_count']) await typeInto(page, name, ANSWERS[name]);
+  await chooseOption(page, 'delivery', ANSWERS.delivery);
+  await tabTo(page, { tag: 'button', text: '保存并继续' });
+  await press('Enter');
+  assert.ok(page.url().endsWith(`/applications/${id}/materials`), page.url());
+
+  // Materials: Tab to each file input, Space opens the file chooser; then Tab to 上传, Enter.
+  const cycle = [files.pdf, files.jpeg, files.png];
+  let uploaded = 0;
+  for (let guard = 0; guard < 10; guard++) {
+    const missing = await page.locator('li.material').evaluateAll((items) =>
+      items
+        .map((li) => ({
+          index: li.id.replace('material-', ''),
+          missing: li.querySelector('.material-status')?.innerText.trim() === '尚未上传',
+          deferrable: li.querySelector('.meta')?.innerText.includes('容缺'),
+        }))
+        .filter((m) => m.missing),
+    );
+    if (!missing.length) break;
+    const m = missing[0];
+    if (m.deferrable) {
+      await tabTo(page, { tag: 'button', text: '承诺容缺（受理后在规定期限内补齐）' });
+      await press('Enter');
+      continue;
+    }
+    await tabTo(page, { id: `file-${m.index}` });
+    const chooser = await openFileChooser(page, choosers);
+    await chooser.setFiles(cycle[uploaded % cycle.length]);
+    uploaded += 1;
+    await k.press('Tab');
+    assert.equal((await focused(page)).text, '上传', 'Tab after the file input reaches its 上传 button');
+    await press('Enter');
+  }
+  assert.ok(uploaded >= 3, `uploaded the required materials (${uploaded})`);
+  assert.equal(await page.getByText('尚未上传').count(), 0, 'no material is missing');
+
+  await tabTo(page, { tag: 'a', text: '继续：核对申请信息' });
+  await press('Enter');
+  await tabTo(page, { tag: 'input', id: 'declaration' });
+  await k.press('Space');
+  await tabTo(page, { tag: 'button', text: '确认提交' });
+  await press('Enter', { name: 'keyboard-submitted' });
+  assert.match(page.url(), /\/applications\/\d+\/submitted$/);
+  const trackingNumber = (await page.locator('.tracking-number').innerText()).trim();
+  assert.match(trackingNumber, /^440306\d{16}[0-9X]$/);
+  await app.smtp.waitFor(firm.email, (m) => subjectIs(m, '已收到您的申请', trackingNumber) && m.text.includes(trackingNumber), { what: 'the receipt' });
+  state.keyboard = { id, trackingNumber, firm };
+});
+
+// ---------------------------------------------------------------------------------------------
+
+journey('4. the public progress lookup, the English switch, and journey 1 on a phone', async ({ open }) => {
+  assert.ok(state.j1, 'journey 1 submitted an application');
+  // The lookup needs no account: the tracking number and the last four of the credit code.
+  const anonymous = await (await open()).newPage();
+  await visit(anonymous, '/');
+  await nav(anonymous, () => anonymous.getByRole('link', { name: '办件进度查询' }).click());
+  await anonymous.getByLabel('办件编号').fill(state.j1.trackingNumber);
+  await anonymous.getByLabel('手机号码、身份证号码或统一社会信用代码的后四位').fill(state.firm.creditCode.slice(-4));
+  await nav(anonymous, () => anonymous.getByRole('button', { name: '查询' }).click(), { name: 'j4-track' });
+  await assertText(anonymous.locator('dl.progress'), state.j1.trackingNumber);
+  await assertText(anonymous.locator('dl.progress .status'), '已办结');
+  await assertText(anonymous.locator('ol.timeline'), '一次性告知补正材料');
+  await assertText(anonymous.locator('ol.timeline'), '送达办结');
+  assert.equal(await anonymous.getByText(state.firm.company).count(), 0, 'no personal data on the public page');
+
+  // English: the switch on every page, remembered.
+  await nav(anonymous, () => anonymous.getByRole('link', { name: 'English' }).click(), { name: 'j4-english-track' });
+  assert.equal(await anonymous.locator('html').getAttribute('lang'), 'en');
+  await assertText(anonymous.getByRole('heading', { level: 1 }), 'Track an application');
+  await nav(anonymous, () => anonymous.getByRole('link', { name: 'Home' }).click(), { name: 'j4-english-home' });
+  assert.equal(await anonymous.locator('html').getAttribute('lang'), 'en');
+  await assertText(anonymous.locator('nav[aria-label]').first(), 'Sign in');
+  await anonymous.getByRole('searchbox').fill('食品经营许可');
+  await nav(anonymous, () => anonymous.getByRole('button', { name: 'Search', exact: true }).click());
+  await assertText(anonymous.locator('.results'), '4');
+  await nav(anonymous, () => anonymous.getByRole('link', { name: SERVICE_NAME }).click(), { name: 'j4-english-guide' });
+  assert.equal(await anonymous.locator('html').getAttribute('lang'), 'en');
+  await assertText(anonymous.locator('main'), 'Documents to provide');
+  // And back to Chinese.
+  await nav(anonymous, () => anonymous.getByRole('link', { name: '中文' }).click());
+  assert.equal(await anonymous.locator('html').getAttribute('lang'), 'zh-CN');
+  await assertText(anonymous.getByRole('heading', { level: 1 }), SERVICE_NAME);
+  await assertText(anonymous.locator('main'), '申请材料');
+
+  // A phone: register, apply, submit.
+  const phone = await open({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 });
+  const page = await phone.newPage();
+  const firm = newFirm('手机', 'phone');
+  await registerFirm(page, app.smtp, firm, { shots: 'phone-' });
+  const { id, trackingNumber } = await applyInOneGo(page, files, { shots: 'phone-' });
+  // Nothing is wider than the screen.
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  assert.ok(overflow <= 0, `the submitted page fits the phone's width (overflow ${overflow}px)`);
+  await app.smtp.waitFor(firm.email, (m) => subjectIs(m, '已收到您的申请', trackingNumber) && m.text.includes(trackingNumber), { what: 'the receipt' });
+  state.phone = { id, trackingNumber, firm };
+});
+
+// ---------------------------------------------------------------------------------------------
+
+journey('3. an administrator adds a step to the licensing workflow; new applications take it, running ones keep their version', async ({ open }) => {
+  assert.ok(state.keyboard && state.clerkPage && state.firmPage, 'earlier journeys ran');
+  const admin = await (await open()).newPage();
+  await signIn(admin, ADMIN, DEMO_PASSWORD);
+  await visit(admin, '/admin/workflows', { name: 'j3-workflows' });
+  const row = admin.locator('tr.workflow-row', { hasText: 'default' });
+  await assertText(row, 'v1');
+  await nav(admin, () => row.getByRole('link').first().click());
+  await assertText(admin.getByRole('heading', { level: 1 }), 'v1');
+  assert.equal(await admin.locator('ul.service-codes li').count() > 0, true, 'services run this workflow');
+  await nav(admin, () => admin.getByRole('button', { name: '以此版本新建草稿' }).click(), { name: 'j3-draft-new' });
+  assert.match(admin.url(), /\/admin\/workflow-drafts\/\d+$/);
+
+  // A new state: expert review, five working days.
+  await admin.locator('summary', { hasText: /^添加状态$/ }).click();
+  const addState = admin.locator('form', { has: admin.locator('input[name="op"][value="add_state"]') });
+  await addState.getByLabel('代码', { exact: true }).fill('expert_review');
+  await addState.getByLabel('中文名称').fill('专家评审');
+  await addState.getByLabel('英文名称').fill('Expert review');
+  await addState.getByLabel('类别', { exact: true }).selectOption('working');
+  await addState.locator('#as-phase').selectOption('decision');
+  await addState.getByLabel('本环节时限').fill('5');
+  await nav(admin, () => addState.getByRole('button', { name: '添加状态' }).click());
+  await assertText(admin.locator('table').first(), 'expert_review');
+  // Not reachable yet: a problem, so no publishing.
+  await assertText(admin.locator('.error-summary'), 'expert_review');
+  assert.equal(await admin.getByRole('button', { name: '发布为新版本' }).count(), 0, 'a draft with problems cannot be published');
+
+  const addTransition = async (t) => {
+    await admin.locator('summary', { hasText: /^添加操作$/ }).click();
+    const form = admin.locator('form', { has: admin.locator('input[name="op"][value="add_transition"]') });
+    await form.locator('#at-name').fill(t.name);
+    await form.locator('#at-label-zh').fill(t.zh);
+    await form.locator('#at-label-en').fill(t.en);
+    for (const from of t.from) await form.locator(`#at-from-${from}`).check();
+    await form.getByLabel('到哪个状态').selectOption(t.to);
+    await form.getByLabel('由谁操作').selectOption('department');
+    await form.getByLabel('窗口人员').check();
+    await form.getByLabel('部门负责人').check();
+    if (t.note) await form.getByLabel('须填写说明').check();
+    if (t.notice) {
+      await form.getByLabel('中文主题').fill(t.notice.subject_zh);
+      await form.getByLabel('英文主题').fill(t.notice.subject_en);
+      await form.getByLabel('中文正文').fill(t.notice.body_zh);
+      await form.getByLabel('英文正文').fill(t.notice.body_en);
+    }
+    await nav(admin, () => form.getByRole('button', { name: '添加操作' }).click());
+    await assertText(admin.locator('section[aria-labelledby="transitions-title"]'), t.name);
+  };
+  await addTransition({
+    name: 'send_to_experts', zh: '提交专家评审', en: 'Send to expert review', from: ['under_review'], to: 'expert_review', note: true,
+    notice: {
+      subject_zh: '专家评审告知', subject_en: 'Expert review',
+      body_zh: '您申请的“{service}”（{tracking_number}）已提交专家评审：{note}', body_en: 'Your application for “{service}” ({tracking_number}) is with the experts: {note}',
+    },
+  });
+  await addTransition({ name: 'experts_done', zh: '专家评审完成', en: 'Expert review done', from: ['expert_review'], to: 'under_review' });
+  assert.equal(await admin.getByText('校验通过，可以发布。').count(), 1, 'the draft has no problems left');
+  assert.equal(await admin.locator('.error-summary').count(), 0);
+  await shoot(admin, 'j3-draft-editor');
+
+  await nav(admin, () => admin.getByRole('button', { name: '发布为新版本' }).click(), { name: 'j3-published' });
+  assert.match(admin.url(), /\/admin\/workflows\/default\?version=2&notice=published$/);
+  await assertText(admin.getByRole('status').first(), '已发布为 v2');
+  assert.ok((await diagramTexts(admin.locator('figure.diagram'))).includes('专家评审'), 'v2 draws the new state');
+  await nav(admin, () => admin.getByRole('link', { name: '对比' }).click(), { name: 'j3-diff' });
+  await assertText(admin.locator('main'), 'expert_review');
+
+  // A new application after publishing: pinned to v2, it goes through the new step.
+  const firmPage = state.firmPage;
+  const { id: newId, trackingNumber: newNumber } = await applyInOneGo(firmPage, files);
+  const clerk = state.clerkPage;
+  const openCase = async (number) => {
+    await visit(clerk, '/workspace/SJJ');
+    await nav(clerk, () => clerk.getByRole('link', { name: number }).click());
+  };
+  const actions = () => clerk.locator('details.transition summary').allInnerTexts();
+  const fire = async (label, fill = {}, shot) => {
+    const form = clerk.locator('details.transition', { has: clerk.locator('summary', { hasText: new RegExp(`^${label}$`) }) });
+    assert.equal(await form.count(), 1, `the action ${label} is offered (offered: ${(await actions()).join(', ')})`);
+    await form.locator('summary').click();
+    for (const [field, value] of Object.entries(fill)) await form.getByLabel(field).fill(value);
+    await nav(clerk, () => form.getByRole('button', { name: label, exact: true }).click(), { name: shot });
+  };
+
+  await openCase(newNumber);
+  await assertText(clerk.locator('dd.workflow'), 'v2');
+  assert.ok((await diagramTexts(clerk.locator('figure.diagram'))).includes('专家评审'), "the clerk's diagram is v2's");
+  await fire('受理');
+  await fire('开始审查');
+  assert.ok((await actions()).includes('提交专家评审'), 'v2 offers the new step');
+  const expertNote = '请食品安全专家组对中央厨房布局进行评审。';
+  await fire('提交专家评审', { 说明: expertNote }, 'j3-clerk-new-step');
+  assert.equal((await clerk.locator('dd.status').innerText()).trim(), '专家评审');
+  await assertText(clerk.locator('.deadlines'), '本环节时限');
+  const told = await app.smtp.waitFor(state.firm.email, (m) => subjectIs(m, '专家评审告知', newNumber), { what: "the new step's notice" });
+  assert.ok(told.text.includes(newNumber) && told.text.includes(expertNote), `the new notice fills its placeholders:\n${told.text}`);
+  await fire('专家评审完成');
+  await assertText(clerk.locator('dd.status'), '审查中');
+  await fire('准予许可', { 决定内容及理由: '经专家评审，符合许可条件，准予许可。' });
+  await assertText(clerk.locator('dd.status'), '准予许可，待送达');
+  await assertText(clerk.locator('ol.timeline'), '提交专家评审');
+
+  // The firm's page shows the v2 procedure with the new step.
+  await visit(firmPage, `/applications/${newId}`);
+  await firmPage.locator('details.procedure summary').click();
+  const drawn = await diagramTexts(firmPage.locator('details.procedure figure.diagram'));
+  assert.ok(drawn.includes('专家评审') && drawn.includes('提交专家评审'), `the applicant's diagram has the new step: ${drawn.join(' · ')}`);
+  await shoot(firmPage, 'j3-applicant-v2');
+
+  // The keyboard firm's application was submitted under v1: no new step, handled the old way.
+  await openCase(state.keyboard.trackingNumber);
+  await assertText(clerk.locator('dd.workflow'), 'v1');
+  await fire('受理');
+  await fire('开始审查');
+  const old = await actions();
+  assert.ok(!old.includes('提交专家评审'), `v1 does not offer the new step (offered: ${old.join(', ')})`);
+  const v1 = await diagramTexts(clerk.locator('figure.diagram'));
+  assert.ok(v1.includes('审查中') && !v1.includes('专家评审') && !v1.includes('提交专家评审'), `v1's diagram has no new state: ${v1.join(' · ')}`);
+  await fire('准予许可', { 决定内容及理由: '材料齐全，符合法定条件，准予许可。' }, 'j3-clerk-old-version');
+  await assertText(clerk.locator('dd.status'), '准予许可，待送达');
+});
