@@ -7,6 +7,12 @@ use onestop::domain::identity::{Email, NewPassword, Role, parse_name};
 use onestop::services::accounts::{self, NewAccount};
 use onestop::services::{ServiceError, catalog_import, demo};
 
+/// mimalloc instead of glibc's malloc: a page allocates and frees thousands of small strings,
+/// and under load glibc's arenas spent a quarter of the queue page's CPU time in malloc, free
+/// and consolidation (bench/run.sh with BENCH_PERF).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     tracing_subscriber::fmt()
@@ -111,6 +117,17 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 report.clerks_created,
                 started.elapsed().as_secs_f64()
             );
+            if args.drafts > 0 {
+                let started = std::time::Instant::now();
+                let drafts = onestop::services::seed::seed_drafts(&mut conn, args.drafts)?;
+                println!(
+                    "prepared {} drafts over {} services ({} left out) in {:.1} s",
+                    drafts.drafts,
+                    drafts.services,
+                    drafts.services_left_out,
+                    started.elapsed().as_secs_f64()
+                );
+            }
             Ok(())
         }
         Command::Worker(args) => {

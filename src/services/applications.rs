@@ -24,7 +24,7 @@ pub struct Application {
     pub row: ApplicationRow,
     /// The applicant's account: the applicant block shows it, never retyped.
     pub applicant: crate::db::accounts::UserRow,
-    pub form: FormDefinition,
+    pub form: std::sync::Arc<FormDefinition>,
     pub service: ServiceGuide,
     pub input: Vec<(String, String)>,
 }
@@ -151,9 +151,9 @@ pub fn staff_download(
 }
 
 fn assemble(conn: &mut DbConnection, row: ApplicationRow) -> Result<Application, ServiceError> {
-    let form: FormDefinition =
-        serde_json::from_str(&queries::form_by_id(conn, row.form_definition_id)?)
-            .map_err(corrupt)?;
+    let form = super::parsed::FORMS
+        .get(&queries::form_by_id(conn, row.form_definition_id)?)
+        .map_err(corrupt)?;
     let code =
         catalog_queries::service_code(conn, row.service_id)?.ok_or(ServiceError::NotFound)?;
     let service =

@@ -4,6 +4,8 @@
 
 use chrono::{Datelike, FixedOffset, NaiveDate, NaiveDateTime, Utc};
 
+use std::sync::Arc;
+
 use super::accounts::User;
 use super::{ServiceError, stored_now as now};
 use crate::db::DbConnection;
@@ -110,7 +112,7 @@ pub fn load_calendar(conn: &mut DbConnection) -> Result<Calendar, ServiceError> 
 /// What submission pins on a new application, and its deadlines.
 pub struct Pinned {
     pub pinning: queries::Pinning,
-    pub definition: Definition,
+    pub definition: Arc<Definition>,
 }
 
 /// Pins the service's current workflow and periods on an application received `today`.
@@ -132,7 +134,7 @@ pub fn pin_at_submission(
         .first(conn)?;
     let (definition_id, _, json) = queries::latest_definition(conn, &key)?
         .ok_or_else(|| corrupt(format!("no workflow {key} is published")))?;
-    let definition: Definition = serde_json::from_str(&json).map_err(corrupt)?;
+    let definition = super::parsed::WORKFLOWS.get(&json).map_err(corrupt)?;
     let calendar = load_calendar(conn)?;
     let facts = ClockFacts {
         promised_days: days(promised),
@@ -213,7 +215,7 @@ pub struct Fired {
 /// Who is acting on an application, and for which application.
 struct Access {
     case: CaseRow,
-    definition: Definition,
+    definition: Arc<Definition>,
     version: i32,
     department_code: String,
 }
@@ -228,7 +230,7 @@ fn access(conn: &mut DbConnection, user: &User, id: i64) -> Result<Access, Servi
         return Err(ServiceError::NotFound);
     };
     let (version, json) = queries::definition_json(conn, definition_id)?;
-    let definition: Definition = serde_json::from_str(&json).map_err(corrupt)?;
+    let definition = super::parsed::WORKFLOWS.get(&json).map_err(corrupt)?;
     let department_code = queries::department_code(conn, department_id)?;
     let visible = if user.role.is_staff() {
         user.works_in(&department_code)
@@ -775,7 +777,7 @@ pub fn add_note(
 /// Everything the staff page of an application shows.
 pub struct StaffCase {
     pub case: CaseRow,
-    pub definition: Definition,
+    pub definition: Arc<Definition>,
     pub workflow_version: i32,
     pub department_code: String,
     pub facts_deadlines: Deadlines,
@@ -976,7 +978,7 @@ pub struct QueuePage {
 
 /// The states a department works: the non-terminal states of every published workflow, in
 /// the order of the default workflow.
-fn working_states(definitions: &[(i64, Definition)]) -> Vec<(String, String, String)> {
+fn working_states(definitions: &[(i64, Arc<Definition>)]) -> Vec<(String, String, String)> {
     let mut states: Vec<(String, String, String)> = Vec::new();
     for (_, d) in definitions {
         for s in &d.states {
@@ -1010,11 +1012,15 @@ impl WorkflowLabels {
 pub fn workflow_labels(conn: &mut DbConnection) -> Result<WorkflowLabels, ServiceError> {
     let mut labels = WorkflowLabels::default();
     for (_, definition) in parsed_definitions(conn)? {
-        for s in definition.states {
-            labels.states.insert(s.code, (s.name_zh, s.name_en));
+        for s in &definition.states {
+            labels
+                .states
+                .insert(s.code.clone(), (s.name_zh.clone(), s.name_en.clone()));
         }
-        for t in definition.transitions {
-            labels.transitions.insert(t.name, (t.label_zh, t.label_en));
+        for t in &definition.transitions {
+            labels
+                .transitions
+                .insert(t.name.clone(), (t.label_zh.clone(), t.label_en.clone()));
         }
     }
     Ok(labels)
@@ -1028,10 +1034,12 @@ pub(crate) fn working_state_codes(conn: &mut DbConnection) -> Result<Vec<String>
         .collect())
 }
 
-fn parsed_definitions(conn: &mut DbConnection) -> Result<Vec<(i64, Definition)>, ServiceError> {
+fn parsed_definitions(
+    conn: &mut DbConnection,
+) -> Result<Vec<(i64, Arc<Definition>)>, ServiceError> {
     queries::all_definitions(conn)?
         .into_iter()
-        .map(|(id, _, _, json)| Ok((id, serde_json::from_str(&json).map_err(corrupt)?)))
+        .map(|(id, _, _, json)| Ok((id, super::parsed::WORKFLOWS.get(&json).map_err(corrupt)?)))
         .collect()
 }
 
