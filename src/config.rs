@@ -82,6 +82,10 @@ pub struct SeedArgs {
     /// The same seed gives the same data set.
     #[arg(long, default_value_t = 2026)]
     pub seed: u64,
+    /// Complete drafts to prepare for the first seeded citizen, ready to submit (the
+    /// benchmark's W2), cycling over the services a citizen may apply for.
+    #[arg(long, default_value_t = 0)]
+    pub drafts: u64,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -125,6 +129,10 @@ pub struct AppArgs {
     /// queued mails are written to the mail folder.
     #[arg(long, env = "SMTP_URL", hide_env_values = true)]
     pub smtp_url: Option<String>,
+    /// Whether `serve` delivers the outbox itself. Set it to false when separate
+    /// `onestop worker` processes deliver it (and for the benchmark, which measures requests).
+    #[arg(long, env = "ONESTOP_OUTBOX_WORKER", default_value_t = true, action = clap::ArgAction::Set)]
+    pub outbox_worker: bool,
     /// Milliseconds between outbox checks when it was empty.
     #[arg(long, env = "ONESTOP_OUTBOX_INTERVAL_MS", default_value_t = 2000)]
     pub outbox_interval_ms: u64,

@@ -9,11 +9,36 @@ pub mod catalog_import;
 pub mod demo;
 pub mod digests;
 pub mod outbox;
+pub mod parsed;
 pub mod secrets;
 pub mod seed;
 pub mod workflow;
 
 use crate::db::PoolError;
+
+impl ServiceError {
+    /// The database could not be reached or was busy (a restart, a dropped connection, the
+    /// pool exhausted, SQLite's write lock held past the busy timeout): nothing was changed,
+    /// and the same request may succeed in a moment.
+    pub fn is_database_unavailable(&self) -> bool {
+        use diesel::result::{DatabaseErrorKind, Error};
+        match self {
+            ServiceError::Pool(_) | ServiceError::Checkout(_) => true,
+            ServiceError::Database(Error::DatabaseError(
+                DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand,
+                _,
+            )) => true,
+            ServiceError::Database(Error::DatabaseError(_, info)) => {
+                let message = info.message();
+                message.contains("database is locked")
+                    || message.contains("terminating connection")
+                    || message.contains("server closed the connection")
+                    || message.contains("the database system is")
+            }
+            _ => false,
+        }
+    }
+}
 
 /// The error of the service layer: what went wrong, in terms a handler can map to a status.
 #[derive(Debug, thiserror::Error)]

@@ -488,3 +488,197 @@ fn create_clerks(
     }
     Ok(created)
 }
+
+/// Prepares `count` complete drafts for the first seeded citizen, for the benchmark's W2 (the
+/// submission): cycling over the services a citizen may apply for, each with answers that pass
+/// its form's checks and a small PDF for every material that must be uploaded, as an applicant
+/// leaves a draft just before pressing "submit". A service whose form the example answers do
+/// not satisfy is left out (and counted).
+pub fn seed_drafts(conn: &mut DbConnection, count: u64) -> Result<DraftReport, ServiceError> {
+    use crate::db::applications::{self as queries, NewApplication, NewEvent, NewFile};
+    use crate::domain::catalog::{ApplicantType, MaterialSource, Necessity};
+    use crate::domain::forms::FormDefinition;
+    let mut report = DraftReport::default();
+    if count == 0 {
+        return Ok(report);
+    }
+    let applicant: i64 = users::table
+        .filter(users::email.eq(citizen_email(1)))
+        .select(users::id)
+        .first(conn)
+        .optional()?
+        .ok_or_else(|| {
+            ServiceError::Corrupt("no seeded citizen: seed applications first".into())
+        })?;
+    let codes: Vec<(i64, String)> = services::table
+        .order(services::id)
+        .select((services::id, services::code))
+        .load(conn)?;
+    // (service, form, answers as stored, materials to upload)
+    let mut prepared = Vec::new();
+    for (service_id, code) in codes {
+        let Some(guide) = crate::db::catalog::find_service_guide(conn, &code)? else {
+            continue;
+        };
+        if guide.summary.applicant_type == ApplicantType::Legal {
+            continue;
+        }
+        let Some((form_id, form_json)) = queries::current_form(conn, service_id)? else {
+            continue;
+        };
+        let form: FormDefinition =
+            serde_json::from_str(&form_json).map_err(|e| ServiceError::Corrupt(e.to_string()))?;
+        let answers = example_answers(&form);
+        if form.validate(&answers, true).is_err() {
+            report.services_left_out += 1;
+            continue;
+        }
+        let uploads: Vec<String> = guide
+            .materials
+            .into_iter()
+            .filter(|m| {
+                matches!(
+                    m.source,
+                    MaterialSource::Applicant | MaterialSource::IssuedLicence
+                ) && m.necessity != Necessity::Optional
+            })
+            .map(|m| m.name)
+            .collect();
+        let answers =
+            serde_json::to_string(&answers).map_err(|e| ServiceError::Corrupt(e.to_string()))?;
+        prepared.push((service_id, form_id, answers, uploads));
+    }
+    if prepared.is_empty() {
+        return Err(ServiceError::Corrupt(
+            "no service takes the example answers".into(),
+        ));
+    }
+    report.services = prepared.len() as u64;
+    let pdf = EXAMPLE_PDF.as_bytes();
+    let sha256: String = {
+        use sha2::{Digest, Sha256};
+        Sha256::digest(pdf)
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    };
+    crate::db::write_transaction(conn, |conn| {
+        let now = Utc::now().naive_utc();
+        for i in 0..count {
+            let (service_id, form_id, answers, uploads) = &prepared[(i as usize) % prepared.len()];
+            let id = queries::insert_application(
+                conn,
+                &NewApplication {
+                    service_id: *service_id,
+                    form_definition_id: *form_id,
+                    applicant_id: applicant,
+                    status: super::applications::DRAFT,
+                    input: answers,
+                    version: 1,
+                    created_at: now,
+                    updated_at: now,
+                },
+            )?;
+            queries::insert_event(
+                conn,
+                &NewEvent {
+                    application_id: id,
+                    actor_id: Some(applicant),
+                    kind: "draft_started",
+                    from_status: None,
+                    to_status: super::applications::DRAFT,
+                    note: None,
+                    client_address: None,
+                    created_at: now,
+                },
+            )?;
+            for material in uploads {
+                queries::insert_file(
+                    conn,
+                    &NewFile {
+                        application_id: id,
+                        material_name: material,
+                        original_name: "scan.pdf",
+                        content_type: "application/pdf",
+                        size: pdf.len() as i64,
+                        sha256: &sha256,
+                        content: pdf,
+                        created_at: now,
+                    },
+                )?;
+            }
+        }
+        Ok::<(), ServiceError>(())
+    })?;
+    report.drafts = count;
+    Ok(report)
+}
+
+#[derive(Debug, Clone, Copy, Default)]
+pub struct DraftReport {
+    pub drafts: u64,
+    /// Services the drafts cycle over.
+    pub services: u64,
+    pub services_left_out: u64,
+}
+
+/// The smallest well-formed PDF: one empty page.
+const EXAMPLE_PDF: &str = "%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n\
+2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n\
+3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n";
+
+/// Answers that a careful applicant would give: every field filled, the first choice taken,
+/// one row in each table, texts long enough for any minimum the form sets.
+pub fn example_answers(form: &crate::domain::forms::FormDefinition) -> Vec<(String, String)> {
+    use crate::domain::forms::{ColumnKind, Constraints, FieldKind};
+    fn text(c: &Constraints) -> String {
+        let wanted = c.min_length.unwrap_or(0).max(12) as usize;
+        let mut s: String = "本申请由基准测试数据生成，内容真实有效。"
+            .chars()
+            .cycle()
+            .take(wanted)
+            .collect();
+        if let Some(max) = c.max_length {
+            s = s.chars().take(max as usize).collect();
+        }
+        s
+    }
+    fn number(c: &Constraints) -> String {
+        let v = c.min.unwrap_or(1.0).max(1.0);
+        let v = c.max.map_or(v, |max| v.min(max));
+        format!("{v}")
+    }
+    let mut answers = Vec::new();
+    for field in form.fields() {
+        let c = &field.constraints;
+        let value = match &field.kind {
+            FieldKind::Text | FieldKind::LongText => text(c),
+            FieldKind::Address => "广东省深圳市宝安区新安街道宝民二路1号".to_owned(),
+            FieldKind::Number | FieldKind::Money => number(c),
+            FieldKind::Date => "2026-01-15".to_owned(),
+            FieldKind::Select { options } | FieldKind::MultiSelect { options } => {
+                options.first().map(|o| o.value.clone()).unwrap_or_default()
+            }
+            FieldKind::Checkbox => "yes".to_owned(),
+            FieldKind::NationalId => "11010519491231002X".to_owned(),
+            FieldKind::CreditCode => "91350100M000100Y43".to_owned(),
+            FieldKind::Phone => "13800138000".to_owned(),
+            FieldKind::Email => "applicant@bench.onestop.cn".to_owned(),
+            FieldKind::Table { columns, .. } => {
+                for column in columns {
+                    let value = match column.kind {
+                        ColumnKind::Text => "示例".to_owned(),
+                        ColumnKind::Number | ColumnKind::Money => "1".to_owned(),
+                        ColumnKind::Date => "2026-01-15".to_owned(),
+                        ColumnKind::NationalId => "11010519491231002X".to_owned(),
+                        ColumnKind::Phone => "13800138000".to_owned(),
+                    };
+                    answers.push((format!("{}.1.{}", field.name, column.name), value));
+                }
+                continue;
+            }
+        };
+        answers.push((field.name.clone(), value));
+    }
+    answers
+}

@@ -117,6 +117,7 @@ impl ResponseError for WebError {
                 | ServiceError::StaleVersion
                 | ServiceError::NotWithdrawable => StatusCode::CONFLICT,
                 ServiceError::NotFound => StatusCode::NOT_FOUND,
+                error if error.is_database_unavailable() => StatusCode::SERVICE_UNAVAILABLE,
                 _ => StatusCode::INTERNAL_SERVER_ERROR,
             },
         }
@@ -124,6 +125,12 @@ impl ResponseError for WebError {
 
     fn error_response(&self) -> HttpResponse<BoxBody> {
         let mut response = HttpResponse::new(self.status_code());
+        if response.status() == StatusCode::SERVICE_UNAVAILABLE {
+            // The database is restarting or overloaded: nothing was changed, come back shortly.
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, header::HeaderValue::from_static("5"));
+        }
         match self {
             WebError::BadRequest(parameter) => {
                 response.extensions_mut().insert(ErrorDetail {
