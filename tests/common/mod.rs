@@ -6,6 +6,7 @@
 
 #![allow(dead_code)]
 
+pub mod load;
 pub mod smtp;
 
 use std::net::TcpListener;
@@ -206,6 +207,7 @@ pub async fn spawn_app_on(backend: Backend, db: TestDb, database_url: String) ->
         mail_dir,
         // The tests run the outbox worker themselves (`onestop worker --drain`).
         smtp_url: None,
+        outbox_worker: false,
         outbox_interval_ms: 2000,
         outbox_connections: 4,
         outbox_lease_secs: 300,
@@ -272,6 +274,7 @@ pub fn onestop(database_url: &str, args: &[&str]) -> (bool, String, String) {
 }
 
 /// Declares each test twice, as `name::sqlite` and `name::postgres`.
+#[allow(unused_macros)]
 macro_rules! on_both_databases {
     ($(async fn $name:ident($app:ident) $body:block)*) => {
         $(
@@ -295,6 +298,7 @@ macro_rules! on_both_databases {
         )*
     };
 }
+#[allow(unused_imports)]
 pub(crate) use on_both_databases;
 
 /// A browser-like client: keeps cookies, reads CSRF tokens from pages, does not follow redirects.

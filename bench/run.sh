@@ -1,0 +1,238 @@
+#!/usr/bin/env bash
+# The benchmark of ../shared/bench/WORKLOAD.md: W1 (the clerk's queue), W2 (a citizen's
+# submission), W3 (a clerk's transition) and the catalog search, on 1,000,000 applications.
+#
+#   bash bench/run.sh sqlite            # a fresh SQLite file under data/bench/
+#   bash bench/run.sh postgres          # a fresh database onestop_bench on 127.0.0.1:5432
+#
+# Environment: ONESTOP_BIN (default target/release/onestop, built first if missing),
+# BENCH_APPLICATIONS (1000000), BENCH_DRAFTS (prepared drafts for W2, 120000), BENCH_KEEP=1 to
+# reuse an already seeded database, BENCH_PORT (8090), BENCH_ONLY (e.g. "w1 search"),
+# BENCH_PERF=/tmp/perf to record a profile of each workload's first run (perf report -i ...).
+#
+# As WORKLOAD.md says: the server (and PostgreSQL's processes) on core 0, wrk on core 1, one
+# thread and 64 connections; per workload one 3 s warm-up and three 10 s runs; the median of
+# req/s and of p99 is reported, with the server's CPU time per request and its peak resident
+# memory. Afterwards the rows are counted: every W2 and W3 answer must be a 303 with its
+# application, audit event and outbox row.
+#
+# W2 in OneStop: an application is filled in as a draft (on as many visits as the applicant
+# needs) and then submitted; the submission is the request that validates the whole form and
+# its materials and, in one transaction, gives the tracking number and writes the audit event
+# and the receipt in the outbox. So W2 posts the submission of a prepared, complete draft (the
+# seed's --drafts), each draft once, cycling over the services.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+backend=${1:-sqlite}
+port=${BENCH_PORT:-8090}
+base=http://127.0.0.1:$port
+bin=${ONESTOP_BIN:-target/release/onestop}
+applications=${BENCH_APPLICATIONS:-1000000}
+drafts=${BENCH_DRAFTS:-120000}
+only=${BENCH_ONLY:-"w1 w2 w3 search"}
+work=$(mktemp -d)
+server=
+die() { echo "bench: $*" >&2; exit 1; }
+for tool in wrk curl taskset; do command -v $tool >/dev/null || die "$tool is missing (apt-get install wrk curl util-linux)"; done
+[ -x "$bin" ] || cargo build --release --locked
+cleanup() {
+  [ -n "$server" ] && kill "$server" 2>/dev/null && wait "$server" 2>/dev/null
+  [ "$backend" = postgres ] && pin_postgres 0-1
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+pin_postgres() {
+  for pid in $(pgrep -x postgres || pgrep -f 'postgres:|/postgres '); do taskset -a -cp "$1" "$pid" >/dev/null 2>&1 || true; done
+}
+
+case $backend in
+  sqlite)
+    mkdir -p data/bench
+    url=data/bench/bench.db
+    count() { sqlite3 "$url" "$1"; }
+    if [ "${BENCH_KEEP:-0}" != 1 ]; then rm -f "$url" "$url-wal" "$url-shm"; fi
+    ;;
+  postgres)
+    admin=postgres://postgres@127.0.0.1:5432/postgres
+    url=postgres://postgres@127.0.0.1:5432/onestop_bench
+    count() { psql "$url" -Atc "$1"; }
+    if [ "${BENCH_KEEP:-0}" != 1 ]; then
+      psql "$admin" -qc 'DROP DATABASE IF EXISTS onestop_bench' -c 'CREATE DATABASE onestop_bench'
+    fi
+    ;;
+  *) die "usage: bench/run.sh sqlite|postgres" ;;
+esac
+export DATABASE_URL=$url RUST_LOG=warn
+
+if [ "${BENCH_KEEP:-0}" != 1 ]; then
+  echo "seeding $applications applications and $drafts drafts ($backend)"
+  "$bin" seed --applications "$applications" --drafts "$drafts"
+fi
+
+[ "$backend" = postgres ] && pin_postgres 0
+ONESTOP_BIND=127.0.0.1:$port ONESTOP_OUTBOX_WORKER=false ONESTOP_WORKERS=1 \
+  taskset -c 0 "$bin" serve >"$work/server.log" 2>&1 &
+server=$!
+for _ in $(seq 100); do curl -sf "$base/healthz" >/dev/null && break; sleep 0.2; done
+curl -sf "$base/healthz" >/dev/null || { cat "$work/server.log"; die "the server did not start"; }
+
+# Signs in; prints "cookie token" (the token from a page of the session).
+sign_in() {
+  local email=$1 page=$2 jar="$work/jar.$1"
+  curl -s -c "$jar" -b "$jar" "$base/login" -o "$work/login.html"
+  local token
+  token=$(grep -m1 -o 'name="csrf_token" value="[^"]*"' "$work/login.html" | sed 's/.*value="//;s/"//')
+  curl -s -c "$jar" -b "$jar" -o /dev/null -X POST "$base/login" \
+    --data-urlencode "csrf_token=$token" --data-urlencode "email=$email" \
+    --data-urlencode "password=onestop-demo-2026"
+  local cookie
+  cookie=$(awk '$6=="onestop_session"{print "onestop_session="$7}' "$jar")
+  [ -n "$cookie" ] || die "cannot sign in as $email"
+  curl -s -H "Cookie: $cookie" "$base$page" -o "$work/page.html"
+  token=$(grep -m1 -o 'name="csrf_token" value="[^"]*"' "$work/page.html" | sed 's/.*value="//;s/"//')
+  [ -n "$token" ] || die "no CSRF token on $page for $email"
+  echo "$cookie $token"
+}
+
+# The 30 departments in position order; clerk k (k = 1..30) works in department k.
+mapfile -t departments < <(count "SELECT code FROM departments ORDER BY position")
+[ "${#departments[@]}" -eq 30 ] || die "expected 30 departments, found ${#departments[@]}"
+lua_sessions="local sessions = {"
+for k in $(seq 1 30); do
+  read -r cookie token < <(sign_in "$(printf 'clerk%02d@bench.onestop.cn' "$k")" "/workspace/${departments[$((k - 1))]}")
+  lua_sessions+="{dept=\"${departments[$((k - 1))]}\", cookie=\"$cookie\", token=\"$token\"},"
+done
+lua_sessions+="}"
+read -r citizen_cookie citizen_token < <(sign_in citizen00001@bench.onestop.cn /applications)
+
+# W1: the 50 newest submitted applications of department D, cycling over all 30.
+cat >"$work/w1.lua" <<LUA
+$lua_sessions
+local i = 0
+request = function()
+  i = i + 1
+  local s = sessions[(i % #sessions) + 1]
+  return wrk.format("GET", "/workspace/" .. s.dept .. "?state=submitted&sort=newest", {["Cookie"] = s.cookie})
+end
+LUA
+
+# W2: the submission of a prepared draft, each once, cycling over the services.
+count "SELECT a.id FROM applications a JOIN users u ON u.id = a.applicant_id
+       WHERE u.email = 'citizen00001@bench.onestop.cn' AND a.status = 'draft' ORDER BY a.id" >"$work/w2.ids"
+[ -s "$work/w2.ids" ] || die "no prepared drafts: seed with --drafts"
+cat >"$work/w2.lua" <<LUA
+local ids = {}
+for line in io.lines("$work/w2.ids") do ids[#ids + 1] = line end
+local i, last = 0, 0
+init = function(args) i, last = tonumber(args[1]) - 1, tonumber(args[2]) end
+local headers = {["Content-Type"] = "application/x-www-form-urlencoded", ["Cookie"] = "$citizen_cookie"}
+request = function()
+  i = i + 1
+  if i > last or ids[i] == nil then return wrk.format("GET", "/healthz") end
+  return wrk.format("POST", "/applications/" .. ids[i] .. "/submit", headers,
+    "csrf_token=$citizen_token&declaration=yes")
+end
+LUA
+
+# W3: "accept" for applications in state submitted, each once, by their department's clerk.
+{
+  for k in $(seq 1 30); do
+    count "SELECT a.id FROM applications a JOIN departments d ON d.id = a.department_id
+           WHERE d.code = '${departments[$((k - 1))]}' AND a.status = 'submitted'
+           ORDER BY a.id LIMIT 4000" | sed "s/\$/ $k/"
+  done
+} | sort -n -k1,1 | awk '{print $1, $2}' >"$work/w3.ids"
+cat >"$work/w3.lua" <<LUA
+$lua_sessions
+local jobs = {}
+for line in io.lines("$work/w3.ids") do
+  local id, k = line:match("(%d+) (%d+)")
+  jobs[#jobs + 1] = {id = id, k = tonumber(k)}
+end
+local i, last = 0, 0
+init = function(args) i, last = tonumber(args[1]) - 1, tonumber(args[2]) end
+request = function()
+  i = i + 1
+  local job = jobs[i]
+  if i > last or job == nil then return wrk.format("GET", "/healthz") end
+  local s = sessions[job.k]
+  return wrk.format("POST", "/workspace/applications/" .. job.id .. "/transitions/accept",
+    {["Content-Type"] = "application/x-www-form-urlencoded", ["Cookie"] = s.cookie},
+    "csrf_token=" .. s.token .. "&version=1&return_to=%2Fworkspace%2F" .. s.dept)
+end
+LUA
+
+# The catalog search: two-character Chinese terms, in turn.
+cat >"$work/search.lua" <<'LUA'
+local terms = {"食品", "许可", "建设", "医疗", "登记", "变更", "道路", "教育", "药品", "排水"}
+local i = 0
+request = function()
+  i = i + 1
+  local term = terms[(i % #terms) + 1]:gsub(".", function(c) return string.format("%%%02X", c:byte()) end)
+  return wrk.format("GET", "/services?q=" .. term)
+end
+LUA
+
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$server/stat"; }
+ticks_per_second=$(getconf CLK_TCK)
+median() { sort -g | awk '{v[NR]=$1} END{print v[int((NR+1)/2)]}'; }
+to_ms() { awk '{v=$1; if (v ~ /us$/) {sub(/us/,"",v); v/=1000} else if (v ~ /ms$/) {sub(/ms/,"",v)} else if (v ~ /s$/) {sub(/s/,"",v); v*=1000}; printf "%.2f\n", v}'; }
+
+results=()
+echo "load before: $(cut -d' ' -f1-3 /proc/loadavg)"
+for workload in $only; do
+  script="$work/$workload.lua"
+  # W2 and W3 use each prepared id once: the warm-up and each run get their own share of them
+  # (a fifth, and a quarter of the rest each), and the rows are counted against them below.
+  ids=0
+  [ -f "$work/$workload.ids" ] && ids=$(wc -l <"$work/$workload.ids")
+  share=$((ids * 4 / 15))
+  taskset -c 1 wrk -t1 -c64 -d3s -s "$script" "$base" -- 1 $((ids / 5)) >"$work/$workload.0"
+  rates=() p99s=() errors=0 total=$(awk '/requests in/{print $1}' "$work/$workload.0")
+  before=$(cpu_ticks)
+  for run in 1 2 3; do
+    first=$((ids / 5 + (run - 1) * share + 1))
+    profile=
+    if [ -n "${BENCH_PERF:-}" ] && [ $run -eq 1 ]; then
+      perf record -q -e cpu-clock -F 2000 -g -p "$server" -o "$BENCH_PERF.$workload" -- sleep 9 2>/dev/null &
+      profile=$!
+    fi
+    taskset -c 1 wrk -t1 -c64 -d10s --latency -s "$script" "$base" -- $first $((first + share - 1)) \
+      >"$work/$workload.$run"
+    [ -n "$profile" ] && wait "$profile"
+    rates+=("$(awk '/Requests\/sec/{print $2}' "$work/$workload.$run")")
+    p99s+=("$(awk '/ 99%/{print $2}' "$work/$workload.$run" | to_ms)")
+    errors=$((errors + $(awk '/Non-2xx or 3xx/{print $5}' "$work/$workload.$run" | grep . || echo 0)))
+    total=$((total + $(awk '/requests in/{print $1}' "$work/$workload.$run")))
+  done
+  after=$(cpu_ticks)
+  rate=$(printf '%s\n' "${rates[@]}" | median)
+  p99=$(printf '%s\n' "${p99s[@]}" | median)
+  if [ "$ids" -gt 0 ]; then
+    for run in 0 1 2 3; do
+      sent=$(awk '/requests in/{print $1}' "$work/$workload.$run")
+      budget=$share; [ $run -eq 0 ] && budget=$((ids / 5))
+      [ "$sent" -le "$budget" ] || echo "WARNING: $workload run $run sent $sent requests but had $budget ids: seed more (BENCH_DRAFTS) or the figure is wrong"
+    done
+    echo "$workload: $total requests sent, warm-up included"
+  fi
+  cpu=$(awk -v t=$((after - before)) -v hz="$ticks_per_second" -v n="$total" 'BEGIN{printf "%.0f", t / hz / n * 1e6}')
+  line=$(printf '%-7s %8.0f req/s (runs %s)  p99 %6.1f ms (runs %s)  %4s µs CPU/request  non-2xx/3xx %d' \
+    "$workload" "$rate" "$(IFS=/; echo "${rates[*]}")" "$p99" "$(IFS=/; echo "${p99s[*]}")" "$cpu" "$errors")
+  echo "$line"
+  results+=("$line")
+done
+rss=$(awk '/VmHWM/{print $2 / 1024}' "/proc/$server/status")
+echo "peak resident memory of the server: ${rss} MB"
+echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"
+
+# Every submission and transition the server confirmed is on the record.
+submitted=$(count "SELECT count(*) FROM application_events WHERE kind = 'submitted'")
+accepted=$(count "SELECT count(*) FROM application_events WHERE kind = 'accept'")
+with_number=$(count "SELECT count(*) FROM applications a WHERE a.status <> 'draft'
+  AND a.tracking_number IS NOT NULL AND a.id IN (SELECT application_id FROM application_events WHERE kind = 'draft_started')")
+outbox=$(count "SELECT count(*) FROM outbox")
+echo "on the record: $with_number submitted drafts with tracking numbers, $submitted submission events," \
+  "$accepted acceptances, $outbox outbox rows"
