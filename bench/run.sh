@@ -6,7 +6,7 @@
 #   bash bench/run.sh postgres          # a fresh database onestop_bench on 127.0.0.1:5432
 #
 # Environment: ONESTOP_BIN (default target/release/onestop, built first if missing),
-# BENCH_APPLICATIONS (1000000), BENCH_DRAFTS (prepared drafts for W2, 120000), BENCH_KEEP=1 to
+# BENCH_APPLICATIONS (1000000), BENCH_DRAFTS (prepared drafts for W2: 120000, 60000 on PostgreSQL), BENCH_KEEP=1 to
 # reuse an already seeded database, BENCH_PORT (8090), BENCH_ONLY (e.g. "w1 search"),
 # BENCH_PERF=/tmp/perf to record a profile of each workload's first run (perf report -i ...).
 #
@@ -29,7 +29,7 @@ port=${BENCH_PORT:-8090}
 base=http://127.0.0.1:$port
 bin=${ONESTOP_BIN:-target/release/onestop}
 applications=${BENCH_APPLICATIONS:-1000000}
-drafts=${BENCH_DRAFTS:-120000}
+drafts=${BENCH_DRAFTS:-$([ "$backend" = postgres ] && echo 60000 || echo 120000)}
 only=${BENCH_ONLY:-"w1 w2 w3 search"}
 work=$(mktemp -d)
 server=

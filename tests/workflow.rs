@@ -256,6 +256,9 @@ on_both_databases! {
         assert_eq!(mine.text(".facts .status"), "待补正");
         let notice = mine.text(".supplement-notice");
         assert!(notice.contains(&materials[0]) && notice.contains("复印件须加盖公章"), "{notice}");
+        // The clock note speaks of the 补正, not of a special procedure.
+        let hints = mine.texts(".hint").join(" ");
+        assert!(hints.contains("补正期间不计入办理时限") && !hints.contains("特别程序"), "{hints}");
         let upload = citizen.upload(&format!("/applications/{id}/materials"), &materials[0], "补正.pdf", PDF).await;
         assert_eq!(upload.status, 303, "{}", upload.body);
         let resubmitted = citizen.submit(&format!("/applications/{id}"), &format!("/applications/{id}/resubmit"), &[]).await;

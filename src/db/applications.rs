@@ -91,15 +91,13 @@ pub struct NewApplication<'a> {
 }
 
 /// Inserts and returns the new id (the newest application of this applicant).
+/// The new row's id comes back with the insert (`RETURNING`): looking it up afterwards by
+/// applicant sorted every application of the applicant on each insert.
 pub fn insert_application(conn: &mut DbConnection, row: &NewApplication<'_>) -> QueryResult<i64> {
-    diesel::insert_into(applications::table)
+    super::on_backend!(&mut *conn, |c| diesel::insert_into(applications::table)
         .values(row)
-        .execute(conn)?;
-    applications::table
-        .filter(applications::applicant_id.eq(row.applicant_id))
-        .order(applications::id.desc())
-        .select(applications::id)
-        .first(conn)
+        .returning(applications::id)
+        .get_result(c))
 }
 
 /// An application of this applicant, or `None` (also for somebody else's).
