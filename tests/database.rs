@@ -262,8 +262,9 @@ async fn health_is_503_when_postgresql_is_gone() {
         reply.json(),
         serde_json::json!({ "status": "unavailable", "database": "postgres" })
     );
-    // Pages say so politely instead of failing the connection.
+    // Pages say so politely instead of failing the connection: 503, come back shortly.
     let page = app.get("/services").await;
-    assert_eq!(page.status, 500);
+    assert_eq!(page.status, 503);
+    assert_eq!(page.header("retry-after"), Some("5"));
     assert_eq!(page.text("h1"), "系统繁忙");
 }
