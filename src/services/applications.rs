@@ -71,35 +71,56 @@ pub fn start(
         let form: FormDefinition = serde_json::from_str(&form_json).map_err(corrupt)?;
         let input =
             serde_json::to_string(&prefill(conn, &form, service_id, user.id)?).map_err(corrupt)?;
-        let now = now();
-        let id = queries::insert_application(
-            conn,
-            &NewApplication {
-                service_id,
-                form_definition_id: form_id,
-                applicant_id: user.id,
-                status: DRAFT,
-                input: &input,
-                version: 1,
-                created_at: now,
-                updated_at: now,
-            },
-        )?;
-        queries::insert_event(
-            conn,
-            &NewEvent {
-                application_id: id,
-                actor_id: Some(user.id),
-                kind: "draft_started",
-                from_status: None,
-                to_status: DRAFT,
-                note: None,
-                client_address: None,
-                created_at: now,
-            },
-        )?;
-        Ok(id)
+        insert_draft(conn, service_id, form_id, user.id, &input, now())
     })
+}
+
+/// A new draft with its `draft_started` event, inside the caller's transaction; `input` is the
+/// stored JSON of the answers.
+pub(super) fn insert_draft(
+    conn: &mut DbConnection,
+    service_id: i64,
+    form_definition_id: i64,
+    applicant_id: i64,
+    input: &str,
+    now: NaiveDateTime,
+) -> Result<i64, ServiceError> {
+    let id = queries::insert_application(
+        conn,
+        &NewApplication {
+            service_id,
+            form_definition_id,
+            applicant_id,
+            status: DRAFT,
+            input,
+            version: 1,
+            created_at: now,
+            updated_at: now,
+        },
+    )?;
+    queries::insert_event(
+        conn,
+        &NewEvent {
+            application_id: id,
+            actor_id: Some(applicant_id),
+            kind: "draft_started",
+            from_status: None,
+            to_status: DRAFT,
+            note: None,
+            client_address: None,
+            created_at: now,
+        },
+    )?;
+    Ok(id)
+}
+
+/// The hex SHA-256 stored with each file.
+pub(super) fn sha256_hex(content: &[u8]) -> String {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(content)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 /// What a new draft starts with: the number of the licence a 变更, 延续 or 注销 is about, when
@@ -505,7 +526,6 @@ pub fn upload(
     limits: UploadLimits,
 ) -> Result<(), ServiceError> {
     use crate::domain::upload::{FileType, clean_file_name};
-    use sha2::{Digest, Sha256};
     let app = draft_of(conn, user, id)?;
     let refuse = |p| Err(ServiceError::Upload(p));
     if !app.service.materials.iter().any(|m| m.name == material) {
@@ -524,10 +544,7 @@ pub fn upload(
         if queries::total_size(conn, id)? + content.len() as i64 > limits.per_application {
             return refuse(UploadProblem::ApplicationFull(limits.per_application));
         }
-        let sha256: String = Sha256::digest(content)
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect();
+        let sha256 = sha256_hex(content);
         queries::insert_file(
             conn,
             &queries::NewFile {

@@ -495,7 +495,7 @@ fn create_clerks(
 /// leaves a draft just before pressing "submit". A service whose form the example answers do
 /// not satisfy is left out (and counted).
 pub fn seed_drafts(conn: &mut DbConnection, count: u64) -> Result<DraftReport, ServiceError> {
-    use crate::db::applications::{self as queries, NewApplication, NewEvent, NewFile};
+    use crate::db::applications::{self as queries, NewFile};
     use crate::domain::catalog::{ApplicantType, MaterialSource, Necessity};
     use crate::domain::forms::FormDefinition;
     let mut report = DraftReport::default();
@@ -562,42 +562,18 @@ pub fn seed_drafts(conn: &mut DbConnection, count: u64) -> Result<DraftReport, S
         use diesel::connection::SimpleConnection;
         c.batch_execute("PRAGMA cache_size = -262144;")?;
     }
-    let sha256: String = {
-        use sha2::{Digest, Sha256};
-        Sha256::digest(pdf)
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect()
-    };
+    let sha256 = super::applications::sha256_hex(pdf);
     crate::db::write_transaction(conn, |conn| {
         let now = Utc::now().naive_utc();
         for i in 0..count {
             let (service_id, form_id, answers, uploads) = &prepared[(i as usize) % prepared.len()];
-            let id = queries::insert_application(
+            let id = super::applications::insert_draft(
                 conn,
-                &NewApplication {
-                    service_id: *service_id,
-                    form_definition_id: *form_id,
-                    applicant_id: applicant,
-                    status: super::applications::DRAFT,
-                    input: answers,
-                    version: 1,
-                    created_at: now,
-                    updated_at: now,
-                },
-            )?;
-            queries::insert_event(
-                conn,
-                &NewEvent {
-                    application_id: id,
-                    actor_id: Some(applicant),
-                    kind: "draft_started",
-                    from_status: None,
-                    to_status: super::applications::DRAFT,
-                    note: None,
-                    client_address: None,
-                    created_at: now,
-                },
+                *service_id,
+                *form_id,
+                applicant,
+                answers,
+                now,
             )?;
             for material in uploads {
                 queries::insert_file(

@@ -163,27 +163,23 @@ impl Work {
     /// and lists the drafts and the submitted applications to work through.
     pub async fn prepare(address: &str, database_url: &str) -> Work {
         let mut conn = connection(database_url);
-        let codes: Vec<String> = departments::table
+        let departments: Vec<(i64, String)> = departments::table
             .order(departments::position)
-            .select(departments::code)
+            .select((departments::id, departments::code))
             .load(&mut conn)
             .unwrap();
         let mut sessions = Vec::new();
-        for (k, code) in codes.iter().enumerate() {
+        for (k, (_, code)) in departments.iter().enumerate() {
             let email = format!("clerk{:02}@bench.onestop.cn", k + 1);
             let session = sign_in(address, &email, &format!("/workspace/{code}")).await;
             sessions.push((code.clone(), session));
         }
         let citizen = sign_in(address, "citizen00001@bench.onestop.cn", "/applications").await;
         let drafts = drafts_of_citizen_1(&mut conn);
-        let position: std::collections::HashMap<i64, usize> = departments::table
-            .order(departments::position)
-            .select(departments::id)
-            .load::<i64>(&mut conn)
-            .unwrap()
-            .into_iter()
+        let position: std::collections::HashMap<i64, usize> = departments
+            .iter()
             .enumerate()
-            .map(|(i, id)| (id, i))
+            .map(|(i, (id, _))| (*id, i))
             .collect();
         let submitted = applications::table
             .filter(applications::status.eq("submitted"))
