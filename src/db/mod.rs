@@ -11,12 +11,14 @@ pub mod licences;
 pub mod outbox;
 mod pool;
 pub mod schema;
+mod sqlite_library;
 pub mod workflow;
 
 use std::fmt;
 use std::path::PathBuf;
 
 pub use pool::{DbPool, PoolError, PooledConnection, connect};
+pub use sqlite_library::configure as configure_sqlite_library;
 
 /// One connection to either backend; every query is written once against it.
 #[derive(diesel::MultiConnection)]

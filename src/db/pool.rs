@@ -57,6 +57,7 @@ impl Manager {
         };
         match &self.url {
             DatabaseUrl::Sqlite(path) => {
+                super::sqlite_library::configure();
                 let path = path
                     .to_str()
                     .ok_or_else(|| fail("the path is not UTF-8".into()))?;

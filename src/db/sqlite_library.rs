@@ -1,0 +1,123 @@
+//! Process-wide settings of the bundled SQLite library, made once before the first connection
+//! opens (SQLite refuses them after it has initialised).
+//!
+//! Measured with `perf` on the benchmark (bench/run.sh, queue page on 1,000,000 applications):
+//! with SQLite's defaults, 8% of the server's CPU went to locking and unlocking pthread mutexes
+//! and 10% to glibc's malloc. The library is built thread-safe and counts every allocation
+//! under a global mutex; OneStop never shares a connection between threads (the pool hands a
+//! connection to one request at a time), so:
+//! - *multi-thread* mode drops the per-connection mutex (the pool already serialises a
+//!   connection's use; SQLite's shared structures keep their mutexes);
+//! - memory statistics are off (nothing reads them), which removes the global malloc mutex;
+//! - SQLite allocates with mimalloc, the allocator the rest of the program uses, instead of
+//!   glibc's arenas;
+//! - every connection gets the *query planner stability guarantee* (QPSG). Without it SQLite
+//!   plans some statements for the values bound to them (`LIMIT ?`, which diesel binds for
+//!   every `.first()` and `.limit(n)`, and the STAT4 statistics), marks such a statement
+//!   expired whenever a parameter is bound again, and so parses and plans it anew on each
+//!   execution: 15% of the queue page's CPU, diesel's statement cache notwithstanding. With
+//!   QPSG a statement keeps its plan, made from the schema, the indexes and ANALYZE's
+//!   per-index statistics.
+
+use std::ffi::{c_int, c_void};
+use std::sync::OnceLock;
+
+use libsqlite3_sys as ffi;
+
+unsafe extern "C" fn allocate(size: c_int) -> *mut c_void {
+    // SAFETY: mi_malloc accepts any size; SQLite never asks for a negative one.
+    unsafe { libmimalloc_sys::mi_malloc(usize::try_from(size).unwrap_or(0)) }
+}
+
+unsafe extern "C" fn free(block: *mut c_void) {
+    // SAFETY: SQLite frees only what `allocate` or `reallocate` returned.
+    unsafe { libmimalloc_sys::mi_free(block) }
+}
+
+unsafe extern "C" fn reallocate(block: *mut c_void, size: c_int) -> *mut c_void {
+    // SAFETY: as for `free`; SQLite never asks for a negative size.
+    unsafe { libmimalloc_sys::mi_realloc(block, usize::try_from(size).unwrap_or(0)) }
+}
+
+unsafe extern "C" fn size_of(block: *mut c_void) -> c_int {
+    // SAFETY: `block` came from mimalloc (see `free`).
+    let size = unsafe { libmimalloc_sys::mi_usable_size(block) };
+    c_int::try_from(size).unwrap_or(c_int::MAX)
+}
+
+unsafe extern "C" fn round_up(size: c_int) -> c_int {
+    // mimalloc's small size classes are multiples of 8 bytes.
+    (size + 7) & !7
+}
+
+unsafe extern "C" fn init(_: *mut c_void) -> c_int {
+    ffi::SQLITE_OK
+}
+
+unsafe extern "C" fn shutdown(_: *mut c_void) {}
+
+/// Run by SQLite for every connection it opens (an "automatic extension").
+unsafe extern "C" fn per_connection(
+    db: *mut ffi::sqlite3,
+    _error: *mut *mut std::ffi::c_char,
+    _api: *const ffi::sqlite3_api_routines,
+) -> c_int {
+    // SAFETY: `db` is the connection being opened; the option takes an int and an int pointer
+    // (which may be null).
+    unsafe {
+        ffi::sqlite3_db_config(
+            db,
+            ffi::SQLITE_DBCONFIG_ENABLE_QPSG,
+            1 as c_int,
+            std::ptr::null_mut::<c_int>(),
+        )
+    }
+}
+
+/// The allocator table handed to SQLite (which copies it).
+struct Methods(ffi::sqlite3_mem_methods);
+
+// SAFETY: the table holds function pointers and a null pointer, none of it ever mutated.
+unsafe impl Sync for Methods {}
+
+static MIMALLOC: Methods = Methods(ffi::sqlite3_mem_methods {
+    xMalloc: Some(allocate),
+    xFree: Some(free),
+    xRealloc: Some(reallocate),
+    xSize: Some(size_of),
+    xRoundup: Some(round_up),
+    xInit: Some(init),
+    xShutdown: Some(shutdown),
+    pAppData: std::ptr::null_mut(),
+});
+
+/// Applies the settings above, once per process; true if they are in force. If SQLite was
+/// initialised already (by code outside OneStop), its defaults stay: slower, not wrong, and a
+/// warning says so.
+pub fn configure() -> bool {
+    static APPLIED: OnceLock<bool> = OnceLock::new();
+    *APPLIED.get_or_init(|| {
+        // SAFETY: sqlite3_config is called before OneStop opens any connection, with the
+        // argument types each option documents; MIMALLOC lives as long as the program.
+        let results = unsafe {
+            [
+                ffi::sqlite3_config(ffi::SQLITE_CONFIG_MULTITHREAD),
+                ffi::sqlite3_config(ffi::SQLITE_CONFIG_MEMSTATUS, 0 as c_int),
+                ffi::sqlite3_config(
+                    ffi::SQLITE_CONFIG_MALLOC,
+                    &MIMALLOC.0 as *const ffi::sqlite3_mem_methods,
+                ),
+                // Last: registering initialises the library, after which it takes no config.
+                ffi::sqlite3_auto_extension(Some(per_connection)),
+            ]
+        };
+        let applied = results.iter().all(|&r| r == ffi::SQLITE_OK);
+        if !applied {
+            tracing::warn!(
+                ?results,
+                "SQLite was initialised before OneStop could configure it; using its defaults"
+            );
+        }
+        applied
+    })
+}
