@@ -6,9 +6,10 @@
 #   bash bench/run.sh postgres          # a fresh database onestop_bench on 127.0.0.1:5432
 #
 # Environment: ONESTOP_BIN (default target/release/onestop, built first if missing),
-# BENCH_APPLICATIONS (1000000), BENCH_DRAFTS (prepared drafts for W2: 120000, 60000 on PostgreSQL), BENCH_KEEP=1 to
-# reuse an already seeded database, BENCH_PORT (8090), BENCH_ONLY (e.g. "w1 search"),
-# BENCH_PERF=/tmp/perf to record a profile of each workload's first run (perf report -i ...).
+# BENCH_APPLICATIONS (1000000), BENCH_DRAFTS (prepared drafts for W2: 120000, 60000 on
+# PostgreSQL), BENCH_KEEP=1 to reuse an already seeded database, BENCH_PORT (8090),
+# BENCH_ONLY (e.g. "w1 search"), BENCH_PERF=/tmp/perf to record a profile of each workload's
+# first run (perf report -i ...), BENCH_SERVER_LOG to keep the server's log (RUST_LOG, warn).
 #
 # As WORKLOAD.md says: the server (and PostgreSQL's processes) on core 0, wrk on core 1, one
 # thread and 64 connections; per workload one 3 s warm-up and three 10 s runs; the median of
@@ -64,7 +65,7 @@ case $backend in
     ;;
   *) die "usage: bench/run.sh sqlite|postgres" ;;
 esac
-export DATABASE_URL=$url RUST_LOG=warn
+export DATABASE_URL=$url RUST_LOG=${RUST_LOG:-warn}
 
 if [ "${BENCH_KEEP:-0}" != 1 ]; then
   echo "seeding $applications applications and $drafts drafts ($backend)"
@@ -73,7 +74,7 @@ fi
 
 [ "$backend" = postgres ] && pin_postgres 0
 ONESTOP_BIND=127.0.0.1:$port ONESTOP_OUTBOX_WORKER=false ONESTOP_WORKERS=1 \
-  taskset -c 0 "$bin" serve >"$work/server.log" 2>&1 &
+  taskset -c 0 "$bin" serve >"${BENCH_SERVER_LOG:-$work/server.log}" 2>&1 &
 server=$!
 for _ in $(seq 100); do curl -sf "$base/healthz" >/dev/null && break; sleep 0.2; done
 curl -sf "$base/healthz" >/dev/null || { cat "$work/server.log"; die "the server did not start"; }

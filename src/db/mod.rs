@@ -43,6 +43,11 @@ pub(crate) use on_backend;
 /// deferred transaction that reads first and writes later can fail with SQLITE_BUSY when another
 /// writer got in between, whatever the busy timeout; an immediate one waits its turn instead.
 /// On PostgreSQL it is an ordinary transaction.
+///
+/// SQLite has one writer at a time. The writers of this process queue for it on a mutex
+/// ([`sqlite_library::writer_turn`]) rather than in SQLite's busy handler, which polls with
+/// sleeps of up to 100 ms: under 64 concurrent submissions that polling made the slowest
+/// answers slow, and kept the WAL from ever being restarted.
 pub fn write_transaction<T, E, F>(conn: &mut DbConnection, work: F) -> Result<T, E>
 where
     F: FnOnce(&mut DbConnection) -> Result<T, E>,
@@ -50,14 +55,15 @@ where
 {
     use diesel::Connection;
     use diesel::connection::{AnsiTransactionManager, TransactionManager};
+    type Manager = <DbConnection as Connection>::TransactionManager;
     if !matches!(conn, DbConnection::Sqlite(_)) {
         return conn.transaction(work);
     }
+    let _turn = sqlite_library::writer_turn();
     if let DbConnection::Sqlite(inner) = &mut *conn {
         AnsiTransactionManager::begin_transaction_sql(inner, "BEGIN IMMEDIATE")?;
     }
-    type Manager = <DbConnection as Connection>::TransactionManager;
-    match work(conn) {
+    let outcome = match work(conn) {
         Ok(value) => match Manager::commit_transaction(conn) {
             Ok(()) => Ok(value),
             Err(error) => {
@@ -69,7 +75,11 @@ where
             let _ = Manager::rollback_transaction(conn);
             Err(error)
         }
+    };
+    if let (Ok(_), DbConnection::Sqlite(inner)) = (&outcome, conn) {
+        sqlite_library::keep_wal_short(inner);
     }
+    outcome
 }
 
 /// Which database to use, parsed from `DATABASE_URL`.

@@ -19,10 +19,10 @@ const MIGRATION_LOCK: i64 = 0x0_4e_53_74_6f_70; // "OneStop"
 
 /// SQLite settings that live on the connection, not in the file. WAL is stored in the file but
 /// is set here too so that a new file gets it; `synchronous=NORMAL` is safe under WAL.
-/// The busy timeout is long because on one embedded file, waiting for the writer ahead is only
-/// queueing: under 1,000 connections a submission waited more than 5 s and got a 503.
+/// A WAL file that grew in a burst is cut back to 64 MB when the log restarts. The busy
+/// timeout is [`super::sqlite_library::BUSY_TIMEOUT`].
 const SQLITE_PRAGMAS: &str = "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
-     PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 30000;";
+     PRAGMA foreign_keys = ON; PRAGMA journal_size_limit = 67108864;";
 
 pub type DbPool = r2d2::Pool<Manager>;
 pub type PooledConnection = r2d2::PooledConnection<Manager>;
@@ -64,6 +64,7 @@ impl Manager {
                 let mut conn =
                     diesel::SqliteConnection::establish(path).map_err(|e| fail(e.to_string()))?;
                 conn.batch_execute(SQLITE_PRAGMAS)
+                    .and_then(|()| conn.batch_execute(super::sqlite_library::BUSY_TIMEOUT))
                     .map_err(|e| fail(e.to_string()))?;
                 Ok(DbConnection::Sqlite(conn))
             }
