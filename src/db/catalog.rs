@@ -412,6 +412,30 @@ pub fn find_department(
     }))
 }
 
+/// A department's id and name, and its listed services as (code, name) in catalog order: what
+/// a clerk's queue needs for its heading and its service filter, in two statically built
+/// (and so cached) statements.
+pub fn department_with_services(
+    conn: &mut DbConnection,
+    code: &str,
+) -> QueryResult<Option<(i64, String, Vec<(String, String)>)>> {
+    let Some((id, name)) = departments::table
+        .filter(departments::code.eq(code))
+        .select((departments::id, departments::name))
+        .first::<(i64, String)>(conn)
+        .optional()?
+    else {
+        return Ok(None);
+    };
+    let services = services::table
+        .filter(services::department_id.eq(id))
+        .filter(services::listed.eq(true))
+        .order(services::code.asc())
+        .select((services::code, services::name))
+        .load(conn)?;
+    Ok(Some((id, name, services)))
+}
+
 /// Every department in catalog order with its number of listed services.
 pub fn department_summaries(conn: &mut DbConnection) -> QueryResult<Vec<DepartmentSummary>> {
     let counts: std::collections::HashMap<i64, i64> = services::table

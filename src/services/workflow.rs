@@ -964,7 +964,7 @@ pub struct QueueFilter {
 
 /// One page of a department's queue.
 pub struct QueuePage {
-    pub department: crate::db::catalog::DepartmentSummary,
+    pub department_name: String,
     pub rows: Vec<(queries::QueueRow, Level)>,
     pub next: Option<queries::QueueCursor>,
     /// (state code, zh, en, count) for every non-terminal state of the workflows in use.
@@ -1053,8 +1053,9 @@ pub fn queue(
     if !user.works_in(department_code) {
         return Err(ServiceError::NotFound);
     }
-    let department_id =
-        queries::department_id(conn, department_code)?.ok_or(ServiceError::NotFound)?;
+    let (department_id, department_name, services) =
+        crate::db::catalog::department_with_services(conn, department_code)?
+            .ok_or(ServiceError::NotFound)?;
     let definitions = parsed_definitions(conn)?;
     let working = working_states(&definitions);
     let states: Vec<String> = match &filter.state {
@@ -1152,9 +1153,8 @@ pub fn queue(
             (r, level)
         })
         .collect();
-    let (department, services) = super::catalog::department(conn, department_code)?;
     Ok(QueuePage {
-        department,
+        department_name,
         rows: rows
             .into_iter()
             .map(|r| {
@@ -1166,7 +1166,7 @@ pub fn queue(
         counts,
         quick,
         co_review,
-        services: services.into_iter().map(|s| (s.code, s.name)).collect(),
+        services,
         today,
     })
 }

@@ -142,7 +142,7 @@ async fn queue(
     };
     Ok(QueuePage {
         department_code: code.clone(),
-        department_name: page.department.name.clone(),
+        department_name: page.department_name,
         next_href: page
             .next
             .map(|c| format!("/workspace/{code}?{}", links.query(Some(&cursor_text(&c))))),
