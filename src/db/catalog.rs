@@ -412,13 +412,19 @@ pub fn find_department(
     }))
 }
 
-/// A department's id and name, and its listed services as (code, name) in catalog order: what
-/// a clerk's queue needs for its heading and its service filter, in two statically built
-/// (and so cached) statements.
+/// What a clerk's queue needs of its department for the heading and the service filter.
+pub struct QueueDepartment {
+    pub id: i64,
+    pub name: String,
+    /// The listed services as (code, name), in catalog order.
+    pub services: Vec<(String, String)>,
+}
+
+/// A department for its queue, in two statically built (and so cached) statements.
 pub fn department_with_services(
     conn: &mut DbConnection,
     code: &str,
-) -> QueryResult<Option<(i64, String, Vec<(String, String)>)>> {
+) -> QueryResult<Option<QueueDepartment>> {
     let Some((id, name)) = departments::table
         .filter(departments::code.eq(code))
         .select((departments::id, departments::name))
@@ -433,7 +439,7 @@ pub fn department_with_services(
         .order(services::code.asc())
         .select((services::code, services::name))
         .load(conn)?;
-    Ok(Some((id, name, services)))
+    Ok(Some(QueueDepartment { id, name, services }))
 }
 
 /// Every department in catalog order with its number of listed services.

@@ -1053,9 +1053,12 @@ pub fn queue(
     if !user.works_in(department_code) {
         return Err(ServiceError::NotFound);
     }
-    let (department_id, department_name, services) =
-        crate::db::catalog::department_with_services(conn, department_code)?
-            .ok_or(ServiceError::NotFound)?;
+    let crate::db::catalog::QueueDepartment {
+        id: department_id,
+        name: department_name,
+        services,
+    } = crate::db::catalog::department_with_services(conn, department_code)?
+        .ok_or(ServiceError::NotFound)?;
     let definitions = parsed_definitions(conn)?;
     let working = working_states(&definitions);
     let states: Vec<String> = match &filter.state {
