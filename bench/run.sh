@@ -81,10 +81,11 @@ curl -sf "$base/healthz" >/dev/null || { cat "$work/server.log"; die "the server
 # At start the server runs its supervision pass (deemed acceptances, supervision cards) over
 # every application, seconds of work on 1,000,000; wait until it is done, so that it is not
 # counted against the first workload (it comes back every SUPERVISION_INTERVAL, not per request).
-server_ticks() { awk '{print $14 + $15}' "/proc/$server/stat"; }
+# The server's CPU time so far, in clock ticks (user + system).
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$server/stat"; }
 idle=0
 for _ in $(seq 120); do
-  t0=$(server_ticks); sleep 0.5; t1=$(server_ticks)
+  t0=$(cpu_ticks); sleep 0.5; t1=$(cpu_ticks)
   if [ $((t1 - t0)) -le 2 ]; then idle=$((idle + 1)); else idle=0; fi
   [ $idle -ge 2 ] && break
 done
@@ -186,7 +187,6 @@ request = function()
 end
 LUA
 
-cpu_ticks() { awk '{print $14 + $15}' "/proc/$server/stat"; }
 ticks_per_second=$(getconf CLK_TCK)
 median() { sort -g | awk '{v[NR]=$1} END{print v[int((NR+1)/2)]}'; }
 to_ms() { awk '{v=$1; if (v ~ /us$/) {sub(/us/,"",v); v/=1000} else if (v ~ /ms$/) {sub(/ms/,"",v)} else if (v ~ /s$/) {sub(/s/,"",v); v*=1000}; printf "%.2f\n", v}'; }

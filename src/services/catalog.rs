@@ -70,7 +70,7 @@ pub fn department(
     conn: &mut DbConnection,
     code: &str,
 ) -> Result<(DepartmentSummary, Vec<ServiceSummary>), ServiceError> {
-    let department = queries::find_department(conn, code)?.ok_or(ServiceError::NotFound)?;
+    let department = department_summary(conn, code)?;
     let filter = ServiceFilter {
         department: Some(department.code.clone()),
         ..ServiceFilter::default()
@@ -78,6 +78,14 @@ pub fn department(
     let (_, services) =
         queries::search_services(conn, &filter, department.service_count.max(1), 0)?;
     Ok((department, services))
+}
+
+/// A department's name and number of listed services, without the services themselves.
+pub fn department_summary(
+    conn: &mut DbConnection,
+    code: &str,
+) -> Result<DepartmentSummary, ServiceError> {
+    queries::find_department(conn, code)?.ok_or(ServiceError::NotFound)
 }
 
 pub fn guide(conn: &mut DbConnection, code: &str) -> Result<ServiceGuide, ServiceError> {

@@ -1335,7 +1335,7 @@ pub fn dashboard(
         beijing_midnight(month_start),
         beijing_midnight(tomorrow),
     )?;
-    let (department, _) = super::catalog::department(conn, department_code)?;
+    let department = super::catalog::department_summary(conn, department_code)?;
     Ok(Dashboard {
         department,
         today,

@@ -634,7 +634,7 @@ async fn audit(
     let dept = code.clone();
     let (department, mut events) = run(&pool, move |conn| {
         let events = service::audit_log(conn, &user, &dept, &search, before, AUDIT_PAGE + 1)?;
-        Ok((catalog_service::department(conn, &dept)?.0, events))
+        Ok((catalog_service::department_summary(conn, &dept)?, events))
     })
     .await?;
     let pairs = params.pairs();
