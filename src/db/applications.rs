@@ -168,36 +168,42 @@ pub fn save_input(
     Ok(updated == 1)
 }
 
-/// Submits a draft still at `version` and still a draft; returns whether it did.
-#[expect(
-    clippy::too_many_arguments,
-    reason = "one conditional UPDATE of the submission columns"
-)]
-pub fn submit(
-    conn: &mut DbConnection,
-    id: i64,
-    version: i32,
-    from: &str,
-    to: &str,
-    tracking_number: &str,
-    data: &str,
-    now: NaiveDateTime,
-) -> QueryResult<bool> {
+/// A draft becoming a submitted application: numbered, its data validated, its workflow and
+/// periods pinned ([`Pinning`]).
+pub struct Submission<'a> {
+    pub id: i64,
+    /// The version the draft was read at: a concurrent change makes the update miss.
+    pub version: i32,
+    pub from: &'a str,
+    pub to: &'a str,
+    pub tracking_number: &'a str,
+    pub data: &'a str,
+    pub now: NaiveDateTime,
+    pub pinning: &'a crate::db::workflow::Pinning,
+}
+
+/// Submits a draft still at `version` and still a draft, in one statement; returns whether
+/// it did.
+pub fn submit(conn: &mut DbConnection, submission: &Submission<'_>) -> QueryResult<bool> {
+    let s = submission;
     let updated = diesel::update(
         applications::table.filter(
             applications::id
-                .eq(id)
-                .and(applications::version.eq(version))
-                .and(applications::status.eq(from)),
+                .eq(s.id)
+                .and(applications::version.eq(s.version))
+                .and(applications::status.eq(s.from)),
         ),
     )
     .set((
-        applications::status.eq(to),
-        applications::tracking_number.eq(tracking_number),
-        applications::data.eq(data),
-        applications::version.eq(version + 1),
-        applications::updated_at.eq(now),
-        applications::submitted_at.eq(now),
+        (
+            applications::status.eq(s.to),
+            applications::tracking_number.eq(s.tracking_number),
+            applications::data.eq(s.data),
+            applications::version.eq(s.version + 1),
+            applications::updated_at.eq(s.now),
+            applications::submitted_at.eq(s.now),
+        ),
+        s.pinning,
     ))
     .execute(conn)?;
     Ok(updated == 1)

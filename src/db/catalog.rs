@@ -500,8 +500,23 @@ pub fn find_service_guide(
     };
     let steps: Vec<String> = serde_json::from_str(&steps)
         .map_err(|e| diesel::result::Error::DeserializationError(Box::new(e)))?;
-    let materials = service_materials::table
-        .filter(service_materials::service_id.eq(id))
+    let materials = materials_of_service(conn, id)?;
+    Ok(Some(ServiceGuide {
+        summary: summary(row)?,
+        online,
+        result_name,
+        steps,
+        materials,
+    }))
+}
+
+/// The materials a service asks for, in the guide's order.
+pub fn materials_of_service(
+    conn: &mut DbConnection,
+    service_id: i64,
+) -> QueryResult<Vec<Material>> {
+    service_materials::table
+        .filter(service_materials::service_id.eq(service_id))
         .order(service_materials::position.asc())
         .select(MaterialRecord::as_select())
         .load(conn)?
@@ -515,14 +530,35 @@ pub fn find_service_guide(
                 name: m.name,
             })
         })
-        .collect::<QueryResult<_>>()?;
-    Ok(Some(ServiceGuide {
-        summary: summary(row)?,
-        online,
-        result_name,
-        steps,
-        materials,
-    }))
+        .collect()
+}
+
+/// What a submission needs to know of its service: its workflow, department, periods and
+/// name (for the receipt).
+#[derive(Debug, Clone, Queryable)]
+pub struct SubmissionService {
+    pub workflow_key: String,
+    pub department_id: i64,
+    pub promised_days: i32,
+    pub legal_days: i32,
+    pub name: String,
+}
+
+pub fn submission_service(
+    conn: &mut DbConnection,
+    service_id: i64,
+) -> QueryResult<Option<SubmissionService>> {
+    services::table
+        .find(service_id)
+        .select((
+            services::workflow_key,
+            services::department_id,
+            services::promised_days,
+            services::legal_days,
+            services::name,
+        ))
+        .first(conn)
+        .optional()
 }
 
 #[cfg(test)]

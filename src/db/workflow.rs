@@ -91,10 +91,11 @@ pub fn set_service_workflow(
 
 // ---- Calendar ----
 
-pub fn calendar(conn: &mut DbConnection) -> QueryResult<Vec<(NaiveDate, String, String)>> {
+/// The official calendar's exceptions (holidays and make-up working days), without notes.
+pub fn calendar(conn: &mut DbConnection) -> QueryResult<Vec<(NaiveDate, String)>> {
     calendar_days::table
         .order(calendar_days::day)
-        .select((calendar_days::day, calendar_days::kind, calendar_days::note))
+        .select((calendar_days::day, calendar_days::kind))
         .load(conn)
 }
 
@@ -224,13 +225,6 @@ pub struct Pinning {
     pub state_entered_on: NaiveDate,
 }
 
-pub fn pin(conn: &mut DbConnection, id: i64, pinning: &Pinning) -> QueryResult<()> {
-    diesel::update(applications::table.find(id))
-        .set(pinning)
-        .execute(conn)?;
-    Ok(())
-}
-
 /// Assigns (or, with `None`, releases) an application if it is still at `version`.
 pub fn assign(
     conn: &mut DbConnection,
@@ -310,8 +304,10 @@ pub fn clear_sign_offs(conn: &mut DbConnection, id: i64) -> QueryResult<()> {
 
 // ---- Events ----
 
+/// `None` is written as NULL, the columns' only default: an insert with `DEFAULT` in it is
+/// never a cached prepared statement in diesel, and this one runs on every submission.
 #[derive(Debug, Clone, Insertable)]
-#[diesel(table_name = application_events)]
+#[diesel(table_name = application_events, treat_none_as_default_value = false)]
 pub struct NewAuditEvent<'a> {
     pub application_id: i64,
     pub actor_id: Option<i64>,

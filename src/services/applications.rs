@@ -239,19 +239,27 @@ pub fn submit(
     declared: bool,
     client: &str,
 ) -> Result<TrackingNumber, ServiceError> {
-    let application = own(conn, user, id)?;
-    if let Some(number) = &application.row.tracking_number {
+    // Only what a submission needs: the draft, its form version, the service's materials and
+    // workflow facts; not the whole guide and applicant that a page shows.
+    let row = queries::find_own(conn, id, user.id)?.ok_or(ServiceError::NotFound)?;
+    if let Some(number) = &row.tracking_number {
         return TrackingNumber::parse(number).map_err(corrupt);
     }
     if !declared {
         return Err(ServiceError::DeclarationMissing);
     }
-    let data = application
-        .form
-        .validate(&application.input, true)
+    let form = super::parsed::FORMS
+        .get(&queries::form_by_id(conn, row.form_definition_id)?)
+        .map_err(corrupt)?;
+    let input: Vec<(String, String)> = serde_json::from_str(&row.input).map_err(corrupt)?;
+    let data = form
+        .validate(&input, true)
         .map_err(ServiceError::Incomplete)?;
     let data = serde_json::to_string(&data).map_err(corrupt)?;
-    let missing: Vec<String> = materials(conn, &application)?
+    let service =
+        catalog_queries::submission_service(conn, row.service_id)?.ok_or(ServiceError::NotFound)?;
+    let service_materials = catalog_queries::materials_of_service(conn, row.service_id)?;
+    let missing: Vec<String> = material_statuses(conn, &service_materials, &row)?
         .into_iter()
         .filter(|m| !m.is_satisfied())
         .map(|m| m.material.name)
@@ -269,24 +277,24 @@ pub fn submit(
                 break candidate;
             }
         };
-        let row = &application.row;
+        // The workflow, its version and the periods are pinned now: later edits change
+        // nothing for this application.
+        let pinned = super::workflow::pin_at_submission(conn, &service, super::workflow::today())?;
         if !queries::submit(
             conn,
-            id,
-            row.version,
-            DRAFT,
-            SUBMITTED,
-            number.as_str(),
-            &data,
-            now,
+            &queries::Submission {
+                id,
+                version: row.version,
+                from: DRAFT,
+                to: SUBMITTED,
+                tracking_number: number.as_str(),
+                data: &data,
+                now,
+                pinning: &pinned.pinning,
+            },
         )? {
             return Err(ServiceError::StaleVersion);
         }
-        // The workflow, its version and the periods are pinned now: later edits change
-        // nothing for this application.
-        let pinned =
-            super::workflow::pin_at_submission(conn, row.service_id, super::workflow::today())?;
-        crate::db::workflow::pin(conn, id, &pinned.pinning)?;
         crate::db::workflow::count_move(conn, pinned.pinning.department_id, None, SUBMITTED)?;
         crate::db::workflow::insert_audit_event(
             conn,
@@ -303,7 +311,17 @@ pub fn submit(
                 details: None,
             },
         )?;
-        super::workflow::enqueue_receipt(conn, id, &pinned.definition)?;
+        super::workflow::enqueue_receipt(
+            conn,
+            &super::workflow::Receipt {
+                application_id: id,
+                applicant_id: row.applicant_id,
+                tracking_number: number.as_str(),
+                service_name: &service.name,
+            },
+            &pinned,
+            now,
+        )?;
         Ok(number)
     });
     match submitted {
@@ -463,44 +481,58 @@ pub fn materials(
     conn: &mut DbConnection,
     app: &Application,
 ) -> Result<Vec<MaterialStatus>, ServiceError> {
-    let files = queries::files_of(conn, app.row.id)?;
-    let pledges = queries::pledges_of(conn, app.row.id)?;
-    let chosen = licences::chosen(conn, app.row.id)?;
-    let needs_licence = app
-        .service
-        .materials
-        .iter()
-        .any(|m| m.source == crate::domain::catalog::MaterialSource::IssuedLicence);
-    let options = if needs_licence {
+    let mut statuses = material_statuses(conn, &app.service.materials, &app.row)?;
+    if statuses.iter().any(MaterialStatus::from_licence) {
         let item_id = service_item(conn, app.row.service_id)?;
-        licences::valid_for(conn, app.row.applicant_id, item_id)?
+        let options = licences::valid_for(conn, app.row.applicant_id, item_id)?;
+        for status in statuses.iter_mut().filter(|s| s.from_licence()) {
+            status.licence_options = options.clone();
+        }
+    }
+    Ok(statuses)
+}
+
+/// What the application has for each material: files, a pledge (容缺), a licence; without the
+/// licences it could choose. Pledges are read only if a material may be pledged, and chosen
+/// licences only if a material may come from one: no other material can have them.
+fn material_statuses(
+    conn: &mut DbConnection,
+    materials: &[crate::domain::catalog::Material],
+    row: &ApplicationRow,
+) -> Result<Vec<MaterialStatus>, ServiceError> {
+    use crate::domain::catalog::{MaterialSource, Necessity};
+    let files = queries::files_of(conn, row.id)?;
+    let pledges = if materials
+        .iter()
+        .any(|m| m.necessity == Necessity::Deferrable)
+    {
+        queries::pledges_of(conn, row.id)?
     } else {
         Vec::new()
     };
-    Ok(app
-        .service
-        .materials
+    let chosen = if materials
         .iter()
-        .map(|m| {
-            let from_licence = m.source == crate::domain::catalog::MaterialSource::IssuedLicence;
-            MaterialStatus {
-                files: files
-                    .iter()
-                    .filter(|f| f.material_name == m.name)
-                    .cloned()
-                    .collect(),
-                pledged: pledges.contains(&m.name),
-                licence: chosen
-                    .iter()
-                    .find(|(name, _)| name == &m.name)
-                    .map(|(_, l)| l.clone()),
-                licence_options: if from_licence {
-                    options.clone()
-                } else {
-                    Vec::new()
-                },
-                material: m.clone(),
-            }
+        .any(|m| m.source == MaterialSource::IssuedLicence)
+    {
+        licences::chosen(conn, row.id)?
+    } else {
+        Vec::new()
+    };
+    Ok(materials
+        .iter()
+        .map(|m| MaterialStatus {
+            files: files
+                .iter()
+                .filter(|f| f.material_name == m.name)
+                .cloned()
+                .collect(),
+            pledged: pledges.contains(&m.name),
+            licence: chosen
+                .iter()
+                .find(|(name, _)| name == &m.name)
+                .map(|(_, l)| l.clone()),
+            licence_options: Vec::new(),
+            material: m.clone(),
         })
         .collect())
 }

@@ -98,7 +98,7 @@ fn day_kind_code(kind: DayKind) -> &'static str {
 pub fn load_calendar(conn: &mut DbConnection) -> Result<Calendar, ServiceError> {
     let days = queries::calendar(conn)?;
     let mut parsed = Vec::with_capacity(days.len());
-    for (day, kind, _) in days {
+    for (day, kind) in days {
         let kind = match kind.as_str() {
             "holiday" => DayKind::Holiday,
             "workday" => DayKind::MakeUpWorkday,
@@ -113,29 +113,26 @@ pub fn load_calendar(conn: &mut DbConnection) -> Result<Calendar, ServiceError> 
 pub struct Pinned {
     pub pinning: queries::Pinning,
     pub definition: Arc<Definition>,
+    /// The phase deadlines as the receipt tells them: acceptance, promised, legal.
+    pub receipt_deadlines: Deadlines,
 }
 
 /// Pins the service's current workflow and periods on an application received `today`.
 pub fn pin_at_submission(
     conn: &mut DbConnection,
-    service_id: i64,
+    service: &crate::db::catalog::SubmissionService,
     today: NaiveDate,
 ) -> Result<Pinned, ServiceError> {
-    use crate::db::schema::services;
-    use diesel::prelude::*;
-    let (key, department_id, promised, legal): (String, i64, i32, i32) = services::table
-        .find(service_id)
-        .select((
-            services::workflow_key,
-            services::department_id,
-            services::promised_days,
-            services::legal_days,
-        ))
-        .first(conn)?;
-    let (definition_id, _, json) = queries::latest_definition(conn, &key)?
+    let key = &service.workflow_key;
+    let (definition_id, _, json) = queries::latest_definition(conn, key)?
         .ok_or_else(|| corrupt(format!("no workflow {key} is published")))?;
     let definition = super::parsed::WORKFLOWS.get(&json).map_err(corrupt)?;
     let calendar = load_calendar(conn)?;
+    let (promised, legal, department_id) = (
+        service.promised_days,
+        service.legal_days,
+        service.department_id,
+    );
     let facts = ClockFacts {
         promised_days: days(promised),
         legal_days: days(legal),
@@ -143,9 +140,9 @@ pub fn pin_at_submission(
         ..ClockFacts::default()
     };
     let initial = definition.initial();
-    let deadlines = facts
-        .deadlines(initial.phase, &calendar, today)
-        .with_state_limit(Some(today), initial.time_limit_days, &calendar);
+    let receipt_deadlines = facts.deadlines(initial.phase, &calendar, today);
+    let deadlines =
+        receipt_deadlines.with_state_limit(Some(today), initial.time_limit_days, &calendar);
     Ok(Pinned {
         pinning: queries::Pinning {
             workflow_definition_id: definition_id,
@@ -159,6 +156,7 @@ pub fn pin_at_submission(
             state_entered_on: today,
         },
         definition,
+        receipt_deadlines,
     })
 }
 
@@ -573,22 +571,47 @@ fn notify_applicant(
     texts: &NoticeTexts<'_>,
     stamp: NaiveDateTime,
 ) -> Result<(), ServiceError> {
-    let (email, name, lang) = queries::contact(conn, case.applicant_id)?;
     let service = service_name(conn, case.service_id)?;
+    let mail = ApplicantMail {
+        application_id: case.id,
+        applicant_id: case.applicant_id,
+        tracking_number: case.tracking_number.as_deref().unwrap_or(""),
+        service_name: &service,
+    };
+    write_applicant_mail(conn, &mail, notice, kind, texts, stamp)
+}
+
+/// Whom an applicant's mail is about.
+struct ApplicantMail<'a> {
+    application_id: i64,
+    applicant_id: i64,
+    tracking_number: &'a str,
+    service_name: &'a str,
+}
+
+fn write_applicant_mail(
+    conn: &mut DbConnection,
+    mail: &ApplicantMail<'_>,
+    notice: &engine::Notice,
+    kind: &str,
+    texts: &NoticeTexts<'_>,
+    stamp: NaiveDateTime,
+) -> Result<(), ServiceError> {
+    let (email, name, lang) = queries::contact(conn, mail.applicant_id)?;
     let lang = crate::services::accounts::mail_lang(&lang);
-    let (subject, body) = fill_notice(notice, lang, case, &service, texts);
+    let (subject, body) = fill_notice(notice, lang, mail.tracking_number, mail.service_name, texts);
     let greeting = crate::mail::translate(lang, "mail.greeting", &[("name", &name)]);
     crate::db::outbox::enqueue_mail(
         conn,
         &crate::db::outbox::NewMail {
-            application_id: Some(case.id),
-            recipient_id: Some(case.applicant_id),
+            application_id: Some(mail.application_id),
+            recipient_id: Some(mail.applicant_id),
             recipient_email: &email,
             lang,
             kind: &format!("transition:{kind}"),
             subject: &subject,
             body: &format!("{greeting}\n{body}"),
-            link_path: Some(&format!("/applications/{}", case.id)),
+            link_path: Some(&format!("/applications/{}", mail.application_id)),
             status: "pending",
             next_attempt_at: stamp,
             created_at: stamp,
@@ -624,7 +647,13 @@ fn notify_staff(
     let service = service_name(conn, case.service_id)?;
     for recipient in recipients.into_iter().filter(|s| s.id != actor_id) {
         let lang = crate::services::accounts::mail_lang(&recipient.lang);
-        let (subject, body) = fill_notice(notice, lang, case, &service, texts);
+        let (subject, body) = fill_notice(
+            notice,
+            lang,
+            case.tracking_number.as_deref().unwrap_or(""),
+            &service,
+            texts,
+        );
         let greeting = crate::mail::translate(lang, "mail.greeting", &[("name", &recipient.name)]);
         crate::db::outbox::enqueue_mail(
             conn,
@@ -656,7 +685,7 @@ fn service_name(conn: &mut DbConnection, service_id: i64) -> Result<String, Serv
 fn fill_notice(
     notice: &engine::Notice,
     lang: &str,
-    case: &CaseRow,
+    number: &str,
     service: &str,
     texts: &NoticeTexts<'_>,
 ) -> (String, String) {
@@ -664,7 +693,6 @@ fn fill_notice(
         .deadline
         .filter(|d| *d != NO_DEADLINE)
         .map_or_else(|| "—".to_owned(), |d| d.to_string());
-    let number = case.tracking_number.as_deref().unwrap_or("");
     let fill = |text: &str| {
         text.replace("{service}", service)
             .replace("{note}", texts.note.trim())
@@ -683,18 +711,22 @@ fn fill_notice(
     )
 }
 
-/// The submission receipt, written with the submission.
+/// The application a receipt is for.
+pub struct Receipt<'a> {
+    pub application_id: i64,
+    pub applicant_id: i64,
+    pub tracking_number: &'a str,
+    pub service_name: &'a str,
+}
+
+/// The submission receipt, written with the submission: the number and the deadlines pinned.
 pub fn enqueue_receipt(
     conn: &mut DbConnection,
-    case_id: i64,
-    definition: &Definition,
+    receipt: &Receipt<'_>,
+    pinned: &Pinned,
+    stamp: NaiveDateTime,
 ) -> Result<(), ServiceError> {
-    let case = queries::find_case(conn, case_id)?.ok_or(ServiceError::NotFound)?;
-    let calendar = load_calendar(conn)?;
-    let today = today();
-    let deadlines = case
-        .facts()
-        .deadlines(definition.initial().phase, &calendar, today);
+    let deadlines = &pinned.receipt_deadlines;
     let fmt = |d: Option<NaiveDate>| d.map(|d| d.to_string()).unwrap_or_default();
     let notice = engine::Notice {
         subject_zh: "已收到您的申请".into(),
@@ -717,7 +749,13 @@ pub fn enqueue_receipt(
         decision: "",
         deadline: deadlines.acceptance_due,
     };
-    notify_applicant(conn, &case, &notice, "submitted", &texts, now())
+    let mail = ApplicantMail {
+        application_id: receipt.application_id,
+        applicant_id: receipt.applicant_id,
+        tracking_number: receipt.tracking_number,
+        service_name: receipt.service_name,
+    };
+    write_applicant_mail(conn, &mail, &notice, "submitted", &texts, stamp)
 }
 
 /// Claims an application for oneself, assigns it to a colleague, or releases it.
