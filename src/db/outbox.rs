@@ -10,8 +10,10 @@ use super::schema::{
 use super::workflow::numbered;
 use super::{DbConnection, on_backend};
 
+/// `None` is written as NULL, the columns' only default: an insert with `DEFAULT` in it is
+/// never a cached prepared statement in diesel, and this one runs on every submission.
 #[derive(Debug, Clone, Insertable)]
-#[diesel(table_name = outbox)]
+#[diesel(table_name = outbox, treat_none_as_default_value = false)]
 pub struct NewMail<'a> {
     pub application_id: Option<i64>,
     pub recipient_id: Option<i64>,
