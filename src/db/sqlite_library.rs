@@ -20,7 +20,7 @@
 //!   per-index statistics.
 
 use std::ffi::{c_int, c_void};
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::{Mutex, MutexGuard, OnceLock};
 
 use diesel::RunQueryDsl;
@@ -141,6 +141,8 @@ pub(super) fn writer_turn() -> MutexGuard<'static, ()> {
 /// about 37 pages, so the log stays near 10 MB.
 const COMMITS_PER_RESTART: u32 = 64;
 static COMMITS: AtomicU32 = AtomicU32::new(0);
+/// A copy of the log into the database is under way on its own thread ([`copy_ahead`]).
+static COPYING: AtomicBool = AtomicBool::new(false);
 
 /// Restarts the WAL from its beginning every [`COMMITS_PER_RESTART`] write transactions. Call
 /// it after a commit, outside any transaction, during the writer's turn ([`writer_turn`]).
@@ -152,8 +154,21 @@ static COMMITS: AtomicU32 = AtomicU32::new(0);
 /// *restart* checkpoint waits for the readers of the old log to finish; it waits at most
 /// 200 ms here, so that a long reader (a CSV export) makes it give up until the next turn
 /// rather than hold up every writer.
+///
+/// A restart blocks every writer while it copies the log and syncs both files: 35 ms, every
+/// 64 submissions, on this machine's disk (`perf trace`: a 22 ms fsync of the log, then
+/// 12 ms of the database). So three quarters of the way to a restart a passive checkpoint copies
+/// and syncs most of the log on a thread of its own, without the writer's turn
+/// ([`copy_ahead`]), and the restart has only the last commits left to copy.
 pub(super) fn keep_wal_short(conn: &mut diesel::SqliteConnection) {
-    if COMMITS.fetch_add(1, Ordering::Relaxed) + 1 < COMMITS_PER_RESTART {
+    let commits = COMMITS.fetch_add(1, Ordering::Relaxed) + 1;
+    if commits == COMMITS_PER_RESTART * 3 / 4 {
+        copy_ahead(conn);
+        return;
+    }
+    // Two checkpoints at once would make the restart wait for the copy in SQLite's busy
+    // handler, during the writer's turn: the restart waits for the next commit instead.
+    if commits < COMMITS_PER_RESTART || COPYING.load(Ordering::Acquire) {
         return;
     }
     COMMITS.store(0, Ordering::Relaxed);
@@ -170,6 +185,47 @@ pub(super) fn keep_wal_short(conn: &mut diesel::SqliteConnection) {
         ),
         Ok(c) => tracing::trace!(frames = c.log, "WAL restarted"),
         Err(error) => tracing::warn!(%error, "WAL checkpoint failed"),
+    }
+}
+
+/// Starts a passive checkpoint of `conn`'s database on a new thread with a connection of its
+/// own (opening one costs far less than the copy), unless one is under way.
+fn copy_ahead(conn: &mut diesel::SqliteConnection) {
+    use diesel::Connection;
+    #[derive(diesel::QueryableByName)]
+    struct Attached {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        file: String,
+    }
+    let Ok(Attached { file }) =
+        diesel::sql_query("SELECT file FROM pragma_database_list WHERE name = 'main'")
+            .get_result::<Attached>(conn)
+    else {
+        return;
+    };
+    if file.is_empty() || COPYING.swap(true, Ordering::AcqRel) {
+        return;
+    }
+    let copy = move || {
+        let copied = diesel::SqliteConnection::establish(&file)
+            .map_err(|e| e.to_string())
+            .and_then(|mut copier| {
+                diesel::sql_query("PRAGMA wal_checkpoint(PASSIVE)")
+                    .get_result::<Checkpoint>(&mut copier)
+                    .map_err(|e| e.to_string())
+            });
+        COPYING.store(false, Ordering::Release);
+        match copied {
+            Ok(c) => tracing::trace!(frames = c.log, "WAL copied ahead"),
+            Err(error) => tracing::warn!(%error, "WAL copy ahead failed"),
+        }
+    };
+    if std::thread::Builder::new()
+        .name("wal-copy".into())
+        .spawn(copy)
+        .is_err()
+    {
+        COPYING.store(false, Ordering::Release);
     }
 }
 
