@@ -845,6 +845,15 @@ pub fn attachment(name: String, content_type: String, content: Vec<u8>) -> HttpR
 }
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
+    // The applicant's way through, busiest first (see `web::routes`).
+    cfg.service(submit)
+        .service(submitted)
+        .service(start)
+        .service(mine)
+        .service(edit)
+        .service(save)
+        .service(review)
+        .service(show);
     cfg.service(withdraw)
         .service(resubmit)
         .service(decision)
@@ -856,12 +865,4 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(use_licence)
         .service(download);
     cfg.service(track_form).service(track);
-    cfg.service(start)
-        .service(mine)
-        .service(edit)
-        .service(save)
-        .service(review)
-        .service(submit)
-        .service(submitted)
-        .service(show);
 }

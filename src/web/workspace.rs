@@ -717,15 +717,16 @@ async fn audit_csv(
 }
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(index)
-        .service(show_case)
+    // The queue and its actions first (see `web::routes`).
+    cfg.service(queue)
         .service(transition)
+        .service(show_case)
+        .service(index)
         .service(assign)
         .service(add_note)
         .service(download)
         .service(dashboard_csv)
         .service(dashboard)
         .service(audit_csv)
-        .service(audit)
-        .service(queue);
+        .service(audit);
 }
