@@ -206,8 +206,15 @@ fn copy_ahead(conn: &mut diesel::SqliteConnection) {
     if file.is_empty() || COPYING.swap(true, Ordering::AcqRel) {
         return;
     }
+    // `mode=rw`: a file deleted in the meantime (a test's, say) is not created again empty.
+    let uri = format!(
+        "file:{}?mode=rw",
+        file.replace('%', "%25")
+            .replace('?', "%3f")
+            .replace('#', "%23")
+    );
     let copy = move || {
-        let copied = diesel::SqliteConnection::establish(&file)
+        let copied = diesel::SqliteConnection::establish(&uri)
             .map_err(|e| e.to_string())
             .and_then(|mut copier| {
                 diesel::sql_query("PRAGMA wal_checkpoint(PASSIVE)")
