@@ -239,7 +239,11 @@ rss=$(awk '/VmHWM/{print $2 / 1024}' "/proc/$server/status")
 echo "peak resident memory of the server: ${rss} MB"
 echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"
 
-# Every submission and transition the server confirmed is on the record.
+# Every submission and transition the server confirmed is on the record. The server is stopped
+# first: requests still in flight when wrk ended would otherwise commit between two counts
+# (a PostgreSQL run once counted two more numbered applications than submission events).
+kill "$server" && wait "$server" 2>/dev/null || true
+server=
 submitted=$(count "SELECT count(*) FROM application_events WHERE kind = 'submitted'")
 accepted=$(count "SELECT count(*) FROM application_events WHERE kind = 'accept'")
 with_number=$(count "SELECT count(*) FROM applications a WHERE a.status <> 'draft'
