@@ -36,6 +36,7 @@ pub fn prepare_database(url: &DatabaseUrl, pool_size: u32) -> anyhow::Result<DbP
     {
         tracing::info!("shipped workflows and working-day calendar installed");
     }
+    db::workflow::fill_missing_digests(&mut conn).context("digesting the workflow versions")?;
     Ok(pool)
 }
 

@@ -51,7 +51,7 @@ on_both_databases! {
         let queued = || -> Vec<(String, String, String, Option<String>)> {
             outbox::table
                 .select((outbox::kind, outbox::lang, outbox::body, outbox::link_path))
-                .load(&mut common::pool(&app).get().unwrap())
+                .load(&mut **common::pool(&app).get().unwrap())
                 .unwrap()
         };
         let rows = queued();
@@ -452,6 +452,6 @@ fn expire_tokens(url: &str) {
     let past = chrono::Utc::now().naive_utc() - chrono::Duration::minutes(1);
     diesel::update(one_time_tokens::table)
         .set(one_time_tokens::expires_at.eq(past))
-        .execute(&mut *pool.get().unwrap())
+        .execute(&mut **pool.get().unwrap())
         .unwrap();
 }

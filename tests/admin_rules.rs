@@ -421,7 +421,7 @@ on_both_databases! {
         let (entered, due): (Option<chrono::NaiveDate>, Option<chrono::NaiveDate>) = applications::table
             .find(id)
             .select((applications::state_entered_on, applications::due_on))
-            .first(&mut conn)
+            .first(&mut **conn)
             .unwrap();
         let calendar = onestop::services::workflow::load_calendar(&mut conn).unwrap();
         let limit = calendar.add_working_days(entered.unwrap(), 2);

@@ -34,6 +34,43 @@ fn migrations_apply_to_an_empty_database_and_again_change_nothing() {
     });
 }
 
+/// Each published workflow version carries the SHA-256 of its text, by which its parsed copy is
+/// cached; versions written before the digest column get theirs at start.
+#[test]
+fn workflow_versions_carry_the_digest_of_their_text() {
+    use diesel::prelude::*;
+    use onestop::db::schema::workflow_definitions as w;
+    use sha2::{Digest, Sha256};
+    run_on_both(|backend, url| {
+        let url = onestop::db::DatabaseUrl::parse(url).unwrap();
+        let digests = |pool: &onestop::db::DbPool| -> Vec<(String, String)> {
+            w::table
+                .order(w::id)
+                .select((w::definition, w::digest))
+                .load(&mut **pool.get().unwrap())
+                .unwrap()
+        };
+        let pool = onestop::startup::prepare_database(&url, 1).unwrap();
+        let stored = digests(&pool);
+        assert!(stored.len() >= 2, "{backend:?}: the shipped workflows");
+        for (text, digest) in &stored {
+            let expected: String = Sha256::digest(text.as_bytes())
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect();
+            assert_eq!(digest, &expected, "{backend:?}");
+        }
+        // As a database migrated from before the column has them.
+        diesel::update(w::table)
+            .set(w::digest.eq(""))
+            .execute(&mut **pool.get().unwrap())
+            .unwrap();
+        drop(pool);
+        let pool = onestop::startup::prepare_database(&url, 1).unwrap();
+        assert_eq!(digests(&pool), stored, "{backend:?}: filled in at start");
+    });
+}
+
 #[test]
 fn importing_the_same_catalog_twice_changes_nothing() {
     run_on_both(|backend, url| {
@@ -145,7 +182,7 @@ fn service_id(url: &str, code: &str) -> i64 {
     services::table
         .filter(services::code.eq(code))
         .select(services::id)
-        .first(&mut *conn)
+        .first(&mut **conn)
         .unwrap()
 }
 

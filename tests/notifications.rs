@@ -224,7 +224,7 @@ on_both_databases! {
             use onestop::db::schema::outbox;
             diesel::update(outbox::table)
                 .set(outbox::next_attempt_at.eq(onestop::services::stored_now()))
-                .execute(&mut pool(&app).get().unwrap())
+                .execute(&mut **pool(&app).get().unwrap())
                 .unwrap();
         }
         let (listener, smtp) = free_listener();
@@ -296,7 +296,7 @@ fn staff_mails(app: &TestApp, kind: &str) -> Vec<(String, String, String, String
             outbox::body,
             outbox::link_path.assume_not_null(),
         ))
-        .load(&mut pool(app).get().unwrap())
+        .load(&mut **pool(app).get().unwrap())
         .unwrap()
 }
 
@@ -310,6 +310,6 @@ fn set_deadlines(app: &TestApp, number: &str, warn: NaiveDate, due: NaiveDate, h
             applications::due_on.eq(due),
             applications::hard_due_on.eq(hard),
         ))
-        .execute(&mut pool(app).get().unwrap())
+        .execute(&mut **pool(app).get().unwrap())
         .unwrap();
 }

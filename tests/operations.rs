@@ -172,7 +172,7 @@ fn age_sessions(url: &str, email: &str, age: i64, idle: i64) {
     let user: i64 = users::table
         .filter(users::email.eq(email))
         .select(users::id)
-        .first(&mut *conn)
+        .first(&mut **conn)
         .unwrap();
     let now = chrono::Utc::now().naive_utc();
     diesel::update(sessions::table.filter(sessions::user_id.eq(user)))
@@ -180,7 +180,7 @@ fn age_sessions(url: &str, email: &str, age: i64, idle: i64) {
             sessions::created_at.eq(now - chrono::Duration::minutes(age)),
             sessions::last_seen_at.eq(now - chrono::Duration::minutes(idle)),
         ))
-        .execute(&mut *conn)
+        .execute(&mut **conn)
         .unwrap();
 }
 

@@ -84,13 +84,13 @@ on_both_databases! {
             let rows: Vec<(String, i32, chrono::NaiveDateTime)> = outbox::table
                 .filter(outbox::application_id.is_not_null())
                 .select((outbox::status, outbox::attempts, outbox::next_attempt_at))
-                .load(&mut conn).unwrap();
+                .load(&mut **conn).unwrap();
             let now = chrono::Utc::now().naive_utc();
             assert!(rows.iter().all(|(s, a, next)| s == "pending" && *a == 1 && *next > now), "{rows:?}");
             // Time passes: the retries fall due.
             diesel::update(outbox::table)
                 .set(outbox::next_attempt_at.eq(now - chrono::Duration::seconds(1)))
-                .execute(&mut conn).unwrap();
+                .execute(&mut **conn).unwrap();
         }
         assert_eq!(drain(&app, &smtp), (0, 2, 0), "still down: retried again, not lost");
         {
@@ -99,7 +99,7 @@ on_both_databases! {
             let mut conn = pool(&app).get().unwrap();
             diesel::update(outbox::table)
                 .set(outbox::next_attempt_at.eq(chrono::Utc::now().naive_utc() - chrono::Duration::seconds(1)))
-                .execute(&mut conn).unwrap();
+                .execute(&mut **conn).unwrap();
         }
         let received = start_sink(TcpListener::bind(address).unwrap(), None);
         assert_eq!(drain(&app, &smtp), (2, 0, 0));
@@ -118,7 +118,7 @@ on_both_databases! {
         let rows: Vec<(String, Option<String>)> = outbox::table
             .filter(outbox::application_id.is_not_null())
             .select((outbox::status, outbox::last_error))
-            .load(&mut conn).unwrap();
+            .load(&mut **conn).unwrap();
         assert!(rows.iter().all(|(s, e)| s == "dead" && e.as_deref().is_some_and(|e| e.contains("550"))), "{rows:?}");
         assert_eq!(drain(&app, &smtp), (0, 0, 0), "dead letters are not retried");
     }
@@ -168,7 +168,7 @@ on_both_databases! {
         let claimed: i64 = outbox::table
             .filter(outbox::claimed_until.is_not_null())
             .count()
-            .get_result(&mut pool(&app).get().unwrap())
+            .get_result(&mut **pool(&app).get().unwrap())
             .unwrap();
         assert!(claimed > 0, "the killed worker's batch is still claimed");
         // The claim lapses after its lease; a restarted worker then sends everything.
@@ -176,7 +176,7 @@ on_both_databases! {
         assert!(worker().wait().unwrap().success());
         let statuses: Vec<String> = outbox::table
             .select(outbox::status)
-            .load(&mut pool(&app).get().unwrap())
+            .load(&mut **pool(&app).get().unwrap())
             .unwrap();
         assert_eq!(statuses.len(), MAILS);
         assert!(statuses.iter().all(|s| s == "sent"), "{statuses:?}");

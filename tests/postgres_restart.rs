@@ -99,7 +99,7 @@ fn submissions(url: &str) -> i64 {
     e::table
         .filter(e::kind.eq("submitted"))
         .count()
-        .get_result(&mut load::connection(url))
+        .get_result(&mut **load::connection(url))
         .unwrap()
 }
 

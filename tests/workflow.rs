@@ -226,7 +226,7 @@ on_both_databases! {
                 .filter(applications::status.eq(&state))
                 .filter(applications::department_id.is_not_null())
                 .count()
-                .get_result(&mut conn)
+                .get_result(&mut **conn)
                 .unwrap();
             assert_eq!(count, actual, "{state}");
         }
@@ -558,7 +558,7 @@ on_both_databases! {
             .filter(applications::deemed_accepted.eq(true))
             .filter(departments::code.eq("SJJ"))
             .select((applications::id, departments::code))
-            .first(&mut conn)
+            .first(&mut **conn)
             .unwrap();
         assert_eq!(dept, "SJJ");
         let mut clerk = signed_in(&app, "clerk.sjj@demo.onestop.cn").await;

@@ -186,25 +186,27 @@ pub struct Submission<'a> {
 /// it did.
 pub fn submit(conn: &mut DbConnection, submission: &Submission<'_>) -> QueryResult<bool> {
     let s = submission;
-    let updated = diesel::update(
-        applications::table.filter(
-            applications::id
-                .eq(s.id)
-                .and(applications::version.eq(s.version))
-                .and(applications::status.eq(s.from)),
-        ),
+    let updated = crate::db::Prepared(
+        diesel::update(
+            applications::table.filter(
+                applications::id
+                    .eq(s.id)
+                    .and(applications::version.eq(s.version))
+                    .and(applications::status.eq(s.from)),
+            ),
+        )
+        .set((
+            (
+                applications::status.eq(s.to),
+                applications::tracking_number.eq(s.tracking_number),
+                applications::data.eq(s.data),
+                applications::version.eq(s.version + 1),
+                applications::updated_at.eq(s.now),
+                applications::submitted_at.eq(s.now),
+            ),
+            s.pinning,
+        )),
     )
-    .set((
-        (
-            applications::status.eq(s.to),
-            applications::tracking_number.eq(s.tracking_number),
-            applications::data.eq(s.data),
-            applications::version.eq(s.version + 1),
-            applications::updated_at.eq(s.now),
-            applications::submitted_at.eq(s.now),
-        ),
-        s.pinning,
-    ))
     .execute(conn)?;
     Ok(updated == 1)
 }

@@ -2,7 +2,8 @@
 //! connection reports the real error, and sets SQLite's per-connection pragmas on every new
 //! connection.
 
-use std::time::Duration;
+use std::ops::{Deref, DerefMut};
+use std::time::{Duration, Instant};
 
 use diesel::Connection;
 use diesel::connection::SimpleConnection;
@@ -33,6 +34,12 @@ const SQLITE_PRAGMAS: &str = "PRAGMA journal_mode = WAL; PRAGMA synchronous = NO
      PRAGMA foreign_keys = ON; PRAGMA journal_size_limit = 67108864; \
      PRAGMA wal_autocheckpoint = 10000; PRAGMA temp_store = MEMORY;";
 
+/// A connection that was back in the pool less than this long ago is handed out without the
+/// `SELECT 1` check: it answered its last statement a moment ago. (HikariCP skips its check
+/// within 500 ms alike.) Should it have died since, its request gets a 503, as any request
+/// does while the database is away, and [`Manager::has_broken`] drops it.
+const RECENTLY_USED: Duration = Duration::from_millis(500);
+
 pub type DbPool = r2d2::Pool<Manager>;
 pub type PooledConnection = r2d2::PooledConnection<Manager>;
 
@@ -51,6 +58,35 @@ pub enum PoolError {
     Migrate { url: String, message: String },
     #[error("database pool: {0}")]
     Pool(#[from] r2d2::Error),
+}
+
+/// A pooled connection and when it last went back to the pool.
+pub struct Pooled {
+    conn: DbConnection,
+    returned_at: Instant,
+    lost: bool,
+}
+
+impl Pooled {
+    /// Marks the connection as lost (its statement failed because the server went away), so
+    /// that the pool drops it instead of handing it out again unchecked. diesel's own
+    /// `is_broken` sees only a broken transaction, not a closed socket.
+    pub fn discard(&mut self) {
+        self.lost = true;
+    }
+}
+
+impl Deref for Pooled {
+    type Target = DbConnection;
+    fn deref(&self) -> &DbConnection {
+        &self.conn
+    }
+}
+
+impl DerefMut for Pooled {
+    fn deref_mut(&mut self) -> &mut DbConnection {
+        &mut self.conn
+    }
 }
 
 #[derive(Debug)]
@@ -85,26 +121,38 @@ impl Manager {
 }
 
 impl r2d2::ManageConnection for Manager {
-    type Connection = DbConnection;
+    type Connection = Pooled;
     type Error = PoolError;
 
-    fn connect(&self) -> Result<DbConnection, PoolError> {
-        self.open()
+    fn connect(&self) -> Result<Pooled, PoolError> {
+        Ok(Pooled {
+            conn: self.open()?,
+            returned_at: Instant::now(),
+            lost: false,
+        })
     }
 
-    fn is_valid(&self, conn: &mut DbConnection) -> Result<(), PoolError> {
-        conn.batch_execute("SELECT 1")
+    fn is_valid(&self, pooled: &mut Pooled) -> Result<(), PoolError> {
+        if pooled.returned_at.elapsed() < RECENTLY_USED {
+            return Ok(());
+        }
+        pooled
+            .conn
+            .batch_execute("SELECT 1")
             .map_err(|e| PoolError::Connect {
                 url: self.url.to_string(),
                 message: e.to_string(),
             })
     }
 
-    fn has_broken(&self, conn: &mut DbConnection) -> bool {
-        match conn {
-            DbConnection::Sqlite(c) => c.is_broken(),
-            DbConnection::Postgres(c) => c.is_broken(),
-        }
+    /// Called as each connection goes back to the pool.
+    fn has_broken(&self, pooled: &mut Pooled) -> bool {
+        pooled.returned_at = Instant::now();
+        pooled.lost
+            || match &mut pooled.conn {
+                DbConnection::Sqlite(c) => c.is_broken(),
+                DbConnection::Postgres(c) => c.is_broken(),
+            }
     }
 }
 
@@ -124,8 +172,9 @@ pub fn connect(url: &DatabaseUrl, max_size: u32) -> Result<DbPool, PoolError> {
     let mut first = manager.open()?;
     migrate(&mut first, url)?;
     drop(first);
-    // A PostgreSQL connection can die under the pool (a server restart): it is checked with a
-    // `SELECT 1` when taken out, which costs a round trip and saves a failed request. A SQLite
+    // A PostgreSQL connection can die under the pool (a server restart): one that waited in the
+    // pool is checked with a `SELECT 1` when taken out, which costs a round trip and saves a
+    // failed request (one just returned is not, [`RECENTLY_USED`]). A SQLite
     // connection is an open file that cannot go away, and the check was a parsed statement on
     // every request.
     let test_on_check_out = !matches!(url, DatabaseUrl::Sqlite(_));

@@ -203,6 +203,7 @@ diesel::table! {
         definition -> Text,
         published_at -> Timestamp,
         published_by -> Nullable<BigInt>,
+        digest -> Text,
     }
 }
 
@@ -317,10 +318,11 @@ diesel::table! {
 }
 
 diesel::table! {
-    queue_counts (department_id, status) {
+    queue_counts (department_id, status, slot) {
         department_id -> BigInt,
         status -> Text,
         count -> BigInt,
+        slot -> Integer,
     }
 }
 

@@ -25,14 +25,41 @@ pub struct NewDefinition<'a> {
     pub published_by: Option<i64>,
 }
 
+/// Inserts a published version with the digest of its text ([`definition_digest`]).
 pub fn insert_definition(conn: &mut DbConnection, row: &NewDefinition<'_>) -> QueryResult<()> {
     diesel::insert_into(workflow_definitions::table)
-        .values(row)
+        .values((
+            row,
+            workflow_definitions::digest.eq(definition_digest(row.definition)),
+        ))
         .execute(conn)?;
     Ok(())
 }
 
-/// The newest version of a workflow: (id, version, JSON).
+/// The hex SHA-256 of a version's text: the key its parsed copy is cached by.
+pub fn definition_digest(json: &str) -> String {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(json.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// Fills in the digest of versions written before there was one; returns how many.
+pub fn fill_missing_digests(conn: &mut DbConnection) -> QueryResult<usize> {
+    let missing: Vec<(i64, String)> = workflow_definitions::table
+        .filter(workflow_definitions::digest.eq(""))
+        .select((workflow_definitions::id, workflow_definitions::definition))
+        .load(conn)?;
+    for (id, json) in &missing {
+        diesel::update(workflow_definitions::table.find(id))
+            .set(workflow_definitions::digest.eq(definition_digest(json)))
+            .execute(conn)?;
+    }
+    Ok(missing.len())
+}
+
+/// The newest version of a workflow: (id, version, digest).
 pub fn latest_definition(
     conn: &mut DbConnection,
     key: &str,
@@ -43,20 +70,25 @@ pub fn latest_definition(
         .select((
             workflow_definitions::id,
             workflow_definitions::version,
-            workflow_definitions::definition,
+            workflow_definitions::digest,
         ))
         .first(conn)
         .optional()
 }
 
-/// A published version: (version, JSON).
-pub fn definition_json(conn: &mut DbConnection, id: i64) -> QueryResult<(i32, String)> {
+/// A published version: (version, digest).
+pub fn definition_version(conn: &mut DbConnection, id: i64) -> QueryResult<(i32, String)> {
     workflow_definitions::table
         .find(id)
-        .select((
-            workflow_definitions::version,
-            workflow_definitions::definition,
-        ))
+        .select((workflow_definitions::version, workflow_definitions::digest))
+        .first(conn)
+}
+
+/// A published version's text.
+pub fn definition_text(conn: &mut DbConnection, id: i64) -> QueryResult<String> {
+    workflow_definitions::table
+        .find(id)
+        .select(workflow_definitions::definition)
         .first(conn)
 }
 
@@ -70,6 +102,14 @@ pub fn all_definitions(conn: &mut DbConnection) -> QueryResult<Vec<(i64, String,
             workflow_definitions::version,
             workflow_definitions::definition,
         ))
+        .load(conn)
+}
+
+/// Every published version: (id, digest).
+pub fn all_definition_digests(conn: &mut DbConnection) -> QueryResult<Vec<(i64, String)>> {
+    workflow_definitions::table
+        .order((workflow_definitions::key, workflow_definitions::version))
+        .select((workflow_definitions::id, workflow_definitions::digest))
         .load(conn)
 }
 
@@ -197,15 +237,17 @@ pub fn update_case(
     version: i32,
     change: &CaseChange,
 ) -> QueryResult<bool> {
-    let updated = diesel::update(
-        applications::table.filter(
-            applications::id
-                .eq(id)
-                .and(applications::status.eq(status))
-                .and(applications::version.eq(version)),
-        ),
+    let updated = super::Prepared(
+        diesel::update(
+            applications::table.filter(
+                applications::id
+                    .eq(id)
+                    .and(applications::status.eq(status))
+                    .and(applications::version.eq(version)),
+            ),
+        )
+        .set(change),
     )
-    .set(change)
     .execute(conn)?;
     Ok(updated == 1)
 }
@@ -681,38 +723,56 @@ pub fn level_count(
 }
 
 /// Applications of a department per state: (state, count), from the counters kept with every
-/// change of state.
+/// change of state (the sum of the state's slots).
 pub fn state_counts(
     conn: &mut DbConnection,
     department_id: i64,
 ) -> QueryResult<Vec<(String, i64)>> {
     use super::schema::queue_counts;
-    queue_counts::table
+    let slots: Vec<(String, i64)> = queue_counts::table
         .filter(queue_counts::department_id.eq(department_id))
         .select((queue_counts::status, queue_counts::count))
-        .load(conn)
+        .load(conn)?;
+    let mut counts: Vec<(String, i64)> = Vec::new();
+    for (status, count) in slots {
+        match counts.iter_mut().find(|(s, _)| *s == status) {
+            Some((_, total)) => *total += count,
+            None => counts.push((status, count)),
+        }
+    }
+    Ok(counts)
 }
+
+/// The slots a department's count of a state is kept in. Concurrent changes of one department
+/// update different rows, rather than queueing on one row lock until each commits.
+const COUNT_SLOTS: i64 = 16;
 
 /// Moves one application of a department from one state's count to another's (`from` is
 /// `None` when it enters the queue). Call it in the transaction that changes the state.
 pub fn count_move(
     conn: &mut DbConnection,
     department_id: i64,
+    application_id: i64,
     from: Option<&str>,
     to: &str,
 ) -> QueryResult<()> {
-    use diesel::sql_types::{BigInt, Text};
-    let sql = numbered(
-        conn,
-        "INSERT INTO queue_counts (department_id, status, count) VALUES ($1, $2, $3) \
-         ON CONFLICT (department_id, status) DO UPDATE SET count = queue_counts.count + excluded.count",
-    );
+    use super::schema::queue_counts as q;
+    use diesel::upsert::excluded;
+    let slot = i32::try_from(application_id.rem_euclid(COUNT_SLOTS)).unwrap_or(0);
     for (status, delta) in from.map(|f| (f, -1)).into_iter().chain([(to, 1)]) {
-        diesel::sql_query(sql.as_str())
-            .bind::<BigInt, _>(department_id)
-            .bind::<Text, _>(status)
-            .bind::<BigInt, _>(delta)
-            .execute(conn)?;
+        // An upsert is an insert statement, which diesel prepares once per connection (a
+        // `MultiConnection` has no upsert, so it runs on the backend's own connection).
+        let upsert = diesel::insert_into(q::table)
+            .values((
+                q::department_id.eq(department_id),
+                q::status.eq(status),
+                q::slot.eq(slot),
+                q::count.eq(delta),
+            ))
+            .on_conflict((q::department_id, q::status, q::slot))
+            .do_update()
+            .set(q::count.eq(q::count + excluded(q::count)));
+        super::on_backend!(&mut *conn, |inner| upsert.execute(inner))?;
     }
     Ok(())
 }
@@ -722,8 +782,8 @@ pub fn recount(conn: &mut DbConnection) -> QueryResult<()> {
     use super::schema::queue_counts;
     diesel::delete(queue_counts::table).execute(conn)?;
     diesel::sql_query(
-        "INSERT INTO queue_counts (department_id, status, count) \
-         SELECT department_id, status, COUNT(*) FROM applications \
+        "INSERT INTO queue_counts (department_id, status, slot, count) \
+         SELECT department_id, status, 0, COUNT(*) FROM applications \
          WHERE department_id IS NOT NULL GROUP BY department_id, status",
     )
     .execute(conn)?;

@@ -295,7 +295,7 @@ pub fn submit(
         )? {
             return Err(ServiceError::StaleVersion);
         }
-        crate::db::workflow::count_move(conn, pinned.pinning.department_id, None, SUBMITTED)?;
+        crate::db::workflow::count_move(conn, pinned.pinning.department_id, id, None, SUBMITTED)?;
         crate::db::workflow::insert_audit_event(
             conn,
             &crate::db::workflow::NewAuditEvent {

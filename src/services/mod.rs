@@ -21,22 +21,40 @@ impl ServiceError {
     /// pool exhausted, SQLite's write lock held past the busy timeout): nothing was changed,
     /// and the same request may succeed in a moment.
     pub fn is_database_unavailable(&self) -> bool {
-        use diesel::result::{DatabaseErrorKind, Error};
+        use diesel::result::Error;
         match self {
             ServiceError::Pool(_) | ServiceError::Checkout(_) => true,
+            ServiceError::Database(Error::DatabaseError(_, info)) => {
+                self.is_connection_lost() || info.message().contains("database is locked")
+            }
+            _ => false,
+        }
+    }
+
+    /// The connection itself is gone (the server restarted or dropped it): it must not be
+    /// used again.
+    pub fn is_connection_lost(&self) -> bool {
+        use diesel::result::{DatabaseErrorKind, Error};
+        match self {
             ServiceError::Database(Error::DatabaseError(
                 DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand,
                 _,
             )) => true,
             ServiceError::Database(Error::DatabaseError(_, info)) => {
                 let message = info.message();
-                message.contains("database is locked")
-                    || message.contains("terminating connection")
+                message.contains("terminating connection")
                     || message.contains("server closed the connection")
                     || message.contains("the database system is")
             }
             _ => false,
         }
+    }
+}
+
+/// A stored JSON document that does not parse is corrupt data.
+impl From<serde_json::Error> for ServiceError {
+    fn from(error: serde_json::Error) -> Self {
+        ServiceError::Corrupt(error.to_string())
     }
 }
 

@@ -124,9 +124,9 @@ pub fn pin_at_submission(
     today: NaiveDate,
 ) -> Result<Pinned, ServiceError> {
     let key = &service.workflow_key;
-    let (definition_id, _, json) = queries::latest_definition(conn, key)?
+    let (definition_id, _, digest) = queries::latest_definition(conn, key)?
         .ok_or_else(|| corrupt(format!("no workflow {key} is published")))?;
-    let definition = super::parsed::WORKFLOWS.get(&json).map_err(corrupt)?;
+    let definition = parsed_definition(conn, definition_id, &digest)?;
     let calendar = load_calendar(conn)?;
     let (promised, legal, department_id) = (
         service.promised_days,
@@ -227,8 +227,8 @@ fn access(conn: &mut DbConnection, user: &User, id: i64) -> Result<Access, Servi
     else {
         return Err(ServiceError::NotFound);
     };
-    let (version, json) = queries::definition_json(conn, definition_id)?;
-    let definition = super::parsed::WORKFLOWS.get(&json).map_err(corrupt)?;
+    let (version, digest) = queries::definition_version(conn, definition_id)?;
+    let definition = parsed_definition(conn, definition_id, &digest)?;
     let department_code = queries::department_code(conn, department_id)?;
     let visible = if user.role.is_staff() {
         user.works_in(&department_code)
@@ -378,7 +378,7 @@ pub fn fire(
         if firing.moves
             && let Some(department) = case.department_id
         {
-            queries::count_move(conn, department, Some(&case.status), &firing.to)?;
+            queries::count_move(conn, department, id, Some(&case.status), &firing.to)?;
         }
         if effect == Effect::Deliver && case.decided_on.is_some() {
             register_licence(conn, &case, today)?;
@@ -1093,10 +1093,22 @@ pub(crate) fn working_state_codes(conn: &mut DbConnection) -> Result<Vec<String>
 fn parsed_definitions(
     conn: &mut DbConnection,
 ) -> Result<Vec<(i64, Arc<Definition>)>, ServiceError> {
-    queries::all_definitions(conn)?
+    queries::all_definition_digests(conn)?
         .into_iter()
-        .map(|(id, _, _, json)| Ok((id, super::parsed::WORKFLOWS.get(&json).map_err(corrupt)?)))
+        .map(|(id, digest)| Ok((id, parsed_definition(conn, id, &digest)?)))
         .collect()
+}
+
+/// A published version, parsed once per process: its text is read only when no version with
+/// the same digest has been parsed yet.
+fn parsed_definition(
+    conn: &mut DbConnection,
+    id: i64,
+    digest: &str,
+) -> Result<Arc<Definition>, ServiceError> {
+    super::parsed::WORKFLOWS.by_digest(digest, || {
+        queries::definition_text(conn, id).map_err(ServiceError::from)
+    })
 }
 
 pub fn queue(

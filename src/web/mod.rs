@@ -44,7 +44,11 @@ where
     let pool = pool.clone();
     let result = web::block(move || {
         let mut conn = pool.get()?;
-        call(&mut conn)
+        let result = call(&mut conn);
+        if result.as_ref().is_err_and(ServiceError::is_connection_lost) {
+            conn.discard();
+        }
+        result
     })
     .await?;
     Ok(result?)

@@ -166,7 +166,7 @@ impl Work {
         let departments: Vec<(i64, String)> = departments::table
             .order(departments::position)
             .select((departments::id, departments::code))
-            .load(&mut conn)
+            .load(&mut **conn)
             .unwrap();
         let mut sessions = Vec::new();
         for (k, (_, code)) in departments.iter().enumerate() {
@@ -185,7 +185,7 @@ impl Work {
             .filter(applications::status.eq("submitted"))
             .order(applications::id)
             .select((applications::id, applications::department_id))
-            .load::<(i64, Option<i64>)>(&mut conn)
+            .load::<(i64, Option<i64>)>(&mut **conn)
             .unwrap()
             .into_iter()
             .filter_map(|(id, d)| Some((id, *position.get(&d?)?)))
@@ -448,18 +448,18 @@ pub fn assert_accepted(database_url: &str, confirmed: &[i64]) {
         let status: String = applications::table
             .find(id)
             .select(applications::status)
-            .first(&mut conn)
+            .first(&mut **conn)
             .unwrap();
         let events: i64 = application_events::table
             .filter(application_events::application_id.eq(id))
             .filter(application_events::kind.eq("accept"))
             .count()
-            .get_result(&mut conn)
+            .get_result(&mut **conn)
             .unwrap();
         let mails: i64 = outbox::table
             .filter(outbox::application_id.eq(id))
             .count()
-            .get_result(&mut conn)
+            .get_result(&mut **conn)
             .unwrap();
         assert!(
             status != "submitted" && events == 1 && mails >= 1,

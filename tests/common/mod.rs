@@ -571,7 +571,7 @@ pub fn id_of(app: &TestApp, number: &str) -> i64 {
     applications::table
         .filter(applications::tracking_number.eq(number))
         .select(applications::id)
-        .first(&mut conn)
+        .first(&mut **conn)
         .unwrap()
 }
 

@@ -1,0 +1,1 @@
+ALTER TABLE workflow_definitions DROP COLUMN digest;
