@@ -128,6 +128,12 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                     started.elapsed().as_secs_f64()
                 );
             }
+            let started = std::time::Instant::now();
+            onestop::services::seed::settle(&mut conn)?;
+            println!(
+                "analysed the database in {:.1} s",
+                started.elapsed().as_secs_f64()
+            );
             Ok(())
         }
         Command::Worker(args) => {
