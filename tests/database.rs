@@ -305,3 +305,42 @@ async fn health_is_503_when_postgresql_is_gone() {
     assert_eq!(page.header("retry-after"), Some("5"));
     assert_eq!(page.text("h1"), "系统繁忙");
 }
+
+/// A pooled connection that was in use a moment ago is handed out without a check; if the
+/// server dropped it meanwhile, the request that meets it gets a 503 and the connection is
+/// dropped, so the requests after it get a live one.
+#[actix_web::test]
+async fn a_connection_the_server_dropped_is_not_handed_out_again() {
+    let Some(app) = common::spawn_app(Backend::Postgres).await else {
+        return;
+    };
+    for _ in 0..3 {
+        assert_eq!(app.get("/services").await.status, 200);
+    }
+    let common::TestDb::Postgres { admin_url, name } = &app.db else {
+        unreachable!("a PostgreSQL app")
+    };
+    use diesel::prelude::*;
+    let mut admin = diesel::PgConnection::establish(admin_url).unwrap();
+    let dropped: i64 = diesel::select(diesel::dsl::sql::<diesel::sql_types::BigInt>(&format!(
+        "(SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = '{name}')"
+    )))
+    .get_result(&mut admin)
+    .unwrap();
+    assert!(dropped >= 1, "the app holds a connection");
+    let mut statuses = Vec::new();
+    for _ in 0..20 {
+        statuses.push(app.get("/services").await.status);
+    }
+    assert!(
+        statuses.iter().all(|s| *s == 200 || *s == 503),
+        "{statuses:?}"
+    );
+    // Each dropped connection costs at most the one request that met it.
+    let unavailable = statuses.iter().filter(|s| **s == 503).count();
+    assert!(
+        unavailable as i64 <= dropped,
+        "{unavailable} answers of 503 for {dropped} dropped connections: {statuses:?}"
+    );
+    assert!(statuses[10..].iter().all(|s| *s == 200), "{statuses:?}");
+}
