@@ -9,6 +9,7 @@ use super::schema::{
     departments, services, supervision_cards, users, workflow_definitions,
 };
 use super::{DbConnection, on_backend};
+use crate::domain::sha256_hex;
 
 /// The date stored as "no deadline", so that deadline columns sort and compare without NULLs.
 pub const NO_DEADLINE: NaiveDate = NaiveDate::from_ymd_opt(9999, 12, 31).expect("valid date");
@@ -25,24 +26,16 @@ pub struct NewDefinition<'a> {
     pub published_by: Option<i64>,
 }
 
-/// Inserts a published version with the digest of its text ([`definition_digest`]).
+/// Inserts a published version with the digest of its text (its hex SHA-256, the key its parsed
+/// copy is cached by).
 pub fn insert_definition(conn: &mut DbConnection, row: &NewDefinition<'_>) -> QueryResult<()> {
     diesel::insert_into(workflow_definitions::table)
         .values((
             row,
-            workflow_definitions::digest.eq(definition_digest(row.definition)),
+            workflow_definitions::digest.eq(sha256_hex(row.definition.as_bytes())),
         ))
         .execute(conn)?;
     Ok(())
-}
-
-/// The hex SHA-256 of a version's text: the key its parsed copy is cached by.
-pub fn definition_digest(json: &str) -> String {
-    use sha2::{Digest, Sha256};
-    Sha256::digest(json.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
 }
 
 /// Fills in the digest of versions written before there was one; returns how many.
@@ -53,7 +46,7 @@ pub fn fill_missing_digests(conn: &mut DbConnection) -> QueryResult<usize> {
         .load(conn)?;
     for (id, json) in &missing {
         diesel::update(workflow_definitions::table.find(id))
-            .set(workflow_definitions::digest.eq(definition_digest(json)))
+            .set(workflow_definitions::digest.eq(sha256_hex(json.as_bytes())))
             .execute(conn)?;
     }
     Ok(missing.len())

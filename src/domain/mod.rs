@@ -14,3 +14,13 @@ pub mod identity;
 pub mod tracking;
 pub mod upload;
 pub mod workflow;
+
+/// The hex SHA-256 of some bytes: an upload's checksum, a workflow version's digest, what the
+/// database keeps of a token.
+pub fn sha256_hex(content: &[u8]) -> String {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(content)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}

@@ -114,15 +114,6 @@ pub(super) fn insert_draft(
     Ok(id)
 }
 
-/// The hex SHA-256 stored with each file.
-pub(super) fn sha256_hex(content: &[u8]) -> String {
-    use sha2::{Digest, Sha256};
-    Sha256::digest(content)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
-}
-
 /// What a new draft starts with: the number of the licence a 变更, 延续 or 注销 is about, when
 /// the applicant holds one issued by OneStop for the item (the newest), so it is not retyped.
 fn prefill(
@@ -576,7 +567,7 @@ pub fn upload(
         if queries::total_size(conn, id)? + content.len() as i64 > limits.per_application {
             return refuse(UploadProblem::ApplicationFull(limits.per_application));
         }
-        let sha256 = sha256_hex(content);
+        let sha256 = crate::domain::sha256_hex(content);
         queries::insert_file(
             conn,
             &queries::NewFile {

@@ -56,7 +56,7 @@ impl<T: DeserializeOwned> Parsed<T> {
         }
         let text = load()?;
         let parsed = self.get(&text)?;
-        if !digest.is_empty() && crate::db::workflow::definition_digest(&text) == digest {
+        if !digest.is_empty() && crate::domain::sha256_hex(text.as_bytes()) == digest {
             let mut map = lock(&self.by_digest);
             if map.len() >= MOST {
                 map.clear();
@@ -94,7 +94,7 @@ mod tests {
     use super::*;
 
     fn digest(text: &str) -> String {
-        crate::db::workflow::definition_digest(text)
+        crate::domain::sha256_hex(text.as_bytes())
     }
 
     #[test]

@@ -4,7 +4,6 @@ use std::sync::LazyLock;
 
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
-use sha2::{Digest, Sha256};
 
 use crate::domain::identity::NewPassword;
 
@@ -17,7 +16,7 @@ pub fn random_token() -> String {
 
 /// What the database keeps of a token: its SHA-256, so that a copy of the table opens nothing.
 pub fn token_id(token: &str) -> String {
-    hex(&Sha256::digest(token.as_bytes()))
+    crate::domain::sha256_hex(token.as_bytes())
 }
 
 fn hex(bytes: &[u8]) -> String {

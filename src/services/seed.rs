@@ -109,7 +109,7 @@ struct SeedService {
     legal_days: i32,
     form_id: i64,
     workflow_id: i64,
-    definition: std::rc::Rc<Definition>,
+    definition: std::sync::Arc<Definition>,
 }
 
 pub fn seed(conn: &mut DbConnection, plan: SeedPlan) -> Result<SeedReport, ServiceError> {
@@ -369,7 +369,7 @@ fn seed_services(conn: &mut DbConnection) -> Result<Vec<SeedService>, ServiceErr
             form_definitions::version,
         ))
         .load(conn)?;
-    let mut definitions: Vec<(String, i64, std::rc::Rc<Definition>)> = Vec::new();
+    let mut definitions: Vec<(String, i64, std::sync::Arc<Definition>)> = Vec::new();
     let mut out = Vec::with_capacity(rows.len());
     for (id, department_id, promised_days, legal_days, key) in rows {
         let Some(form_id) = forms
@@ -381,12 +381,10 @@ fn seed_services(conn: &mut DbConnection) -> Result<Vec<SeedService>, ServiceErr
             continue;
         };
         if !definitions.iter().any(|(k, ..)| k == &key) {
-            let (workflow_id, ..) = wf::latest_definition(conn, &key)?
+            let (workflow_id, _, digest) = wf::latest_definition(conn, &key)?
                 .ok_or_else(|| ServiceError::Corrupt(format!("no workflow {key}")))?;
-            let json = wf::definition_text(conn, workflow_id)?;
-            let parsed: Definition =
-                serde_json::from_str(&json).map_err(|e| ServiceError::Corrupt(e.to_string()))?;
-            definitions.push((key.clone(), workflow_id, std::rc::Rc::new(parsed)));
+            let parsed = super::workflow::parsed_definition(conn, workflow_id, &digest)?;
+            definitions.push((key.clone(), workflow_id, parsed));
         }
         let (_, workflow_id, definition) = definitions
             .iter()
@@ -576,7 +574,7 @@ pub fn seed_drafts(conn: &mut DbConnection, count: u64) -> Result<DraftReport, S
         use diesel::connection::SimpleConnection;
         c.batch_execute("PRAGMA cache_size = -262144;")?;
     }
-    let sha256 = super::applications::sha256_hex(pdf);
+    let sha256 = crate::domain::sha256_hex(pdf);
     crate::db::write_transaction(conn, |conn| {
         let now = Utc::now().naive_utc();
         for i in 0..count {

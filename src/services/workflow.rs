@@ -55,7 +55,7 @@ pub fn install_if_empty(conn: &mut DbConnection) -> Result<bool, ServiceError> {
                 &format!("SELECT pg_advisory_xact_lock({INSTALL_LOCK})"),
             )?;
         }
-        if !queries::all_definitions(conn)?.is_empty() {
+        if !queries::all_definition_digests(conn)?.is_empty() {
             return Ok(false);
         }
         let published = now();
@@ -1101,7 +1101,7 @@ fn parsed_definitions(
 
 /// A published version, parsed once per process: its text is read only when no version with
 /// the same digest has been parsed yet.
-fn parsed_definition(
+pub(crate) fn parsed_definition(
     conn: &mut DbConnection,
     id: i64,
     digest: &str,
