@@ -81,10 +81,12 @@ pub fn build_server(
     // A multipart body may hold one file of the largest size and the form's small fields.
     let multipart = MultipartFormConfig::default()
         .total_limit(parts.uploads.per_file + 64 * 1024)
-        .memory_limit(parts.uploads.per_file + 64 * 1024);
+        .memory_limit(parts.uploads.per_file + 64 * 1024)
+        .error_handler(crate::web::error::multipart_refused);
     let mut server = HttpServer::new(move || {
         App::new()
             .wrap(from_fn(session_layer))
+            .wrap(from_fn(crate::web::input::refuse_nul))
             .wrap(routes::security_headers())
             .wrap(routes::error_pages())
             .wrap(routes::request_log())

@@ -389,6 +389,9 @@ async fn publish(
     }
 }
 
+/// The largest workflow file an administrator may import (the field's `limit` below).
+pub const IMPORT_LIMIT_BYTES: usize = 1024 * 1024;
+
 #[derive(MultipartForm)]
 struct ImportForm {
     /// A file, or

@@ -27,6 +27,8 @@ pub enum BadParameter {
     Date,
     /// The query string itself could not be decoded.
     Malformed,
+    /// A NUL character in the path, the query or a form (see `web::input`).
+    Nul,
 }
 
 impl BadParameter {
@@ -41,6 +43,7 @@ impl BadParameter {
             BadParameter::Filter => "error.param.filter",
             BadParameter::Date => "error.param.date",
             BadParameter::Malformed => "error.bad_request.body",
+            BadParameter::Nul => "error.param.nul",
         }
     }
 }
@@ -60,6 +63,9 @@ pub enum WebError {
     /// A service's refusal or failure that the handler did not turn into a page itself.
     #[error(transparent)]
     Service(ServiceError),
+    /// A body larger than the route takes (an upload over its limit), with that limit.
+    #[error("body over the limit of {limit_bytes} bytes")]
+    TooLarge { limit_bytes: usize },
     /// Unexpected: logged once with its cause, shown as a generic page.
     #[error("internal error: {0}")]
     Internal(String),
@@ -84,6 +90,8 @@ impl From<actix_web::error::BlockingError> for WebError {
 #[derive(Debug, Clone, Copy)]
 struct ErrorDetail {
     message_key: &'static str,
+    /// A size the message names, in whole megabytes (`%{n}`).
+    megabytes: Option<usize>,
 }
 
 impl ResponseError for WebError {
@@ -91,6 +99,7 @@ impl ResponseError for WebError {
         match self {
             WebError::NotFound => StatusCode::NOT_FOUND,
             WebError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            WebError::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             WebError::CsrfRejected => StatusCode::FORBIDDEN,
             WebError::SignInRequired(_) => StatusCode::SEE_OTHER,
             WebError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -135,6 +144,13 @@ impl ResponseError for WebError {
             WebError::BadRequest(parameter) => {
                 response.extensions_mut().insert(ErrorDetail {
                     message_key: parameter.message_key(),
+                    megabytes: None,
+                });
+            }
+            WebError::TooLarge { limit_bytes } => {
+                response.extensions_mut().insert(ErrorDetail {
+                    message_key: "error.payload_too_large.limit",
+                    megabytes: Some(limit_bytes.div_ceil(1024 * 1024)),
                 });
             }
             WebError::Internal(cause) => tracing::error!(%cause, "request failed"),
@@ -186,11 +202,9 @@ pub fn render_error<B>(res: ServiceResponse<B>) -> actix_web::Result<ErrorHandle
     }
     let status = res.status();
     let (title_key, default_body_key) = keys_for(status);
-    let body_key = res
-        .response()
-        .extensions()
-        .get::<ErrorDetail>()
-        .map_or(default_body_key, |d| d.message_key);
+    let detail = res.response().extensions().get::<ErrorDetail>().copied();
+    let body_key = detail.map_or(default_body_key, |d| d.message_key);
+    let megabytes = detail.and_then(|d| d.megabytes);
     let (req, old) = res.into_parts();
     let mut builder = HttpResponse::build(status);
     for (name, value) in old.headers() {
@@ -199,7 +213,10 @@ pub fn render_error<B>(res: ServiceResponse<B>) -> actix_web::Result<ErrorHandle
         }
     }
     let response = if req.path().starts_with("/api/") {
-        let message = Lang::En.t(body_key);
+        let message = match megabytes {
+            Some(n) => Lang::En.tf(body_key, &[("n", &n)]),
+            None => Lang::En.t(body_key).into_owned(),
+        };
         builder.json(serde_json::json!({
             "error": { "status": status.as_u16(), "message": message }
         }))
@@ -208,7 +225,10 @@ pub fn render_error<B>(res: ServiceResponse<B>) -> actix_web::Result<ErrorHandle
         let page = ErrorPage {
             status: status.as_u16(),
             title: ctx.t(title_key).into_owned(),
-            message: ctx.t(body_key).into_owned(),
+            message: match megabytes {
+                Some(n) => ctx.lang.tf(body_key, &[("n", &n)]),
+                None => ctx.t(body_key).into_owned(),
+            },
             ctx,
         };
         match page.render() {
@@ -224,4 +244,27 @@ pub fn render_error<B>(res: ServiceResponse<B>) -> actix_web::Result<ErrorHandle
     Ok(ErrorHandlerResponse::Response(
         ServiceResponse::new(req, response).map_into_right_body(),
     ))
+}
+
+/// The multipart extractor's errors: a body over a limit is 413 with the limit named (the file
+/// limit for materials, the import limit for workflow files), whatever part of it overflowed;
+/// anything else stays the extractor's own 400.
+pub fn multipart_refused(
+    error: actix_multipart::MultipartError,
+    req: &actix_web::HttpRequest,
+) -> actix_web::Error {
+    use actix_web::error::PayloadError;
+    if !matches!(
+        error,
+        actix_multipart::MultipartError::Payload(PayloadError::Overflow)
+    ) {
+        return error.into();
+    }
+    let limit_bytes = if req.path().starts_with("/admin/") {
+        super::admin_rules::IMPORT_LIMIT_BYTES
+    } else {
+        req.app_data::<actix_web::web::Data<crate::services::applications::UploadLimits>>()
+            .map_or(super::MAX_BODY_BYTES, |limits| limits.per_file)
+    };
+    WebError::TooLarge { limit_bytes }.into()
 }

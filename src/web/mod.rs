@@ -11,6 +11,7 @@ pub mod error;
 pub mod forms;
 mod health;
 pub mod i18n;
+pub mod input;
 mod lang;
 mod params;
 pub mod session;

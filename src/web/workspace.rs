@@ -494,13 +494,25 @@ async fn dashboard(
     })
 }
 
+/// A cell that a spreadsheet program shows as text, never runs as a formula (OWASP's rule for
+/// CSV injection): a value that begins with `=`, `+`, `-`, `@`, a tab or a carriage return gets a
+/// leading single quote. Names and notes are typed by applicants and staff, so any may begin so.
+fn inert_cell(cell: String) -> String {
+    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{cell}")
+    } else {
+        cell
+    }
+}
+
+/// Every CSV the portal writes goes through here, so that every cell is made inert.
 fn csv_response(name: &str, rows: Vec<Vec<String>>) -> Result<HttpResponse, WebError> {
     let mut writer = csv::WriterBuilder::new()
         .flexible(true)
         .from_writer(Vec::new());
     for row in rows {
         writer
-            .write_record(row)
+            .write_record(row.into_iter().map(inert_cell))
             .map_err(|e| WebError::Internal(e.to_string()))?;
     }
     let mut body = vec![0xEF, 0xBB, 0xBF]; // so that spreadsheet programs read UTF-8
@@ -729,4 +741,19 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(dashboard)
         .service(audit_csv)
         .service(audit);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::inert_cell;
+
+    #[test]
+    fn cells_that_a_spreadsheet_would_run_are_quoted() {
+        for live in ["=1+1", "+86 138", "-2+3", "@SUM(A1)", "\tx", "\rx"] {
+            assert_eq!(inert_cell(live.into()), format!("'{live}"));
+        }
+        for plain in ["张三", "1 + 1", "", "a=b"] {
+            assert_eq!(inert_cell(plain.into()), plain);
+        }
+    }
 }
