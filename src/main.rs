@@ -57,8 +57,11 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 Some(p) => p,
                 None => read_password()?,
             };
-            let password =
-                NewPassword::parse(&password).map_err(|e| anyhow::anyhow!("password: {e}"))?;
+            let password = NewPassword::parse_for(
+                &password,
+                &[email.as_str(), name.as_deref().unwrap_or_default()],
+            )
+            .map_err(|e| anyhow::anyhow!("password: {e}"))?;
             let default_name = email
                 .as_str()
                 .split('@')

@@ -230,6 +230,10 @@ fn no_password_or_hash_reaches_the_logs() {
                 )
                 .await;
             assert_eq!(reply.status, 303, "{}", reply.body);
+            assert_eq!(
+                browser.sign_in("zhang@example.cn", password).await.status,
+                303
+            );
             browser
                 .submit(
                     "/account/password",

@@ -5,7 +5,7 @@ use diesel::prelude::*;
 
 use super::DbConnection;
 use super::schema::{
-    departments, login_failures, one_time_tokens, sessions, user_departments, users,
+    departments, login_failures, one_time_tokens, sessions, sign_in_trust, user_departments, users,
 };
 
 /// A user as stored. Its `Debug` leaves the password hash out, so that no log line shows it.
@@ -85,18 +85,22 @@ pub fn email_taken(conn: &mut DbConnection, email: &str) -> QueryResult<bool> {
     .get_result(conn)
 }
 
-pub fn national_id_taken(conn: &mut DbConnection, id: &str) -> QueryResult<bool> {
-    diesel::select(diesel::dsl::exists(
-        users::table.filter(users::national_id.eq(id)),
-    ))
-    .get_result(conn)
+/// The account that holds this resident ID number, if any.
+pub fn national_id_holder(conn: &mut DbConnection, id: &str) -> QueryResult<Option<i64>> {
+    users::table
+        .filter(users::national_id.eq(id))
+        .select(users::id)
+        .first(conn)
+        .optional()
 }
 
-pub fn credit_code_taken(conn: &mut DbConnection, code: &str) -> QueryResult<bool> {
-    diesel::select(diesel::dsl::exists(
-        users::table.filter(users::credit_code.eq(code)),
-    ))
-    .get_result(conn)
+/// The account that holds this unified social credit code, if any.
+pub fn credit_code_holder(conn: &mut DbConnection, code: &str) -> QueryResult<Option<i64>> {
+    users::table
+        .filter(users::credit_code.eq(code))
+        .select(users::id)
+        .first(conn)
+        .optional()
 }
 
 pub fn find_user_by_email(conn: &mut DbConnection, email: &str) -> QueryResult<Option<UserRow>> {
@@ -341,9 +345,91 @@ pub fn record_failure(
         .execute(conn)
 }
 
+/// Removes the failure recorded for `key` at `at` (an attempt that turned out to succeed).
+pub fn forget_failure(conn: &mut DbConnection, key: &str, at: NaiveDateTime) -> QueryResult<usize> {
+    diesel::delete(
+        login_failures::table.filter(
+            login_failures::throttle_key
+                .eq(key)
+                .and(login_failures::failed_at.eq(at)),
+        ),
+    )
+    .execute(conn)
+}
+
 pub fn clear_failures(conn: &mut DbConnection, keys: &[String]) -> QueryResult<usize> {
     diesel::delete(login_failures::table.filter(login_failures::throttle_key.eq_any(keys)))
         .execute(conn)
+}
+
+/// Accounts with at least `threshold` failures since `since`: the throttle key (`account:…`),
+/// how many, and the latest; most first.
+pub fn accounts_failing_since(
+    conn: &mut DbConnection,
+    since: NaiveDateTime,
+    threshold: i64,
+) -> QueryResult<Vec<(String, i64, Option<NaiveDateTime>)>> {
+    use diesel::dsl::{count_star, max};
+    login_failures::table
+        .filter(
+            login_failures::throttle_key
+                .like("account:%")
+                .and(login_failures::failed_at.gt(since)),
+        )
+        .group_by(login_failures::throttle_key)
+        .having(count_star().ge(threshold))
+        .select((
+            login_failures::throttle_key,
+            count_star(),
+            max(login_failures::failed_at),
+        ))
+        .order_by(count_star().desc())
+        .limit(100)
+        .load(conn)
+}
+
+/// Whether the user has signed in successfully from any of these (kind, hash) sources.
+pub fn trusted_source(
+    conn: &mut DbConnection,
+    user_id: i64,
+    kind: &str,
+    value_hash: &str,
+) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        sign_in_trust::table.filter(
+            sign_in_trust::user_id
+                .eq(user_id)
+                .and(sign_in_trust::kind.eq(kind))
+                .and(sign_in_trust::value_hash.eq(value_hash)),
+        ),
+    ))
+    .get_result(conn)
+}
+
+/// Records (or refreshes) a source the user signed in from.
+pub fn trust_source(
+    conn: &mut DbConnection,
+    user_id: i64,
+    kind: &str,
+    value_hash: &str,
+    now: NaiveDateTime,
+) -> QueryResult<usize> {
+    let upsert = diesel::insert_into(sign_in_trust::table)
+        .values((
+            sign_in_trust::user_id.eq(user_id),
+            sign_in_trust::kind.eq(kind),
+            sign_in_trust::value_hash.eq(value_hash),
+            sign_in_trust::last_used_at.eq(now),
+        ))
+        .on_conflict((
+            sign_in_trust::user_id,
+            sign_in_trust::kind,
+            sign_in_trust::value_hash,
+        ))
+        .do_update()
+        .set(sign_in_trust::last_used_at.eq(now));
+    // A `MultiConnection` has no upsert: it runs on the backend's own connection.
+    super::on_backend!(conn, |inner| upsert.execute(inner))
 }
 
 // ---- One-time tokens ----

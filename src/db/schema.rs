@@ -103,6 +103,16 @@ diesel::table! {
 }
 
 diesel::table! {
+    sign_in_trust (id) {
+        id -> BigInt,
+        user_id -> BigInt,
+        kind -> Text,
+        value_hash -> Text,
+        last_used_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     one_time_tokens (id) {
         id -> Text,
         user_id -> BigInt,
@@ -368,6 +378,7 @@ diesel::joinable!(user_departments -> departments (department_id));
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(admin_events -> users (actor_id));
 diesel::joinable!(one_time_tokens -> users (user_id));
+diesel::joinable!(sign_in_trust -> users (user_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     departments,
@@ -378,6 +389,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     user_departments,
     sessions,
     login_failures,
+    sign_in_trust,
     one_time_tokens,
     form_definitions,
     applications,

@@ -27,6 +27,8 @@ pub enum IdentityError {
     PasswordTooLong,
     #[error("the password is too common")]
     PasswordCommon,
+    #[error("the password contains the email address, the name or another detail of the account")]
+    PasswordPersonal,
     #[error("a name is needed (at most 100 characters)")]
     Name,
 }
@@ -172,10 +174,25 @@ pub fn parse_name(value: &str) -> Result<String, IdentityError> {
     }
 }
 
+/// Passwords that attackers try first, lower-cased and sorted (byte order) for a binary search:
+/// the 100,000 most common of the "10 million passwords" list published by the SecLists project
+/// (MIT licence), as far as they are long enough to pass the length rule at all (the shorter ones
+/// fail it anyway), and the ones Chinese users choose most often (`woaini1314`).
 static COMMON_PASSWORDS: &str = include_str!("common-passwords.txt");
 
-/// A new password that meets the policy: 10 to 128 characters, not a common password.
-/// It is never stored or logged; only its argon2id hash is.
+/// The password `onestop demo` gives its accounts. It is published in README, so it is refused
+/// everywhere else.
+pub const DEMO_PASSWORD: &str = "onestop-demo-2026";
+
+fn is_common(lower: &str) -> bool {
+    // The file is sorted, so a binary search over its lines finds a match in ~12 steps.
+    static LINES: std::sync::LazyLock<Vec<&str>> =
+        std::sync::LazyLock::new(|| COMMON_PASSWORDS.lines().collect());
+    LINES.binary_search(&lower).is_ok()
+}
+
+/// A new password that meets the policy: 10 to 128 characters, not one of the common passwords,
+/// not the published demo password. It is never stored or logged; only its argon2id hash is.
 pub struct NewPassword(String);
 
 impl NewPassword {
@@ -190,14 +207,45 @@ impl NewPassword {
         let lower = value.to_lowercase();
         let first = lower.chars().next().unwrap_or_default();
         let one_character = lower.chars().all(|c| c == first);
-        if one_character
-            || COMMON_PASSWORDS
-                .lines()
-                .any(|common| common.trim() == lower)
-        {
+        if one_character || is_common(&lower) || lower == DEMO_PASSWORD {
             return Err(IdentityError::PasswordCommon);
         }
         Ok(Self(value.to_owned()))
+    }
+
+    /// Like [`NewPassword::parse`], and the password must not contain what an attacker knows of
+    /// the account: its email address or the part before `@`, and its names and numbers (a name
+    /// of two characters, such as 张三, counts; spaces and case are ignored).
+    pub fn parse_for(value: &str, personal: &[&str]) -> Result<Self, IdentityError> {
+        let password = Self::parse(value)?;
+        let squeeze = |s: &str| -> String {
+            s.chars()
+                .filter(|c| !c.is_whitespace())
+                .flat_map(char::to_lowercase)
+                .collect()
+        };
+        let haystack = squeeze(value);
+        let mut needles: Vec<String> = Vec::new();
+        for detail in personal {
+            let detail = squeeze(detail);
+            if let Some((local, _)) = detail.split_once('@') {
+                needles.push(local.to_owned());
+            }
+            needles.push(detail);
+        }
+        let personal_part = needles
+            .iter()
+            .filter(|n| n.chars().count() >= 2 && (n.len() >= 4 || !n.is_ascii()))
+            .any(|n| haystack.contains(n.as_str()));
+        if personal_part {
+            return Err(IdentityError::PasswordPersonal);
+        }
+        Ok(password)
+    }
+
+    /// The published demo password, for `onestop demo` only.
+    pub fn published_demo() -> Self {
+        Self(DEMO_PASSWORD.to_owned())
     }
 
     pub fn expose(&self) -> &str {
@@ -321,9 +369,64 @@ mod tests {
             IdentityError::PasswordCommon
         );
         assert!(NewPassword::parse("correct horse battery").is_ok());
+        // The three an outside test found accepted, and the published demo password.
+        for common in [
+            "qwerty123456",
+            "iloveyou12",
+            "abc123abc123",
+            "QWERTY123456",
+            DEMO_PASSWORD,
+        ] {
+            assert_eq!(
+                NewPassword::parse(common).unwrap_err(),
+                IdentityError::PasswordCommon,
+                "{common}"
+            );
+        }
         assert_eq!(
             format!("{:?}", NewPassword::parse("correct horse battery").unwrap()),
             "NewPassword(***)"
         );
+    }
+
+    #[test]
+    fn every_listed_password_is_refused_and_the_list_is_searchable() {
+        let lines: Vec<&str> = COMMON_PASSWORDS.lines().collect();
+        assert!(
+            lines.len() > 2_000,
+            "the list was cut: {} lines",
+            lines.len()
+        );
+        assert!(
+            lines.windows(2).all(|w| w[0] < w[1]),
+            "the list must stay sorted"
+        );
+        for line in lines {
+            assert_eq!(
+                NewPassword::parse(line).err(),
+                Some(IdentityError::PasswordCommon),
+                "{line}"
+            );
+        }
+    }
+
+    #[test]
+    fn passwords_must_not_contain_the_account_s_details() {
+        let personal = ["li.ming@example.cn", "李明", "13800138000"];
+        for bad in [
+            "li.ming@example.cn!",
+            "Li.Ming2026wow",
+            "我是李明的密码啊啊啊",
+            "x13800138000y",
+        ] {
+            assert_eq!(
+                NewPassword::parse_for(bad, &personal).err(),
+                Some(IdentityError::PasswordPersonal),
+                "{bad}"
+            );
+        }
+        assert!(NewPassword::parse_for("correct horse battery", &personal).is_ok());
+        // A one-letter name or a two-letter mailbox is no reason to refuse a password.
+        assert!(NewPassword::parse_for("correct horse battery", &["c", "co@example.cn"]).is_ok());
     }
 }

@@ -54,6 +54,7 @@ impl Letter {
         let lang = if lang == "en" { "en" } else { "zh-CN" };
         let label_key = match kind.split(':').next().unwrap_or_default() {
             "account" if kind.ends_with("reset") => "mail.action.reset",
+            "account" if kind.ends_with("exists") => "mail.action.forgot",
             "account" => "mail.action.verify",
             "digest" => "mail.action.workspace",
             _ => "mail.action.application",

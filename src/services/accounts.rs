@@ -9,8 +9,15 @@ use crate::db::accounts::{self as queries, NewUser, UserRow};
 use crate::db::{DbConnection, DbPool};
 use crate::domain::identity::{CreditCode, Email, NationalId, NewPassword, Phone, Role};
 
-/// Failed logins allowed per account and per client address within the window.
+/// Failed logins allowed within the window for one account from one client address: past them
+/// that address must wait before guessing that account's password again.
 pub const MAX_FAILURES: i64 = 5;
+/// Failed logins for one account from all addresses together, past which the account is under
+/// attack: only a device or address it signed in from before may still try.
+pub const MAX_ACCOUNT_FAILURES: i64 = 20;
+/// Failed logins from one address for all accounts together: high enough for an office or a
+/// service hall behind one NAT address, low enough to stop one machine spraying passwords.
+pub const MAX_ADDRESS_FAILURES: i64 = 100;
 pub const FAILURE_WINDOW_MINUTES: i64 = 15;
 const RESET_VALID_MINUTES: i64 = 30;
 const VERIFY_VALID_HOURS: i64 = 48;
@@ -177,40 +184,81 @@ pub struct FirmRegistration {
     pub password: NewPassword,
 }
 
-/// A unique value a registration claims besides its email: its form field, and whether it is
-/// taken already.
-type UniqueClaim<'a> = (
-    &'static str,
-    &'a dyn Fn(&mut DbConnection) -> diesel::QueryResult<bool>,
-);
+/// Registrations one client address may attempt within an hour.
+pub const MAX_REGISTRATIONS_PER_HOUR: i64 = 10;
 
-/// Creates an applicant's account and signs them in, in one transaction; then mails the
-/// verification link. The argon2 hash is made by the caller, before any connection is taken.
+/// How an applicant's account comes to be.
+#[derive(Clone, Copy)]
+pub enum Intake<'a> {
+    /// Through the registration form, from this client address.
+    Online { client: &'a str },
+    /// By `onestop demo`: verified at once, no mail, an existing account left as it is
+    /// (`Conflict`).
+    Demo,
+}
+
+/// Creates an applicant's account and mails the verification link; or, when the email address
+/// or the identity number (`claimed_by`: the account that holds it already) is taken, creates
+/// nothing and tells that account's owner by mail instead. Either way the answer is the same,
+/// after the same work, so that the form cannot tell who has an account. One address may try
+/// [`MAX_REGISTRATIONS_PER_HOUR`] times an hour. The argon2 hash is made by the caller, before
+/// any connection is taken.
 fn register(
     pool: &DbPool,
     user: &NewUser<'_>,
-    (field, taken): UniqueClaim<'_>,
-) -> Result<NewSession, ServiceError> {
+    intake: Intake<'_>,
+    claimed_by: &dyn Fn(&mut DbConnection) -> diesel::QueryResult<Option<i64>>,
+) -> Result<(), ServiceError> {
     crate::db::write_transaction(&mut *pool.get()?, |conn| {
-        if queries::email_taken(conn, user.email)? {
-            return Err(ServiceError::Conflict("email"));
+        let now = now();
+        if let Intake::Online { client } = intake {
+            let window = Duration::hours(1);
+            let key = format!("register:{client}");
+            let (attempts, oldest) = queries::failures_since(conn, &key, now - window)?;
+            if attempts >= MAX_REGISTRATIONS_PER_HOUR {
+                return Err(ServiceError::Throttled {
+                    until: oldest.unwrap_or(now) + window,
+                });
+            }
+            queries::record_failure(conn, &key, now)?;
         }
-        if taken(conn)? {
-            return Err(ServiceError::Conflict(field));
+        let holder = match queries::find_user_by_email(conn, user.email)? {
+            Some(row) => Some(row.id),
+            None => claimed_by(conn)?,
+        };
+        match (holder, intake) {
+            (Some(_), Intake::Demo) => Err(ServiceError::Conflict("email")),
+            (Some(owner), Intake::Online { .. }) => {
+                queue_account_mail(conn, owner, "account:exists", "exists", "/password/forgot")?;
+                tracing::info!(
+                    user.id = owner,
+                    "registration for an existing account: owner told"
+                );
+                Ok(())
+            }
+            (None, Intake::Demo) => {
+                let verified = NewUser {
+                    email_verified: true,
+                    ..*user
+                };
+                queries::insert_user(conn, &verified).map_err(conflict_on_race)?;
+                Ok(())
+            }
+            (None, Intake::Online { .. }) => {
+                let user_id = queries::insert_user(conn, user).map_err(conflict_on_race)?;
+                send_link(conn, user_id, verification_link())
+            }
         }
-        let user_id = queries::insert_user(conn, user).map_err(conflict_on_race)?;
-        let session = open_session(conn, user_id)?;
-        send_link(conn, user_id, verification_link())?;
-        Ok(session)
     })
 }
 
-/// Registers a citizen and signs them in; a verification link goes to their email.
+/// Registers a citizen (see [`register`]); a verification link goes to their email.
 pub fn register_citizen(
     pool: &DbPool,
     form: &CitizenRegistration,
     lang: &str,
-) -> Result<NewSession, ServiceError> {
+    intake: Intake<'_>,
+) -> Result<(), ServiceError> {
     let hash = hash_password(&form.password);
     let user = NewUser {
         email: form.email.as_str(),
@@ -227,17 +275,18 @@ pub fn register_citizen(
         created_at: now(),
         lang: mail_lang(lang),
     };
-    let taken =
-        |conn: &mut DbConnection| queries::national_id_taken(conn, form.national_id.as_str());
-    register(pool, &user, ("national_id", &taken))
+    let holder =
+        |conn: &mut DbConnection| queries::national_id_holder(conn, form.national_id.as_str());
+    register(pool, &user, intake, &holder)
 }
 
-/// Registers a firm, whose contact person (经办人) signs in and acts for it.
+/// Registers a firm (see [`register`]), whose contact person (经办人) signs in and acts for it.
 pub fn register_firm(
     pool: &DbPool,
     form: &FirmRegistration,
     lang: &str,
-) -> Result<NewSession, ServiceError> {
+    intake: Intake<'_>,
+) -> Result<(), ServiceError> {
     let hash = hash_password(&form.password);
     let user = NewUser {
         email: form.email.as_str(),
@@ -254,9 +303,9 @@ pub fn register_firm(
         created_at: now(),
         lang: mail_lang(lang),
     };
-    let taken =
-        |conn: &mut DbConnection| queries::credit_code_taken(conn, form.credit_code.as_str());
-    register(pool, &user, ("credit_code", &taken))
+    let holder =
+        |conn: &mut DbConnection| queries::credit_code_holder(conn, form.credit_code.as_str());
+    register(pool, &user, intake, &holder)
 }
 
 /// A one-time link and the mail that carries it.
@@ -314,18 +363,37 @@ pub fn mail_lang(lang: &str) -> &'static str {
 /// The link is in the outbox until the mail is sent, then removed; it is never logged.
 fn send_link(conn: &mut DbConnection, user_id: i64, link: OneTimeLink) -> Result<(), ServiceError> {
     let token = random_token();
-    let now = now();
     queries::insert_token(
         conn,
         &token_id(&token),
         user_id,
         link.purpose,
-        now + link.valid,
+        now() + link.valid,
     )?;
+    let path = format!("{}?token={token}", link.path);
+    queue_account_mail(conn, user_id, link.kind, link.text, &path)?;
+    tracing::info!(
+        user.id = user_id,
+        purpose = link.purpose,
+        "one-time link queued in the outbox"
+    );
+    Ok(())
+}
+
+/// Queues an account mail to the user: its subject and body are the locale texts
+/// `mail.{text}.subject` and `.body`, its button opens `link_path`.
+fn queue_account_mail(
+    conn: &mut DbConnection,
+    user_id: i64,
+    kind: &str,
+    text: &str,
+    link_path: &str,
+) -> Result<(), ServiceError> {
+    let now = now();
     let (email, name, lang) = crate::db::workflow::contact(conn, user_id)?;
     let greeting = crate::mail::translate(&lang, "mail.greeting", &[("name", &name)]);
-    let body = crate::mail::translate(&lang, &format!("mail.{}.body", link.text), &[]);
-    let subject = crate::mail::translate(&lang, &format!("mail.{}.subject", link.text), &[]);
+    let body = crate::mail::translate(&lang, &format!("mail.{text}.body"), &[]);
+    let subject = crate::mail::translate(&lang, &format!("mail.{text}.subject"), &[]);
     crate::db::outbox::enqueue_mail(
         conn,
         &crate::db::outbox::NewMail {
@@ -333,20 +401,15 @@ fn send_link(conn: &mut DbConnection, user_id: i64, link: OneTimeLink) -> Result
             recipient_id: Some(user_id),
             recipient_email: &email,
             lang: mail_lang(&lang),
-            kind: link.kind,
+            kind,
             subject: &subject,
             body: &format!("{greeting}\n{body}"),
-            link_path: Some(&format!("{}?token={token}", link.path)),
+            link_path: Some(link_path),
             status: "pending",
             next_attempt_at: now,
             created_at: now,
         },
     )?;
-    tracing::info!(
-        user.id = user_id,
-        purpose = link.purpose,
-        "one-time link queued in the outbox"
-    );
     Ok(())
 }
 
@@ -367,57 +430,151 @@ fn account_key(email: &str) -> String {
 }
 
 /// Failures from a client address are counted by this prefix; each row also names the account,
-/// so that a success clears only that account's failures from that address, not the guesses at
-/// other accounts.
+/// so that the same rows count the failures for one account from that address.
 fn client_prefix(client: &str) -> String {
     format!("client:{client}|")
 }
 
-/// Checks the password and opens a session. After [`MAX_FAILURES`] failures within the window,
-/// for the account or from the client address, it refuses until the oldest one leaves the window.
-/// Each attempt is recorded as a failure before the password is checked (and cleared on success),
-/// so that simultaneous attempts, on one node or several, cannot slip past the count.
-/// An unknown email and a wrong password get the same answer after the same work. The argon2
-/// check runs without holding a database connection.
+const TRUST_DEVICE: &str = "device";
+const TRUST_ADDRESS: &str = "address";
+
+/// A signed-in session, and the device token to keep in the browser (a new one when it came
+/// without a token the account knows).
+pub struct SignIn {
+    pub session: NewSession,
+    pub device_token: String,
+}
+
+/// Where an attempt comes from: the client's address and the device token its browser holds.
+pub struct Source<'a> {
+    pub address: &'a str,
+    pub device_token: Option<&'a str>,
+}
+
+/// Checks the password and opens a session, throttled so that an attacker slows only themselves:
+///
+/// - one address may fail [`MAX_FAILURES`] times per account in the window, then waits;
+/// - an account that failed [`MAX_ACCOUNT_FAILURES`] times from anywhere is under attack: from
+///   then on until the window passes only a device or an address that signed in to it before may
+///   try (so that its owner still gets in), and administrators see it listed;
+/// - one address may fail [`MAX_ADDRESS_FAILURES`] times for all accounts together.
+///
+/// A device that signed in before (its cookie) is never refused. Each attempt is recorded as a
+/// failure before the password is checked (a success takes its own back, and clears that
+/// address's failures for the account), so that simultaneous attempts,
+/// on one node or several, cannot slip past the count. An unknown email and a wrong password get
+/// the same answer after the same work. The argon2 check runs without holding a connection.
 pub fn sign_in(
     pool: &DbPool,
     email: &str,
     password: &str,
-    client: &str,
-) -> Result<NewSession, ServiceError> {
+    source: &Source<'_>,
+) -> Result<SignIn, ServiceError> {
     let now = now();
     let window = Duration::minutes(FAILURE_WINDOW_MINUTES);
     let account = account_key(email);
-    let prefix = client_prefix(client);
-    let client_key = format!("{prefix}{}", email.trim().to_lowercase());
+    let prefix = client_prefix(source.address);
+    let pair = format!("{prefix}{}", email.trim().to_lowercase());
+    let address_hash = token_id(source.address);
+    let device_hash = source.device_token.map(token_id);
     let row = crate::db::write_transaction(&mut *pool.get()?, |conn| {
-        for (failures, oldest) in [
-            queries::failures_since(conn, &account, now - window)?,
-            queries::failures_since_prefix(conn, &prefix, now - window)?,
-        ] {
-            if failures >= MAX_FAILURES {
-                let until = oldest.unwrap_or(now) + window;
-                return Err(ServiceError::Throttled { until });
-            }
-        }
-        queries::record_failure(conn, &account, now)?;
-        queries::record_failure(conn, &client_key, now)?;
         let row = match Email::parse(email) {
             Ok(email) => queries::find_user_by_email(conn, email.as_str())?,
             Err(_) => None,
         };
+        let trusted =
+            |conn: &mut DbConnection, kind: &str, hash: Option<&String>| match (&row, hash) {
+                (Some(row), Some(hash)) => queries::trusted_source(conn, row.id, kind, hash),
+                _ => Ok(false),
+            };
+        if !trusted(conn, TRUST_DEVICE, device_hash.as_ref())? {
+            let known_address = trusted(conn, TRUST_ADDRESS, Some(&address_hash))?;
+            let mut limits = vec![(
+                queries::failures_since(conn, &pair, now - window)?,
+                MAX_FAILURES,
+            )];
+            if !known_address {
+                limits.push((
+                    queries::failures_since(conn, &account, now - window)?,
+                    MAX_ACCOUNT_FAILURES,
+                ));
+                limits.push((
+                    queries::failures_since_prefix(conn, &prefix, now - window)?,
+                    MAX_ADDRESS_FAILURES,
+                ));
+            }
+            for ((failures, oldest), limit) in limits {
+                if failures >= limit {
+                    let until = oldest.unwrap_or(now) + window;
+                    return Err(ServiceError::Throttled { until });
+                }
+            }
+        }
+        queries::record_failure(conn, &account, now)?;
+        queries::record_failure(conn, &pair, now)?;
+        let (account_failures, _) = queries::failures_since(conn, &account, now - window)?;
+        if account_failures == MAX_ACCOUNT_FAILURES {
+            tracing::warn!(
+                user.id = row.as_ref().map(|r| r.id),
+                failures = account_failures,
+                "account under attack: only devices and addresses it used before may sign in"
+            );
+        }
         Ok(row)
     })?;
     let matches = verify_password(password, row.as_ref().map(|r| r.password_hash.as_str()));
     match row {
         Some(row) if matches && row.active => {
             crate::db::write_transaction(&mut *pool.get()?, |conn| {
-                queries::clear_failures(conn, &[account, client_key])?;
-                open_session(conn, row.id)
+                // Only this address's failures for the account: the account-wide count goes on,
+                // so that an attack from elsewhere does not get a fresh budget from the owner's
+                // sign-in.
+                queries::clear_failures(conn, &[pair])?;
+                queries::forget_failure(conn, &account, now)?;
+                let known = match &device_hash {
+                    Some(hash) => queries::trusted_source(conn, row.id, TRUST_DEVICE, hash)?,
+                    None => false,
+                };
+                let device_token = match source.device_token {
+                    Some(token) if known => token.to_owned(),
+                    _ => random_token(),
+                };
+                queries::trust_source(conn, row.id, TRUST_DEVICE, &token_id(&device_token), now)?;
+                queries::trust_source(conn, row.id, TRUST_ADDRESS, &address_hash, now)?;
+                let session = open_session(conn, row.id)?;
+                Ok(SignIn {
+                    session,
+                    device_token,
+                })
             })
         }
         _ => Err(ServiceError::InvalidCredentials),
     }
+}
+
+/// An account that many wrong passwords were tried for in the current window.
+pub struct AccountUnderAttack {
+    pub email: String,
+    pub failures: i64,
+    pub latest: Option<NaiveDateTime>,
+}
+
+/// Accounts with at least half of [`MAX_ACCOUNT_FAILURES`] failures in the current window, for
+/// the administrators' page; the most attacked first.
+pub fn accounts_under_attack(
+    conn: &mut DbConnection,
+) -> Result<Vec<AccountUnderAttack>, ServiceError> {
+    let since = now() - Duration::minutes(FAILURE_WINDOW_MINUTES);
+    Ok(
+        queries::accounts_failing_since(conn, since, MAX_ACCOUNT_FAILURES / 2)?
+            .into_iter()
+            .map(|(key, failures, latest)| AccountUnderAttack {
+                email: key.trim_start_matches("account:").to_owned(),
+                failures,
+                latest,
+            })
+            .collect(),
+    )
 }
 
 /// Changes the password after checking the current one; every other session of the user ends,
@@ -458,6 +615,18 @@ pub fn request_password_reset(conn: &mut DbConnection, email: &str) -> Result<()
 /// Whether a reset link can still be used (to show its form).
 pub fn reset_link_usable(conn: &mut DbConnection, token: &str) -> Result<bool, ServiceError> {
     Ok(queries::peek_token(conn, &token_id(token), PURPOSE_RESET, now())?.is_some())
+}
+
+/// The email address and name of the account a usable reset link belongs to (so that the new
+/// password can be checked against them), or `None`.
+pub fn reset_link_owner(
+    conn: &mut DbConnection,
+    token: &str,
+) -> Result<Option<(String, String)>, ServiceError> {
+    let Some(user_id) = queries::peek_token(conn, &token_id(token), PURPOSE_RESET, now())? else {
+        return Ok(None);
+    };
+    Ok(queries::find_user(conn, user_id)?.map(|row| (row.email, row.name)))
 }
 
 /// Sets a new password through a reset link, once; every session of the user ends, every other

@@ -2,12 +2,12 @@
 //! The list is documented in README; existing accounts are left as they are.
 
 use super::ServiceError;
-use super::accounts::{self, CitizenRegistration, FirmRegistration, NewAccount};
+use super::accounts::{self, CitizenRegistration, FirmRegistration, Intake, NewAccount};
 use crate::db::DbPool;
 use crate::domain::identity::{CreditCode, Email, NationalId, NewPassword, Phone, Role};
 
-/// Every demo account's password.
-pub const DEMO_PASSWORD: &str = "onestop-demo-2026";
+/// Every demo account's password (refused for any other account).
+pub use crate::domain::identity::DEMO_PASSWORD;
 
 /// (email, role, name, departments) of the staff accounts.
 const STAFF: &[(&str, Role, &str, &[&str])] = &[
@@ -54,7 +54,7 @@ pub const CITIZEN_EMAIL: &str = "citizen@demo.onestop.cn";
 pub const FIRM_EMAIL: &str = "firm@demo.onestop.cn";
 
 pub fn password() -> NewPassword {
-    NewPassword::parse(DEMO_PASSWORD).expect("the demo password meets the policy")
+    NewPassword::published_demo()
 }
 
 fn valid<T>(value: Result<T, crate::domain::identity::IdentityError>) -> T {
@@ -71,7 +71,12 @@ pub fn create_demo_accounts(pool: &DbPool) -> Result<Vec<(String, Role, bool)>, 
         email: valid(Email::parse(CITIZEN_EMAIL)),
         password: password(),
     };
-    let created = skip_existing(accounts::register_citizen(pool, &citizen, "zh-CN"))?;
+    let created = skip_existing(accounts::register_citizen(
+        pool,
+        &citizen,
+        "zh-CN",
+        Intake::Demo,
+    ))?;
     report.push((CITIZEN_EMAIL.to_owned(), Role::Citizen, created));
     let firm = FirmRegistration {
         company: "深圳市宝安示范餐饮有限公司".into(),
@@ -81,7 +86,7 @@ pub fn create_demo_accounts(pool: &DbPool) -> Result<Vec<(String, Role, bool)>, 
         email: valid(Email::parse(FIRM_EMAIL)),
         password: password(),
     };
-    let created = skip_existing(accounts::register_firm(pool, &firm, "zh-CN"))?;
+    let created = skip_existing(accounts::register_firm(pool, &firm, "zh-CN", Intake::Demo))?;
     report.push((FIRM_EMAIL.to_owned(), Role::Firm, created));
     for (email, role, name, departments) in STAFF {
         let account = NewAccount {

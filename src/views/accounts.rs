@@ -81,6 +81,9 @@ pub struct MessagePage {
 pub struct UsersPage {
     pub ctx: PageContext,
     pub accounts: Vec<Account>,
+    /// Accounts many wrong passwords were tried for in the last minutes: (email, how many and
+    /// the latest, in words).
+    pub under_attack: Vec<(String, String)>,
     pub q: String,
     pub role: String,
     pub next_href: Option<String>,

@@ -7,7 +7,9 @@ use serde::Deserialize;
 use super::error::WebError;
 use super::forms::{FormState, local_path, page_with_status, see_other};
 use super::run;
-use super::session::{CSRF_COOKIE, SESSION_COOKIE, SignedIn, Visitor, removal, session_cookie};
+use super::session::{
+    CSRF_COOKIE, SESSION_COOKIE, SignedIn, Visitor, device_cookie, removal, session_cookie,
+};
 use crate::db::DbPool;
 use crate::domain::identity::{CreditCode, Email, NationalId, NewPassword, Phone, parse_name};
 use crate::services::ServiceError;
@@ -31,7 +33,7 @@ struct NoticeQuery {
 /// Texts for `?notice=` keys; anything else shows nothing.
 fn notice(ctx: &PageContext, key: Option<&str>) -> Option<String> {
     let key = match key? {
-        "registered" => "notice.registered",
+        "verified" => "notice.verified",
         "password_changed" => "notice.password_changed",
         "password_reset" => "notice.password_reset",
         "signed_out" => "notice.signed_out",
@@ -104,12 +106,20 @@ async fn login(
         form.value("password").to_owned(),
     );
     let client = super::client_address(&req);
+    let device = super::session::device_token(&req);
     match super::run_pooled(&pool, move |pool| {
-        service::sign_in(pool, &email, &password, &client)
+        let source = service::Source {
+            address: &client,
+            device_token: device.as_deref(),
+        };
+        service::sign_in(pool, &email, &password, &source)
     })
     .await
     {
-        Ok(session) => {
+        Ok(service::SignIn {
+            session,
+            device_token,
+        }) => {
             // Signing in again (as someone else, say) ends the session this browser had.
             if let Some(old) = visitor.session.clone() {
                 run(&pool, move |conn| {
@@ -117,7 +127,9 @@ async fn login(
                 })
                 .await?;
             }
-            Ok(signed_in(&session, &settings, &visitor, &next))
+            let mut response = signed_in(&session, &settings, &visitor, &next);
+            let _ = response.add_cookie(&device_cookie(&device_token, visitor.secure));
+            Ok(response)
         }
         Err(WebError::Service(ServiceError::Throttled { until })) => throttled(ctx, until),
         Err(WebError::Service(ServiceError::InvalidCredentials)) => {
@@ -170,9 +182,12 @@ async fn firm_form(ctx: PageContext) -> FirmRegisterPage {
     }
 }
 
-/// The new password and its confirmation, checked together.
-fn new_password(ctx: &PageContext, form: &mut FormState) -> Option<NewPassword> {
-    let password = form.parse(ctx.lang, "password", NewPassword::parse)?;
+/// The new password and its confirmation, checked together; the password may not contain the
+/// account's `personal` details (its email, names, numbers).
+fn new_password(ctx: &PageContext, form: &mut FormState, personal: &[&str]) -> Option<NewPassword> {
+    let password = form.parse(ctx.lang, "password", |value| {
+        NewPassword::parse_for(value, personal)
+    })?;
     if form.value("password_confirm") != password.expose() {
         form.add("password_confirm", ctx.t("form.error.password_mismatch"));
         return None;
@@ -180,31 +195,42 @@ fn new_password(ctx: &PageContext, form: &mut FormState) -> Option<NewPassword> 
     Some(password)
 }
 
-fn conflict_message(
-    ctx: &PageContext,
-    form: &mut FormState,
-    error: WebError,
-) -> Result<(), WebError> {
-    match error {
-        WebError::Service(ServiceError::Conflict(field)) => {
-            let key = match field {
-                "national_id" => "form.error.national_id_taken",
-                "credit_code" => "form.error.credit_code_taken",
-                _ => "form.error.email_taken",
+/// The one answer to a registration the service took, whether the account is new or its email or
+/// number was registered before (its owner is told by mail): "check your email".
+fn registration_answer(
+    ctx: PageContext,
+    registered: Result<(), WebError>,
+) -> Result<HttpResponse, WebError> {
+    match registered {
+        Ok(()) => Ok(see_other("/register/sent")),
+        Err(WebError::Service(ServiceError::Throttled { until })) => {
+            let minutes = ((until - service::now()).num_seconds().max(1) + 59) / 60;
+            let page = MessagePage {
+                title: ctx.t("register.throttled_title").into_owned(),
+                message: ctx.lang.tf("register.throttled", &[("minutes", &minutes)]),
+                ctx,
             };
-            form.add(field, ctx.t(key));
-            Ok(())
+            page_with_status(StatusCode::TOO_MANY_REQUESTS, &page)
         }
-        other => Err(other),
+        Err(other) => Err(other),
     }
+}
+
+#[get("/register/sent")]
+async fn registration_sent(ctx: PageContext) -> Result<HttpResponse, WebError> {
+    let page = MessagePage {
+        title: ctx.t("register.sent_title").into_owned(),
+        message: ctx.t("register.sent").into_owned(),
+        ctx,
+    };
+    page_with_status(StatusCode::OK, &page)
 }
 
 #[post("/register/citizen")]
 async fn register_citizen(
+    req: HttpRequest,
     ctx: PageContext,
-    visitor: Visitor,
     pool: web::Data<DbPool>,
-    settings: web::Data<AccountSettings>,
     fields: Fields,
 ) -> Result<HttpResponse, WebError> {
     let mut form = FormState::new(fields.into_inner());
@@ -213,7 +239,8 @@ async fn register_citizen(
     let national_id = form.parse(lang, "national_id", NationalId::parse);
     let phone = form.parse(lang, "phone", Phone::parse);
     let email = form.parse(lang, "email", Email::parse);
-    let password = new_password(&ctx, &mut form);
+    let personal = ["email", "name", "national_id", "phone"].map(|f| form.value(f).to_owned());
+    let password = new_password(&ctx, &mut form, &personal.each_ref().map(String::as_str));
     if let (Some(name), Some(national_id), Some(phone), Some(email), Some(password)) =
         (name, national_id, phone, email, password)
     {
@@ -225,21 +252,17 @@ async fn register_citizen(
             password,
         };
         let lang = lang.code();
-        match super::run_pooled(&pool, move |pool| {
-            service::register_citizen(pool, &registration, lang)
+        let client = super::client_address(&req);
+        let registered = super::run_pooled(&pool, move |pool| {
+            service::register_citizen(
+                pool,
+                &registration,
+                lang,
+                service::Intake::Online { client: &client },
+            )
         })
-        .await
-        {
-            Ok(session) => {
-                return Ok(signed_in(
-                    &session,
-                    &settings,
-                    &visitor,
-                    "/account?notice=registered",
-                ));
-            }
-            Err(error) => conflict_message(&ctx, &mut form, error)?,
-        }
+        .await;
+        return registration_answer(ctx, registered);
     }
     page_with_status(
         StatusCode::UNPROCESSABLE_ENTITY,
@@ -249,10 +272,9 @@ async fn register_citizen(
 
 #[post("/register/firm")]
 async fn register_firm(
+    req: HttpRequest,
     ctx: PageContext,
-    visitor: Visitor,
     pool: web::Data<DbPool>,
-    settings: web::Data<AccountSettings>,
     fields: Fields,
 ) -> Result<HttpResponse, WebError> {
     let mut form = FormState::new(fields.into_inner());
@@ -262,7 +284,15 @@ async fn register_firm(
     let legal_representative = form.parse(lang, "legal_representative", parse_name);
     let contact_name = form.parse(lang, "contact_name", parse_name);
     let email = form.parse(lang, "email", Email::parse);
-    let password = new_password(&ctx, &mut form);
+    let personal = [
+        "email",
+        "company",
+        "credit_code",
+        "legal_representative",
+        "contact_name",
+    ]
+    .map(|f| form.value(f).to_owned());
+    let password = new_password(&ctx, &mut form, &personal.each_ref().map(String::as_str));
     if let (
         Some(company),
         Some(credit_code),
@@ -287,21 +317,17 @@ async fn register_firm(
             password,
         };
         let lang = lang.code();
-        match super::run_pooled(&pool, move |pool| {
-            service::register_firm(pool, &registration, lang)
+        let client = super::client_address(&req);
+        let registered = super::run_pooled(&pool, move |pool| {
+            service::register_firm(
+                pool,
+                &registration,
+                lang,
+                service::Intake::Online { client: &client },
+            )
         })
-        .await
-        {
-            Ok(session) => {
-                return Ok(signed_in(
-                    &session,
-                    &settings,
-                    &visitor,
-                    "/account?notice=registered",
-                ));
-            }
-            Err(error) => conflict_message(&ctx, &mut form, error)?,
-        }
+        .await;
+        return registration_answer(ctx, registered);
     }
     page_with_status(
         StatusCode::UNPROCESSABLE_ENTITY,
@@ -326,19 +352,16 @@ fn link_invalid(ctx: PageContext) -> Result<HttpResponse, WebError> {
 #[get("/verify-email")]
 async fn verify_email(
     ctx: PageContext,
+    visitor: Visitor,
     pool: web::Data<DbPool>,
     query: web::Query<TokenQuery>,
 ) -> Result<HttpResponse, WebError> {
     let token = query.token.clone().unwrap_or_default();
     match run(&pool, move |conn| service::verify_email(conn, &token)).await {
-        Ok(()) => {
-            let page = MessagePage {
-                title: ctx.t("link.verified_title").into_owned(),
-                message: ctx.t("link.verified").into_owned(),
-                ctx,
-            };
-            page_with_status(StatusCode::OK, &page)
-        }
+        // Verified: on to sign in (the link does not sign anyone in: it may be opened on
+        // another device than the one that registered).
+        Ok(()) if visitor.session.is_some() => Ok(see_other("/account?notice=verified")),
+        Ok(()) => Ok(see_other("/login?notice=verified")),
         Err(WebError::Service(ServiceError::InvalidToken)) => link_invalid(ctx),
         Err(other) => Err(other),
     }
@@ -396,7 +419,8 @@ async fn change_password(
     fields: Fields,
 ) -> Result<HttpResponse, WebError> {
     let mut form = FormState::new(fields.into_inner());
-    if let Some(password) = new_password(&ctx, &mut form) {
+    let personal = [session.user.email.as_str(), session.user.name.as_str()];
+    if let Some(password) = new_password(&ctx, &mut form, &personal) {
         let current = form.value("current_password").to_owned();
         match super::run_pooled(&pool, move |pool| {
             service::change_password(pool, &session, &current, &password)
@@ -480,7 +504,13 @@ async fn reset(
 ) -> Result<HttpResponse, WebError> {
     let mut form = FormState::new(fields.into_inner());
     let token = form.value("token").to_owned();
-    if let Some(password) = new_password(&ctx, &mut form) {
+    let owner = token.clone();
+    let Some((email, name)) =
+        run(&pool, move |conn| service::reset_link_owner(conn, &owner)).await?
+    else {
+        return link_invalid(ctx);
+    };
+    if let Some(password) = new_password(&ctx, &mut form, &[&email, &name]) {
         let used = token.clone();
         match super::run_pooled(&pool, move |pool| {
             service::reset_password(pool, &used, &password)
@@ -503,6 +533,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(login)
         .service(logout)
         .service(register_choice)
+        .service(registration_sent)
         .service(citizen_form)
         .service(firm_form)
         .service(register_citizen)

@@ -54,8 +54,11 @@ async fn users(
             .map_err(|_| WebError::BadRequest(super::error::BadParameter::Malformed))?,
     };
     let text = (!q.is_empty()).then(|| q.clone());
-    let accounts = run(&pool, move |conn| {
-        service::accounts(conn, text.as_deref(), role, after)
+    let (accounts, under_attack) = run(&pool, move |conn| {
+        Ok((
+            service::accounts(conn, text.as_deref(), role, after)?,
+            service::accounts_under_attack(conn)?,
+        ))
     })
     .await?;
     let next_href = (accounts.len() as i64 == ACCOUNTS_PAGE).then(|| {
@@ -68,9 +71,27 @@ async fn users(
         .unwrap_or_default();
         format!("/admin/users?{query}")
     });
+    let under_attack = under_attack
+        .into_iter()
+        .map(|a| {
+            let mut detail = ctx
+                .lang
+                .tf("admin.under_attack_count", &[("n", &a.failures)]);
+            if let Some(latest) = a.latest {
+                let local = latest + chrono::Duration::hours(8);
+                detail.push_str(&format!(
+                    " ({} {})",
+                    ctx.t("admin.under_attack_latest"),
+                    local.format("%H:%M")
+                ));
+            }
+            (a.email, detail)
+        })
+        .collect();
     Ok(UsersPage {
         ctx,
         accounts,
+        under_attack,
         q,
         role: role_text,
         next_href,
@@ -141,7 +162,13 @@ async fn create_staff(
     let email = form.parse(lang, "email", Email::parse);
     let name = form.parse(lang, "name", parse_name);
     let role = staff_role(&ctx, &mut form, true);
-    let password = form.parse(lang, "password", NewPassword::parse);
+    let personal = [
+        form.value("email").to_owned(),
+        form.value("name").to_owned(),
+    ];
+    let password = form.parse(lang, "password", |value| {
+        NewPassword::parse_for(value, &[&personal[0], &personal[1]])
+    });
     if let (Some(email), Some(name), Some(role), Some(password)) = (email, name, role, password) {
         let account = NewAccount {
             email,

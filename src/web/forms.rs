@@ -108,6 +108,7 @@ pub fn identity_error_key(error: IdentityError) -> &'static str {
         IdentityError::PasswordTooShort => "form.error.password_short",
         IdentityError::PasswordTooLong => "form.error.password_long",
         IdentityError::PasswordCommon => "form.error.password_common",
+        IdentityError::PasswordPersonal => "form.error.password_personal",
         IdentityError::Name => "form.error.name",
     }
 }

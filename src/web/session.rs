@@ -25,6 +25,9 @@ use crate::services::secrets::{random_token, same_secret};
 pub const SESSION_COOKIE: &str = "onestop_session";
 pub const CSRF_COOKIE: &str = "onestop_csrf";
 pub const CSRF_FIELD: &str = "csrf_token";
+/// A random token that marks a browser that signed in before (see `accounts::sign_in`): it
+/// outlives sessions, so that an account under attack still lets its owner in from here.
+pub const DEVICE_COOKIE: &str = "onestop_device";
 
 /// Who is asking: their session if signed in, and the CSRF token their forms must carry.
 #[derive(Debug, Clone)]
@@ -54,6 +57,24 @@ pub fn session_cookie(
             settings.session_lifetime.num_seconds(),
         ))
         .finish()
+}
+
+/// The device cookie: HttpOnly, SameSite=Lax, Secure over HTTPS, kept for a year.
+pub fn device_cookie(token: &str, secure: bool) -> Cookie<'static> {
+    Cookie::build(DEVICE_COOKIE, token.to_owned())
+        .path("/")
+        .http_only(true)
+        .secure(secure)
+        .same_site(SameSite::Lax)
+        .max_age(CookieDuration::days(365))
+        .finish()
+}
+
+/// The device token the request carries, if it has the token's shape.
+pub fn device_token(req: &HttpRequest) -> Option<String> {
+    req.cookie(DEVICE_COOKIE)
+        .map(|c| c.value().to_owned())
+        .filter(|t| is_token(t))
 }
 
 /// A cookie that makes the browser forget `name`.
@@ -177,6 +198,7 @@ pub async fn session_layer(
         }
     }
     let clear_session_cookie = session_ended;
+    let signed_in = session.is_some();
     req.extensions_mut().insert(Visitor {
         session,
         csrf_token: csrf_token.clone(),
@@ -189,6 +211,16 @@ pub async fn session_layer(
     }
     if clear_session_cookie && res.response().cookies().all(|c| c.name() != SESSION_COOKIE) {
         res.response_mut().add_cookie(&removal(SESSION_COOKIE))?;
+    }
+    // A page for a signed-in user (or the answer that signs one in) shows personal data: no
+    // browser, proxy or shared computer may keep it. A response that chose its own caching (the
+    // fingerprinted stylesheet) keeps that.
+    let signing_in = res.response().cookies().any(|c| c.name() == SESSION_COOKIE);
+    if (signed_in || signing_in) && !res.headers().contains_key(header::CACHE_CONTROL) {
+        res.headers_mut().insert(
+            header::CACHE_CONTROL,
+            header::HeaderValue::from_static("no-store"),
+        );
     }
     if secure {
         res.headers_mut().insert(

@@ -258,6 +258,23 @@ pub fn attach(address: String) -> TestApp {
     }
 }
 
+/// The same app seen from another client address on the loopback network (127.0.0.2, …), as a
+/// visitor from elsewhere: its requests leave from `local`.
+pub fn from_address(app: &TestApp, local: &str) -> TestApp {
+    let connector = awc::Connector::new().local_address(local.parse().expect("an IP address"));
+    TestApp {
+        address: app.address.clone(),
+        backend: app.backend,
+        database_url: app.database_url.clone(),
+        client: awc::Client::builder()
+            .connector(connector)
+            .disable_redirects()
+            .timeout(std::time::Duration::from_secs(30))
+            .finish(),
+        db: TestDb::Sqlite(tempfile::tempdir().expect("temporary folder")),
+    }
+}
+
 /// Runs the `onestop` binary with `DATABASE_URL` set; returns (exit success, stdout, stderr).
 pub fn onestop(database_url: &str, args: &[&str]) -> (bool, String, String) {
     let output = std::process::Command::new(env!("CARGO_BIN_EXE_onestop"))
