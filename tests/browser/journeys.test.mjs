@@ -381,9 +381,10 @@ journey('form errors are announced, linked to their fields, and keep what was ty
   await page.getByLabel('新密码', { exact: true }).fill(PASSWORD);
   await page.getByLabel('再次输入新密码').fill(PASSWORD);
   await nav(page, () => page.getByRole('button', { name: '注册', exact: true }).click());
-  assert.match(page.url(), /\/account\?notice=registered$/);
+  assert.match(page.url(), /\/register\/sent$/);
   await visit(page, await verificationLink(app.smtp, citizen.email));
-  await assertText(page.getByRole('heading', { level: 1 }), '邮箱已验证');
+  assert.match(page.url(), /\/login\?notice=verified$/);
+  await signIn(page, citizen.email, PASSWORD);
 
   // 食品经营许可 is for legal persons: a citizen is told so, nothing is started.
   await visit(page, `/services/${SERVICE_CODE}`);
@@ -447,8 +448,14 @@ journey('keyboard only: another firm registers, applies and submits without a mo
   await typeInto(page, 'password_confirm', firm.password);
   await tabTo(page, { tag: 'button', text: '注册' });
   await press('Enter');
-  assert.match(page.url(), /\/account\?notice=registered$/);
+  assert.match(page.url(), /\/register\/sent$/);
   await visit(page, await verificationLink(app.smtp, firm.email));
+  assert.match(page.url(), /\/login\?notice=verified$/);
+  await typeInto(page, 'email', firm.email);
+  await typeInto(page, 'password', firm.password);
+  await tabTo(page, { tag: 'button', text: '登录' });
+  await press('Enter');
+  assert.match(page.url(), /\/account$/);
 
   // Home, search, the guide, apply.
   await tabTo(page, { tag: 'a', text: '首页' });
