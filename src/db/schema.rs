@@ -232,6 +232,8 @@ diesel::table! {
         department_id -> BigInt,
         actor_id -> BigInt,
         created_at -> Timestamp,
+        agrees -> Bool,
+        opinion -> Nullable<Text>,
     }
 }
 

@@ -45,9 +45,14 @@ pub struct State {
     pub kind: StateKind,
     /// Which legal clock runs in this state.
     pub phase: Phase,
-    /// Departments that must sign off besides the service's own (并联审批), by code.
+    /// Departments that give their review opinion here besides the service's own (并联审批),
+    /// by code. The service's department leads: it alone decides, once every opinion is in.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub co_review: Vec<String>,
+    /// Whether a co-reviewer's 不同意 is only advice to the lead. By default (false) any refusal
+    /// decides: the lead may then only deny, quoting the refusing department.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub co_review_refusal_advisory: bool,
     /// The applicant may still edit materials here (补正).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub applicant_edits: bool,
@@ -67,6 +72,8 @@ pub enum Performer {
     Department,
     /// Staff of the service's department or of a co-reviewing department of the current state.
     Reviewers,
+    /// Staff of a co-reviewing department of the current state (their opinion, 审查意见).
+    CoReviewers,
 }
 
 /// What a transition records beyond the state change.
@@ -115,8 +122,10 @@ pub struct Transition {
     /// At most this many times per application (e.g. one extension).
     #[serde(default)]
     pub max_times: Option<u32>,
-    /// In a co-reviewed state, a sign-off: the state is left only when every department has
-    /// signed. Outside such a state it fires at once.
+    /// In a co-reviewed state, a co-reviewing department's opinion: 同意, or 不同意 when the
+    /// transition is `negative`. It never moves the application; the lead decides. (Whatever a
+    /// definition says, a co-reviewer's decision is taken as its opinion, and the lead's
+    /// decision waits for every opinion: see [`fire`].)
     #[serde(default)]
     pub sign_off: bool,
     #[serde(default)]
@@ -144,7 +153,8 @@ impl Transition {
 }
 
 /// A notification text in both languages; the [`PLACEHOLDERS`] `{service}`, `{tracking_number}`,
-/// `{deadline}` (of the next step), `{note}` and `{decision}` are replaced.
+/// `{deadline}` (of the next step), `{note}`, `{decision}` and `{opinions}` (a joint review's
+/// opinions) are replaced.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Notice {
@@ -193,7 +203,14 @@ pub enum DefinitionProblem {
 }
 
 /// The placeholders a notification text may use.
-pub const PLACEHOLDERS: [&str; 5] = ["service", "tracking_number", "deadline", "note", "decision"];
+pub const PLACEHOLDERS: [&str; 6] = [
+    "service",
+    "tracking_number",
+    "deadline",
+    "note",
+    "decision",
+    "opinions",
+];
 
 /// The `{name}` placeholders of a text, in order.
 pub fn placeholders(text: &str) -> Vec<&str> {
@@ -581,10 +598,18 @@ pub struct Situation<'a> {
     pub department: &'a str,
     /// The service's promised days (0 for 即办件).
     pub promised_days: u32,
-    /// Departments that have signed off in the current state.
-    pub signed_off: &'a [String],
+    /// The co-reviewing departments' opinions given in the current state.
+    pub opinions: &'a [Opinion],
     /// How many times each transition has been fired on this application.
     pub times_fired: &'a dyn Fn(&str) -> u32,
+}
+
+/// A co-reviewing department's opinion (审查意见) on an application.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Opinion {
+    pub department: String,
+    /// 同意 (true) or 不同意 (false).
+    pub agrees: bool,
 }
 
 /// What the actor gives with the transition.
@@ -613,8 +638,14 @@ pub enum Refusal {
     NotInstant,
     #[error("already done the most times allowed")]
     TooOften,
-    #[error("your department has already signed off")]
+    #[error("your department has already given its opinion")]
     AlreadySignedOff,
+    /// The lead's decision waits for these co-reviewing departments' opinions.
+    #[error("waiting for the opinions of {0:?}")]
+    CoReviewsOutstanding(Vec<String>),
+    /// These co-reviewing departments did not agree, and a refusal decides: only a denial.
+    #[error("refused by {0:?}: only a denial can be issued")]
+    RefusedInCoReview(Vec<String>),
 }
 
 /// The outcome of a permitted transition.
@@ -622,9 +653,11 @@ pub enum Refusal {
 pub struct Firing {
     /// The state after the transition (the same state while sign-offs are outstanding).
     pub to: String,
-    /// The department that signed off, when the transition was a sign-off in a co-reviewed state.
-    pub signed_off_by: Option<String>,
-    /// Whether the state actually changes (false while sign-offs are outstanding).
+    /// A co-reviewing department's opinion, when the transition gave one (the state stays).
+    pub opinion: Option<Opinion>,
+    /// The department the actor acted for (`None` for the applicant).
+    pub acting_for: Option<String>,
+    /// Whether the state actually changes (false for an opinion).
     pub moves: bool,
 }
 
@@ -660,41 +693,69 @@ pub fn fire(
     if transition.checklist && request.checklist.is_empty() {
         return Err(Refusal::ChecklistRequired);
     }
-    if transition.sign_off && !state.co_review.is_empty() {
-        let department = acting_for.expect("staff act for a department");
-        if situation.signed_off.contains(&department) {
-            return Err(Refusal::AlreadySignedOff);
+    if !state.co_review.is_empty()
+        && let Some(department) = &acting_for
+    {
+        let decides = matches!(transition.effect, Effect::Decide | Effect::AcceptAndDecide);
+        if department != situation.department {
+            // A co-reviewer gives an opinion; its "decision" is one too, and nothing else.
+            if !(transition.sign_off || decides) {
+                return Err(Refusal::NotAllowed);
+            }
+            if situation
+                .opinions
+                .iter()
+                .any(|o| &o.department == department)
+            {
+                return Err(Refusal::AlreadySignedOff);
+            }
+            return Ok(Firing {
+                to: state.code.clone(),
+                opinion: Some(Opinion {
+                    department: department.clone(),
+                    agrees: !transition.negative,
+                }),
+                acting_for,
+                moves: false,
+            });
         }
-        let required = required_sign_offs(state, situation.department);
-        let all_signed = required
-            .iter()
-            .all(|d| d == &department || situation.signed_off.contains(d));
-        return Ok(Firing {
-            to: if all_signed {
-                transition.to.clone()
-            } else {
-                state.code.clone()
-            },
-            signed_off_by: Some(department),
-            moves: all_signed,
-        });
+        if transition.sign_off && !decides {
+            // Opinions are the co-reviewers'; the lead decides.
+            return Err(Refusal::NotAllowed);
+        }
+        if decides {
+            let refused: Vec<String> = situation
+                .opinions
+                .iter()
+                .filter(|o| !o.agrees && state.co_review.contains(&o.department))
+                .map(|o| o.department.clone())
+                .collect();
+            let decisive_refusal = !refused.is_empty() && !state.co_review_refusal_advisory;
+            if decisive_refusal && !transition.negative {
+                return Err(Refusal::RefusedInCoReview(refused));
+            }
+            let outstanding = outstanding_opinions(state, situation.opinions);
+            if !outstanding.is_empty() && !decisive_refusal {
+                return Err(Refusal::CoReviewsOutstanding(outstanding));
+            }
+        }
     }
     Ok(Firing {
         to: transition.to.clone(),
-        signed_off_by: None,
+        opinion: None,
+        acting_for,
         moves: transition.to != state.code,
     })
 }
 
-/// Every department that must sign off in a co-reviewed state: the service's own first.
-pub fn required_sign_offs(state: &State, service_department: &str) -> Vec<String> {
-    let mut all = vec![service_department.to_owned()];
-    for d in &state.co_review {
-        if !all.contains(d) {
-            all.push(d.clone());
-        }
-    }
-    all
+/// The co-reviewing departments of `state` whose opinion is not in yet, in the state's order.
+pub fn outstanding_opinions(state: &State, opinions: &[Opinion]) -> Vec<String> {
+    state
+        .co_review
+        .iter()
+        .filter(|d| !opinions.iter().any(|o| &o.department == *d))
+        .cloned()
+        .collect()
 }
 
 /// The department the actor acts for (None for the applicant), or why they may not act.
@@ -712,12 +773,15 @@ fn acting_department(
                 Err(Refusal::NotAllowed)
             }
         }
-        Performer::Department | Performer::Reviewers => {
+        Performer::Department | Performer::Reviewers | Performer::CoReviewers => {
             if !transition.roles.contains(&actor.role) {
                 return Err(Refusal::NotAllowed);
             }
-            let mut eligible = vec![situation.department];
-            if transition.performer == Performer::Reviewers {
+            let mut eligible = Vec::new();
+            if transition.performer != Performer::CoReviewers {
+                eligible.push(situation.department);
+            }
+            if transition.performer != Performer::Department {
                 eligible.extend(state.co_review.iter().map(String::as_str));
             }
             // A clerk of the service's department acts for it, before any co-review role.
@@ -779,12 +843,12 @@ mod tests {
         0
     }
 
-    fn situation<'a>(state: &'a str, signed: &'a [String]) -> Situation<'a> {
+    fn situation<'a>(state: &'a str, opinions: &'a [Opinion]) -> Situation<'a> {
         Situation {
             state,
             department: "SJJ",
             promised_days: 5,
-            signed_off: signed,
+            opinions,
             times_fired: &never,
         }
     }
@@ -995,55 +1059,161 @@ mod tests {
         }
     }
 
-    #[test]
-    fn parallel_review_advances_when_every_department_has_signed() {
-        let d = joint();
-        let sjj = depts(&["ZJJ"]);
-        let fire_dept = depts(&["XFJY"]);
-        let planning = depts(&["GHZYJ"]);
-        let unrelated = depts(&["WJJ"]);
-        let situation = |signed: &'static [&'static str]| -> (Vec<String>, &'static str) {
-            (depts(signed), "joint_review")
-        };
-        let clerk = |departments| Actor {
+    fn opinion(department: &str, agrees: bool) -> Opinion {
+        Opinion {
+            department: department.into(),
+            agrees,
+        }
+    }
+
+    /// Fires `name` in the joint review of a ZJJ-led application with these opinions in.
+    fn in_joint_review(
+        d: &Definition,
+        opinions: &[Opinion],
+        department: &str,
+        name: &str,
+    ) -> Result<Firing, Refusal> {
+        let departments = depts(&[department]);
+        let actor = Actor {
             role: Role::Clerk,
-            departments,
+            departments: &departments,
             is_applicant: false,
         };
-        let run = |signed: &[String], actor: &Actor| {
-            let s = Situation {
-                state: "joint_review",
-                department: "ZJJ",
-                promised_days: 2,
-                signed_off: signed,
-                times_fired: &never,
-            };
-            fire(&d, &s, actor, "approve", &note())
-        };
-        let (none, _) = situation(&[]);
-        let first = run(&none, &clerk(&sjj)).unwrap();
-        assert_eq!(
-            (first.moves, first.signed_off_by.as_deref()),
-            (false, Some("ZJJ"))
-        );
-        let (one, _) = situation(&["ZJJ"]);
-        assert_eq!(run(&one, &clerk(&sjj)), Err(Refusal::AlreadySignedOff));
-        let second = run(&one, &clerk(&fire_dept)).unwrap();
-        assert!(!second.moves);
-        let (two, _) = situation(&["ZJJ", "XFJY"]);
-        let last = run(&two, &clerk(&planning)).unwrap();
-        assert_eq!((last.moves, last.to.as_str()), (true, "approved"));
-        assert_eq!(run(&none, &clerk(&unrelated)), Err(Refusal::NotAllowed));
-        // Any department's denial decides at once.
         let s = Situation {
             state: "joint_review",
             department: "ZJJ",
             promised_days: 2,
-            signed_off: &one,
+            opinions,
             times_fired: &never,
         };
-        let denial = fire(&d, &s, &clerk(&fire_dept), "deny", &note()).unwrap();
-        assert_eq!((denial.moves, denial.to.as_str()), (true, "rejected"));
+        fire(d, &s, &actor, name, &note())
+    }
+
+    #[test]
+    fn co_reviewers_give_opinions_and_the_lead_decides_after_every_one() {
+        let d = joint();
+        let outstanding = |codes: &[&str]| Err(Refusal::CoReviewsOutstanding(depts(codes)));
+        // Before any opinion the lead can decide nothing, and says whose opinions are missing.
+        assert_eq!(
+            in_joint_review(&d, &[], "ZJJ", "approve"),
+            outstanding(&["GHZYJ", "XFJY"])
+        );
+        assert_eq!(
+            in_joint_review(&d, &[], "ZJJ", "deny"),
+            outstanding(&["GHZYJ", "XFJY"])
+        );
+        // A co-reviewer's opinion changes nothing else, once per department.
+        let agreed = in_joint_review(&d, &[], "GHZYJ", "agree").unwrap();
+        assert_eq!(
+            (
+                agreed.moves,
+                agreed.to.as_str(),
+                agreed.opinion,
+                agreed.acting_for.as_deref()
+            ),
+            (
+                false,
+                "joint_review",
+                Some(opinion("GHZYJ", true)),
+                Some("GHZYJ")
+            )
+        );
+        let one = [opinion("GHZYJ", true)];
+        assert_eq!(
+            in_joint_review(&d, &one, "GHZYJ", "disagree"),
+            Err(Refusal::AlreadySignedOff)
+        );
+        // Opinions are the co-reviewers', decisions the lead's.
+        assert_eq!(
+            in_joint_review(&d, &[], "ZJJ", "agree"),
+            Err(Refusal::NotAllowed)
+        );
+        assert_eq!(
+            in_joint_review(&d, &[], "XFJY", "approve"),
+            Err(Refusal::NotAllowed)
+        );
+        assert_eq!(
+            in_joint_review(&d, &[], "WJJ", "agree"),
+            Err(Refusal::NotAllowed)
+        );
+        assert_eq!(
+            in_joint_review(&d, &one, "ZJJ", "approve"),
+            outstanding(&["XFJY"])
+        );
+        // Every opinion in: the lead decides, either way.
+        let both = [opinion("XFJY", true), opinion("GHZYJ", true)];
+        let approval = in_joint_review(&d, &both, "ZJJ", "approve").unwrap();
+        assert_eq!(
+            (approval.moves, approval.to.as_str(), approval.opinion),
+            (true, "approved", None)
+        );
+        assert_eq!(
+            in_joint_review(&d, &both, "ZJJ", "deny").unwrap().to,
+            "rejected"
+        );
+    }
+
+    #[test]
+    fn a_co_reviewer_s_refusal_decides_but_the_lead_issues_the_denial() {
+        let d = joint();
+        let refused = [opinion("XFJY", false)];
+        let denial = in_joint_review(&d, &refused, "XFJY", "disagree");
+        assert_eq!(denial, Err(Refusal::AlreadySignedOff), "one opinion each");
+        // The refusal decides at once (GHZYJ's opinion is not needed) and only a denial is left.
+        assert_eq!(
+            in_joint_review(&d, &refused, "ZJJ", "approve"),
+            Err(Refusal::RefusedInCoReview(depts(&["XFJY"])))
+        );
+        assert_eq!(
+            in_joint_review(&d, &refused, "ZJJ", "deny").unwrap().to,
+            "rejected"
+        );
+        // A workflow may make a refusal advice only: then the lead waits for every opinion and
+        // decides either way.
+        let mut advisory = joint();
+        for s in &mut advisory.states {
+            s.co_review_refusal_advisory = true;
+        }
+        assert_eq!(
+            in_joint_review(&advisory, &refused, "ZJJ", "deny"),
+            Err(Refusal::CoReviewsOutstanding(depts(&["GHZYJ"])))
+        );
+        let both = [opinion("XFJY", false), opinion("GHZYJ", true)];
+        assert_eq!(
+            in_joint_review(&advisory, &both, "ZJJ", "approve")
+                .unwrap()
+                .to,
+            "approved"
+        );
+    }
+
+    #[test]
+    fn in_an_older_definition_a_co_reviewer_s_decision_is_only_its_opinion() {
+        // Before opinions existed, approve was a sign-off and deny fired by any reviewer.
+        let mut d = joint();
+        d.transitions
+            .retain(|t| t.name != "agree" && t.name != "disagree");
+        for t in &mut d.transitions {
+            if t.name == "approve" || t.name == "deny" {
+                t.performer = Performer::Reviewers;
+                t.sign_off = t.name == "approve";
+            }
+        }
+        let approve = in_joint_review(&d, &[], "GHZYJ", "approve").unwrap();
+        assert_eq!(
+            (approve.moves, approve.opinion),
+            (false, Some(opinion("GHZYJ", true)))
+        );
+        let deny = in_joint_review(&d, &[], "XFJY", "deny").unwrap();
+        assert_eq!(
+            (deny.moves, deny.opinion),
+            (false, Some(opinion("XFJY", false)))
+        );
+        // The lead's early "approve" is no sign-off: it waits like any decision.
+        assert_eq!(
+            in_joint_review(&d, &[opinion("GHZYJ", true)], "ZJJ", "approve"),
+            Err(Refusal::CoReviewsOutstanding(depts(&["XFJY"])))
+        );
     }
 
     #[test]

@@ -216,6 +216,8 @@ struct Access {
     definition: Arc<Definition>,
     version: i32,
     department_code: String,
+    /// A co-reviewing department after its review ended: it may look, not act.
+    read_only: bool,
 }
 
 /// Loads an application for `user`: its applicant, or staff of its department or of a
@@ -230,15 +232,27 @@ fn access(conn: &mut DbConnection, user: &User, id: i64) -> Result<Access, Servi
     let (version, digest) = queries::definition_version(conn, definition_id)?;
     let definition = parsed_definition(conn, definition_id, &digest)?;
     let department_code = queries::department_code(conn, department_id)?;
-    let visible = if user.role.is_staff() {
-        user.works_in(&department_code)
-            || definition
-                .states
-                .iter()
-                .flat_map(|s| &s.co_review)
-                .any(|d| user.works_in(d))
+    let (visible, read_only) = if !user.role.is_staff() {
+        (case.applicant_id == user.id, false)
+    } else if user.works_in(&department_code) {
+        (true, false)
     } else {
-        case.applicant_id == user.id
+        // A co-reviewing department sees the case from the start of its review on: while the
+        // application is in a state it co-reviews, and read-only after it has left it.
+        let reviewing: Vec<&str> = definition
+            .states
+            .iter()
+            .filter(|s| s.co_review.iter().any(|d| user.works_in(d)))
+            .map(|s| s.code.as_str())
+            .collect();
+        if reviewing.contains(&case.status.as_str()) {
+            (true, false)
+        } else {
+            (
+                !reviewing.is_empty() && queries::has_entered(conn, id, &reviewing)?,
+                true,
+            )
+        }
     };
     if !visible {
         return Err(ServiceError::NotFound);
@@ -248,6 +262,7 @@ fn access(conn: &mut DbConnection, user: &User, id: i64) -> Result<Access, Servi
         definition,
         version,
         department_code,
+        read_only,
     })
 }
 
@@ -267,19 +282,22 @@ pub fn fire(
             case,
             definition,
             department_code,
+            read_only,
             ..
         } = access(conn, user, id)?;
         if case.version != version {
             return Err(ServiceError::StaleVersion);
         }
-        // Only a co-reviewed state has sign-offs, and only a transition with a limit needs
-        // its count: the two reads are skipped otherwise (3 of an acceptance's 20 statements,
-        // with the delete below).
+        if read_only {
+            return Err(ServiceError::Refused(Refusal::NotAllowed));
+        }
+        // Only a co-reviewed state has opinions, and only a transition with a limit needs
+        // its count: the two reads are skipped otherwise (2 of an acceptance's 20 statements).
         let co_reviewed = definition
             .state(&case.status)
             .is_some_and(|s| !s.co_review.is_empty());
-        let signed = if co_reviewed {
-            queries::sign_offs(conn, id, &case.status)?
+        let opinions = if co_reviewed {
+            queries::opinions(conn, id, &case.status)?
         } else {
             Vec::new()
         };
@@ -296,7 +314,7 @@ pub fn fire(
             state: &case.status,
             department: &department_code,
             promised_days: days(case.promised_days),
-            signed_off: &signed,
+            opinions: &opinions,
             times_fired: &times_fired,
         };
         let actor = Actor {
@@ -324,9 +342,8 @@ pub fn fire(
         let calendar = load_calendar(conn)?;
         let today = today();
         let stamp = now();
-        // A sign-off that leaves others outstanding changes nothing yet; a self-transition
-        // (an extension) does.
-        let completes = firing.moves || firing.signed_off_by.is_none();
+        // An opinion changes nothing but itself; a self-transition (an extension) does.
+        let completes = firing.moves || firing.opinion.is_none();
         let effect = if completes {
             transition.effect
         } else {
@@ -383,19 +400,42 @@ pub fn fire(
         if effect == Effect::Deliver && case.decided_on.is_some() {
             register_licence(conn, &case, today)?;
         }
-        if let Some(signer) = &firing.signed_off_by {
-            let signer_id = queries::department_id(conn, signer)?
-                .ok_or_else(|| corrupt(format!("department {signer}")))?;
-            queries::insert_sign_off(conn, id, &case.status, signer_id, user.id, stamp)?;
-        }
-        // Sign-offs are made only in a co-reviewed state and cleared when it is left.
-        if firing.moves && co_reviewed {
-            queries::clear_sign_offs(conn, id)?;
+        // The step is filed under the department its actor acted for, so that a co-reviewing
+        // department's audit log lists its own opinions.
+        let acting_department_id = match &firing.acting_for {
+            Some(code) if *code != department_code => Some(
+                queries::department_id(conn, code)?
+                    .ok_or_else(|| corrupt(format!("department {code}")))?,
+            ),
+            _ => case.department_id,
+        };
+        if let Some(opinion) = &firing.opinion {
+            let text = if note.trim().is_empty() {
+                input.decision.trim()
+            } else {
+                note.trim()
+            };
+            queries::insert_opinion(
+                conn,
+                &queries::NewOpinion {
+                    application_id: id,
+                    state: &case.status,
+                    department_id: acting_department_id
+                        .ok_or_else(|| corrupt("opinion without a department"))?,
+                    actor_id: user.id,
+                    agrees: opinion.agrees,
+                    opinion: text,
+                    created_at: stamp,
+                },
+            )?;
         }
         let details = serde_json::json!({
             "checklist": input.checklist,
             "decision": (!input.decision.trim().is_empty()).then(|| input.decision.trim()),
-            "signed_off_by": firing.signed_off_by,
+            "opinion": firing.opinion.as_ref().map(|o| serde_json::json!({
+                "department": o.department,
+                "agrees": o.agrees,
+            })),
             "deemed_accepted": deemed && matches!(effect, Effect::Accept | Effect::AcceptAndDecide),
         })
         .to_string();
@@ -410,15 +450,22 @@ pub fn fire(
                 note: (!note.trim().is_empty()).then_some(note.trim()),
                 client_address: Some(client),
                 created_at: stamp,
-                department_id: case.department_id,
+                department_id: acting_department_id,
                 details: Some(&details),
             },
         )?;
         if completes && let Some(notice) = &transition.notify_applicant {
+            let opinions =
+                if notice.body_zh.contains("{opinions}") || notice.body_en.contains("{opinions}") {
+                    queries::opinion_rows(conn, id)?
+                } else {
+                    Vec::new()
+                };
             let texts = NoticeTexts {
                 note: &note,
                 decision: &input.decision,
                 deadline: deadlines.due_on,
+                opinions: &opinions,
             };
             notify_applicant(conn, &case, notice, name, &texts, stamp)?;
         }
@@ -427,6 +474,7 @@ pub fn fire(
                 note: &note,
                 decision: &input.decision,
                 deadline: deadlines.due_on,
+                opinions: &[],
             };
             notify_staff(conn, &case, notice, name, &texts, user.id, stamp)?;
         }
@@ -560,6 +608,8 @@ struct NoticeTexts<'a> {
     decision: &'a str,
     /// The deadline of the application's next step after the change, if one runs.
     deadline: Option<NaiveDate>,
+    /// The co-reviewing departments' opinions (`{opinions}`), for a joint review's decision.
+    opinions: &'a [queries::OpinionRow],
 }
 
 /// Writes the applicant's mail for a transition to the outbox, in their language.
@@ -693,8 +743,30 @@ fn fill_notice(
         .deadline
         .filter(|d| *d != NO_DEADLINE)
         .map_or_else(|| "—".to_owned(), |d| d.to_string());
+    let opinions = texts
+        .opinions
+        .iter()
+        .map(|o| {
+            let verdict = if o.agrees {
+                "opinion.agrees"
+            } else {
+                "opinion.disagrees"
+            };
+            crate::mail::translate(
+                lang,
+                "opinion.line",
+                &[
+                    ("department", &o.department_name),
+                    ("verdict", &crate::mail::translate(lang, verdict, &[])),
+                    ("text", o.opinion.as_deref().unwrap_or("").trim()),
+                ],
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
     let fill = |text: &str| {
         text.replace("{service}", service)
+            .replace("{opinions}", &opinions)
             .replace("{note}", texts.note.trim())
             .replace("{decision}", texts.decision.trim())
             .replace("{deadline}", &deadline)
@@ -748,6 +820,7 @@ pub fn enqueue_receipt(
         note: "",
         decision: "",
         deadline: deadlines.acceptance_due,
+        opinions: &[],
     };
     let mail = ApplicantMail {
         application_id: receipt.application_id,
@@ -826,8 +899,23 @@ pub fn add_note(
     if !user.role.is_staff() {
         return Err(ServiceError::NotFound);
     }
+    if access.read_only {
+        return Err(ServiceError::Refused(Refusal::NotAllowed));
+    }
     queries::insert_note(conn, access.case.id, user.id, body, now())?;
     Ok(())
+}
+
+/// The names of the departments with these codes, in the order given (for a refusal that
+/// names them).
+pub fn department_names(
+    conn: &mut DbConnection,
+    codes: &[String],
+) -> Result<Vec<String>, ServiceError> {
+    Ok(queries::department_names(conn, codes)?
+        .into_iter()
+        .map(|(_, name)| name)
+        .collect())
 }
 
 /// Everything the staff page of an application shows.
@@ -842,8 +930,12 @@ pub struct StaffCase {
     pub calendar_covers: bool,
     pub events: Vec<queries::StaffEvent>,
     pub notes: Vec<(String, String, NaiveDateTime)>,
-    pub sign_offs: Vec<String>,
-    pub required_sign_offs: Vec<String>,
+    /// The co-reviewing departments' opinions, in any state.
+    pub opinions: Vec<queries::OpinionRow>,
+    /// (code, name) of the co-reviewing departments whose opinion the current state awaits.
+    pub outstanding: Vec<(String, String)>,
+    /// A co-reviewing department after its review ended: no action, no note.
+    pub read_only: bool,
     pub available: Vec<engine::Transition>,
     pub staff: Vec<(i64, String, String)>,
     pub applicant: (String, String, String),
@@ -863,6 +955,7 @@ pub fn staff_case(
         definition,
         version: workflow_version,
         department_code,
+        read_only,
     } = access(conn, user, id)?;
     let calendar = load_calendar(conn)?;
     let today = today();
@@ -873,14 +966,14 @@ pub fn staff_case(
     let deadlines = facts
         .deadlines(state.phase, &calendar, today)
         .with_state_limit(case.state_entered_on, state.time_limit_days, &calendar);
-    let signed = queries::sign_offs(conn, id, &case.status)?;
+    let opinions = queries::opinions(conn, id, &case.status)?;
     let counts = queries::transition_counts(conn, id)?;
     let times_fired = |t: &str| times_fired(&counts, t);
     let situation = engine::Situation {
         state: &case.status,
         department: &department_code,
         promised_days: days(case.promised_days),
-        signed_off: &signed,
+        opinions: &opinions,
         times_fired: &times_fired,
     };
     let actor = Actor {
@@ -888,15 +981,15 @@ pub fn staff_case(
         departments: &user.departments,
         is_applicant: false,
     };
-    let available = engine::available(&definition, &situation, &actor)
-        .into_iter()
-        .cloned()
-        .collect();
-    let required_sign_offs = if state.co_review.is_empty() {
+    let available = if read_only {
         Vec::new()
     } else {
-        engine::required_sign_offs(state, &department_code)
+        engine::available(&definition, &situation, &actor)
+            .into_iter()
+            .cloned()
+            .collect()
     };
+    let outstanding = engine::outstanding_opinions(state, &opinions);
     let department_id = case.department_id.expect("checked by access");
     Ok(StaffCase {
         level: deadlines.level(today),
@@ -906,8 +999,9 @@ pub fn staff_case(
         facts_deadlines: deadlines,
         events: queries::case_events(conn, id)?,
         notes: queries::notes(conn, id)?,
-        sign_offs: signed,
-        required_sign_offs,
+        opinions: queries::opinion_rows(conn, id)?,
+        outstanding: queries::department_names(conn, &outstanding)?,
+        read_only,
         available,
         staff: queries::department_staff(conn, department_id)?,
         applicant: queries::contact(conn, case.applicant_id)?,
@@ -938,6 +1032,8 @@ pub struct ApplicantView {
     pub licence: Option<(crate::db::licences::LicenceInfo, String)>,
     /// The procedure it follows, its state highlighted.
     pub diagram: crate::domain::diagram::Diagram,
+    /// The co-reviewing departments' opinions of a joint review (并联审批), as given.
+    pub opinions: Vec<queries::OpinionRow>,
 }
 
 pub fn applicant_view(
@@ -992,6 +1088,7 @@ pub fn applicant_view(
         version: case.version,
         licence: crate::db::licences::of_application(conn, id)?,
         diagram: crate::domain::diagram::layout(&definition, Some(&case.status)),
+        opinions: queries::opinion_rows(conn, id)?,
     }))
 }
 
@@ -1191,7 +1288,7 @@ pub fn queue(
                 state: code,
                 department: department_code,
                 promised_days: 1,
-                signed_off: &[],
+                opinions: &[],
                 times_fired: &never,
             };
             let plain: Vec<engine::Transition> = engine::available(default, &situation, &actor)

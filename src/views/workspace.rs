@@ -136,7 +136,12 @@ pub struct CasePage {
     pub materials: Vec<MaterialRow>,
     pub events: Vec<StaffEvent>,
     pub notes: Vec<(String, String, NaiveDateTime)>,
-    pub sign_offs: Vec<(String, bool)>,
+    /// The co-reviewing departments' opinions (并联审查意见), in the order given.
+    pub opinions: Vec<OpinionLine>,
+    /// Names of the co-reviewing departments whose opinion the lead's decision still awaits.
+    pub outstanding: Vec<String>,
+    /// A co-reviewing department after its review: the page without actions or notes.
+    pub read_only: bool,
     pub forms: Vec<TransitionForm>,
     pub error_summary: Vec<(String, String)>,
     pub staff: Vec<(i64, String, String)>,
@@ -216,4 +221,12 @@ impl AuditPage {
             .find(|(k, _)| k == name)
             .map_or("", |(_, v)| v.as_str())
     }
+}
+
+/// One co-reviewing department's opinion on the case page.
+pub struct OpinionLine {
+    pub department: String,
+    pub agrees: bool,
+    pub text: String,
+    pub at: String,
 }

@@ -267,6 +267,7 @@ fn requested_edit(form: &FormState) -> Result<Edit, Vec<String>> {
             kind: enum_value(form, "kind").ok_or_else(|| missing("the kind"))?,
             phase: enum_value(form, "phase").ok_or_else(|| missing("the clock"))?,
             co_review: Vec::new(),
+            co_review_refusal_advisory: false,
             applicant_edits: checked("applicant_edits"),
             time_limit_days: text("time_limit_days").parse().ok(),
         })),

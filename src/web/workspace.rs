@@ -21,7 +21,7 @@ use crate::services::workflow::{self as service, AuditSearch, QueueFilter, Trans
 use crate::views::PageContext;
 use crate::views::accounts::{MessagePage, WorkspacePage};
 use crate::views::workspace::{
-    AuditPage, CasePage, DashboardPage, QueueLinks, QueuePage, TransitionForm, date,
+    AuditPage, CasePage, DashboardPage, OpinionLine, QueueLinks, QueuePage, TransitionForm, date,
 };
 
 type Fields = web::Form<Vec<(String, String)>>;
@@ -228,11 +228,23 @@ async fn case_page(
             }
         })
         .collect();
-    let sign_offs = case
-        .required_sign_offs
+    // A refused action that is not offered now (a decision awaiting opinions) still says why.
+    if let Some(a) = &attempt
+        && !case.available.iter().any(|t| t.name == a.transition)
+    {
+        error_summary.push(("actions-title".to_owned(), a.message.clone()));
+    }
+    let opinions = case
+        .opinions
         .iter()
-        .map(|d| (d.clone(), case.sign_offs.contains(d)))
+        .map(|o| OpinionLine {
+            department: o.department_name.clone(),
+            agrees: o.agrees,
+            text: o.opinion.clone().unwrap_or_default(),
+            at: crate::views::applications::local_time(&o.created_at),
+        })
         .collect();
+    let outstanding: Vec<String> = case.outstanding.iter().map(|(_, n)| n.clone()).collect();
     Ok(CasePage {
         id: row.id,
         version: row.version,
@@ -279,7 +291,9 @@ async fn case_page(
             .collect(),
         events: case.events.clone(),
         notes: case.notes.clone(),
-        sign_offs,
+        opinions,
+        outstanding,
+        read_only: case.read_only,
         forms,
         error_summary,
         staff: case.staff.clone(),
@@ -374,7 +388,18 @@ async fn transition(
                 };
                 return page_with_status(StatusCode::FORBIDDEN, &page);
             }
-            let message = ctx.label("refusal", refusal_code(&refusal)).into_owned();
+            let message = match &refusal {
+                Refusal::CoReviewsOutstanding(codes) | Refusal::RefusedInCoReview(codes) => {
+                    let codes = codes.clone();
+                    let names =
+                        run(&pool, move |conn| service::department_names(conn, &codes)).await?;
+                    ctx.lang.tf(
+                        &format!("refusal.{}", refusal_code(&refusal)),
+                        &[("departments", &names.join("、"))],
+                    )
+                }
+                _ => ctx.label("refusal", refusal_code(&refusal)).into_owned(),
+            };
             let attempt = Attempt {
                 transition: name,
                 message,
@@ -398,6 +423,8 @@ fn refusal_code(refusal: &crate::domain::workflow::Refusal) -> &'static str {
         Refusal::NotInstant => "not_instant",
         Refusal::TooOften => "too_often",
         Refusal::AlreadySignedOff => "already_signed",
+        Refusal::CoReviewsOutstanding(_) => "co_reviews_outstanding",
+        Refusal::RefusedInCoReview(_) => "refused_in_co_review",
     }
 }
 
