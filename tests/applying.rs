@@ -157,6 +157,9 @@ on_both_databases! {
         let incomplete = save(&mut phone, &application, "continue", &[("matter", "申请价格认定，涉及一批二手设备"), ("contact_phone", "13912345678"), ("delivery", "post")]).await;
         assert_eq!(incomplete.status, 422);
         assert_eq!(incomplete.attrs(".error-summary a", "href"), ["#post_address"]);
+        // The error names its field, in the summary and at the field.
+        assert_eq!(incomplete.text(".error-summary a"), "请填写邮寄地址");
+        assert_eq!(incomplete.text("#post_address-hint .error-message"), "请填写邮寄地址");
         let complete = save(&mut phone, &application, "continue", &[
             ("matter", "申请价格认定，涉及一批二手设备"), ("contact_phone", "13912345678"), ("delivery", "post"), ("post_address", "深圳市宝安区新安街道1号"),
         ]).await;
@@ -324,6 +327,27 @@ on_both_databases! {
         assert!(reply.attrs(".error-summary a", "href").contains(&"#premises_area".to_owned()));
         assert_eq!(reply.attrs("#premises_address", "value"), ["深圳市宝安区西乡街道2号"]);
         assert_eq!(reply.attrs("#premises_area", "value"), ["abc"]);
+    }
+
+    async fn an_incomplete_draft_submitted_from_check_your_answers_gets_its_problems_named(app) {
+        create_demo_accounts(&app);
+        let mut browser = Browser::new(&app);
+        browser.sign_in("firm@demo.onestop.cn", DEMO_PASSWORD).await;
+        let application = start(&mut browser, FOOD_LICENCE_NEW).await;
+        // A draft saved half-way; the applicant goes to "check your answers" and submits.
+        let draft = save(&mut browser, &application, "save", &[("premises_address", "深圳市宝安区西乡街道2号"), ("premises_area", "abc")]).await;
+        assert_eq!(draft.status, 422, "saved as typed, the malformed area shown");
+        let reply = browser.submit(&format!("{application}/review"), &format!("{application}/submit"), &[("declaration", "yes")]).await;
+        assert_eq!(reply.status, 422, "not a bare redirect: {:?}", reply.header("location"));
+        assert_eq!(reply.attrs("#premises_address", "value"), ["深圳市宝安区西乡街道2号"], "the form, as saved");
+        let errors = reply.texts(".error-summary a");
+        assert!(errors.len() > 3, "every problem listed: {errors:?}");
+        assert!(errors.contains(&"请填写从业人员数（人）".to_owned()), "{errors:?}");
+        assert!(errors.contains(&"请选择经营项目".to_owned()), "{errors:?}");
+        assert!(errors.iter().any(|e| e.starts_with("经营场所面积") && e.contains("数字")), "{errors:?}");
+        assert!(errors.iter().all(|e| e != "此项为必填项"), "no error without its field: {errors:?}");
+        assert_eq!(reply.attrs("#premises_area", "aria-invalid"), ["true"]);
+        assert!(browser.get(&format!("{application}/submitted")).await.header("location").is_some(), "nothing was submitted");
     }
 
     async fn an_applicant_of_the_wrong_kind_is_told_so(app) {

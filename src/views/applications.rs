@@ -37,6 +37,63 @@ pub fn problem_message(lang: Lang, problem: &Problem) -> String {
     }
 }
 
+/// The problem as a sentence that names its field (`label`), so that a list of errors, read
+/// out by a screen reader, says which field each one is about: "请填写账户户名", "Enter the
+/// account name", "家庭成员第2行“身份证号码”：校验位不正确".
+pub fn named_problem(lang: Lang, label: &str, choice: bool, problem: &Problem) -> String {
+    match problem {
+        Problem::Required if choice => lang.tf("form.problem.choose_named", &[("label", &label)]),
+        Problem::Required => lang.tf("form.problem.required_named", &[("label", &label)]),
+        other => lang.tf(
+            "form.problem.named",
+            &[
+                ("label", &label),
+                ("message", &problem_message(lang, other)),
+            ],
+        ),
+    }
+}
+
+/// The name a problem's field goes by on the page: the field's label, or for a table cell
+/// (`field.row.column`) the table, the row and the column; and whether it is chosen rather
+/// than typed.
+fn problem_field(lang: Lang, form: &FormDefinition, path: &str) -> (String, bool) {
+    let mut parts = path.splitn(3, '.');
+    let name = parts.next().unwrap_or_default();
+    let Some(field) = form
+        .sections
+        .iter()
+        .flat_map(|s| &s.fields)
+        .find(|f| f.name == name)
+    else {
+        return (path.to_owned(), false);
+    };
+    let label = text(lang, &field.label);
+    match (&field.kind, parts.next(), parts.next()) {
+        (FieldKind::Table { columns, .. }, Some(row), Some(column)) => {
+            let column = columns
+                .iter()
+                .find(|c| c.name == column)
+                .map_or_else(|| column.to_owned(), |c| text(lang, &c.label));
+            let cell = lang.tf(
+                "form.problem.cell",
+                &[("table", &label), ("row", &row), ("column", &column)],
+            );
+            (cell, false)
+        }
+        (FieldKind::Select { .. } | FieldKind::MultiSelect { .. } | FieldKind::Checkbox, ..) => {
+            (label, true)
+        }
+        _ => (label, false),
+    }
+}
+
+/// A problem's sentence, naming its field as [`named_problem`] does.
+fn problem_sentence(lang: Lang, form: &FormDefinition, problem: &FieldProblem) -> String {
+    let (label, choice) = problem_field(lang, form, &problem.field);
+    named_problem(lang, &label, choice, &problem.problem)
+}
+
 pub struct OptionView {
     pub value: String,
     pub label: String,
@@ -95,6 +152,7 @@ fn column_input(kind: ColumnKind) -> &'static str {
 
 fn field_view(
     lang: Lang,
+    form: &FormDefinition,
     field: &Field,
     input: &[(String, String)],
     problems: &[FieldProblem],
@@ -103,7 +161,7 @@ fn field_view(
         problems
             .iter()
             .find(|p| p.field == name)
-            .map(|p| problem_message(lang, &p.problem))
+            .map(|p| problem_sentence(lang, form, p))
     };
     let value = first(input, &field.name);
     let options = |choices: &[crate::domain::forms::Choice]| {
@@ -190,18 +248,18 @@ pub fn sections(
             fields: s
                 .fields
                 .iter()
-                .map(|f| field_view(lang, f, input, problems))
+                .map(|f| field_view(lang, form, f, input, problems))
                 .collect(),
         })
         .collect()
 }
 
-pub fn summary(lang: Lang, problems: &[FieldProblem]) -> Vec<SummaryError> {
+pub fn summary(lang: Lang, form: &FormDefinition, problems: &[FieldProblem]) -> Vec<SummaryError> {
     problems
         .iter()
         .map(|p| SummaryError {
             anchor: p.field.replace('.', "-"),
-            message: problem_message(lang, &p.problem),
+            message: problem_sentence(lang, form, p),
         })
         .collect()
 }

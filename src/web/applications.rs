@@ -175,14 +175,25 @@ async fn save(
         Err(other) => return Err(other),
     };
     // Saved as typed, but with problems: show them, every value kept.
-    let app = load(&pool, &session.user, id).await?;
+    form_with_problems(ctx, &pool, &session.user, id, &problems).await
+}
+
+/// The application form again (422), every value as saved and every problem listed and marked.
+async fn form_with_problems(
+    ctx: PageContext,
+    pool: &DbPool,
+    user: &User,
+    id: i64,
+    problems: &[crate::domain::forms::FieldProblem],
+) -> Result<HttpResponse, WebError> {
+    let app = load(pool, user, id).await?;
     let page = EditPage {
         id,
         version: app.row.version,
         service_name: app.service.summary.name.clone(),
         applicant: applicant_block(&ctx, &app),
-        sections: sections(ctx.lang, &app.form, &app.input, &problems),
-        errors: summary(ctx.lang, &problems),
+        sections: sections(ctx.lang, &app.form, &app.input, problems),
+        errors: summary(ctx.lang, &app.form, problems),
         notice: None,
         ctx,
     };
@@ -254,8 +265,9 @@ async fn submit(
             let page = review_page(ctx, &pool, &session.user, &app, error).await?;
             page_with_status(StatusCode::UNPROCESSABLE_ENTITY, &page)
         }
-        Err(WebError::Service(ServiceError::Incomplete(_))) => {
-            Ok(see_other(&format!("/applications/{id}/edit")))
+        // Submitted from "check your answers" with the form incomplete: the form, with why.
+        Err(WebError::Service(ServiceError::Incomplete(problems))) => {
+            form_with_problems(ctx, &pool, &session.user, id, &problems).await
         }
         Err(WebError::Service(ServiceError::MaterialsMissing(names))) => {
             let app = load(&pool, &session.user, id).await?;

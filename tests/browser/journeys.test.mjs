@@ -166,7 +166,9 @@ journey('1. a firm registers, verifies its email, finds 食品经营许可, draf
   await page.locator('#online_platform').fill('美团外卖');
   await nav(page, () => page.getByRole('button', { name: '保存并继续' }).click(), { status: 422, name: 'j1-form-errors' });
   await assertErrorsAnnounced(page, skipped);
-  await assertText(page.locator('.error-summary'), '此项为必填项');
+  // Each error names its field: what a screen reader reads out from the summary.
+  await assertText(page.locator('.error-summary'), '请填写从业人员数（人）');
+  await assertText(page.locator('.error-summary'), '请选择经营项目');
   assert.equal(await page.locator('#food_safety_manager').inputValue(), ANSWERS.food_safety_manager, 'typed values kept');
   assert.equal(await page.locator('#online_platform').inputValue(), '美团外卖', 'typed values kept');
   assert.equal(await page.locator('#main_format').inputValue(), ANSWERS.main_format, 'choices kept');
