@@ -87,6 +87,7 @@ pub fn build_server(
         App::new()
             .wrap(from_fn(session_layer))
             .wrap(from_fn(crate::web::input::refuse_nul))
+            .wrap(from_fn(crate::web::input::head_as_get))
             .wrap(routes::security_headers())
             .wrap(routes::error_pages())
             .wrap(routes::request_log())

@@ -157,6 +157,24 @@ on_both_databases! {
         assert!(sent.iter().all(|m| !m.contains("other@example.cn")), "the one who tried hears nothing");
     }
 
+    async fn each_role_lands_where_it_works_unless_a_page_asked(app) {
+        create_demo_accounts(&app);
+        for (who, landing) in [("citizen", "/applications"), ("firm", "/applications"), ("clerk.sjj", "/workspace"), ("head.sjj", "/workspace"), ("admin", "/admin/users")] {
+            let mut browser = Browser::new(&app);
+            let reply = browser.submit("/login", "/login", &[("email", &format!("{who}@demo.onestop.cn")), ("password", DEMO_PASSWORD)]).await;
+            assert_eq!(reply.header("location"), Some(landing), "{who}");
+            assert_eq!(browser.get(landing).await.status, 200, "{who}");
+        }
+        // A page that sent the visitor to sign in gets them back.
+        let mut browser = Browser::new(&app);
+        let asked = browser.get("/account/password").await;
+        let login = asked.header("location").unwrap().to_owned();
+        let reply = browser.submit(&login, "/login", &[("email", "clerk.sjj@demo.onestop.cn"), ("password", DEMO_PASSWORD), ("next", "/account/password")]).await;
+        assert_eq!(reply.header("location"), Some("/account/password"));
+        let form = Browser::new(&app).get(&login).await;
+        assert_eq!(form.attrs("input[name=next]", "value"), ["/account/password"], "the login form carries it");
+    }
+
     async fn signing_in_and_out_really_ends_the_session(app) {
         create_demo_accounts(&app);
         let mut browser = Browser::new(&app);

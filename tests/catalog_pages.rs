@@ -11,7 +11,60 @@ fn query(pairs: &[(&str, &str)]) -> String {
     serde_urlencoded::to_string(pairs).unwrap()
 }
 
+/// HEAD `path` as a monitor does: (status, content type, body length).
+async fn head(app: &common::TestApp, path: &str, cookie: Option<&str>) -> (u16, String, usize) {
+    // No decompression: a HEAD answer has no body to decode.
+    let mut request = app.client.head(app.url(path)).no_decompress();
+    if let Some(cookie) = cookie {
+        request = request.insert_header(("Cookie", cookie));
+    }
+    let mut response = request
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("HEAD {path}: {e}"));
+    let body = response.body().await.expect("body");
+    let kind = response
+        .headers()
+        .get("content-type")
+        .map(|v| v.to_str().unwrap().to_owned())
+        .unwrap_or_default();
+    (response.status().as_u16(), kind, body.len())
+}
+
 on_both_databases! {
+    async fn head_answers_every_page_as_its_get_would_without_a_body(app) {
+        common::create_demo_accounts(&app);
+        let code = common::sjj_service(&app).await;
+        for path in ["/", "/services?q=%E9%A3%9F%E5%93%81", &format!("/services/{code}"), "/departments/SJJ", "/login", "/track", "/register",
+                     "/healthz", "/static/app.css", "/api/v1/services", "/services/nope", "/account"] {
+            let get = app.get(path).await;
+            let (status, kind, length) = head(&app, path, None).await;
+            assert_eq!(status, get.status.as_u16(), "HEAD {path}");
+            assert_eq!(kind, get.header("content-type").unwrap_or_default(), "HEAD {path}");
+            assert_eq!(length, 0, "HEAD {path} has no body");
+        }
+        let mut citizen = common::signed_in(&app, "citizen@demo.onestop.cn").await;
+        citizen.get("/account").await;
+        let cookie = format!("onestop_session={}", citizen.cookies["onestop_session"]);
+        assert_eq!(head(&app, "/account", Some(&cookie)).await.0, 200);
+    }
+
+    async fn headings_never_skip_a_level(app) {
+        common::create_demo_accounts(&app);
+        let mut admin = common::signed_in(&app, "admin@demo.onestop.cn").await;
+        // Something in the administrators' log to show.
+        admin.submit("/admin/users?q=citizen%40demo", "/admin/users/new", &[("email", "x.clerk@example.cn"), ("name", "新窗口"), ("role", "clerk"), ("department", "JTJ"), ("password", "a long and unusual passphrase")]).await;
+        for path in ["/", "/services?q=%E9%A3%9F%E5%93%81", "/departments/SJJ", "/admin/log", "/admin/users"] {
+            let page = admin.get(path).await;
+            let levels: Vec<u32> = scraper::Html::parse_document(&page.body)
+                .select(&scraper::Selector::parse("h1, h2, h3, h4, h5, h6").unwrap())
+                .map(|h| h.value().name()[1..].parse().unwrap())
+                .collect();
+            assert_eq!(levels.first(), Some(&1), "{path}: {levels:?}");
+            assert!(levels.windows(2).all(|w| w[1] <= w[0] + 1), "{path} skips a level: {levels:?}");
+        }
+    }
+
     async fn home_shows_the_catalog_totals_and_every_department(app) {
         let page = app.get("/").await;
         assert_eq!(page.status, 200);
@@ -26,7 +79,7 @@ on_both_databases! {
     async fn searching_a_chinese_substring_finds_the_services_that_contain_it(app) {
         let page = app.get(&format!("/services?{}", query(&[("q", "食品")]))).await;
         assert_eq!(page.status, 200);
-        let names = page.texts(".service h3");
+        let names = page.texts(".service h2");
         assert!(names.contains(&"食品经营许可（新办）".to_owned()), "{names:?}");
         assert!(names.iter().all(|n| n.contains("食品")), "{names:?}");
         assert!(page.text(".results").contains(&names.len().to_string()));
@@ -37,7 +90,7 @@ on_both_databases! {
     async fn a_search_with_wild_cards_matches_them_literally(app) {
         let page = app.get(&format!("/services?{}", query(&[("q", "%")]))).await;
         assert_eq!(page.status, 200);
-        assert!(page.texts(".service h3").is_empty());
+        assert!(page.texts(".service h2").is_empty());
         assert!(page.text(".results").contains('0'));
     }
 
@@ -78,7 +131,7 @@ on_both_databases! {
         assert_eq!(page.status, 200);
         assert_eq!(page.text("h1"), "深圳市市场监督管理局宝安监管局");
         assert_eq!(page.texts(".service").len(), 48);
-        assert!(page.texts(".service h3").contains(&"食品经营许可（新办）".to_owned()));
+        assert!(page.texts(".service h2").contains(&"食品经营许可（新办）".to_owned()));
     }
 
     async fn the_guide_shows_limits_fee_materials_result_and_steps(app) {

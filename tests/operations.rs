@@ -100,7 +100,8 @@ fn user_add_reads_the_password_from_stdin_and_refuses_duplicates_and_unknown_dep
                 "--role",
                 "admin",
                 "--password",
-                "another long passphrase",
+                // Not "another …": it would contain the address's "other".
+                "a different long passphrase",
             ],
             "",
         );

@@ -443,6 +443,8 @@ const TRUST_ADDRESS: &str = "address";
 pub struct SignIn {
     pub session: NewSession,
     pub device_token: String,
+    /// The role, for where the user lands when no page asked for the sign-in.
+    pub role: Role,
 }
 
 /// Where an attempt comes from: the client's address and the device token its browser holds.
@@ -545,6 +547,7 @@ pub fn sign_in(
                 Ok(SignIn {
                     session,
                     device_token,
+                    role: stored_role(&row.role)?,
                 })
             })
         }

@@ -57,11 +57,28 @@ fn signed_in(
     response
 }
 
+/// Where a role works, for a sign-in that no page asked for: applicants on their applications,
+/// clerks and heads on their workspace, administrators on the accounts they manage.
+fn landing(role: crate::domain::identity::Role) -> &'static str {
+    use crate::domain::identity::Role;
+    match role {
+        Role::Citizen | Role::Firm => "/applications",
+        Role::Clerk | Role::Head => "/workspace",
+        Role::Admin => "/admin/users",
+    }
+}
+
 #[get("/login")]
 async fn login_form(ctx: PageContext, query: web::Query<NoticeQuery>) -> LoginPage {
     LoginPage {
         notice: notice(&ctx, query.notice.as_deref()),
-        next: local_path(query.next.as_deref().unwrap_or("/account")).to_owned(),
+        // No `next`: the user lands where their role works (see `landing`).
+        next: query
+            .next
+            .as_deref()
+            .map(local_path)
+            .unwrap_or_default()
+            .to_owned(),
         form: FormState::default(),
         ctx,
     }
@@ -100,7 +117,7 @@ async fn login(
     fields: Fields,
 ) -> Result<HttpResponse, WebError> {
     let mut form = FormState::new(fields.into_inner());
-    let next = local_path(form.value("next")).to_owned();
+    let next = form.value("next").to_owned();
     let (email, password) = (
         form.value("email").to_owned(),
         form.value("password").to_owned(),
@@ -119,6 +136,7 @@ async fn login(
         Ok(service::SignIn {
             session,
             device_token,
+            role,
         }) => {
             // Signing in again (as someone else, say) ends the session this browser had.
             if let Some(old) = visitor.session.clone() {
@@ -127,7 +145,12 @@ async fn login(
                 })
                 .await?;
             }
-            let mut response = signed_in(&session, &settings, &visitor, &next);
+            let next = if next.is_empty() {
+                landing(role)
+            } else {
+                local_path(&next)
+            };
+            let mut response = signed_in(&session, &settings, &visitor, next);
             let _ = response.add_cookie(&device_cookie(&device_token, visitor.secure));
             Ok(response)
         }

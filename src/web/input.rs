@@ -1,4 +1,5 @@
-//! Text that no input may carry, refused in one place before any handler or query sees it.
+//! What every request is made to fit before any handler sees it: `HEAD` answered as `GET`, and
+//! text that no input may carry refused in one place.
 //!
 //! A NUL character is never part of a name, a note, a search or an address; PostgreSQL cannot
 //! store it in text at all (SQLite can). So a request whose path, query or urlencoded form holds
@@ -49,6 +50,19 @@ pub async fn refuse_nul(
             "request refused: NUL character in its input"
         );
         return Ok(req.error_response(WebError::BadRequest(BadParameter::Nul)));
+    }
+    Ok(next.call(req).await?.map_into_boxed_body())
+}
+
+/// Middleware: a `HEAD` request is answered as its `GET` would be, headers and status alike
+/// (uptime monitors and link checkers use it). The HTTP layer sends no body for a `HEAD`
+/// request whatever the handler wrote.
+pub async fn head_as_get(
+    mut req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    if req.method() == actix_web::http::Method::HEAD {
+        req.head_mut().method = actix_web::http::Method::GET;
     }
     Ok(next.call(req).await?.map_into_boxed_body())
 }

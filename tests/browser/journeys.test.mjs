@@ -457,7 +457,7 @@ journey('keyboard only: another firm registers, applies and submits without a mo
   await typeInto(page, 'password', firm.password);
   await tabTo(page, { tag: 'button', text: '登录' });
   await press('Enter');
-  assert.match(page.url(), /\/account$/);
+  assert.match(page.url(), /\/applications$/, 'an applicant lands on their applications');
 
   // Home, search, the guide, apply.
   await tabTo(page, { tag: 'a', text: '首页' });
