@@ -566,6 +566,10 @@ pub struct QueueRow {
     pub warn_on: Option<NaiveDate>,
     pub hard_due_on: Option<NaiveDate>,
     pub deemed_accepted: bool,
+    /// The first day of the special procedure under way, if any.
+    pub paused_since: Option<NaiveDate>,
+    /// Decided after the promised deadline (a missed promise), once decided.
+    pub on_time: Option<bool>,
 }
 
 /// The columns of a [`QueueRow`], for the queue and the co-review tasks alike.
@@ -584,6 +588,8 @@ fn queue_columns() -> (
     applications::warn_on,
     applications::hard_due_on,
     applications::deemed_accepted,
+    applications::paused_since,
+    applications::on_time,
 ) {
     (
         applications::id,
@@ -599,6 +605,8 @@ fn queue_columns() -> (
         applications::warn_on,
         applications::hard_due_on,
         applications::deemed_accepted,
+        applications::paused_since,
+        applications::on_time,
     )
 }
 
@@ -924,26 +932,57 @@ pub fn issue_cards(
     Ok(issued)
 }
 
-/// Flags the applications of one department in one state awaiting acceptance whose acceptance
-/// deadline passed (视为受理); returns how many were flagged.
-pub fn flag_deemed_accepted(
+/// The applications of one department in one state awaiting acceptance, not deemed accepted
+/// yet, received before `received_before`: the candidates for a deemed acceptance.
+pub fn awaiting_acceptance(
     conn: &mut DbConnection,
     department_id: i64,
     state: &str,
-    today: NaiveDate,
-) -> QueryResult<usize> {
-    diesel::update(
-        applications::table.filter(
+    received_before: NaiveDate,
+) -> QueryResult<Vec<CaseRow>> {
+    applications::table
+        .filter(
             applications::department_id
                 .eq(department_id)
                 .and(applications::status.eq(state))
-                .and(applications::due_on.lt(today))
                 .and(applications::deemed_accepted.eq(false))
-                .and(applications::accepted_on.is_null()),
+                .and(applications::accepted_on.is_null())
+                .and(applications::received_on.lt(received_before)),
+        )
+        .order(applications::id)
+        .select(CaseRow::as_select())
+        .load(conn)
+}
+
+/// What a deemed acceptance stores: accepted as of receipt, and the decision deadlines.
+#[derive(Debug, Clone, AsChangeset)]
+#[diesel(table_name = applications)]
+pub struct DeemedAcceptance {
+    pub accepted_on: NaiveDate,
+    pub due_on: NaiveDate,
+    pub warn_on: NaiveDate,
+    pub hard_due_on: NaiveDate,
+}
+
+/// Marks an application still in `state` and not yet deemed accepted as deemed accepted; the
+/// version stays (a clerk's open form is still valid). Returns whether it did.
+pub fn mark_deemed_accepted(
+    conn: &mut DbConnection,
+    id: i64,
+    state: &str,
+    stored: &DeemedAcceptance,
+) -> QueryResult<bool> {
+    let updated = diesel::update(
+        applications::table.filter(
+            applications::id
+                .eq(id)
+                .and(applications::status.eq(state))
+                .and(applications::deemed_accepted.eq(false)),
         ),
     )
-    .set(applications::deemed_accepted.eq(true))
-    .execute(conn)
+    .set((applications::deemed_accepted.eq(true), stored))
+    .execute(conn)?;
+    Ok(updated == 1)
 }
 
 pub fn all_department_ids(conn: &mut DbConnection) -> QueryResult<Vec<i64>> {

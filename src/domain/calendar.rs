@@ -8,7 +8,9 @@
 //!    *s*: day 1 is the first working day after the start date (民法典 Art 201: the day of the act
 //!    is not counted), whatever kind of day *s* itself is. A period of 0 days ends on *s* itself
 //!    (即办件: decided the same day).
-//! 3. The working days between two dates *a* and *b* are those *d* with *a* < *d* ≤ *b*.
+//! 3. The working days between two dates *a* and *b* are those *d* with *a* < *d* ≤ *b*; the
+//!    working days *in* a span from *a* to *b* (a special procedure, Art 45) are those with
+//!    *a* ≤ *d* ≤ *b*, both ends included.
 //! 4. A period is met if the act happens on or before its last day.
 //! 5. Beyond the years the calendar covers, only weekends are non-working days; the calendar
 //!    says which years it covers so that pages can warn that a later deadline may move.
@@ -79,6 +81,13 @@ impl Calendar {
             }
         }
         count
+    }
+
+    /// The working days in [`from`, `to`], both days included; 0 when `to` is before `from`.
+    /// A special procedure (Art 45) excludes exactly these days from the periods.
+    pub fn working_days_in(&self, from: NaiveDate, to: NaiveDate) -> u32 {
+        let day_before = from.pred_opt().expect("dates stay far from chrono's limits");
+        self.working_days_between(day_before, to)
     }
 
     /// The working day before `date` (for "one working day left").
@@ -275,6 +284,20 @@ mod tests {
             cal.working_days_between(d(2026, 11, 27), d(2026, 11, 29)),
             0
         );
+    }
+
+    #[test]
+    fn working_days_in_a_span_include_both_ends() {
+        let cal = shipped();
+        // Monday 11-23 to Friday 11-27: five working days.
+        assert_eq!(cal.working_days_in(d(2026, 11, 23), d(2026, 11, 27)), 5);
+        // One working day, started and ended the same day.
+        assert_eq!(cal.working_days_in(d(2026, 11, 24), d(2026, 11, 24)), 1);
+        // A Saturday alone, and an end before the start.
+        assert_eq!(cal.working_days_in(d(2026, 11, 28), d(2026, 11, 28)), 0);
+        assert_eq!(cal.working_days_in(d(2026, 11, 27), d(2026, 11, 26)), 0);
+        // 9-30 to 10-10 across 国庆: 9-30, 10-08, 10-09, 10-10 (make-up Saturday).
+        assert_eq!(cal.working_days_in(d(2026, 9, 30), d(2026, 10, 10)), 4);
     }
 
     #[test]

@@ -175,7 +175,33 @@ impl CaseRow {
             paused_since: self.paused_since,
             extension_days: days(self.extension_days),
             decided_on: self.decided_on,
+            deemed_accepted: self.deemed_accepted,
         }
+    }
+
+    /// The clock facts as they stand on `today` in `phase`: an application whose acceptance
+    /// period lapsed counts as accepted from receipt even before supervision recorded it.
+    pub fn facts_on(&self, phase: Phase, calendar: &Calendar, today: NaiveDate) -> ClockFacts {
+        let mut facts = self.facts();
+        if facts.acceptance_lapsed(phase, calendar, today) {
+            facts.deemed_accepted = true;
+            facts.accepted_on = facts.received_on;
+        }
+        facts
+    }
+}
+
+/// Where an application's clocks stand for the engine's legal rules.
+fn clock_situation(
+    facts: &ClockFacts,
+    calendar: &Calendar,
+    today: NaiveDate,
+) -> engine::ClockSituation {
+    let legal_due = facts.deadlines(Phase::Decision, calendar, today).legal_due;
+    engine::ClockSituation {
+        deemed_accepted: facts.deemed_accepted,
+        legal_deadline_passed: legal_due.is_some_and(|due| today > due),
+        extended: facts.extension_days > 0,
     }
 }
 
@@ -292,12 +318,29 @@ pub fn fire(
             Vec::new()
         };
         let times_fired = |t: &str| times_fired(&counts, t);
+        let calendar = load_calendar(conn)?;
+        let today = today();
+        let stamp = now();
+        let from_state = definition
+            .state(&case.status)
+            .ok_or_else(|| corrupt("unknown state"))?;
+        // An acceptance period that lapsed is recorded first (视为受理), whatever happens next.
+        let mut case = case;
+        if case
+            .facts()
+            .acceptance_lapsed(from_state.phase, &calendar, today)
+        {
+            deem_accepted(conn, &case, &calendar, today, stamp)?;
+            case.deemed_accepted = true;
+            case.accepted_on = case.received_on;
+        }
         let situation = engine::Situation {
             state: &case.status,
             department: &department_code,
             promised_days: days(case.promised_days),
             signed_off: &signed,
             times_fired: &times_fired,
+            clock: clock_situation(&case.facts(), &calendar, today),
         };
         let actor = Actor {
             role: user.role,
@@ -315,15 +358,9 @@ pub fn fire(
         let transition = definition
             .transition(name, &case.status)
             .expect("fire found it");
-        let from_state = definition
-            .state(&case.status)
-            .ok_or_else(|| corrupt("unknown state"))?;
         let to_state = definition
             .state(&firing.to)
             .ok_or_else(|| corrupt("unknown state"))?;
-        let calendar = load_calendar(conn)?;
-        let today = today();
-        let stamp = now();
         // A sign-off that leaves others outstanding changes nothing yet; a self-transition
         // (an extension) does.
         let completes = firing.moves || firing.signed_off_by.is_none();
@@ -333,11 +370,9 @@ pub fn fire(
             Effect::None
         };
         let mut facts = case.facts();
-        let mut deemed = case.deemed_accepted;
         let mut decided = (case.on_time, case.decision.clone());
         apply_effect(
             &mut facts,
-            &mut deemed,
             &mut decided,
             effect,
             transition.extension_days,
@@ -360,7 +395,7 @@ pub fn fire(
             updated_at: stamp,
             received_on: facts.received_on,
             accepted_on: facts.accepted_on,
-            deemed_accepted: deemed,
+            deemed_accepted: facts.deemed_accepted,
             paused_days: i32::try_from(facts.paused_days).unwrap_or(i32::MAX),
             paused_since: facts.paused_since,
             extension_days: i32::try_from(facts.extension_days).unwrap_or(i32::MAX),
@@ -396,7 +431,7 @@ pub fn fire(
             "checklist": input.checklist,
             "decision": (!input.decision.trim().is_empty()).then(|| input.decision.trim()),
             "signed_off_by": firing.signed_off_by,
-            "deemed_accepted": deemed && matches!(effect, Effect::Accept | Effect::AcceptAndDecide),
+            "deemed_accepted": facts.deemed_accepted && matches!(effect, Effect::Accept | Effect::AcceptAndDecide),
         })
         .to_string();
         queries::insert_audit_event(
@@ -435,6 +470,84 @@ pub fn fire(
             moved: firing.moves,
         })
     })
+}
+
+/// Records that an application's acceptance period lapsed (Art 32, 视为受理): it counts as
+/// accepted from receipt, its stored deadlines become the decision ones (so the queue shows it
+/// as deemed accepted, supervised against its decision deadline), one audit event says so and
+/// the applicant is told by mail with the date, all in the caller's transaction. Returns
+/// whether it was recorded now (false when it had been already).
+fn deem_accepted(
+    conn: &mut DbConnection,
+    case: &CaseRow,
+    calendar: &Calendar,
+    today: NaiveDate,
+    stamp: NaiveDateTime,
+) -> Result<bool, ServiceError> {
+    let Some(received) = case.received_on else {
+        return Ok(false);
+    };
+    let mut facts = case.facts();
+    facts.deemed_accepted = true;
+    facts.accepted_on = Some(received);
+    let deadlines = facts.deadlines(Phase::Acceptance, calendar, today);
+    let stored = queries::DeemedAcceptance {
+        accepted_on: received,
+        due_on: deadlines.due_on.unwrap_or(NO_DEADLINE),
+        warn_on: deadlines.warn_on.unwrap_or(NO_DEADLINE),
+        hard_due_on: deadlines.hard_due_on.unwrap_or(NO_DEADLINE),
+    };
+    if !queries::mark_deemed_accepted(conn, case.id, &case.status, &stored)? {
+        return Ok(false);
+    }
+    let details = serde_json::json!({ "accepted_on": received.to_string() }).to_string();
+    queries::insert_audit_event(
+        conn,
+        &queries::NewAuditEvent {
+            application_id: case.id,
+            actor_id: None,
+            kind: "deemed_accepted",
+            from_status: Some(&case.status),
+            to_status: &case.status,
+            note: None,
+            client_address: None,
+            created_at: stamp,
+            department_id: case.department_id,
+            details: Some(&details),
+        },
+    )?;
+    let service = service_name(conn, case.service_id)?;
+    let number = case.tracking_number.as_deref().unwrap_or("");
+    let (email, name, lang) = queries::contact(conn, case.applicant_id)?;
+    let lang = crate::services::accounts::mail_lang(&lang);
+    let shown = |d: Option<NaiveDate>| d.map_or_else(|| "—".to_owned(), |d| d.to_string());
+    let values = [
+        ("service", service.as_str()),
+        ("tracking_number", number),
+        ("date", &received.to_string()),
+        ("promised_due", &shown(deadlines.promised_due)),
+        ("legal_due", &shown(deadlines.legal_due)),
+    ];
+    let subject = crate::mail::translate(lang, "mail.deemed.subject", &values);
+    let body = crate::mail::translate(lang, "mail.deemed.body", &values);
+    let greeting = crate::mail::translate(lang, "mail.greeting", &[("name", &name)]);
+    crate::db::outbox::enqueue_mail(
+        conn,
+        &crate::db::outbox::NewMail {
+            application_id: Some(case.id),
+            recipient_id: Some(case.applicant_id),
+            recipient_email: &email,
+            lang,
+            kind: "deemed_accepted",
+            subject: &format!("[{number}] {subject}"),
+            body: &format!("{greeting}\n{body}"),
+            link_path: Some(&format!("/applications/{}", case.id)),
+            status: "pending",
+            next_attempt_at: stamp,
+            created_at: stamp,
+        },
+    )?;
+    Ok(true)
 }
 
 /// A delivered approval enters the licence registry under its tracking number; the licences
@@ -502,7 +615,6 @@ fn compose_note(note: &str, checklist: &[String]) -> String {
 )]
 fn apply_effect(
     facts: &mut ClockFacts,
-    deemed: &mut bool,
     decided: &mut (Option<bool>, Option<String>),
     effect: Effect,
     extension_days: u32,
@@ -515,11 +627,12 @@ fn apply_effect(
     if from != Phase::Paused && to == Phase::Paused && facts.accepted_on.is_some() {
         facts.paused_since = Some(today);
     }
+    // Art 45: the days from the start to the end of a special procedure, both included.
     if from == Phase::Paused
         && to != Phase::Paused
         && let Some(since) = facts.paused_since.take()
     {
-        facts.paused_days += calendar.working_days_between(since, today);
+        facts.paused_days += ClockFacts::pause_days(calendar, since, today);
     }
     let before = facts.deadlines(Phase::Decision, calendar, today);
     let mut decide = |facts: &mut ClockFacts| {
@@ -534,13 +647,13 @@ fn apply_effect(
         Effect::None | Effect::Deliver => {}
         Effect::Receive => {
             facts.received_on = Some(today);
-            *deemed = false;
+            facts.deemed_accepted = false;
         }
         Effect::Accept | Effect::AcceptAndDecide => {
             // Past the acceptance deadline the application was accepted as of receipt.
             let late = before.acceptance_due.is_some_and(|due| today > due);
-            if late || *deemed {
-                *deemed = true;
+            if late || facts.deemed_accepted {
+                facts.deemed_accepted = true;
                 facts.accepted_on = facts.received_on;
             } else {
                 facts.accepted_on = Some(today);
@@ -839,6 +952,8 @@ pub struct StaffCase {
     pub facts_deadlines: Deadlines,
     pub level: Level,
     pub deemed_accepted: bool,
+    /// The day the decision periods count from.
+    pub accepted_on: Option<NaiveDate>,
     pub calendar_covers: bool,
     pub events: Vec<queries::StaffEvent>,
     pub notes: Vec<(String, String, NaiveDateTime)>,
@@ -869,7 +984,7 @@ pub fn staff_case(
     let state = definition
         .state(&case.status)
         .ok_or_else(|| corrupt("unknown state"))?;
-    let facts = case.facts();
+    let facts = case.facts_on(state.phase, &calendar, today);
     let deadlines = facts
         .deadlines(state.phase, &calendar, today)
         .with_state_limit(case.state_entered_on, state.time_limit_days, &calendar);
@@ -882,6 +997,7 @@ pub fn staff_case(
         promised_days: days(case.promised_days),
         signed_off: &signed,
         times_fired: &times_fired,
+        clock: clock_situation(&facts, &calendar, today),
     };
     let actor = Actor {
         role: user.role,
@@ -900,8 +1016,8 @@ pub fn staff_case(
     let department_id = case.department_id.expect("checked by access");
     Ok(StaffCase {
         level: deadlines.level(today),
-        deemed_accepted: case.deemed_accepted
-            || facts.deemed_accepted(state.phase, &calendar, today),
+        deemed_accepted: facts.deemed_accepted,
+        accepted_on: facts.accepted_on,
         calendar_covers: deadlines.legal_due.is_none_or(|d| calendar.covers(d)),
         facts_deadlines: deadlines,
         events: queries::case_events(conn, id)?,
@@ -926,6 +1042,9 @@ pub struct ApplicantView {
     pub state_en: String,
     pub terminal: bool,
     pub deadlines: Deadlines,
+    /// Deemed accepted (Art 32), counting from `accepted_on`, the day of receipt.
+    pub deemed_accepted: bool,
+    pub accepted_on: Option<NaiveDate>,
     pub paused: bool,
     pub applicant_edits: bool,
     pub supplement_notice: Option<String>,
@@ -958,9 +1077,10 @@ pub fn applicant_view(
         .state(&case.status)
         .ok_or_else(|| corrupt("unknown state"))?;
     let calendar = load_calendar(conn)?;
-    let deadlines = case
-        .facts()
-        .deadlines(state.phase, &calendar, today())
+    let today = today();
+    let facts = case.facts_on(state.phase, &calendar, today);
+    let deadlines = facts
+        .deadlines(state.phase, &calendar, today)
         .with_state_limit(case.state_entered_on, state.time_limit_days, &calendar);
     let supplement_notice = if state.applicant_edits {
         queries::latest_event_of(conn, id, "request_supplement")?.and_then(|(note, ..)| note)
@@ -982,6 +1102,8 @@ pub fn applicant_view(
         state_en: state.name_en.clone(),
         terminal: state.kind == engine::StateKind::Terminal,
         deadlines,
+        deemed_accepted: facts.deemed_accepted,
+        accepted_on: facts.accepted_on,
         paused: state.phase == Phase::Paused,
         applicant_edits: state.applicant_edits,
         supplement_notice,
@@ -1193,6 +1315,7 @@ pub fn queue(
                 promised_days: 1,
                 signed_off: &[],
                 times_fired: &never,
+                clock: engine::ClockSituation::default(),
             };
             let plain: Vec<engine::Transition> = engine::available(default, &situation, &actor)
                 .into_iter()
@@ -1248,9 +1371,10 @@ fn level_of(row: &queries::QueueRow, today: NaiveDate) -> Level {
 
 // ---- Supervision ----
 
-/// Flags deemed acceptances and records the supervision cards due today. Idempotent: run it
-/// as often as convenient (the server runs it every few minutes). It works one department and
-/// state at a time, each in its own short transaction, so that it never holds up clerks.
+/// Records deemed acceptances (each with its audit event and the applicant's mail) and the
+/// supervision cards due today. Idempotent: run it as often as convenient (the server runs it
+/// every few minutes). It works one department and state at a time, each in its own short
+/// transaction, so that it never holds up clerks.
 pub fn supervise(conn: &mut DbConnection) -> Result<(usize, usize), ServiceError> {
     let definitions = parsed_definitions(conn)?;
     let mut awaiting: Vec<String> = Vec::new();
@@ -1259,24 +1383,38 @@ pub fn supervise(conn: &mut DbConnection) -> Result<(usize, usize), ServiceError
         if state.phase == Phase::Acceptance && !awaiting.contains(&state.code) {
             awaiting.push(state.code.clone());
         }
+        // A paused application stays supervised: a level reached before the pause stays.
         let clocked = matches!(
             state.phase,
-            Phase::Acceptance | Phase::Decision | Phase::Delivery
+            Phase::Acceptance | Phase::Decision | Phase::Delivery | Phase::Paused
         );
         if clocked && !supervised.contains(&state.code) {
             supervised.push(state.code.clone());
         }
     }
     let today = today();
+    let calendar = load_calendar(conn)?;
+    // Five working days are at least five days: nothing received since is due yet.
+    let received_before = today - chrono::Days::new(u64::from(crate::domain::clock::ACCEPTANCE_DAYS));
     let (mut flagged, mut cards) = (0, 0);
     for department in queries::all_department_ids(conn)? {
         for state in &supervised {
             let (f, c) = crate::db::write_transaction(conn, |conn| {
-                let f = if awaiting.contains(state) {
-                    queries::flag_deemed_accepted(conn, department, state, today)?
-                } else {
-                    0
-                };
+                let mut f = 0;
+                if awaiting.contains(state) {
+                    let stamp = now();
+                    for case in
+                        queries::awaiting_acceptance(conn, department, state, received_before)?
+                    {
+                        if case
+                            .facts()
+                            .acceptance_lapsed(Phase::Acceptance, &calendar, today)
+                            && deem_accepted(conn, &case, &calendar, today, stamp)?
+                        {
+                            f += 1;
+                        }
+                    }
+                }
                 let c = queries::issue_cards(conn, department, state, today, now())?;
                 Ok::<_, ServiceError>((f, c))
             })?;
