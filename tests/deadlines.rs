@@ -1,0 +1,265 @@
+//! The law's rules on the clocks (行政许可法 Arts 32, 42, 45), as clerks, heads and applicants
+//! meet them: a lapsed acceptance period is final, a special procedure excludes its first and
+//! last day, nothing stops or extends a clock whose legal deadline passed, a pause keeps the
+//! level reached before it, and an extension moves the legal deadline only.
+//!
+//! The tests cannot wait for days to pass: they move an application's dates back in the
+//! database, as if it had been received or accepted earlier, and look at what the pages say.
+
+mod common;
+
+use chrono::{Days, NaiveDate};
+use common::{
+    Reply, TestApp, act, create_demo_accounts, id_of, on_both_databases, pool, signed_in,
+    sjj_service, submit_one,
+};
+use diesel::prelude::*;
+use onestop::db::schema::applications;
+use onestop::domain::calendar::Calendar;
+
+const CITIZEN: &str = "citizen@demo.onestop.cn";
+const CLERK: &str = "clerk.sjj@demo.onestop.cn";
+const HEAD: &str = "head.sjj@demo.onestop.cn";
+
+fn today() -> NaiveDate {
+    onestop::services::workflow::today()
+}
+
+fn calendar(app: &TestApp) -> Calendar {
+    let mut conn = pool(app).get().unwrap();
+    onestop::services::workflow::load_calendar(&mut conn).unwrap()
+}
+
+fn supervise(app: &TestApp) -> (usize, usize) {
+    let mut conn = pool(app).get().unwrap();
+    onestop::services::workflow::supervise(&mut conn).unwrap()
+}
+
+/// The date a deadline list shows after `label`.
+fn deadline(page: &Reply, label: &str) -> String {
+    page.texts(".deadlines div")
+        .into_iter()
+        .find_map(|t| t.strip_prefix(label).map(|d| d.trim().to_owned()))
+        .unwrap_or_else(|| panic!("no {label} in {:?}", page.texts(".deadlines div")))
+}
+
+fn date(text: &str) -> NaiveDate {
+    text.parse()
+        .unwrap_or_else(|_| panic!("{text:?} is not a date"))
+}
+
+/// The kinds of the audit events of an application.
+fn event_kinds(app: &TestApp, id: i64) -> Vec<String> {
+    let mut conn = pool(app).get().unwrap();
+    onestop::db::workflow::case_events(&mut conn, id)
+        .unwrap()
+        .into_iter()
+        .map(|e| e.kind)
+        .collect()
+}
+
+/// (kind, subject and body) of the mails queued for an application.
+fn mails(app: &TestApp, id: i64) -> Vec<(String, String)> {
+    let mut conn = pool(app).get().unwrap();
+    onestop::db::outbox::mails_of(&mut conn, id)
+        .unwrap()
+        .into_iter()
+        .map(|(kind, _, subject, body)| (kind, format!("{subject}\n{body}")))
+        .collect()
+}
+
+/// The text of the queue row of `number` on `page`, with its class.
+fn queue_row(page: &Reply, number: &str) -> (String, String) {
+    let html = page.html();
+    let selector = scraper::Selector::parse(".queue-row").unwrap();
+    html.select(&selector)
+        .map(|row| {
+            (
+                row.text().collect::<String>(),
+                row.value().attr("class").unwrap_or_default().to_owned(),
+            )
+        })
+        .find(|(text, _)| text.contains(number))
+        .unwrap_or_else(|| panic!("{number} is not in the queue"))
+}
+
+/// An application of the citizen, accepted and under review by the SJJ clerk.
+async fn under_review(app: &TestApp) -> (i64, String) {
+    create_demo_accounts(app);
+    let code = sjj_service(app).await;
+    let mut citizen = signed_in(app, CITIZEN).await;
+    let number = submit_one(&mut citizen, &code).await;
+    let id = id_of(app, &number);
+    let mut clerk = signed_in(app, CLERK).await;
+    assert_eq!(act(&mut clerk, id, "accept", &[]).await.status, 303);
+    assert_eq!(act(&mut clerk, id, "start_review", &[]).await.status, 303);
+    (id, number)
+}
+
+/// Moves the application back in time: received and accepted on `accepted`, with the given
+/// promised and legal periods.
+fn accepted_on(app: &TestApp, id: i64, accepted: NaiveDate, promised: i32, legal: i32) {
+    let mut conn = pool(app).get().unwrap();
+    diesel::update(applications::table.find(id))
+        .set((
+            applications::received_on.eq(accepted),
+            applications::accepted_on.eq(accepted),
+            applications::promised_days.eq(promised),
+            applications::legal_days.eq(legal),
+        ))
+        .execute(&mut **conn)
+        .unwrap();
+}
+
+on_both_databases! {
+    async fn a_lapsed_acceptance_period_is_final_and_the_applicant_is_told(app) {
+        create_demo_accounts(&app);
+        let code = sjj_service(&app).await;
+        let mut citizen = signed_in(&app, CITIZEN).await;
+        let number = submit_one(&mut citizen, &code).await;
+        let id = id_of(&app, &number);
+        // Received three weeks ago; nobody accepted, refused or asked for materials since.
+        let received = today() - Days::new(21);
+        {
+            let mut conn = pool(&app).get().unwrap();
+            diesel::update(applications::table.find(id))
+                .set(applications::received_on.eq(received))
+                .execute(&mut **conn)
+                .unwrap();
+        }
+        let mut clerk = signed_in(&app, CLERK).await;
+        let page = clerk.get(&format!("/workspace/applications/{id}")).await;
+        assert!(page.text(".deemed").contains(&received.to_string()), "{}", page.text(".clock"));
+        // Neither a 补正 notice nor a refusal is offered any more, and posting one is refused.
+        assert!(page.texts("#t-request_supplement").is_empty(), "no 补正 form");
+        assert!(page.texts("#t-refuse").is_empty(), "no refusal form");
+        assert!(!page.texts("#t-accept").is_empty(), "accepting is still offered");
+        let promised = deadline(&page, "承诺办结期限");
+        let refused = act(&mut clerk, id, "refuse", &[("note", "材料不全")]).await;
+        assert_eq!(refused.status, 409);
+        assert!(refused.body.contains("视为受理"), "{}", refused.body);
+        let sent_back = act(&mut clerk, id, "request_supplement", &[("checklist", "营业执照"), ("note", "请补正")]).await;
+        assert_eq!(sent_back.status, 409);
+        let mine = citizen.get(&format!("/applications/{id}")).await;
+        assert_eq!(mine.text(".facts .status"), "已提交（待受理）", "still awaiting the clerk");
+
+        // Supervision records it once: one event, one mail to the applicant with the date.
+        assert!(supervise(&app).0 >= 1);
+        supervise(&app);
+        let kinds = event_kinds(&app, id);
+        assert_eq!(kinds.iter().filter(|k| *k == "deemed_accepted").count(), 1, "{kinds:?}");
+        assert!(!kinds.iter().any(|k| k == "refuse" || k == "request_supplement"));
+        let told: Vec<_> = mails(&app, id).into_iter().filter(|(k, _)| k == "deemed_accepted").collect();
+        assert_eq!(told.len(), 1);
+        assert!(told[0].1.contains(&received.to_string()) && told[0].1.contains(&number), "{}", told[0].1);
+
+        // The applicant's page says so, with the date; no acceptance deadline is shown.
+        let mine = citizen.get(&format!("/applications/{id}")).await;
+        assert!(mine.text(".deemed").contains(&received.to_string()), "{}", mine.body);
+        assert!(!mine.text(".deadlines").contains("受理期限"));
+        assert_eq!(deadline(&mine, "承诺办结期限"), promised);
+
+        // The queue shows it as deemed accepted, against the decision deadline from receipt.
+        let queue = clerk.get("/workspace/SJJ?state=submitted").await;
+        let (row, _) = queue_row(&queue, &number);
+        assert!(row.contains("视为受理"), "{row}");
+        assert!(row.contains(&promised), "the promised deadline from receipt: {row}");
+
+        // Accepting it now keeps the periods counting from receipt.
+        assert_eq!(act(&mut clerk, id, "accept", &[]).await.status, 303);
+        let accepted = clerk.get(&format!("/workspace/applications/{id}")).await;
+        assert_eq!(deadline(&accepted, "承诺办结期限"), promised);
+    }
+
+    async fn a_special_procedure_excludes_its_first_and_last_day(app) {
+        let (id, number) = under_review(&app).await;
+        let mut clerk = signed_in(&app, CLERK).await;
+        let before = clerk.get(&format!("/workspace/applications/{id}")).await;
+        let legal = date(&deadline(&before, "法定办结期限"));
+        let promised = date(&deadline(&before, "承诺办结期限"));
+
+        assert_eq!(act(&mut clerk, id, "start_special_procedure", &[("note", "专家评审，预计当日完成")]).await.status, 303);
+        let today = today();
+        let paused = clerk.get(&format!("/workspace/applications/{id}")).await;
+        assert!(paused.text(".paused-since").contains(&today.to_string()));
+        let queue = clerk.get("/workspace/SJJ?state=special_procedure").await;
+        let (row, _) = queue_row(&queue, &number);
+        assert!(row.contains(&format!("暂停自 {today}")), "{row}");
+
+        // Started and ended on the same day: that day does not count.
+        assert_eq!(act(&mut clerk, id, "end_special_procedure", &[("note", "评审结束")]).await.status, 303);
+        let after = clerk.get(&format!("/workspace/applications/{id}")).await;
+        let cal = calendar(&app);
+        let moved = |due: NaiveDate| if cal.is_working_day(today) { cal.add_working_days(due, 1) } else { due };
+        assert_eq!(date(&deadline(&after, "法定办结期限")), moved(legal));
+        assert_eq!(date(&deadline(&after, "承诺办结期限")), moved(promised));
+        // The queue and the applicant's page agree with the case page.
+        let queue = clerk.get("/workspace/SJJ?state=under_review").await;
+        assert!(queue_row(&queue, &number).0.contains(&moved(promised).to_string()));
+        let mut citizen = signed_in(&app, CITIZEN).await;
+        let mine = citizen.get(&format!("/applications/{id}")).await;
+        assert_eq!(date(&deadline(&mine, "法定办结期限")), moved(legal));
+    }
+
+    async fn nothing_stops_or_extends_a_clock_whose_legal_deadline_passed(app) {
+        let (id, _) = under_review(&app).await;
+        // Accepted 60 working days ago or more, for 20: the legal deadline is long gone.
+        accepted_on(&app, id, today() - Days::new(120), 10, 20);
+        let mut head = signed_in(&app, HEAD).await;
+        let page = head.get(&format!("/workspace/applications/{id}")).await;
+        assert!(page.texts("#t-start_special_procedure").is_empty(), "no special procedure offered");
+        assert!(page.texts("#t-extend").is_empty(), "no extension offered");
+        assert!(!page.texts("#t-approve").is_empty(), "a decision, late as it is");
+        let paused = act(&mut head, id, "start_special_procedure", &[("note", "听证")]).await;
+        assert_eq!(paused.status, 409);
+        assert!(paused.body.contains("法定办理期限已届满"), "{}", paused.body);
+        let extended = act(&mut head, id, "extend", &[("note", "情况复杂")]).await;
+        assert_eq!(extended.status, 409);
+        let kinds = event_kinds(&app, id);
+        assert!(!kinds.iter().any(|k| k == "start_special_procedure" || k == "extend"), "{kinds:?}");
+        let after = head.get(&format!("/workspace/applications/{id}")).await;
+        assert_eq!(after.text(".case-facts .status"), "审查中");
+        assert!(after.text(".clock .level").contains("红牌"), "{}", after.text(".clock"));
+    }
+
+    async fn a_paused_application_keeps_the_level_it_had_reached(app) {
+        let (id, number) = under_review(&app).await;
+        // Promised in 1 working day from a week ago (passed), legal in 20 (to come).
+        accepted_on(&app, id, today() - Days::new(7), 1, 20);
+        let mut clerk = signed_in(&app, CLERK).await;
+        assert_eq!(act(&mut clerk, id, "start_special_procedure", &[("note", "检验检测")]).await.status, 303);
+        let queue = clerk.get("/workspace/SJJ?state=special_procedure").await;
+        let (row, class) = queue_row(&queue, &number);
+        assert!(class.contains("level-yellow"), "{class}: {row}");
+        let yellow = clerk.get("/workspace/SJJ?level=yellow").await;
+        assert!(yellow.text(".queue").contains(&number), "found by its level");
+        supervise(&app);
+        let page = clerk.get(&format!("/workspace/applications/{id}")).await;
+        assert!(page.text(".cards").contains("黄牌"), "{}", page.text(".clock"));
+    }
+
+    async fn an_extension_moves_the_legal_deadline_only_once_and_a_late_decision_is_a_missed_promise(app) {
+        let (id, number) = under_review(&app).await;
+        // Promised in 1 working day from a week ago (passed), legal in 20 (to come).
+        accepted_on(&app, id, today() - Days::new(7), 1, 20);
+        let mut head = signed_in(&app, HEAD).await;
+        let before = head.get(&format!("/workspace/applications/{id}")).await;
+        let legal = date(&deadline(&before, "法定办结期限"));
+        let promised = deadline(&before, "承诺办结期限");
+        assert_eq!(act(&mut head, id, "extend", &[("note", "情况复杂，需进一步核实")]).await.status, 303);
+        let after = head.get(&format!("/workspace/applications/{id}")).await;
+        assert_eq!(deadline(&after, "承诺办结期限"), promised, "the promise does not move");
+        assert_eq!(date(&deadline(&after, "法定办结期限")), calendar(&app).add_working_days(legal, 10));
+        assert!(after.texts("#t-extend").is_empty(), "once only");
+        assert_eq!(act(&mut head, id, "extend", &[("note", "再延")]).await.status, 409);
+
+        assert_eq!(act(&mut head, id, "approve", &[("decision", "准予许可。")]).await.status, 303);
+        let decided = head.get(&format!("/workspace/applications/{id}")).await;
+        assert!(decided.text(".missed-promise").contains("承诺"), "{}", decided.text(".clock"));
+        let queue = head.get("/workspace/SJJ?state=approved").await;
+        assert!(queue_row(&queue, &number).0.contains("超出承诺期限"));
+        let mut conn = pool(&app).get().unwrap();
+        let on_time: Option<bool> = applications::table.find(id).select(applications::on_time).first(&mut **conn).unwrap();
+        assert_eq!(on_time, Some(false), "stored as a missed promise");
+    }
+}
