@@ -262,4 +262,27 @@ on_both_databases! {
         let on_time: Option<bool> = applications::table.find(id).select(applications::on_time).first(&mut **conn).unwrap();
         assert_eq!(on_time, Some(false), "stored as a missed promise");
     }
+
+    async fn an_extension_adds_no_more_than_the_services_statutory_extension(app) {
+        use onestop::db::schema::services;
+        let (id, _) = under_review(&app).await;
+        let mut conn = pool(&app).get().unwrap();
+        // The catalog keeps both figures per service: Art 42's 10 by default, Art 26's 45 + 15
+        // for the joint completion inspection.
+        let figures = |code: &str, conn: &mut onestop::db::DbConnection| -> (i32, i32) {
+            services::table.filter(services::code.eq(code)).select((services::legal_days, services::extension_days)).first(conn).unwrap()
+        };
+        assert_eq!(figures("440306-ZJJ-QT-0003-00", &mut conn), (45, 15));
+        assert_eq!(figures("440306-SJJ-XK-0013-01", &mut conn), (20, 10));
+        // A service whose own law allows 3 days only: the workflow's 10 become 3.
+        let service: i64 = applications::table.find(id).select(applications::service_id).first(&mut **conn).unwrap();
+        diesel::update(services::table.find(service)).set(services::extension_days.eq(3)).execute(&mut **conn).unwrap();
+        drop(conn);
+        let mut head = signed_in(&app, HEAD).await;
+        let before = head.get(&format!("/workspace/applications/{id}")).await;
+        let legal = date(&deadline(&before, "法定办结期限"));
+        assert_eq!(act(&mut head, id, "extend", &[("note", "需补充检验")]).await.status, 303);
+        let after = head.get(&format!("/workspace/applications/{id}")).await;
+        assert_eq!(date(&deadline(&after, "法定办结期限")), calendar(&app).add_working_days(legal, 3));
+    }
 }

@@ -38,6 +38,7 @@ diesel::table! {
         search_text -> Text,
         listed -> Bool,
         workflow_key -> Text,
+        extension_days -> Integer,
     }
 }
 

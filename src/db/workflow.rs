@@ -985,6 +985,14 @@ pub fn mark_deemed_accepted(
     Ok(updated == 1)
 }
 
+/// The most working days an extension may add for a service (its statutory extension).
+pub fn statutory_extension(conn: &mut DbConnection, service_id: i64) -> QueryResult<i32> {
+    services::table
+        .find(service_id)
+        .select(services::extension_days)
+        .first(conn)
+}
+
 pub fn all_department_ids(conn: &mut DbConnection) -> QueryResult<Vec<i64>> {
     departments::table
         .order(departments::id)

@@ -371,11 +371,19 @@ pub fn fire(
         };
         let mut facts = case.facts();
         let mut decided = (case.on_time, case.decision.clone());
+        // Art 42 / Art 26: never more than the service's statutory extension.
+        let extension_days = if effect == Effect::Extend {
+            transition
+                .extension_days
+                .min(days(queries::statutory_extension(conn, case.service_id)?))
+        } else {
+            0
+        };
         apply_effect(
             &mut facts,
             &mut decided,
             effect,
-            transition.extension_days,
+            extension_days,
             &input.decision,
             (from_state.phase, to_state.phase),
             &calendar,
