@@ -285,4 +285,73 @@ on_both_databases! {
         let after = head.get(&format!("/workspace/applications/{id}")).await;
         assert_eq!(date(&deadline(&after, "法定办结期限")), calendar(&app).add_working_days(legal, 3));
     }
+
+    async fn a_calendar_change_moves_every_running_clock_on_every_page_list_and_export(app) {
+        create_demo_accounts(&app);
+        let code = sjj_service(&app).await;
+        let mut citizen = signed_in(&app, CITIZEN).await;
+        let mut clerk = signed_in(&app, CLERK).await;
+        // A decided application first: it never changes.
+        let decided_number = submit_one(&mut citizen, &code).await;
+        let decided = id_of(&app, &decided_number);
+        assert_eq!(act(&mut clerk, decided, "accept", &[]).await.status, 303);
+        assert_eq!(act(&mut clerk, decided, "start_review", &[]).await.status, 303);
+        assert_eq!(act(&mut clerk, decided, "approve", &[("decision", "准予许可。")]).await.status, 303);
+        let stored = |id: i64| -> (Option<NaiveDate>, Option<NaiveDate>, Option<bool>) {
+            let mut conn = pool(&app).get().unwrap();
+            applications::table.find(id).select((applications::due_on, applications::hard_due_on, applications::on_time)).first(&mut **conn).unwrap()
+        };
+        let decided_before = stored(decided);
+        // A running one, promised in 5 working days and due by law in 20.
+        let number = submit_one(&mut citizen, &code).await;
+        let id = id_of(&app, &number);
+        {
+            let mut conn = pool(&app).get().unwrap();
+            diesel::update(applications::table.find(id))
+                .set((applications::promised_days.eq(5), applications::legal_days.eq(20)))
+                .execute(&mut **conn)
+                .unwrap();
+        }
+        assert_eq!(act(&mut clerk, id, "accept", &[]).await.status, 303);
+        let before = clerk.get(&format!("/workspace/applications/{id}")).await;
+        let promised = date(&deadline(&before, "承诺办结期限"));
+        // The State Council announces a day off on the next ordinary working day.
+        let cal = calendar(&app);
+        let mut day = today().succ_opt().unwrap();
+        while !cal.is_working_day(day) || matches!(chrono::Datelike::weekday(&day), chrono::Weekday::Sat | chrono::Weekday::Sun) {
+            day = day.succ_opt().unwrap();
+        }
+        assert!(day <= promised);
+        let mut admin = signed_in(&app, "admin@demo.onestop.cn").await;
+        let put = admin.submit(&format!("/admin/calendar?year={}", chrono::Datelike::year(&day)), "/admin/calendar", &[
+            ("day", &day.to_string()), ("kind", "holiday"), ("note", "国务院临时调整"),
+        ]).await;
+        assert_eq!(put.status, 303, "{}", put.body);
+        let expected = calendar(&app).add_working_days(today(), 5);
+        assert_ne!(expected, promised, "the day off moves the promise");
+        let expected = expected.to_string();
+
+        // The case page, the applicant's page, "my applications", the queue and the stored
+        // deadline that supervision reads all show the new date.
+        let case = clerk.get(&format!("/workspace/applications/{id}")).await;
+        assert_eq!(deadline(&case, "承诺办结期限"), expected);
+        let mine = citizen.get(&format!("/applications/{id}")).await;
+        assert_eq!(deadline(&mine, "承诺办结期限"), expected);
+        let list = citizen.get("/applications").await;
+        let row = list.texts(".application-row").into_iter().find(|r| r.contains(&number)).unwrap();
+        assert!(row.contains(&expected), "my applications: {row}");
+        let queue = clerk.get("/workspace/SJJ?state=accepted").await;
+        assert!(queue_row(&queue, &number).0.contains(&expected), "the queue");
+        assert_eq!(stored(id).0.map(|d| d.to_string()), Some(expected.clone()), "what supervision reads");
+        // On the record and in the export, and the applicant is told.
+        assert_eq!(event_kinds(&app, id).iter().filter(|k| *k == "deadlines_recomputed").count(), 1);
+        let audit = clerk.get("/workspace/SJJ/audit.csv").await;
+        assert!(audit.body.lines().any(|l| l.contains(&number) && l.contains("deadlines_recomputed")), "{}", audit.body);
+        let told: Vec<_> = mails(&app, id).into_iter().filter(|(k, _)| k == "deadlines_moved").collect();
+        assert_eq!(told.len(), 1);
+        assert!(told[0].1.contains(&expected), "{}", told[0].1);
+        // The decided application did not change.
+        assert_eq!(stored(decided), decided_before);
+        assert!(!event_kinds(&app, decided).iter().any(|k| k == "deadlines_recomputed"));
+    }
 }

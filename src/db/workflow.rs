@@ -985,6 +985,47 @@ pub fn mark_deemed_accepted(
     Ok(updated == 1)
 }
 
+/// The applications whose running clocks a change of the calendar on `day` may move: received
+/// on or before it, undecided, not in one of the `ended` states, and with a stored deadline on
+/// or after it (or paused).
+pub fn running_clocks_over(
+    conn: &mut DbConnection,
+    day: NaiveDate,
+    ended: &[String],
+) -> QueryResult<Vec<CaseRow>> {
+    applications::table
+        .filter(applications::tracking_number.is_not_null())
+        .filter(applications::received_on.le(day))
+        .filter(applications::decided_on.is_null())
+        .filter(applications::status.ne_all(ended.to_vec()))
+        .filter(
+            applications::due_on
+                .ge(day)
+                .or(applications::hard_due_on.ge(day))
+                .or(applications::paused_since.is_not_null()),
+        )
+        .order(applications::id)
+        .select(CaseRow::as_select())
+        .load(conn)
+}
+
+/// Stores recomputed deadlines of an application (the version stays: nothing a clerk did
+/// changed).
+pub fn set_deadlines(
+    conn: &mut DbConnection,
+    id: i64,
+    (due_on, warn_on, hard_due_on): (NaiveDate, NaiveDate, NaiveDate),
+) -> QueryResult<()> {
+    diesel::update(applications::table.find(id))
+        .set((
+            applications::due_on.eq(due_on),
+            applications::warn_on.eq(warn_on),
+            applications::hard_due_on.eq(hard_due_on),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
 /// The most working days an extension may add for a service (its statutory extension).
 pub fn statutory_extension(conn: &mut DbConnection, service_id: i64) -> QueryResult<i32> {
     services::table

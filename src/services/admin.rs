@@ -737,8 +737,9 @@ pub fn calendar_year(
     Ok(queries::calendar_year(conn, year)?)
 }
 
-/// Records a holiday (a weekday off) or a make-up working day (a weekend day worked). Deadlines
-/// computed from now on count with it; deadlines already stored are not recomputed.
+/// Records a holiday (a weekday off) or a make-up working day (a weekend day worked). In the
+/// same transaction every running clock it moves is recomputed (see
+/// [`crate::services::workflow::recompute_clocks`]).
 pub fn put_calendar_day(
     conn: &mut DbConnection,
     admin_id: i64,
@@ -770,6 +771,7 @@ pub fn put_calendar_day(
     }
     crate::db::write_transaction(conn, |conn| {
         let before = queries::calendar_day(conn, day)?.map(|(k, n)| format!("{k} {n}"));
+        let calendar_before = crate::services::workflow::load_calendar(conn)?;
         queries::put_calendar_day(conn, day, kind, note)?;
         record(
             conn,
@@ -778,7 +780,8 @@ pub fn put_calendar_day(
             &day.to_string(),
             before.as_deref(),
             Some(&format!("{kind} {note}")),
-        )
+        )?;
+        recompute(conn, &calendar_before, day, admin_id)
     })
 }
 
@@ -789,6 +792,7 @@ pub fn remove_calendar_day(
 ) -> Result<(), ServiceError> {
     crate::db::write_transaction(conn, |conn| {
         let before = queries::calendar_day(conn, day)?.ok_or(ServiceError::NotFound)?;
+        let calendar_before = crate::services::workflow::load_calendar(conn)?;
         queries::remove_calendar_day(conn, day)?;
         record(
             conn,
@@ -797,8 +801,22 @@ pub fn remove_calendar_day(
             &day.to_string(),
             Some(&format!("{} {}", before.0, before.1)),
             None,
-        )
+        )?;
+        recompute(conn, &calendar_before, day, admin_id)
     })
+}
+
+/// Recomputes the running clocks a change of `day` moved, and records how many.
+fn recompute(
+    conn: &mut DbConnection,
+    before: &crate::domain::calendar::Calendar,
+    day: NaiveDate,
+    admin_id: i64,
+) -> Result<(), ServiceError> {
+    let after = crate::services::workflow::load_calendar(conn)?;
+    let done = crate::services::workflow::recompute_clocks(conn, before, &after, day, admin_id)?;
+    tracing::info!(%day, moved = done.moved, told = done.told, "calendar change recomputed the clocks");
+    Ok(())
 }
 
 // ---- The record ----

@@ -558,6 +558,169 @@ fn deem_accepted(
     Ok(true)
 }
 
+/// What a calendar change did to the running clocks.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Recomputed {
+    /// Applications whose deadlines moved (each with an audit event).
+    pub moved: usize,
+    /// Of those, the applicants told because a deadline their page shows moved.
+    pub told: usize,
+}
+
+/// Recomputes, in the caller's transaction, every running clock that a change of the calendar
+/// on `day` (from `before` to `after`) moves, so that every page, list, export and later mail
+/// shows the same dates: the stored deadlines are rewritten, each moved application gets an
+/// audit event by `actor`, and an applicant whose shown deadline moved is told by mail.
+/// Decided and ended applications never change.
+pub fn recompute_clocks(
+    conn: &mut DbConnection,
+    before: &Calendar,
+    after: &Calendar,
+    day: NaiveDate,
+    actor: i64,
+) -> Result<Recomputed, ServiceError> {
+    let definitions = parsed_definitions(conn)?;
+    let mut ended: Vec<String> = vec!["draft".to_owned()];
+    for s in definitions.iter().flat_map(|(_, d)| d.states.iter()) {
+        let running_elsewhere = definitions
+            .iter()
+            .any(|(_, d)| d.state(&s.code).is_some_and(|o| o.kind != engine::StateKind::Terminal));
+        if s.kind == engine::StateKind::Terminal && !running_elsewhere && !ended.contains(&s.code) {
+            ended.push(s.code.clone());
+        }
+    }
+    let today = today();
+    let stamp = now();
+    let mut done = Recomputed::default();
+    for case in queries::running_clocks_over(conn, day, &ended)? {
+        let Some((_, definition)) = definitions
+            .iter()
+            .find(|(id, _)| Some(*id) == case.workflow_definition_id)
+        else {
+            continue;
+        };
+        let Some(state) = definition.state(&case.status) else {
+            continue;
+        };
+        if state.kind == engine::StateKind::Terminal {
+            continue;
+        }
+        let deadlines = |calendar: &Calendar| {
+            case.facts_on(state.phase, calendar, today)
+                .deadlines(state.phase, calendar, today)
+                .with_state_limit(case.state_entered_on, state.time_limit_days, calendar)
+        };
+        let (old, new) = (deadlines(before), deadlines(after));
+        let stored = |d: &Deadlines| {
+            (
+                d.due_on.unwrap_or(NO_DEADLINE),
+                d.warn_on.unwrap_or(NO_DEADLINE),
+                d.hard_due_on.unwrap_or(NO_DEADLINE),
+            )
+        };
+        let was = (
+            case.due_on.unwrap_or(NO_DEADLINE),
+            case.warn_on.unwrap_or(NO_DEADLINE),
+            case.hard_due_on.unwrap_or(NO_DEADLINE),
+        );
+        // What the applicant's page shows: the acceptance deadline while it runs, the
+        // promised and legal ones, and the delivery deadline.
+        let shown = |d: &Deadlines| {
+            let accepting = state.phase == Phase::Acceptance && !case.deemed_accepted;
+            (
+                d.acceptance_due.filter(|_| accepting),
+                d.promised_due,
+                d.legal_due,
+                d.delivery_due,
+            )
+        };
+        let moved_shown = shown(&old) != shown(&new);
+        if stored(&new) == was && !moved_shown && old == new {
+            continue;
+        }
+        queries::set_deadlines(conn, case.id, stored(&new))?;
+        let fmt = |d: Option<NaiveDate>| d.map_or_else(|| "—".to_owned(), |d| d.to_string());
+        let details = serde_json::json!({
+            "calendar_day": day.to_string(),
+            "before": { "due_on": fmt(old.due_on), "promised_due": fmt(old.promised_due), "legal_due": fmt(old.legal_due), "acceptance_due": fmt(old.acceptance_due) },
+            "after": { "due_on": fmt(new.due_on), "promised_due": fmt(new.promised_due), "legal_due": fmt(new.legal_due), "acceptance_due": fmt(new.acceptance_due) },
+        })
+        .to_string();
+        queries::insert_audit_event(
+            conn,
+            &queries::NewAuditEvent {
+                application_id: case.id,
+                actor_id: Some(actor),
+                kind: "deadlines_recomputed",
+                from_status: Some(&case.status),
+                to_status: &case.status,
+                note: None,
+                client_address: None,
+                created_at: stamp,
+                department_id: case.department_id,
+                details: Some(&details),
+            },
+        )?;
+        done.moved += 1;
+        if moved_shown {
+            tell_deadlines_moved(conn, &case, &shown(&new), stamp)?;
+            done.told += 1;
+        }
+    }
+    Ok(done)
+}
+
+/// The applicant's mail when a calendar change moved a deadline their page shows.
+fn tell_deadlines_moved(
+    conn: &mut DbConnection,
+    case: &CaseRow,
+    (acceptance, promised, legal, delivery): &(
+        Option<NaiveDate>,
+        Option<NaiveDate>,
+        Option<NaiveDate>,
+        Option<NaiveDate>,
+    ),
+    stamp: NaiveDateTime,
+) -> Result<(), ServiceError> {
+    let service = service_name(conn, case.service_id)?;
+    let number = case.tracking_number.as_deref().unwrap_or("");
+    let (email, name, lang) = queries::contact(conn, case.applicant_id)?;
+    let lang = crate::services::accounts::mail_lang(&lang);
+    let mut lines = Vec::new();
+    for (key, due) in [
+        ("clock.acceptance_due", acceptance),
+        ("clock.promised_due", promised),
+        ("clock.legal_due", legal),
+        ("clock.delivery_due", delivery),
+    ] {
+        if let Some(due) = due {
+            let colon = if lang == "en" { ": " } else { "：" };
+            lines.push(format!("{}{colon}{due}", crate::mail::translate(lang, key, &[])));
+        }
+    }
+    let values = [("service", service.as_str()), ("tracking_number", number)];
+    let subject = crate::mail::translate(lang, "mail.deadlines_moved.subject", &values);
+    let body = crate::mail::translate(lang, "mail.deadlines_moved.body", &values);
+    let greeting = crate::mail::translate(lang, "mail.greeting", &[("name", &name)]);
+    crate::db::outbox::enqueue_mail(
+        conn,
+        &crate::db::outbox::NewMail {
+            application_id: Some(case.id),
+            recipient_id: Some(case.applicant_id),
+            recipient_email: &email,
+            lang,
+            kind: "deadlines_moved",
+            subject: &format!("[{number}] {subject}"),
+            body: &format!("{greeting}\n{body}\n{}", lines.join("\n")),
+            link_path: Some(&format!("/applications/{}", case.id)),
+            status: "pending",
+            next_attempt_at: stamp,
+            created_at: stamp,
+        },
+    )?;
+    Ok(())
+}
+
 /// A delivered approval enters the licence registry under its tracking number; the licences
 /// the application used (原许可证件 of a 变更, 延续 or 注销) are superseded or cancelled.
 fn register_licence(
