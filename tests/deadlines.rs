@@ -354,4 +354,98 @@ on_both_databases! {
         assert_eq!(stored(decided), decided_before);
         assert!(!event_kinds(&app, decided).iter().any(|k| k == "deadlines_recomputed"));
     }
+
+    async fn a_deadline_in_a_provisional_or_missing_year_may_move_until_an_administrator_confirms_it(app) {
+        create_demo_accounts(&app);
+        let code = sjj_service(&app).await;
+        let mut citizen = signed_in(&app, CITIZEN).await;
+        let number = submit_one(&mut citizen, &code).await;
+        let id = id_of(&app, &number);
+        let mut clerk = signed_in(&app, CLERK).await;
+        assert_eq!(act(&mut clerk, id, "accept", &[]).await.status, 303);
+        let at = |day: NaiveDate| {
+            let mut conn = pool(&app).get().unwrap();
+            diesel::update(applications::table.find(id))
+                .set((applications::received_on.eq(day), applications::accepted_on.eq(day), applications::promised_days.eq(5), applications::legal_days.eq(20)))
+                .execute(&mut **conn)
+                .unwrap();
+        };
+        let may_move = async |clerk: &mut common::Browser<'_>, citizen: &mut common::Browser<'_>| -> (bool, bool) {
+            let case = clerk.get(&format!("/workspace/applications/{id}")).await;
+            let mine = citizen.get(&format!("/applications/{id}")).await;
+            (!case.texts(".may-move").is_empty(), !mine.texts(".may-move").is_empty())
+        };
+        // Accepted on 2026-12-28: every deadline falls in 2027, shipped as provisional.
+        at(NaiveDate::from_ymd_opt(2026, 12, 28).unwrap());
+        assert_eq!(may_move(&mut clerk, &mut citizen).await, (true, true));
+        let mine = citizen.get(&format!("/applications/{id}")).await;
+        assert!(mine.text(".may-move").contains("可能变化"));
+        // Accepted on 2026-11-02: every deadline falls in 2026, which is official.
+        at(NaiveDate::from_ymd_opt(2026, 11, 2).unwrap());
+        assert_eq!(may_move(&mut clerk, &mut citizen).await, (false, false));
+
+        // Administrators are warned from 1 October about next year; one confirms 2027.
+        let mut admin = signed_in(&app, "admin@demo.onestop.cn").await;
+        let page = admin.get("/admin/calendar?year=2027").await;
+        assert!(page.text(".status-provisional").contains("暂定"));
+        let warned = onestop::domain::calendar::years_to_settle(&[2026], today());
+        for year in &warned {
+            assert!(page.text(".settle-warning").contains(&year.to_string()), "{}", page.body);
+        }
+        let confirmed = admin.submit("/admin/calendar?year=2027", "/admin/calendar/years/2027/confirm", &[
+            ("source", "国务院办公厅关于2027年部分节假日安排的通知"),
+        ]).await;
+        assert_eq!(confirmed.status, 303, "{}", confirmed.body);
+        let page = admin.get("/admin/calendar?year=2027").await;
+        assert!(page.text(".status-confirmed").contains("国务院办公厅关于2027年部分节假日安排的通知"));
+        assert!(!page.texts(".settle-warning").join(" ").contains("2027"));
+        assert!(admin.get("/admin/log").await.body.contains("calendar.confirm"));
+        at(NaiveDate::from_ymd_opt(2026, 12, 28).unwrap());
+        assert_eq!(may_move(&mut clerk, &mut citizen).await, (false, false), "2027 is official now");
+        // 2028 has no calendar at all: weekends only, and flagged the same way.
+        at(NaiveDate::from_ymd_opt(2027, 12, 28).unwrap());
+        assert_eq!(may_move(&mut clerk, &mut citizen).await, (true, true));
+    }
+
+    async fn migrate_merges_newly_shipped_years_and_keeps_the_administrators_days(app) {
+        create_demo_accounts(&app);
+        let mut admin = signed_in(&app, "admin@demo.onestop.cn").await;
+        let calendar_page = "/admin/calendar?year=2027";
+        // An administrator removes the shipped 清明 2027 and adds a day of their own.
+        assert_eq!(admin.submit(calendar_page, "/admin/calendar/2027-04-05/remove", &[]).await.status, 303);
+        assert_eq!(admin.submit(calendar_page, "/admin/calendar", &[("day", "2027-03-03"), ("kind", "holiday"), ("note", "区政府决定")]).await.status, 303);
+        // A database from a release that shipped 2026 only: no 2027 year, none of its other days.
+        {
+            use onestop::db::schema::{calendar_days, calendar_years};
+            let mut conn = pool(&app).get().unwrap();
+            diesel::delete(calendar_years::table.filter(calendar_years::year.eq(2027))).execute(&mut **conn).unwrap();
+            diesel::delete(calendar_days::table
+                .filter(calendar_days::day.ge(NaiveDate::from_ymd_opt(2027, 1, 1).unwrap()))
+                .filter(calendar_days::day.ne(NaiveDate::from_ymd_opt(2027, 3, 3).unwrap())))
+                .execute(&mut **conn).unwrap();
+        }
+        let days_2027 = |app: &TestApp| -> Vec<(String, String)> {
+            use onestop::db::schema::calendar_days;
+            let mut conn = pool(app).get().unwrap();
+            calendar_days::table
+                .filter(calendar_days::day.ge(NaiveDate::from_ymd_opt(2027, 1, 1).unwrap()))
+                .order(calendar_days::day)
+                .select((calendar_days::day, calendar_days::note))
+                .load::<(NaiveDate, String)>(&mut **conn).unwrap()
+                .into_iter().map(|(d, n)| (d.to_string(), n)).collect()
+        };
+        assert_eq!(days_2027(&app).len(), 1);
+        let (ok, out, err) = common::onestop(&app.database_url, &["migrate"]);
+        assert!(ok, "{out}{err}");
+        let merged = days_2027(&app);
+        assert!(merged.iter().any(|(d, n)| d == "2027-02-05" && n.contains("春节")), "the new year is in: {merged:?}");
+        assert!(merged.iter().any(|(d, n)| d == "2027-03-03" && n == "区政府决定"), "the administrator's day stays");
+        assert!(!merged.iter().any(|(d, _)| d == "2027-04-05"), "the day the administrator removed stays removed");
+        let page = admin.get(calendar_page).await;
+        assert!(page.text(".status-provisional").contains("暂定"), "recorded as provisional");
+        // Running it again changes nothing.
+        let (ok, _, _) = common::onestop(&app.database_url, &["migrate"]);
+        assert!(ok);
+        assert_eq!(days_2027(&app), merged);
+    }
 }

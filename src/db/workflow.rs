@@ -6,7 +6,7 @@ use diesel::prelude::*;
 
 use super::schema::{
     application_events, application_notes, application_sign_offs, applications, calendar_days,
-    departments, services, supervision_cards, users, workflow_definitions,
+    calendar_years, departments, services, supervision_cards, users, workflow_definitions,
 };
 use super::{DbConnection, on_backend};
 use crate::domain::sha256_hex;
@@ -129,6 +129,82 @@ pub fn calendar(conn: &mut DbConnection) -> QueryResult<Vec<(NaiveDate, String)>
     calendar_days::table
         .order(calendar_days::day)
         .select((calendar_days::day, calendar_days::kind))
+        .load(conn)
+}
+
+/// The calendar's years: (year, status, source, confirmed by whom, when).
+pub type CalendarYear = (i32, String, String, Option<String>, Option<NaiveDateTime>);
+
+pub fn calendar_years(conn: &mut DbConnection) -> QueryResult<Vec<CalendarYear>> {
+    calendar_years::table
+        .left_join(users::table.on(users::id.nullable().eq(calendar_years::confirmed_by)))
+        .order(calendar_years::year)
+        .select((
+            calendar_years::year,
+            calendar_years::status,
+            calendar_years::source,
+            users::name.nullable(),
+            calendar_years::confirmed_at,
+        ))
+        .load(conn)
+}
+
+/// Records a year of the calendar with its status (replacing what was recorded).
+pub fn put_calendar_year(
+    conn: &mut DbConnection,
+    year: i32,
+    status: &str,
+    source: &str,
+    confirmed: Option<(i64, NaiveDateTime)>,
+) -> QueryResult<()> {
+    diesel::delete(calendar_years::table.find(year)).execute(conn)?;
+    diesel::insert_into(calendar_years::table)
+        .values((
+            calendar_years::year.eq(year),
+            calendar_years::status.eq(status),
+            calendar_years::source.eq(source),
+            calendar_years::confirmed_by.eq(confirmed.map(|c| c.0)),
+            calendar_years::confirmed_at.eq(confirmed.map(|c| c.1)),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// The days an administrator added, changed or removed (from the record of their changes).
+pub fn edited_calendar_days(conn: &mut DbConnection) -> QueryResult<Vec<String>> {
+    use super::schema::admin_events;
+    admin_events::table
+        .filter(admin_events::kind.eq_any(["calendar.put", "calendar.remove"]))
+        .select(admin_events::subject)
+        .distinct()
+        .load(conn)
+}
+
+/// Records one shipped day, replacing what the table had for it.
+pub fn replace_calendar_day(
+    conn: &mut DbConnection,
+    day: NaiveDate,
+    kind: &str,
+    note: &str,
+) -> QueryResult<()> {
+    diesel::delete(calendar_days::table.find(day)).execute(conn)?;
+    diesel::insert_into(calendar_days::table)
+        .values((
+            calendar_days::day.eq(day),
+            calendar_days::kind.eq(kind),
+            calendar_days::note.eq(note),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// The calendar's exceptions with their notes, by day.
+pub fn calendar_with_notes(
+    conn: &mut DbConnection,
+) -> QueryResult<Vec<(NaiveDate, String, String)>> {
+    calendar_days::table
+        .order(calendar_days::day)
+        .select((calendar_days::day, calendar_days::kind, calendar_days::note))
         .load(conn)
 }
 
@@ -985,23 +1061,23 @@ pub fn mark_deemed_accepted(
     Ok(updated == 1)
 }
 
-/// The applications whose running clocks a change of the calendar on `day` may move: received
-/// on or before it, undecided, not in one of the `ended` states, and with a stored deadline on
-/// or after it (or paused).
+/// The applications whose running clocks a change of the calendar on days from `first` to
+/// `last` may move: received on or before the last, undecided, not in one of the `ended`
+/// states, and with a stored deadline on or after the first (or paused).
 pub fn running_clocks_over(
     conn: &mut DbConnection,
-    day: NaiveDate,
+    (first, last): (NaiveDate, NaiveDate),
     ended: &[String],
 ) -> QueryResult<Vec<CaseRow>> {
     applications::table
         .filter(applications::tracking_number.is_not_null())
-        .filter(applications::received_on.le(day))
+        .filter(applications::received_on.le(last))
         .filter(applications::decided_on.is_null())
         .filter(applications::status.ne_all(ended.to_vec()))
         .filter(
             applications::due_on
-                .ge(day)
-                .or(applications::hard_due_on.ge(day))
+                .ge(first)
+                .or(applications::hard_due_on.ge(first))
                 .or(applications::paused_since.is_not_null()),
         )
         .order(applications::id)

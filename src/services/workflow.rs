@@ -76,15 +76,76 @@ pub fn install_if_empty(conn: &mut DbConnection) -> Result<bool, ServiceError> {
         for (item, key) in SHIPPED_ASSIGNMENTS {
             queries::set_service_workflow(conn, item, key)?;
         }
-        if queries::calendar(conn)?.is_empty() {
-            let days = crate::domain::calendar::shipped_days();
-            let rows: Vec<_> = days
-                .iter()
-                .map(|d| (d.date, day_kind_code(d.kind), d.note.as_str()))
-                .collect();
-            queries::insert_calendar_days(conn, &rows)?;
-        }
         Ok(true)
+    })
+}
+
+/// What merging the shipped calendar did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CalendarMerge {
+    /// Years recorded for the first time.
+    pub years: usize,
+    /// Days added or changed.
+    pub days: usize,
+    /// Running applications whose deadlines moved.
+    pub moved: usize,
+}
+
+/// Merges the shipped calendar (`calendar.toml`) into the database: a year not recorded yet is
+/// recorded with its shipped status; a shipped day is added when the table lacks it and, for a
+/// year shipped as confirmed that the database still holds as provisional (or not at all),
+/// replaces what the table has. A day an administrator added, changed or removed is never
+/// touched, nor is a year an administrator confirmed. Running clocks the merge moves are
+/// recomputed in the same transaction. Run by `onestop migrate` and at start-up.
+pub fn merge_shipped_calendar(conn: &mut DbConnection) -> Result<CalendarMerge, ServiceError> {
+    use crate::domain::calendar::{YearStatus, shipped_days, shipped_years};
+    crate::db::write_transaction(conn, |conn| {
+        if let DbConnection::Postgres(pg) = conn {
+            diesel::connection::SimpleConnection::batch_execute(
+                pg,
+                &format!("SELECT pg_advisory_xact_lock({INSTALL_LOCK})"),
+            )?;
+        }
+        let before = load_calendar(conn)?;
+        let recorded = queries::calendar_years(conn)?;
+        let edited = queries::edited_calendar_days(conn)?;
+        let existing: std::collections::HashMap<NaiveDate, (String, String)> =
+            queries::calendar_with_notes(conn)?
+                .into_iter()
+                .map(|(d, k, n)| (d, (k, n)))
+                .collect();
+        let mut merge = CalendarMerge::default();
+        let mut changed: Vec<NaiveDate> = Vec::new();
+        for (year, status, source) in shipped_years() {
+            let held = recorded.iter().find(|r| r.0 == year);
+            let held_status = held.and_then(|r| YearStatus::parse(&r.1));
+            // The shipped file replaces days only where it is newer than what is held.
+            let replaces = status == YearStatus::Confirmed && held_status != Some(YearStatus::Confirmed);
+            for day in shipped_days().iter().filter(|d| d.date.year() == year) {
+                if edited.contains(&day.date.to_string()) {
+                    continue;
+                }
+                let kind = day_kind_code(day.kind);
+                let same = existing
+                    .get(&day.date)
+                    .is_some_and(|(k, n)| k == kind && *n == day.note);
+                if same || (existing.contains_key(&day.date) && !replaces) {
+                    continue;
+                }
+                queries::replace_calendar_day(conn, day.date, kind, &day.note)?;
+                changed.push(day.date);
+            }
+            if held.is_none() || (replaces && held_status.is_some()) {
+                queries::put_calendar_year(conn, year, status.code(), &source, None)?;
+                merge.years += 1;
+            }
+        }
+        merge.days = changed.len();
+        if let (Some(first), Some(last)) = (changed.iter().min(), changed.iter().max()) {
+            let after = load_calendar(conn)?;
+            merge.moved = recompute_clocks(conn, &before, &after, (*first, *last), None)?.moved;
+        }
+        Ok(merge)
     })
 }
 
@@ -95,8 +156,14 @@ fn day_kind_code(kind: DayKind) -> &'static str {
     }
 }
 
+/// The calendar as stored; a year counts as settled once confirmed.
 pub fn load_calendar(conn: &mut DbConnection) -> Result<Calendar, ServiceError> {
     let days = queries::calendar(conn)?;
+    let settled: Vec<i32> = queries::calendar_years(conn)?
+        .into_iter()
+        .filter(|y| y.1 == crate::domain::calendar::YearStatus::Confirmed.code())
+        .map(|y| y.0)
+        .collect();
     let mut parsed = Vec::with_capacity(days.len());
     for (day, kind) in days {
         let kind = match kind.as_str() {
@@ -106,7 +173,7 @@ pub fn load_calendar(conn: &mut DbConnection) -> Result<Calendar, ServiceError> 
         };
         parsed.push((day, kind));
     }
-    Ok(Calendar::new(parsed))
+    Ok(Calendar::new(parsed).with_settled_years(settled))
 }
 
 /// What submission pins on a new application, and its deadlines.
@@ -189,6 +256,21 @@ impl CaseRow {
         }
         facts
     }
+}
+
+/// Whether every deadline shown falls in a confirmed year of the calendar (a provisional year
+/// or one with no calendar may still move).
+fn shown_deadlines_settled(deadlines: &Deadlines, calendar: &Calendar) -> bool {
+    [
+        deadlines.acceptance_due,
+        deadlines.promised_due,
+        deadlines.legal_due,
+        deadlines.delivery_due,
+        deadlines.state_due,
+    ]
+    .into_iter()
+    .flatten()
+    .all(|d| calendar.covers(d))
 }
 
 /// Where an application's clocks stand for the engine's legal rules.
@@ -568,16 +650,16 @@ pub struct Recomputed {
 }
 
 /// Recomputes, in the caller's transaction, every running clock that a change of the calendar
-/// on `day` (from `before` to `after`) moves, so that every page, list, export and later mail
+/// on days from `first` to `last` (from `before` to `after`) moves, so that every page, list, export and later mail
 /// shows the same dates: the stored deadlines are rewritten, each moved application gets an
-/// audit event by `actor`, and an applicant whose shown deadline moved is told by mail.
+/// audit event by `actor` (none for a shipped calendar merged at start-up), and an applicant whose shown deadline moved is told by mail.
 /// Decided and ended applications never change.
 pub fn recompute_clocks(
     conn: &mut DbConnection,
     before: &Calendar,
     after: &Calendar,
-    day: NaiveDate,
-    actor: i64,
+    (first, last): (NaiveDate, NaiveDate),
+    actor: Option<i64>,
 ) -> Result<Recomputed, ServiceError> {
     let definitions = parsed_definitions(conn)?;
     let mut ended: Vec<String> = vec!["draft".to_owned()];
@@ -592,7 +674,7 @@ pub fn recompute_clocks(
     let today = today();
     let stamp = now();
     let mut done = Recomputed::default();
-    for case in queries::running_clocks_over(conn, day, &ended)? {
+    for case in queries::running_clocks_over(conn, (first, last), &ended)? {
         let Some((_, definition)) = definitions
             .iter()
             .find(|(id, _)| Some(*id) == case.workflow_definition_id)
@@ -641,7 +723,7 @@ pub fn recompute_clocks(
         queries::set_deadlines(conn, case.id, stored(&new))?;
         let fmt = |d: Option<NaiveDate>| d.map_or_else(|| "—".to_owned(), |d| d.to_string());
         let details = serde_json::json!({
-            "calendar_day": day.to_string(),
+            "calendar_days": [first.to_string(), last.to_string()],
             "before": { "due_on": fmt(old.due_on), "promised_due": fmt(old.promised_due), "legal_due": fmt(old.legal_due), "acceptance_due": fmt(old.acceptance_due) },
             "after": { "due_on": fmt(new.due_on), "promised_due": fmt(new.promised_due), "legal_due": fmt(new.legal_due), "acceptance_due": fmt(new.acceptance_due) },
         })
@@ -650,7 +732,7 @@ pub fn recompute_clocks(
             conn,
             &queries::NewAuditEvent {
                 application_id: case.id,
-                actor_id: Some(actor),
+                actor_id: actor,
                 kind: "deadlines_recomputed",
                 from_status: Some(&case.status),
                 to_status: &case.status,
@@ -1189,7 +1271,7 @@ pub fn staff_case(
         level: deadlines.level(today),
         deemed_accepted: facts.deemed_accepted,
         accepted_on: facts.accepted_on,
-        calendar_covers: deadlines.legal_due.is_none_or(|d| calendar.covers(d)),
+        calendar_covers: shown_deadlines_settled(&deadlines, &calendar),
         facts_deadlines: deadlines,
         events: queries::case_events(conn, id)?,
         notes: queries::notes(conn, id)?,
@@ -1215,6 +1297,9 @@ pub struct ApplicantView {
     pub deadlines: Deadlines,
     /// Deemed accepted (Art 32), counting from `accepted_on`, the day of receipt.
     pub deemed_accepted: bool,
+    /// Every deadline shown falls in a year whose official calendar is confirmed; if not, it
+    /// may move when the notice is published.
+    pub calendar_settled: bool,
     pub accepted_on: Option<NaiveDate>,
     pub paused: bool,
     pub applicant_edits: bool,
@@ -1275,6 +1360,7 @@ pub fn applicant_view(
         deadlines,
         deemed_accepted: facts.deemed_accepted,
         accepted_on: facts.accepted_on,
+        calendar_settled: shown_deadlines_settled(&deadlines, &calendar),
         paused: state.phase == Phase::Paused,
         applicant_edits: state.applicant_edits,
         supplement_notice,

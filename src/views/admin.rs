@@ -2,7 +2,6 @@
 
 use askama::Template;
 use askama_web::WebTemplate;
-use chrono::NaiveDate;
 
 use super::PageContext;
 use crate::db::admin::AdminEvent;
@@ -81,7 +80,7 @@ impl DraftPage {
 pub struct CalendarPage {
     pub ctx: PageContext,
     pub year: i32,
-    pub days: Vec<(NaiveDate, String, String)>,
+    pub view: crate::services::admin::CalendarYearView,
     pub form: FormState,
     pub problems: Vec<String>,
 }

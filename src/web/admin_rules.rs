@@ -620,11 +620,11 @@ async fn calendar_page(
     query: web::Query<YearQuery>,
 ) -> Result<CalendarPage, WebError> {
     let year = parse_number::<i32>(query.year.as_deref())?.unwrap_or_else(this_year);
-    let days = run(&pool, move |conn| service::calendar_year(conn, year)).await?;
+    let view = run(&pool, move |conn| service::calendar_year(conn, year)).await?;
     Ok(CalendarPage {
         ctx,
         year,
-        days,
+        view,
         form: FormState::default(),
         problems: Vec::new(),
     })
@@ -659,7 +659,7 @@ async fn put_day(
         }
         Err(WebError::Service(ServiceError::Rejected(problems))) => {
             let year = day.map_or_else(|_| this_year(), |d| chrono::Datelike::year(&d));
-            let days = run(&pool, move |conn| {
+            let view = run(&pool, move |conn| {
                 service::calendar_year(conn, year.clamp(2020, 2100))
             })
             .await?;
@@ -668,7 +668,42 @@ async fn put_day(
                 &CalendarPage {
                     ctx,
                     year,
-                    days,
+                    view,
+                    form,
+                    problems,
+                },
+            )
+        }
+        Err(other) => Err(other),
+    }
+}
+
+#[post("/admin/calendar/years/{year}/confirm")]
+async fn confirm_year(
+    ctx: PageContext,
+    Admin(admin): Admin,
+    pool: web::Data<DbPool>,
+    year: web::Path<i32>,
+    fields: Fields,
+) -> Result<HttpResponse, WebError> {
+    let year = year.into_inner();
+    let form = FormState::new(fields.into_inner());
+    let source = form.value("source").to_owned();
+    let admin_id = admin.user.id;
+    match run(&pool, move |conn| {
+        service::confirm_calendar_year(conn, admin_id, year, &source)
+    })
+    .await
+    {
+        Ok(()) => Ok(see_other(&format!("/admin/calendar?year={year}"))),
+        Err(WebError::Service(ServiceError::Rejected(problems))) => {
+            let view = run(&pool, move |conn| service::calendar_year(conn, year)).await?;
+            page_with_status(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &CalendarPage {
+                    ctx,
+                    year,
+                    view,
                     form,
                     problems,
                 },
@@ -736,6 +771,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(form_editor)
         .service(form_publish)
         .service(calendar_page)
+        .service(confirm_year)
         .service(put_day)
         .service(remove_day)
         .service(log_page);
