@@ -137,7 +137,9 @@ impl Calendar {
     /// The working days in [`from`, `to`], both days included; 0 when `to` is before `from`.
     /// A special procedure (Art 45) excludes exactly these days from the periods.
     pub fn working_days_in(&self, from: NaiveDate, to: NaiveDate) -> u32 {
-        let day_before = from.pred_opt().expect("dates stay far from chrono's limits");
+        let day_before = from
+            .pred_opt()
+            .expect("dates stay far from chrono's limits");
         self.working_days_between(day_before, to)
     }
 
@@ -371,7 +373,10 @@ mod tests {
         let status: Vec<(i32, YearStatus)> = years.iter().map(|(y, s, _)| (*y, *s)).collect();
         assert_eq!(
             status,
-            [(2026, YearStatus::Confirmed), (2027, YearStatus::Provisional)]
+            [
+                (2026, YearStatus::Confirmed),
+                (2027, YearStatus::Provisional)
+            ]
         );
         for (year, _, _) in &years {
             assert!(shipped_days().iter().any(|d| d.date.year() == *year));
@@ -386,7 +391,10 @@ mod tests {
     fn administrators_are_warned_from_the_first_of_october() {
         assert_eq!(years_to_settle(&[2026], d(2026, 9, 30)), Vec::<i32>::new());
         assert_eq!(years_to_settle(&[2026], d(2026, 10, 1)), [2027]);
-        assert_eq!(years_to_settle(&[2026, 2027], d(2026, 12, 4)), Vec::<i32>::new());
+        assert_eq!(
+            years_to_settle(&[2026, 2027], d(2026, 12, 4)),
+            Vec::<i32>::new()
+        );
         assert_eq!(years_to_settle(&[2026], d(2027, 1, 4)), [2027]);
     }
 

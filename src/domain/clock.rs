@@ -177,11 +177,11 @@ impl ClockFacts {
         // that is where they count from if the application is deemed accepted.
         let decision_start = self.decision_start();
         if let Some(start) = decision_start {
-            out.promised_due = Some(calendar.add_working_days(start, self.promised_days + excluded));
-            out.legal_due = Some(calendar.add_working_days(
-                start,
-                self.legal_days + excluded + self.extension_days,
-            ));
+            out.promised_due =
+                Some(calendar.add_working_days(start, self.promised_days + excluded));
+            out.legal_due = Some(
+                calendar.add_working_days(start, self.legal_days + excluded + self.extension_days),
+            );
         }
         out.delivery_due = self
             .decided_on
@@ -424,7 +424,9 @@ mod tests {
         running.accepted_on = Some(d(2026, 11, 2));
         running.paused_since = Some(d(2026, 11, 3));
         assert_eq!(
-            running.deadlines(Phase::Paused, &cal, d(2026, 11, 3)).legal_due,
+            running
+                .deadlines(Phase::Paused, &cal, d(2026, 11, 3))
+                .legal_due,
             Some(d(2026, 12, 1))
         );
     }
@@ -474,7 +476,10 @@ mod tests {
         let after = f.deadlines(Phase::Decision, &cal, d(2026, 11, 2));
         assert_eq!(before.legal_due, Some(d(2026, 11, 30)));
         assert_eq!(after.legal_due, Some(d(2026, 12, 14)));
-        assert_eq!(after.promised_due, before.promised_due, "the promise never moves");
+        assert_eq!(
+            after.promised_due, before.promised_due,
+            "the promise never moves"
+        );
         assert_eq!(after.warn_on, before.warn_on);
         assert_eq!(after.due_on, before.due_on);
     }
@@ -484,7 +489,10 @@ mod tests {
         let cal = cal();
         let mut f = facts(10, 20);
         f.accepted_on = Some(d(2026, 11, 2));
-        assert!(f.decision_clock_running(&cal, d(2026, 11, 30)), "its last day");
+        assert!(
+            f.decision_clock_running(&cal, d(2026, 11, 30)),
+            "its last day"
+        );
         assert!(!f.decision_clock_running(&cal, d(2026, 12, 1)));
         f.paused_since = Some(d(2026, 11, 10));
         assert!(!f.decision_clock_running(&cal, d(2026, 11, 11)), "paused");
@@ -500,7 +508,10 @@ mod tests {
         assert!(f.acceptance_lapsed(Phase::Acceptance, &cal, d(2026, 11, 10)));
         f.deemed_accepted = true;
         f.accepted_on = f.received_on;
-        assert!(!f.acceptance_lapsed(Phase::Acceptance, &cal, d(2026, 11, 10)), "once");
+        assert!(
+            !f.acceptance_lapsed(Phase::Acceptance, &cal, d(2026, 11, 10)),
+            "once"
+        );
         let dl = f.deadlines(Phase::Acceptance, &cal, d(2026, 11, 10));
         // Supervised against the decision deadlines from receipt, not the acceptance one.
         assert_eq!(dl.due_on, Some(d(2026, 11, 16)));

@@ -196,7 +196,9 @@ pub enum DefinitionProblem {
     ExtensionMoreThanOnce(String),
     #[error("transition {0} extends the period: it must start and end in the decision phase")]
     ExtensionOutsideDecision(String),
-    #[error("transition {transition} extends the period by more than the law allows ({max} working days)")]
+    #[error(
+        "transition {transition} extends the period by more than the law allows ({max} working days)"
+    )]
     ExtensionTooLong { transition: String, max: u32 },
 }
 
@@ -481,10 +483,8 @@ impl Definition {
         if t.max_times != Some(1) {
             problems.push(DefinitionProblem::ExtensionMoreThanOnce(t.name.clone()));
         }
-        let in_decision = |code: &String| {
-            self.state(code)
-                .is_none_or(|s| s.phase == Phase::Decision)
-        };
+        let in_decision =
+            |code: &String| self.state(code).is_none_or(|s| s.phase == Phase::Decision);
         if !t.from.iter().all(in_decision) || !in_decision(&t.to) {
             problems.push(DefinitionProblem::ExtensionOutsideDecision(t.name.clone()));
         }
@@ -674,7 +674,9 @@ pub enum Refusal {
     #[error("your department has already signed off")]
     AlreadySignedOff,
     /// Art 32: once deemed accepted, no 补正 notice and no refusal of acceptance.
-    #[error("the application is deemed accepted: it can no longer be refused or sent back for materials")]
+    #[error(
+        "the application is deemed accepted: it can no longer be refused or sent back for materials"
+    )]
     DeemedAccepted,
     /// Arts 42, 45: a special procedure or an extension starts only while the clock runs.
     #[error("the legal deadline has passed: no special procedure or extension may start")]
@@ -1090,7 +1092,16 @@ mod tests {
             decision: "",
             checklist: &checklist,
         };
-        assert!(fire(&d, &situation("submitted", &[]), &clerk, "request_supplement", &supplement).is_ok());
+        assert!(
+            fire(
+                &d,
+                &situation("submitted", &[]),
+                &clerk,
+                "request_supplement",
+                &supplement
+            )
+            .is_ok()
+        );
         assert_eq!(
             fire(&d, &deemed, &clerk, "request_supplement", &supplement),
             Err(Refusal::DeemedAccepted)
@@ -1107,7 +1118,11 @@ mod tests {
         assert_eq!(names, ["accept"], "neither is offered");
         // A workflow that renames the refusal, drops its note or sends it to another end is
         // refused all the same.
-        let refuse = d.transitions.iter_mut().find(|t| t.name == "refuse").unwrap();
+        let refuse = d
+            .transitions
+            .iter_mut()
+            .find(|t| t.name == "refuse")
+            .unwrap();
         refuse.name = "reject_at_desk".into();
         refuse.note_required = false;
         refuse.to = "withdrawn".into();
@@ -1152,7 +1167,16 @@ mod tests {
             checklist: &[],
         };
         assert!(fire(&d, &late, &head, "approve", &decision).is_ok());
-        assert!(fire(&d, &situation("under_review", &[]), &head, "start_special_procedure", &note()).is_ok());
+        assert!(
+            fire(
+                &d,
+                &situation("under_review", &[]),
+                &head,
+                "start_special_procedure",
+                &note()
+            )
+            .is_ok()
+        );
     }
 
     #[test]

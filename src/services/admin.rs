@@ -7,8 +7,8 @@ use chrono::{Datelike, NaiveDate, NaiveDateTime, Weekday};
 
 use super::{ServiceError, stored_now as now};
 use crate::db::DbConnection;
-use crate::domain::calendar::{YearStatus, years_to_settle};
 use crate::db::admin::{self as queries, DraftRow, NewAdminEvent, ServiceScope};
+use crate::domain::calendar::{YearStatus, years_to_settle};
 use crate::domain::diagram::{self, Diagram};
 use crate::domain::forms::FormDefinition;
 use crate::domain::workflow::Definition;
@@ -878,8 +878,13 @@ fn recompute(
     admin_id: i64,
 ) -> Result<(), ServiceError> {
     let after = crate::services::workflow::load_calendar(conn)?;
-    let done =
-        crate::services::workflow::recompute_clocks(conn, before, &after, (day, day), Some(admin_id))?;
+    let done = crate::services::workflow::recompute_clocks(
+        conn,
+        before,
+        &after,
+        (day, day),
+        Some(admin_id),
+    )?;
     tracing::info!(%day, moved = done.moved, told = done.told, "calendar change recomputed the clocks");
     Ok(())
 }

@@ -120,7 +120,8 @@ pub fn merge_shipped_calendar(conn: &mut DbConnection) -> Result<CalendarMerge, 
             let held = recorded.iter().find(|r| r.0 == year);
             let held_status = held.and_then(|r| YearStatus::parse(&r.1));
             // The shipped file replaces days only where it is newer than what is held.
-            let replaces = status == YearStatus::Confirmed && held_status != Some(YearStatus::Confirmed);
+            let replaces =
+                status == YearStatus::Confirmed && held_status != Some(YearStatus::Confirmed);
             for day in shipped_days().iter().filter(|d| d.date.year() == year) {
                 if edited.contains(&day.date.to_string()) {
                     continue;
@@ -664,9 +665,10 @@ pub fn recompute_clocks(
     let definitions = parsed_definitions(conn)?;
     let mut ended: Vec<String> = vec!["draft".to_owned()];
     for s in definitions.iter().flat_map(|(_, d)| d.states.iter()) {
-        let running_elsewhere = definitions
-            .iter()
-            .any(|(_, d)| d.state(&s.code).is_some_and(|o| o.kind != engine::StateKind::Terminal));
+        let running_elsewhere = definitions.iter().any(|(_, d)| {
+            d.state(&s.code)
+                .is_some_and(|o| o.kind != engine::StateKind::Terminal)
+        });
         if s.kind == engine::StateKind::Terminal && !running_elsewhere && !ended.contains(&s.code) {
             ended.push(s.code.clone());
         }
@@ -777,7 +779,10 @@ fn tell_deadlines_moved(
     ] {
         if let Some(due) = due {
             let colon = if lang == "en" { ": " } else { "：" };
-            lines.push(format!("{}{colon}{due}", crate::mail::translate(lang, key, &[])));
+            lines.push(format!(
+                "{}{colon}{due}",
+                crate::mail::translate(lang, key, &[])
+            ));
         }
     }
     let values = [("service", service.as_str()), ("tracking_number", number)];
@@ -1652,7 +1657,8 @@ pub fn supervise(conn: &mut DbConnection) -> Result<(usize, usize), ServiceError
     let today = today();
     let calendar = load_calendar(conn)?;
     // Five working days are at least five days: nothing received since is due yet.
-    let received_before = today - chrono::Days::new(u64::from(crate::domain::clock::ACCEPTANCE_DAYS));
+    let received_before =
+        today - chrono::Days::new(u64::from(crate::domain::clock::ACCEPTANCE_DAYS));
     let (mut flagged, mut cards) = (0, 0);
     for department in queries::all_department_ids(conn)? {
         for state in &supervised {
