@@ -389,8 +389,10 @@ on_both_databases! {
         let page = admin.get("/admin/calendar?year=2027").await;
         assert!(page.text(".status-provisional").contains("暂定"));
         let warned = onestop::domain::calendar::years_to_settle(&[2026], today());
+        let hub = admin.get("/admin/workflows").await;
         for year in &warned {
             assert!(page.text(".settle-warning").contains(&year.to_string()), "{}", page.body);
+            assert!(hub.text(".settle-warning").contains(&year.to_string()), "on the rules page too");
         }
         let confirmed = admin.submit("/admin/calendar?year=2027", "/admin/calendar/years/2027/confirm", &[
             ("source", "国务院办公厅关于2027年部分节假日安排的通知"),

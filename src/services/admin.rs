@@ -8,7 +8,7 @@ use chrono::{Datelike, NaiveDate, NaiveDateTime, Weekday};
 use super::{ServiceError, stored_now as now};
 use crate::db::DbConnection;
 use crate::db::admin::{self as queries, DraftRow, NewAdminEvent, ServiceScope};
-use crate::domain::calendar::{YearStatus, years_to_settle};
+use crate::domain::calendar::YearStatus;
 use crate::domain::diagram::{self, Diagram};
 use crate::domain::forms::FormDefinition;
 use crate::domain::workflow::Definition;
@@ -740,24 +740,33 @@ pub struct CalendarYearView {
     pub to_settle: Vec<i32>,
 }
 
-pub fn calendar_year(conn: &mut DbConnection, year: i32) -> Result<CalendarYearView, ServiceError> {
-    if !CALENDAR_YEARS.contains(&year) {
-        return Err(ServiceError::NotFound);
-    }
-    let years = crate::db::workflow::calendar_years(conn)?;
-    let settled: Vec<i32> = years
+/// The years administrators are warned about today (see [`years_to_settle`]).
+pub fn years_to_settle(conn: &mut DbConnection) -> Result<Vec<i32>, ServiceError> {
+    let settled: Vec<i32> = crate::db::workflow::calendar_years(conn)?
         .iter()
         .filter(|y| y.1 == YearStatus::Confirmed.code())
         .map(|y| y.0)
         .collect();
-    let this = years.into_iter().find(|y| y.0 == year);
+    Ok(crate::domain::calendar::years_to_settle(
+        &settled,
+        crate::services::workflow::today(),
+    ))
+}
+
+pub fn calendar_year(conn: &mut DbConnection, year: i32) -> Result<CalendarYearView, ServiceError> {
+    if !CALENDAR_YEARS.contains(&year) {
+        return Err(ServiceError::NotFound);
+    }
+    let this = crate::db::workflow::calendar_years(conn)?
+        .into_iter()
+        .find(|y| y.0 == year);
     Ok(CalendarYearView {
         days: queries::calendar_year(conn, year)?,
         status: this.as_ref().map(|y| y.1.clone()),
         source: this.as_ref().map(|y| y.2.clone()).unwrap_or_default(),
         confirmed_by: this.as_ref().and_then(|y| y.3.clone()),
         confirmed_at: this.and_then(|y| y.4),
-        to_settle: years_to_settle(&settled, crate::services::workflow::today()),
+        to_settle: self::years_to_settle(conn)?,
     })
 }
 

@@ -17,6 +17,8 @@ pub struct WorkflowsPage {
     pub problems: Vec<String>,
     /// The text pasted for import, kept when refused.
     pub source: String,
+    /// Calendar years whose official notice is still to be confirmed (see the calendar page).
+    pub years_to_settle: Vec<i32>,
 }
 
 #[derive(Template, WebTemplate)]

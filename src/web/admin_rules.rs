@@ -52,12 +52,16 @@ async fn workflow_list(
     _admin: Admin,
     pool: web::Data<DbPool>,
 ) -> Result<WorkflowsPage, WebError> {
-    let workflows = run(&pool, service::workflows).await?;
+    let (workflows, years_to_settle) = run(&pool, |conn| {
+        Ok((service::workflows(conn)?, service::years_to_settle(conn)?))
+    })
+    .await?;
     Ok(WorkflowsPage {
         ctx,
         workflows,
         problems: Vec::new(),
         source: String::new(),
+        years_to_settle,
     })
 }
 
@@ -419,7 +423,10 @@ async fn import_workflow(
             "/admin/workflow-drafts/{id}?notice=imported"
         ))),
         Err(WebError::Service(ServiceError::Rejected(problems))) => {
-            let workflows = run(&pool, service::workflows).await?;
+            let (workflows, years_to_settle) = run(&pool, |conn| {
+                Ok((service::workflows(conn)?, service::years_to_settle(conn)?))
+            })
+            .await?;
             page_with_status(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 &WorkflowsPage {
@@ -427,6 +434,7 @@ async fn import_workflow(
                     workflows,
                     problems,
                     source: pasted,
+                    years_to_settle,
                 },
             )
         }
