@@ -450,4 +450,34 @@ on_both_databases! {
         assert!(ok);
         assert_eq!(days_2027(&app), merged);
     }
+
+    async fn an_application_flagged_before_the_upgrade_is_completed_and_its_applicant_told(app) {
+        create_demo_accounts(&app);
+        let code = sjj_service(&app).await;
+        let mut citizen = signed_in(&app, CITIZEN).await;
+        let number = submit_one(&mut citizen, &code).await;
+        let id = id_of(&app, &number);
+        // What the former supervision left: the flag, but no acceptance date, the acceptance
+        // deadline still stored, and no mail.
+        let received = today() - Days::new(21);
+        {
+            let mut conn = pool(&app).get().unwrap();
+            diesel::update(applications::table.find(id))
+                .set((applications::received_on.eq(received), applications::deemed_accepted.eq(true)))
+                .execute(&mut **conn)
+                .unwrap();
+        }
+        supervise(&app);
+        supervise(&app);
+        let mut conn = pool(&app).get().unwrap();
+        let accepted: Option<NaiveDate> = applications::table.find(id).select(applications::accepted_on).first(&mut **conn).unwrap();
+        assert_eq!(accepted, Some(received));
+        drop(conn);
+        assert_eq!(mails(&app, id).iter().filter(|(k, _)| k == "deemed_accepted").count(), 1);
+        let mut clerk = signed_in(&app, CLERK).await;
+        let page = clerk.get(&format!("/workspace/applications/{id}")).await;
+        let promised = deadline(&page, "承诺办结期限");
+        let queue = clerk.get("/workspace/SJJ?state=submitted").await;
+        assert!(queue_row(&queue, &number).0.contains(&promised), "the decision deadline is stored");
+    }
 }

@@ -1008,8 +1008,9 @@ pub fn issue_cards(
     Ok(issued)
 }
 
-/// The applications of one department in one state awaiting acceptance, not deemed accepted
-/// yet, received before `received_before`: the candidates for a deemed acceptance.
+/// The applications of one department in one state awaiting acceptance with no acceptance date
+/// yet, received before `received_before`: the candidates for a deemed acceptance (including
+/// those flagged before the acceptance date was stored with the flag).
 pub fn awaiting_acceptance(
     conn: &mut DbConnection,
     department_id: i64,
@@ -1021,7 +1022,6 @@ pub fn awaiting_acceptance(
             applications::department_id
                 .eq(department_id)
                 .and(applications::status.eq(state))
-                .and(applications::deemed_accepted.eq(false))
                 .and(applications::accepted_on.is_null())
                 .and(applications::received_on.lt(received_before)),
         )
@@ -1040,7 +1040,7 @@ pub struct DeemedAcceptance {
     pub hard_due_on: NaiveDate,
 }
 
-/// Marks an application still in `state` and not yet deemed accepted as deemed accepted; the
+/// Marks an application still in `state` with no acceptance date as deemed accepted; the
 /// version stays (a clerk's open form is still valid). Returns whether it did.
 pub fn mark_deemed_accepted(
     conn: &mut DbConnection,
@@ -1053,7 +1053,7 @@ pub fn mark_deemed_accepted(
             applications::id
                 .eq(id)
                 .and(applications::status.eq(state))
-                .and(applications::deemed_accepted.eq(false)),
+                .and(applications::accepted_on.is_null()),
         ),
     )
     .set((applications::deemed_accepted.eq(true), stored))

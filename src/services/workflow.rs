@@ -409,10 +409,7 @@ pub fn fire(
             .ok_or_else(|| corrupt("unknown state"))?;
         // An acceptance period that lapsed is recorded first (视为受理), whatever happens next.
         let mut case = case;
-        if case
-            .facts()
-            .acceptance_lapsed(from_state.phase, &calendar, today)
-        {
+        if due_to_be_deemed(&case, from_state.phase, &calendar, today) {
             deem_accepted(conn, &case, &calendar, today, stamp)?;
             case.deemed_accepted = true;
             case.accepted_on = case.received_on;
@@ -561,6 +558,15 @@ pub fn fire(
             moved: firing.moves,
         })
     })
+}
+
+/// Whether a deemed acceptance is to be recorded now: the acceptance period lapsed, or the
+/// application was flagged before the flag came with its acceptance date and mail.
+fn due_to_be_deemed(case: &CaseRow, phase: Phase, calendar: &Calendar, today: NaiveDate) -> bool {
+    let facts = case.facts();
+    phase == Phase::Acceptance
+        && facts.accepted_on.is_none()
+        && (facts.deemed_accepted || facts.acceptance_lapsed(phase, calendar, today))
 }
 
 /// Records that an application's acceptance period lapsed (Art 32, 视为受理): it counts as
@@ -1669,9 +1675,7 @@ pub fn supervise(conn: &mut DbConnection) -> Result<(usize, usize), ServiceError
                     for case in
                         queries::awaiting_acceptance(conn, department, state, received_before)?
                     {
-                        if case
-                            .facts()
-                            .acceptance_lapsed(Phase::Acceptance, &calendar, today)
+                        if due_to_be_deemed(&case, Phase::Acceptance, &calendar, today)
                             && deem_accepted(conn, &case, &calendar, today, stamp)?
                         {
                             f += 1;
