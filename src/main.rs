@@ -40,7 +40,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             actix_web::rt::System::new().block_on(onestop::startup::serve(url, pool_size, args))
         }
         Command::Migrate => {
-            onestop::db::connect(&url, 1)?;
+            let pool = onestop::db::connect(&url, 1)?;
+            let mut conn = pool.get()?;
+            onestop::startup::merge_calendar(&mut conn)?;
             println!("migrations applied to {url}");
             Ok(())
         }

@@ -36,8 +36,25 @@ pub fn prepare_database(url: &DatabaseUrl, pool_size: u32) -> anyhow::Result<DbP
     {
         tracing::info!("shipped workflows and working-day calendar installed");
     }
+    merge_calendar(&mut conn)?;
     db::workflow::fill_missing_digests(&mut conn).context("digesting the workflow versions")?;
     Ok(pool)
+}
+
+/// Merges newly shipped calendar years (and days) into the database, never touching a day an
+/// administrator edited; run at start-up and by `onestop migrate`.
+pub fn merge_calendar(conn: &mut crate::db::DbConnection) -> anyhow::Result<()> {
+    let merge = crate::services::workflow::merge_shipped_calendar(conn)
+        .context("merging the shipped working-day calendar")?;
+    if merge.days > 0 || merge.years > 0 {
+        tracing::info!(
+            years = merge.years,
+            days = merge.days,
+            moved = merge.moved,
+            "shipped calendar merged"
+        );
+    }
+    Ok(())
 }
 
 /// What the app needs besides its database.

@@ -23,6 +23,14 @@ struct RawRow {
     service_name: String,
     service_variant: String,
     online: bool,
+    /// The statutory extension (Art 42: 10; Art 26 joint handling: 15); 10 when the file
+    /// has no such column.
+    #[serde(default = "default_extension")]
+    extension_days: u16,
+}
+
+fn default_extension() -> u16 {
+    crate::domain::catalog::DEFAULT_EXTENSION_DAYS
 }
 
 /// A row whose values have all been parsed.
@@ -122,7 +130,9 @@ fn parse_row(line: u64, raw: RawRow) -> Result<Row, SourceError> {
             .applicant_type
             .parse()
             .map_err(|e: crate::domain::UnknownLabel| at(e.into()))?,
-        limits: TimeLimits::new(raw.legal_days, raw.promised_days).map_err(at)?,
+        limits: TimeLimits::new(raw.legal_days, raw.promised_days)
+            .and_then(|l| l.with_extension(raw.extension_days))
+            .map_err(at)?,
         fee: Fee::parse_yuan(&raw.fee_yuan).map_err(at)?,
         online: raw.online,
     })

@@ -42,6 +42,7 @@ pub struct ServiceRecord {
     pub applicant_type: String,
     pub legal_days: i32,
     pub promised_days: i32,
+    pub extension_days: i32,
     pub fee_fen: i64,
     pub online: bool,
     pub result_name: String,

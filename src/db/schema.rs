@@ -38,6 +38,7 @@ diesel::table! {
         search_text -> Text,
         listed -> Bool,
         workflow_key -> Text,
+        extension_days -> Integer,
     }
 }
 
@@ -226,6 +227,16 @@ diesel::table! {
 }
 
 diesel::table! {
+    calendar_years (year) {
+        year -> Integer,
+        status -> Text,
+        source -> Text,
+        confirmed_by -> Nullable<BigInt>,
+        confirmed_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
     application_sign_offs (application_id, state, department_id) {
         application_id -> BigInt,
         state -> Text,
@@ -400,6 +411,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     material_pledges,
     workflow_definitions,
     calendar_days,
+    calendar_years,
     application_sign_offs,
     application_notes,
     supervision_cards,

@@ -6,7 +6,7 @@ use diesel::prelude::*;
 
 use super::schema::{
     application_events, application_notes, application_sign_offs, applications, calendar_days,
-    departments, services, supervision_cards, users, workflow_definitions,
+    calendar_years, departments, services, supervision_cards, users, workflow_definitions,
 };
 use super::{DbConnection, on_backend};
 use crate::domain::sha256_hex;
@@ -130,6 +130,82 @@ pub fn calendar(conn: &mut DbConnection) -> QueryResult<Vec<(NaiveDate, String)>
     calendar_days::table
         .order(calendar_days::day)
         .select((calendar_days::day, calendar_days::kind))
+        .load(conn)
+}
+
+/// The calendar's years: (year, status, source, confirmed by whom, when).
+pub type CalendarYear = (i32, String, String, Option<String>, Option<NaiveDateTime>);
+
+pub fn calendar_years(conn: &mut DbConnection) -> QueryResult<Vec<CalendarYear>> {
+    calendar_years::table
+        .left_join(users::table.on(users::id.nullable().eq(calendar_years::confirmed_by)))
+        .order(calendar_years::year)
+        .select((
+            calendar_years::year,
+            calendar_years::status,
+            calendar_years::source,
+            users::name.nullable(),
+            calendar_years::confirmed_at,
+        ))
+        .load(conn)
+}
+
+/// Records a year of the calendar with its status (replacing what was recorded).
+pub fn put_calendar_year(
+    conn: &mut DbConnection,
+    year: i32,
+    status: &str,
+    source: &str,
+    confirmed: Option<(i64, NaiveDateTime)>,
+) -> QueryResult<()> {
+    diesel::delete(calendar_years::table.find(year)).execute(conn)?;
+    diesel::insert_into(calendar_years::table)
+        .values((
+            calendar_years::year.eq(year),
+            calendar_years::status.eq(status),
+            calendar_years::source.eq(source),
+            calendar_years::confirmed_by.eq(confirmed.map(|c| c.0)),
+            calendar_years::confirmed_at.eq(confirmed.map(|c| c.1)),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// The days an administrator added, changed or removed (from the record of their changes).
+pub fn edited_calendar_days(conn: &mut DbConnection) -> QueryResult<Vec<String>> {
+    use super::schema::admin_events;
+    admin_events::table
+        .filter(admin_events::kind.eq_any(["calendar.put", "calendar.remove"]))
+        .select(admin_events::subject)
+        .distinct()
+        .load(conn)
+}
+
+/// Records one shipped day, replacing what the table had for it.
+pub fn replace_calendar_day(
+    conn: &mut DbConnection,
+    day: NaiveDate,
+    kind: &str,
+    note: &str,
+) -> QueryResult<()> {
+    diesel::delete(calendar_days::table.find(day)).execute(conn)?;
+    diesel::insert_into(calendar_days::table)
+        .values((
+            calendar_days::day.eq(day),
+            calendar_days::kind.eq(kind),
+            calendar_days::note.eq(note),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// The calendar's exceptions with their notes, by day.
+pub fn calendar_with_notes(
+    conn: &mut DbConnection,
+) -> QueryResult<Vec<(NaiveDate, String, String)>> {
+    calendar_days::table
+        .order(calendar_days::day)
+        .select((calendar_days::day, calendar_days::kind, calendar_days::note))
         .load(conn)
 }
 
@@ -631,6 +707,10 @@ pub struct QueueRow {
     pub warn_on: Option<NaiveDate>,
     pub hard_due_on: Option<NaiveDate>,
     pub deemed_accepted: bool,
+    /// The first day of the special procedure under way, if any.
+    pub paused_since: Option<NaiveDate>,
+    /// Decided after the promised deadline (a missed promise), once decided.
+    pub on_time: Option<bool>,
 }
 
 /// The columns of a [`QueueRow`], for the queue and the co-review tasks alike.
@@ -649,6 +729,8 @@ fn queue_columns() -> (
     applications::warn_on,
     applications::hard_due_on,
     applications::deemed_accepted,
+    applications::paused_since,
+    applications::on_time,
 ) {
     (
         applications::id,
@@ -664,6 +746,8 @@ fn queue_columns() -> (
         applications::warn_on,
         applications::hard_due_on,
         applications::deemed_accepted,
+        applications::paused_since,
+        applications::on_time,
     )
 }
 
@@ -989,26 +1073,106 @@ pub fn issue_cards(
     Ok(issued)
 }
 
-/// Flags the applications of one department in one state awaiting acceptance whose acceptance
-/// deadline passed (视为受理); returns how many were flagged.
-pub fn flag_deemed_accepted(
+/// The applications of one department in one state awaiting acceptance with no acceptance date
+/// yet, received before `received_before`: the candidates for a deemed acceptance (including
+/// those flagged before the acceptance date was stored with the flag).
+pub fn awaiting_acceptance(
     conn: &mut DbConnection,
     department_id: i64,
     state: &str,
-    today: NaiveDate,
-) -> QueryResult<usize> {
-    diesel::update(
-        applications::table.filter(
+    received_before: NaiveDate,
+) -> QueryResult<Vec<CaseRow>> {
+    applications::table
+        .filter(
             applications::department_id
                 .eq(department_id)
                 .and(applications::status.eq(state))
-                .and(applications::due_on.lt(today))
-                .and(applications::deemed_accepted.eq(false))
+                .and(applications::accepted_on.is_null())
+                .and(applications::received_on.lt(received_before)),
+        )
+        .order(applications::id)
+        .select(CaseRow::as_select())
+        .load(conn)
+}
+
+/// What a deemed acceptance stores: accepted as of receipt, and the decision deadlines.
+#[derive(Debug, Clone, AsChangeset)]
+#[diesel(table_name = applications)]
+pub struct DeemedAcceptance {
+    pub accepted_on: NaiveDate,
+    pub due_on: NaiveDate,
+    pub warn_on: NaiveDate,
+    pub hard_due_on: NaiveDate,
+}
+
+/// Marks an application still in `state` with no acceptance date as deemed accepted; the
+/// version stays (a clerk's open form is still valid). Returns whether it did.
+pub fn mark_deemed_accepted(
+    conn: &mut DbConnection,
+    id: i64,
+    state: &str,
+    stored: &DeemedAcceptance,
+) -> QueryResult<bool> {
+    let updated = diesel::update(
+        applications::table.filter(
+            applications::id
+                .eq(id)
+                .and(applications::status.eq(state))
                 .and(applications::accepted_on.is_null()),
         ),
     )
-    .set(applications::deemed_accepted.eq(true))
-    .execute(conn)
+    .set((applications::deemed_accepted.eq(true), stored))
+    .execute(conn)?;
+    Ok(updated == 1)
+}
+
+/// The applications whose running clocks a change of the calendar on days from `first` to
+/// `last` may move: received on or before the last, undecided, not in one of the `ended`
+/// states, and with a stored deadline on or after the first (or paused).
+pub fn running_clocks_over(
+    conn: &mut DbConnection,
+    (first, last): (NaiveDate, NaiveDate),
+    ended: &[String],
+) -> QueryResult<Vec<CaseRow>> {
+    applications::table
+        .filter(applications::tracking_number.is_not_null())
+        .filter(applications::received_on.le(last))
+        .filter(applications::decided_on.is_null())
+        .filter(applications::status.ne_all(ended.to_vec()))
+        .filter(
+            applications::due_on
+                .ge(first)
+                .or(applications::hard_due_on.ge(first))
+                .or(applications::paused_since.is_not_null()),
+        )
+        .order(applications::id)
+        .select(CaseRow::as_select())
+        .load(conn)
+}
+
+/// Stores recomputed deadlines of an application (the version stays: nothing a clerk did
+/// changed).
+pub fn set_deadlines(
+    conn: &mut DbConnection,
+    id: i64,
+    (due_on, warn_on, hard_due_on): (NaiveDate, NaiveDate, NaiveDate),
+) -> QueryResult<()> {
+    diesel::update(applications::table.find(id))
+        .set((
+            applications::due_on.eq(due_on),
+            applications::warn_on.eq(warn_on),
+            applications::hard_due_on.eq(hard_due_on),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// The most working days an extension may add for a service (its statutory extension).
+pub fn statutory_extension(conn: &mut DbConnection, service_id: i64) -> QueryResult<i32> {
+    services::table
+        .find(service_id)
+        .select(services::extension_days)
+        .first(conn)
 }
 
 pub fn all_department_ids(conn: &mut DbConnection) -> QueryResult<Vec<i64>> {

@@ -8,12 +8,16 @@
 //!    *s*: day 1 is the first working day after the start date (民法典 Art 201: the day of the act
 //!    is not counted), whatever kind of day *s* itself is. A period of 0 days ends on *s* itself
 //!    (即办件: decided the same day).
-//! 3. The working days between two dates *a* and *b* are those *d* with *a* < *d* ≤ *b*.
+//! 3. The working days between two dates *a* and *b* are those *d* with *a* < *d* ≤ *b*; the
+//!    working days *in* a span from *a* to *b* (a special procedure, Art 45) are those with
+//!    *a* ≤ *d* ≤ *b*, both ends included.
 //! 4. A period is met if the act happens on or before its last day.
-//! 5. Beyond the years the calendar covers, only weekends are non-working days; the calendar
-//!    says which years it covers so that pages can warn that a later deadline may move.
+//! 5. Beyond the years the calendar covers, only weekends are non-working days. A year is
+//!    *settled* once its official notice is entered and an administrator confirmed it; a
+//!    deadline in a provisional year (only the statutory holidays, no 调休) or in a year with no
+//!    calendar at all is shown with a warning that it may move when the notice is published.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{Datelike, Days, NaiveDate, Weekday};
 
@@ -21,6 +25,44 @@ use chrono::{Datelike, Days, NaiveDate, Weekday};
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Calendar {
     exceptions: BTreeMap<NaiveDate, DayKind>,
+    /// The years whose official notice is entered and confirmed.
+    settled: BTreeSet<i32>,
+}
+
+/// Whether a year's calendar is the official one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum YearStatus {
+    /// Only the statutory holidays, no make-up days: it will change when the notice comes.
+    Provisional,
+    /// The State Council's notice, entered and confirmed.
+    Confirmed,
+}
+
+impl YearStatus {
+    pub fn code(self) -> &'static str {
+        match self {
+            YearStatus::Provisional => "provisional",
+            YearStatus::Confirmed => "confirmed",
+        }
+    }
+
+    pub fn parse(code: &str) -> Option<YearStatus> {
+        [YearStatus::Provisional, YearStatus::Confirmed]
+            .into_iter()
+            .find(|s| s.code() == code)
+    }
+}
+
+/// The years an administrator should see to before deadlines fall in them, on `today`: this
+/// year and, from 1 October, the next, unless they are settled.
+pub fn years_to_settle(settled: &[i32], today: NaiveDate) -> Vec<i32> {
+    let mut years = vec![today.year()];
+    if today.month() >= 10 {
+        years.push(today.year() + 1);
+    }
+    years.retain(|y| !settled.contains(y));
+    years
 }
 
 /// What an exception day is.
@@ -41,10 +83,21 @@ pub struct CalendarDay {
 }
 
 impl Calendar {
+    /// A calendar of these exceptions, every year that has one counting as settled (see
+    /// [`Self::with_settled_years`]).
     pub fn new(days: impl IntoIterator<Item = (NaiveDate, DayKind)>) -> Self {
+        let exceptions: BTreeMap<NaiveDate, DayKind> = days.into_iter().collect();
+        let settled = exceptions.keys().map(|d| d.year()).collect();
         Calendar {
-            exceptions: days.into_iter().collect(),
+            exceptions,
+            settled,
         }
+    }
+
+    /// The same calendar where only `years` are settled.
+    pub fn with_settled_years(mut self, years: impl IntoIterator<Item = i32>) -> Self {
+        self.settled = years.into_iter().collect();
+        self
     }
 
     pub fn is_working_day(&self, date: NaiveDate) -> bool {
@@ -81,6 +134,15 @@ impl Calendar {
         count
     }
 
+    /// The working days in [`from`, `to`], both days included; 0 when `to` is before `from`.
+    /// A special procedure (Art 45) excludes exactly these days from the periods.
+    pub fn working_days_in(&self, from: NaiveDate, to: NaiveDate) -> u32 {
+        let day_before = from
+            .pred_opt()
+            .expect("dates stay far from chrono's limits");
+        self.working_days_between(day_before, to)
+    }
+
     /// The working day before `date` (for "one working day left").
     pub fn previous_working_day(&self, date: NaiveDate) -> NaiveDate {
         let mut day = date;
@@ -99,9 +161,9 @@ impl Calendar {
         years
     }
 
-    /// Whether `date` falls in a year the calendar knows (rule 5).
+    /// Whether `date` falls in a settled year (rule 5): if not, a deadline on it may move.
     pub fn covers(&self, date: NaiveDate) -> bool {
-        self.years().contains(&date.year())
+        self.settled.contains(&date.year())
     }
 }
 
@@ -140,6 +202,8 @@ struct ShippedCalendar {
 
 #[derive(Debug, serde::Deserialize)]
 struct ShippedYear {
+    year: i32,
+    status: YearStatus,
     source: String,
     holidays: Vec<ShippedRange>,
     #[serde(default)]
@@ -154,10 +218,22 @@ struct ShippedRange {
     note: String,
 }
 
+fn shipped() -> ShippedCalendar {
+    toml::from_str(include_str!("calendar.toml")).expect("calendar.toml is checked by the tests")
+}
+
+/// The shipped years, their status and source: 2026 confirmed, 2027 provisional.
+pub fn shipped_years() -> Vec<(i32, YearStatus, String)> {
+    shipped()
+        .year
+        .into_iter()
+        .map(|y| (y.year, y.status, y.source))
+        .collect()
+}
+
 /// The shipped exception days: 2026 from the State Council's notice, 2027 provisional.
 pub fn shipped_days() -> Vec<CalendarDay> {
-    let shipped: ShippedCalendar = toml::from_str(include_str!("calendar.toml"))
-        .expect("calendar.toml is checked by the tests");
+    let shipped = shipped();
     let mut days = Vec::new();
     for year in shipped.year {
         let ranges = year
@@ -275,6 +351,51 @@ mod tests {
             cal.working_days_between(d(2026, 11, 27), d(2026, 11, 29)),
             0
         );
+    }
+
+    #[test]
+    fn working_days_in_a_span_include_both_ends() {
+        let cal = shipped();
+        // Monday 11-23 to Friday 11-27: five working days.
+        assert_eq!(cal.working_days_in(d(2026, 11, 23), d(2026, 11, 27)), 5);
+        // One working day, started and ended the same day.
+        assert_eq!(cal.working_days_in(d(2026, 11, 24), d(2026, 11, 24)), 1);
+        // A Saturday alone, and an end before the start.
+        assert_eq!(cal.working_days_in(d(2026, 11, 28), d(2026, 11, 28)), 0);
+        assert_eq!(cal.working_days_in(d(2026, 11, 27), d(2026, 11, 26)), 0);
+        // 9-30 to 10-10 across 国庆: 9-30, 10-08, 10-09, 10-10 (make-up Saturday).
+        assert_eq!(cal.working_days_in(d(2026, 9, 30), d(2026, 10, 10)), 4);
+    }
+
+    #[test]
+    fn the_shipped_years_say_whether_they_are_settled() {
+        let years = shipped_years();
+        let status: Vec<(i32, YearStatus)> = years.iter().map(|(y, s, _)| (*y, *s)).collect();
+        assert_eq!(
+            status,
+            [
+                (2026, YearStatus::Confirmed),
+                (2027, YearStatus::Provisional)
+            ]
+        );
+        for (year, _, _) in &years {
+            assert!(shipped_days().iter().any(|d| d.date.year() == *year));
+        }
+        let cal = shipped().with_settled_years([2026]);
+        assert!(cal.covers(d(2026, 12, 31)));
+        assert!(!cal.covers(d(2027, 1, 4)), "2027 is provisional");
+        assert!(!cal.covers(d(2028, 1, 4)), "2028 has no calendar");
+    }
+
+    #[test]
+    fn administrators_are_warned_from_the_first_of_october() {
+        assert_eq!(years_to_settle(&[2026], d(2026, 9, 30)), Vec::<i32>::new());
+        assert_eq!(years_to_settle(&[2026], d(2026, 10, 1)), [2027]);
+        assert_eq!(
+            years_to_settle(&[2026, 2027], d(2026, 12, 4)),
+            Vec::<i32>::new()
+        );
+        assert_eq!(years_to_settle(&[2026], d(2027, 1, 4)), [2027]);
     }
 
     #[test]

@@ -18,6 +18,8 @@ pub enum CatalogError {
     ServiceCode(String),
     #[error("promised days ({promised}) exceed legal days ({legal})")]
     PromisedExceedsLegal { legal: u16, promised: u16 },
+    #[error("an extension of {0} working days is more than the law allows (1 to {max})", max = crate::domain::workflow::MAX_EXTENSION_DAYS)]
+    Extension(u16),
     #[error("fee {0:?} is not an amount of yuan with at most two decimals")]
     Fee(String),
     #[error(transparent)]
@@ -181,12 +183,19 @@ impl Variant {
 }
 
 /// The legal time limit (法定时限) and the shorter one the district promises (承诺时限), in
-/// working days. A promise of 0 days makes the service 即办件 (decided on the spot).
+/// working days. A promise of 0 days makes the service 即办件 (decided on the spot). With them,
+/// the statutory extension a department head may grant once (Art 42: 10 working days; joint or
+/// centralised handling under Art 26: a 45-day period plus 15), unless the service's own law
+/// says otherwise.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct TimeLimits {
     legal_days: u16,
     promised_days: u16,
+    extension_days: u16,
 }
+
+/// The statutory extension of Art 42, for services whose law says nothing else.
+pub const DEFAULT_EXTENSION_DAYS: u16 = 10;
 
 impl TimeLimits {
     pub fn new(legal_days: u16, promised_days: u16) -> Result<Self, CatalogError> {
@@ -199,11 +208,29 @@ impl TimeLimits {
         Ok(Self {
             legal_days,
             promised_days,
+            extension_days: DEFAULT_EXTENSION_DAYS,
+        })
+    }
+
+    /// The same limits with the service's own statutory extension (1 to 15 working days).
+    pub fn with_extension(self, extension_days: u16) -> Result<Self, CatalogError> {
+        let max = crate::domain::workflow::MAX_EXTENSION_DAYS;
+        if extension_days == 0 || u32::from(extension_days) > max {
+            return Err(CatalogError::Extension(extension_days));
+        }
+        Ok(Self {
+            extension_days,
+            ..self
         })
     }
 
     pub fn legal_days(self) -> u16 {
         self.legal_days
+    }
+
+    /// The most working days an extension may add to the legal period.
+    pub fn extension_days(self) -> u16 {
+        self.extension_days
     }
 
     pub fn promised_days(self) -> u16 {
@@ -379,6 +406,14 @@ mod tests {
     #[test]
     fn promised_days_may_not_exceed_legal_days() {
         assert!(TimeLimits::new(20, 3).is_ok());
+        assert_eq!(TimeLimits::new(20, 3).unwrap().extension_days(), 10);
+        let joint = TimeLimits::new(45, 10).unwrap().with_extension(15).unwrap();
+        assert_eq!((joint.legal_days(), joint.extension_days()), (45, 15));
+        assert_eq!(
+            TimeLimits::new(20, 3).unwrap().with_extension(16),
+            Err(CatalogError::Extension(16))
+        );
+        assert!(TimeLimits::new(20, 3).unwrap().with_extension(0).is_err());
         assert!(TimeLimits::new(20, 0).unwrap().is_immediate());
         assert_eq!(
             TimeLimits::new(5, 6),

@@ -4,17 +4,22 @@
 //!
 //! 1. **Acceptance** (Art 32): the authority accepts, refuses or asks for missing materials
 //!    within 5 working days of receipt. A 补正 answer is a new receipt. If nothing happened by
-//!    then, the application counts as accepted as of the receipt date (视为受理): it is flagged,
-//!    and when a clerk accepts it later the decision periods still count from receipt.
+//!    then, the application counts as accepted as of the receipt date (视为受理). That is final:
+//!    from then on its decision periods count from receipt, it is supervised against them, and
+//!    the engine refuses a 补正 notice or a refusal of acceptance.
 //! 2. **Decision** (Art 42): the promised (承诺) and legal (法定) periods of the service count from
-//!    acceptance. Working days inside a clock-paused state (Art 45 special procedures) are added
-//!    to both; an extension (+10 by a department head) is added to both.
+//!    acceptance. A special procedure (Art 45, a clock-paused state) excludes every working day
+//!    from the day it starts to the day it ends, both included; those days are added to both
+//!    periods. An extension (Art 42: +10 by a department head, or the service's own figure) is
+//!    added to the legal period only: the promised deadline is the portal's own promise and
+//!    never moves. A pause or an extension may only start while the decision clock runs, that
+//!    is on or before the legal deadline.
 //! 3. **Delivery** (Art 44): 10 working days from the decision.
 //! 4. **Supervision**, measured against the deadline of the current phase: a warning (预警) from
 //!    the day 80% of the promised time is used or one working day is left, a yellow card (黄牌)
 //!    the day after the promised deadline (or, while awaiting acceptance, the acceptance deadline),
 //!    a red card (红牌) the day after the legal deadline. While the clock is paused nothing
-//!    escalates.
+//!    escalates further, but a level reached before the pause started stays.
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
@@ -57,9 +62,12 @@ pub struct ClockFacts {
     pub paused_days: u32,
     /// The start of the pause under way, if any.
     pub paused_since: Option<NaiveDate>,
-    /// Working days added by extensions.
+    /// Working days added to the legal period by the extension.
     pub extension_days: u32,
     pub decided_on: Option<NaiveDate>,
+    /// The acceptance period passed with no acceptance, refusal or 补正 notice (Art 32): the
+    /// application counts as accepted from receipt.
+    pub deemed_accepted: bool,
 }
 
 /// The deadlines of an application, all inclusive last days.
@@ -131,29 +139,49 @@ impl Level {
 }
 
 impl ClockFacts {
-    /// The decision periods' extra days: finished pauses, the pause under way up to `today`
-    /// (so that a paused application shows the deadline it would have if it resumed today),
-    /// and extensions.
-    fn added_days(&self, calendar: &Calendar, today: NaiveDate) -> u32 {
+    /// The working days excluded by special procedures: the finished ones, and the one under
+    /// way counted as if it ended `today` (so that a paused application shows the deadline it
+    /// would have if it resumed tomorrow).
+    fn excluded_days(&self, calendar: &Calendar, today: NaiveDate) -> u32 {
         let running = self
             .paused_since
-            .map_or(0, |since| calendar.working_days_between(since, today));
-        self.paused_days + running + self.extension_days
+            .map_or(0, |since| calendar.working_days_in(since, today));
+        self.paused_days + running
+    }
+
+    /// The working days a special procedure from `start` to `end` excludes (Art 45): every
+    /// working day of the span, both days included.
+    pub fn pause_days(calendar: &Calendar, start: NaiveDate, end: NaiveDate) -> u32 {
+        calendar.working_days_in(start, end)
+    }
+
+    /// The phase the clocks run in: an application deemed accepted runs the decision clock,
+    /// whatever state it waits in.
+    pub fn effective_phase(&self, phase: Phase) -> Phase {
+        if phase == Phase::Acceptance && self.deemed_accepted {
+            Phase::Decision
+        } else {
+            phase
+        }
     }
 
     /// The deadlines in `phase`, as they stand on `today`.
     pub fn deadlines(&self, phase: Phase, calendar: &Calendar, today: NaiveDate) -> Deadlines {
+        let phase = self.effective_phase(phase);
         let mut out = Deadlines::default();
-        let added = self.added_days(calendar, today);
+        let excluded = self.excluded_days(calendar, today);
         out.acceptance_due = self
             .received_on
             .map(|r| calendar.add_working_days(r, ACCEPTANCE_DAYS));
         // Before acceptance the decision periods are shown as they would run from receipt:
         // that is where they count from if the application is deemed accepted.
-        let decision_start = self.accepted_on.or(self.received_on);
+        let decision_start = self.decision_start();
         if let Some(start) = decision_start {
-            out.promised_due = Some(calendar.add_working_days(start, self.promised_days + added));
-            out.legal_due = Some(calendar.add_working_days(start, self.legal_days + added));
+            out.promised_due =
+                Some(calendar.add_working_days(start, self.promised_days + excluded));
+            out.legal_due = Some(
+                calendar.add_working_days(start, self.legal_days + excluded + self.extension_days),
+            );
         }
         out.delivery_due = self
             .decided_on
@@ -170,9 +198,7 @@ impl ClockFacts {
                 if let Some(start) = decision_start {
                     out.due_on = out.promised_due;
                     out.hard_due_on = out.legal_due;
-                    let promised = self.promised_days + self.extension_days;
-                    let paused = added - self.extension_days;
-                    out.warn_on = Some(warning_day(calendar, start, promised, paused));
+                    out.warn_on = Some(warning_day(calendar, start, self.promised_days, excluded));
                 }
             }
             Phase::Delivery => {
@@ -182,18 +208,62 @@ impl ClockFacts {
                     out.warn_on = Some(warning_day(calendar, decided, DELIVERY_DAYS, 0));
                 }
             }
-            Phase::Paused | Phase::None => {}
+            Phase::Paused => {
+                // A special procedure stops the decision clock: nothing escalates while it
+                // runs, but a level reached before its first day stays (an application overdue
+                // before the pause stays red).
+                if let (Some(since), Some(_)) = (self.paused_since, decision_start) {
+                    let before = ClockFacts {
+                        paused_since: None,
+                        ..self.clone()
+                    }
+                    .deadlines(Phase::Decision, calendar, since);
+                    let passed = |d: Option<NaiveDate>| d.filter(|d| *d < since);
+                    out.due_on = passed(before.due_on);
+                    out.hard_due_on = passed(before.hard_due_on);
+                    out.warn_on = passed(before.warn_on);
+                }
+            }
+            Phase::None => {}
         }
         out
     }
 
-    /// Whether the acceptance deadline passed with no acceptance, refusal or 补正 notice:
-    /// the application counts as accepted as of receipt (Art 32).
+    /// The day the decision periods count from: acceptance (receipt when deemed accepted), or
+    /// before acceptance the receipt, where they would count from.
+    fn decision_start(&self) -> Option<NaiveDate> {
+        self.accepted_on.or(self.received_on)
+    }
+
+    /// Whether the application is deemed accepted on `today` in `phase`: flagged already, or
+    /// still awaiting acceptance after its acceptance deadline with no acceptance, refusal or
+    /// 补正 notice (Art 32).
     pub fn deemed_accepted(&self, phase: Phase, calendar: &Calendar, today: NaiveDate) -> bool {
+        self.deemed_accepted || self.acceptance_lapsed(phase, calendar, today)
+    }
+
+    /// Whether the acceptance period lapsed on `today` with the application still awaiting
+    /// acceptance and not yet deemed accepted: the moment it becomes deemed accepted.
+    pub fn acceptance_lapsed(&self, phase: Phase, calendar: &Calendar, today: NaiveDate) -> bool {
         phase == Phase::Acceptance
+            && !self.deemed_accepted
+            && self.accepted_on.is_none()
             && self
                 .received_on
                 .is_some_and(|r| today > calendar.add_working_days(r, ACCEPTANCE_DAYS))
+    }
+
+    /// Whether the decision clock runs on `today`: the application is accepted (or deemed
+    /// so), not paused, not decided, and its legal deadline has not passed. Only then may a
+    /// special procedure or an extension start (Arts 42, 45).
+    pub fn decision_clock_running(&self, calendar: &Calendar, today: NaiveDate) -> bool {
+        self.decision_start().is_some()
+            && self.paused_since.is_none()
+            && self.decided_on.is_none()
+            && self
+                .deadlines(Phase::Decision, calendar, today)
+                .legal_due
+                .is_some_and(|due| today <= due)
     }
 }
 
@@ -320,12 +390,45 @@ mod tests {
         let cal = cal();
         let mut f = facts(10, 20);
         f.accepted_on = Some(d(2026, 9, 18));
-        // An expert review from Wednesday 9-30 to Monday 10-12: 10-08, 09, 10, 12 are 4 days.
-        f.paused_days = cal.working_days_between(d(2026, 9, 30), d(2026, 10, 12));
-        assert_eq!(f.paused_days, 4);
+        // An expert review from Wednesday 9-30 to Monday 10-12, both days excluded: 9-30,
+        // 10-08, 09, 10 (make-up Saturday) and 12 are 5 days.
+        f.paused_days = ClockFacts::pause_days(&cal, d(2026, 9, 30), d(2026, 10, 12));
+        assert_eq!(f.paused_days, 5);
         let dl = f.deadlines(Phase::Decision, &cal, d(2026, 10, 12));
-        assert_eq!(dl.promised_due, Some(d(2026, 10, 14)));
-        assert_eq!(dl.legal_due, Some(d(2026, 10, 28)));
+        // Without it: 10-09 and 10-22; five working days later each (10-10 is a make-up
+        // Saturday).
+        assert_eq!(dl.promised_due, Some(d(2026, 10, 15)));
+        assert_eq!(dl.legal_due, Some(d(2026, 10, 29)));
+    }
+
+    #[test]
+    fn a_special_procedure_started_on_its_first_day_excludes_that_day() {
+        let cal = cal();
+        let mut f = facts(20, 20);
+        // Accepted Monday 11-02: day 1 is 11-03, the legal deadline is Monday 11-30.
+        f.accepted_on = Some(d(2026, 11, 2));
+        assert_eq!(
+            f.deadlines(Phase::Decision, &cal, d(2026, 11, 2)).legal_due,
+            Some(d(2026, 11, 30))
+        );
+        // A hearing held on Tuesday 11-03 alone, started and ended that day: the day does not
+        // count, so the deadline moves one working day, to Tuesday 12-01.
+        f.paused_days = ClockFacts::pause_days(&cal, d(2026, 11, 3), d(2026, 11, 3));
+        assert_eq!(f.paused_days, 1);
+        assert_eq!(
+            f.deadlines(Phase::Decision, &cal, d(2026, 11, 3)).legal_due,
+            Some(d(2026, 12, 1))
+        );
+        // While it runs, the page shows the deadline as if it ended today.
+        let mut running = facts(20, 20);
+        running.accepted_on = Some(d(2026, 11, 2));
+        running.paused_since = Some(d(2026, 11, 3));
+        assert_eq!(
+            running
+                .deadlines(Phase::Paused, &cal, d(2026, 11, 3))
+                .legal_due,
+            Some(d(2026, 12, 1))
+        );
     }
 
     #[test]
@@ -337,21 +440,83 @@ mod tests {
         let dl = f.deadlines(Phase::Paused, &cal, d(2026, 11, 27));
         assert_eq!(dl.level(d(2026, 11, 27)), Level::Normal);
         assert_eq!(dl.due_on, None);
-        // 11-04..11-27 are 18 working days paused: 2 + 18 = 20 days after 11-02.
-        assert_eq!(dl.promised_due, Some(d(2026, 11, 30)));
+        // 11-03..11-27 are 19 working days paused: 2 + 19 = 21 days after 11-02.
+        assert_eq!(dl.promised_due, Some(d(2026, 12, 1)));
     }
 
     #[test]
-    fn an_extension_adds_ten_working_days() {
+    fn a_level_reached_before_the_pause_stays_while_it_runs() {
         let cal = cal();
-        let mut f = facts(20, 20);
+        // Promised 2, legal 5 from Monday 11-02: promised due 11-04, legal due 11-09.
+        let mut f = facts(2, 5);
+        f.accepted_on = Some(d(2026, 11, 2));
+        // Paused on 11-06, after the promised deadline: it stays yellow, never turns red.
+        f.paused_since = Some(d(2026, 11, 6));
+        let dl = f.deadlines(Phase::Paused, &cal, d(2026, 11, 30));
+        assert_eq!(dl.level(d(2026, 11, 30)), Level::Yellow);
+        assert_eq!(dl.due_on, Some(d(2026, 11, 4)));
+        assert_eq!(dl.hard_due_on, None);
+        // One paused after the legal deadline (recorded before the engine refused it) stays red.
+        f.paused_since = Some(d(2026, 11, 12));
+        let dl = f.deadlines(Phase::Paused, &cal, d(2026, 11, 30));
+        assert_eq!(dl.level(d(2026, 11, 30)), Level::Red);
+        // One paused in time shows nothing while paused.
+        f.paused_since = Some(d(2026, 11, 3));
+        let dl = f.deadlines(Phase::Paused, &cal, d(2026, 11, 30));
+        assert_eq!(dl.level(d(2026, 11, 30)), Level::Normal);
+    }
+
+    #[test]
+    fn an_extension_moves_the_legal_deadline_only() {
+        let cal = cal();
+        let mut f = facts(15, 20);
         f.accepted_on = Some(d(2026, 11, 2));
         let before = f.deadlines(Phase::Decision, &cal, d(2026, 11, 2));
         f.extension_days = 10;
         let after = f.deadlines(Phase::Decision, &cal, d(2026, 11, 2));
         assert_eq!(before.legal_due, Some(d(2026, 11, 30)));
         assert_eq!(after.legal_due, Some(d(2026, 12, 14)));
-        assert_eq!(after.promised_due, after.legal_due);
+        assert_eq!(
+            after.promised_due, before.promised_due,
+            "the promise never moves"
+        );
+        assert_eq!(after.warn_on, before.warn_on);
+        assert_eq!(after.due_on, before.due_on);
+    }
+
+    #[test]
+    fn the_decision_clock_runs_until_the_legal_deadline() {
+        let cal = cal();
+        let mut f = facts(10, 20);
+        f.accepted_on = Some(d(2026, 11, 2));
+        assert!(
+            f.decision_clock_running(&cal, d(2026, 11, 30)),
+            "its last day"
+        );
+        assert!(!f.decision_clock_running(&cal, d(2026, 12, 1)));
+        f.paused_since = Some(d(2026, 11, 10));
+        assert!(!f.decision_clock_running(&cal, d(2026, 11, 11)), "paused");
+    }
+
+    #[test]
+    fn a_deemed_acceptance_runs_the_decision_clock_from_receipt() {
+        let cal = cal();
+        let mut f = facts(10, 20);
+        f.received_on = Some(d(2026, 11, 2));
+        // Acceptance due Monday 11-09; on 11-10 it lapsed.
+        assert!(!f.acceptance_lapsed(Phase::Acceptance, &cal, d(2026, 11, 9)));
+        assert!(f.acceptance_lapsed(Phase::Acceptance, &cal, d(2026, 11, 10)));
+        f.deemed_accepted = true;
+        f.accepted_on = f.received_on;
+        assert!(
+            !f.acceptance_lapsed(Phase::Acceptance, &cal, d(2026, 11, 10)),
+            "once"
+        );
+        let dl = f.deadlines(Phase::Acceptance, &cal, d(2026, 11, 10));
+        // Supervised against the decision deadlines from receipt, not the acceptance one.
+        assert_eq!(dl.due_on, Some(d(2026, 11, 16)));
+        assert_eq!(dl.hard_due_on, Some(d(2026, 11, 30)));
+        assert_eq!(dl.level(d(2026, 11, 10)), Level::Normal);
     }
 
     #[test]
@@ -420,11 +585,60 @@ mod tests {
                 let before = f.deadlines(Phase::Decision, &cal, accepted);
                 let start = accepted + Days::new(pause_start.into());
                 let end = start + Days::new(pause_len.into());
-                f.paused_days = cal.working_days_between(start, end);
+                // While it runs and once it ended.
+                f.paused_since = Some(start);
+                let running = f.deadlines(Phase::Paused, &cal, end);
+                f.paused_since = None;
+                f.paused_days = ClockFacts::pause_days(&cal, start, end);
                 let after = f.deadlines(Phase::Decision, &cal, end);
-                prop_assert!(after.promised_due >= before.promised_due);
-                prop_assert!(after.legal_due >= before.legal_due);
+                for shown in [running, after] {
+                    prop_assert!(shown.promised_due >= before.promised_due);
+                    prop_assert!(shown.legal_due >= before.legal_due);
+                }
                 prop_assert!(after.warn_on >= before.warn_on);
+            }
+
+            #[test]
+            fn a_pause_excludes_exactly_its_working_days(
+                accepted in any_date(), promised in 0u32..30, legal_extra in 0u32..20,
+                pause_start in 1u32..40, pause_len in 0u32..40,
+            ) {
+                let cal = cal();
+                let mut f = facts(promised, promised + legal_extra);
+                f.accepted_on = Some(accepted);
+                let before = f.deadlines(Phase::Decision, &cal, accepted);
+                let start = accepted + Days::new(pause_start.into());
+                let end = start + Days::new(pause_len.into());
+                f.paused_days = ClockFacts::pause_days(&cal, start, end);
+                let after = f.deadlines(Phase::Decision, &cal, end);
+                // Every working day from the start to the end, both included, and no other.
+                let mut working = 0;
+                let mut day = start;
+                while day <= end {
+                    working += u32::from(cal.is_working_day(day));
+                    day = day.succ_opt().unwrap();
+                }
+                prop_assert_eq!(f.paused_days, working);
+                let moved = |a: Option<NaiveDate>, b: Option<NaiveDate>| {
+                    cal.working_days_between(a.unwrap(), b.unwrap())
+                };
+                prop_assert_eq!(moved(before.promised_due, after.promised_due), working);
+                prop_assert_eq!(moved(before.legal_due, after.legal_due), working);
+            }
+
+            #[test]
+            fn no_pause_or_extension_after_the_legal_deadline(
+                accepted in any_date(), legal in 0u32..30, paused in 0u32..10,
+                extension in prop_oneof![Just(0u32), Just(10u32)], later in 0u32..80,
+            ) {
+                let cal = cal();
+                let mut f = facts(legal.min(5), legal);
+                f.accepted_on = Some(accepted);
+                f.paused_days = paused;
+                f.extension_days = extension;
+                let today = accepted + Days::new(later.into());
+                let legal_due = f.deadlines(Phase::Decision, &cal, today).legal_due.unwrap();
+                prop_assert_eq!(f.decision_clock_running(&cal, today), today <= legal_due);
             }
 
             #[test]

@@ -200,7 +200,22 @@ pub enum DefinitionProblem {
     Markup(String),
     #[error("state {0} has a time limit of 0 working days")]
     NoTimeLimit(String),
+    #[error("transition {0} extends the period: only a department head may fire it")]
+    ExtensionNotByHead(String),
+    #[error("transition {0} extends the period: it may fire at most once")]
+    ExtensionMoreThanOnce(String),
+    #[error("transition {0} extends the period: it must start and end in the decision phase")]
+    ExtensionOutsideDecision(String),
+    #[error(
+        "transition {transition} extends the period by more than the law allows ({max} working days)"
+    )]
+    ExtensionTooLong { transition: String, max: u32 },
 }
+
+/// The longest extension any law gives (Art 26: 45 working days plus 15 for joint or
+/// centralised handling). A service's own figure, kept in the catalog, may be smaller; the
+/// engine never adds more than it.
+pub const MAX_EXTENSION_DAYS: u32 = 15;
 
 /// The placeholders a notification text may use.
 pub const PLACEHOLDERS: [&str; 6] = [
@@ -437,8 +452,8 @@ impl Definition {
         if t.performer != Performer::Applicant && t.roles.is_empty() {
             problems.push(DefinitionProblem::NoRoles(t.name.clone()));
         }
-        if t.effect == Effect::Extend && t.extension_days == 0 {
-            problems.push(DefinitionProblem::NoExtensionDays(t.name.clone()));
+        if t.effect == Effect::Extend {
+            problems.extend(self.extension_problems(t));
         }
         if t.max_times == Some(0) {
             problems.push(DefinitionProblem::NeverFires {
@@ -461,6 +476,34 @@ impl Definition {
                     }
                 }
             }
+        }
+        problems
+    }
+
+    /// The engine's rules for an extension (Arts 42, 26), which no published workflow may
+    /// loosen: a department head fires it, at most once, from and to the decision phase, for
+    /// at most [`MAX_EXTENSION_DAYS`].
+    fn extension_problems(&self, t: &Transition) -> Vec<DefinitionProblem> {
+        let mut problems = Vec::new();
+        if t.extension_days == 0 {
+            problems.push(DefinitionProblem::NoExtensionDays(t.name.clone()));
+        }
+        if t.extension_days > MAX_EXTENSION_DAYS {
+            problems.push(DefinitionProblem::ExtensionTooLong {
+                transition: t.name.clone(),
+                max: MAX_EXTENSION_DAYS,
+            });
+        }
+        if t.performer == Performer::Applicant || t.roles.iter().any(|r| *r != Role::Head) {
+            problems.push(DefinitionProblem::ExtensionNotByHead(t.name.clone()));
+        }
+        if t.max_times != Some(1) {
+            problems.push(DefinitionProblem::ExtensionMoreThanOnce(t.name.clone()));
+        }
+        let in_decision =
+            |code: &String| self.state(code).is_none_or(|s| s.phase == Phase::Decision);
+        if !t.from.iter().all(in_decision) || !in_decision(&t.to) {
+            problems.push(DefinitionProblem::ExtensionOutsideDecision(t.name.clone()));
         }
         problems
     }
@@ -602,6 +645,21 @@ pub struct Situation<'a> {
     pub opinions: &'a [Opinion],
     /// How many times each transition has been fired on this application.
     pub times_fired: &'a dyn Fn(&str) -> u32,
+    /// Where its legal clocks stand today.
+    pub clock: ClockSituation,
+}
+
+/// What the engine must know of an application's clocks to keep the law whatever a workflow
+/// says. The default forbids nothing (a situation with no clock facts, as on the queue).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ClockSituation {
+    /// Deemed accepted (Art 32): the acceptance can no longer be refused or put off by a
+    /// 补正 notice.
+    pub deemed_accepted: bool,
+    /// The legal decision deadline has passed: no special procedure or extension may start.
+    pub legal_deadline_passed: bool,
+    /// The decision period has been extended already.
+    pub extended: bool,
 }
 
 /// A co-reviewing department's opinion (审查意见) on an application.
@@ -646,6 +704,28 @@ pub enum Refusal {
     /// These co-reviewing departments did not agree, and a refusal decides: only a denial.
     #[error("refused by {0:?}: only a denial can be issued")]
     RefusedInCoReview(Vec<String>),
+    /// Art 32: once deemed accepted, no 补正 notice and no refusal of acceptance.
+    #[error(
+        "the application is deemed accepted: it can no longer be refused or sent back for materials"
+    )]
+    DeemedAccepted,
+    /// Arts 42, 45: a special procedure or an extension starts only while the clock runs.
+    #[error("the legal deadline has passed: no special procedure or extension may start")]
+    DeadlinePassed,
+    /// Art 42: one extension per application, in the decision phase.
+    #[error("the decision period can be extended once, during the decision phase only")]
+    ExtensionNotPossible,
+}
+
+impl Refusal {
+    /// Whether the refusal is a rule of the law about the clocks, answered with a conflict
+    /// (409) rather than a form to correct.
+    pub fn is_legal_clock(&self) -> bool {
+        matches!(
+            self,
+            Refusal::DeemedAccepted | Refusal::DeadlinePassed | Refusal::ExtensionNotPossible
+        )
+    }
 }
 
 /// The outcome of a permitted transition.
@@ -676,6 +756,7 @@ pub fn fire(
         .state(situation.state)
         .ok_or(Refusal::NotFromHere)?;
     let acting_for = acting_department(transition, state, situation, actor)?;
+    clock_rules(definition, state, transition, situation.clock, actor)?;
     if transition.instant_only && situation.promised_days != 0 {
         return Err(Refusal::NotInstant);
     }
@@ -756,6 +837,60 @@ pub fn outstanding_opinions(state: &State, opinions: &[Opinion]) -> Vec<String> 
         .filter(|d| !opinions.iter().any(|o| &o.department == *d))
         .cloned()
         .collect()
+}
+
+/// The law's rules on the clocks, checked on every transition whatever the workflow says.
+fn clock_rules(
+    definition: &Definition,
+    state: &State,
+    transition: &Transition,
+    clock: ClockSituation,
+    actor: &Actor,
+) -> Result<(), Refusal> {
+    let to = definition.state(&transition.to);
+    let to_phase = to.map_or(Phase::None, |s| s.phase);
+    // Art 32: a deemed acceptance is final. From a state awaiting acceptance staff may accept
+    // or decide; not send it back for materials (a pause or a new receipt) nor end it.
+    if clock.deemed_accepted
+        && state.phase == Phase::Acceptance
+        && transition.performer != Performer::Applicant
+    {
+        let decides = matches!(
+            transition.effect,
+            Effect::Accept | Effect::AcceptAndDecide | Effect::Decide
+        );
+        let undoes = transition.effect == Effect::Receive
+            || matches!(to_phase, Phase::Paused | Phase::Acceptance)
+            || to.is_some_and(|s| s.kind == StateKind::Terminal);
+        if undoes && !decides {
+            return Err(Refusal::DeemedAccepted);
+        }
+    }
+    // Arts 42, 45: the decision clock is stopped or extended only while it runs.
+    let pauses = state.phase == Phase::Decision && to_phase == Phase::Paused;
+    if transition.effect == Effect::Extend {
+        if actor.role != Role::Head {
+            return Err(Refusal::NotAllowed);
+        }
+        if clock.extended || state.phase != Phase::Decision || to_phase != Phase::Decision {
+            return Err(Refusal::ExtensionNotPossible);
+        }
+    }
+    if (pauses || transition.effect == Effect::Extend) && clock.legal_deadline_passed {
+        return Err(Refusal::DeadlinePassed);
+    }
+    Ok(())
+}
+
+/// Every department that must sign off in a co-reviewed state: the service's own first.
+pub fn required_sign_offs(state: &State, service_department: &str) -> Vec<String> {
+    let mut all = vec![service_department.to_owned()];
+    for d in &state.co_review {
+        if !all.contains(d) {
+            all.push(d.clone());
+        }
+    }
+    all
 }
 
 /// The department the actor acts for (None for the applicant), or why they may not act.
@@ -850,6 +985,7 @@ mod tests {
             promised_days: 5,
             opinions,
             times_fired: &never,
+            clock: ClockSituation::default(),
         }
     }
 
@@ -998,6 +1134,161 @@ mod tests {
         );
     }
 
+    fn extend_of(d: &mut Definition) -> &mut Transition {
+        d.transitions
+            .iter_mut()
+            .find(|t| t.name == "extend")
+            .unwrap()
+    }
+
+    fn actor_of(role: Role, departments: &[String]) -> Actor<'_> {
+        Actor {
+            role,
+            departments,
+            is_applicant: false,
+        }
+    }
+
+    #[test]
+    fn a_deemed_acceptance_cannot_be_refused_or_sent_back_whatever_the_workflow() {
+        let mut d = default();
+        let sjj = depts(&["SJJ"]);
+        let clerk = actor_of(Role::Clerk, &sjj);
+        let deemed = Situation {
+            clock: ClockSituation {
+                deemed_accepted: true,
+                ..ClockSituation::default()
+            },
+            ..situation("submitted", &[])
+        };
+        let checklist = ["营业执照".to_owned()];
+        let supplement = Request {
+            note: "x",
+            decision: "",
+            checklist: &checklist,
+        };
+        assert!(
+            fire(
+                &d,
+                &situation("submitted", &[]),
+                &clerk,
+                "request_supplement",
+                &supplement
+            )
+            .is_ok()
+        );
+        assert_eq!(
+            fire(&d, &deemed, &clerk, "request_supplement", &supplement),
+            Err(Refusal::DeemedAccepted)
+        );
+        assert_eq!(
+            fire(&d, &deemed, &clerk, "refuse", &note()),
+            Err(Refusal::DeemedAccepted)
+        );
+        assert!(fire(&d, &deemed, &clerk, "accept", &note()).is_ok());
+        let names: Vec<&str> = available(&d, &deemed, &clerk)
+            .iter()
+            .map(|t| t.name.as_str())
+            .collect();
+        assert_eq!(names, ["accept"], "neither is offered");
+        // A workflow that renames the refusal, drops its note or sends it to another end is
+        // refused all the same.
+        let refuse = d
+            .transitions
+            .iter_mut()
+            .find(|t| t.name == "refuse")
+            .unwrap();
+        refuse.name = "reject_at_desk".into();
+        refuse.note_required = false;
+        refuse.to = "withdrawn".into();
+        assert_eq!(
+            fire(&d, &deemed, &clerk, "reject_at_desk", &Request::default()),
+            Err(Refusal::DeemedAccepted)
+        );
+        // The applicant may still withdraw.
+        let me = Actor {
+            role: Role::Citizen,
+            departments: &[],
+            is_applicant: true,
+        };
+        assert!(fire(&d, &deemed, &me, "withdraw", &Request::default()).is_ok());
+    }
+
+    #[test]
+    fn no_special_procedure_or_extension_after_the_legal_deadline() {
+        let d = default();
+        let sjj = depts(&["SJJ"]);
+        let head = actor_of(Role::Head, &sjj);
+        let late = Situation {
+            clock: ClockSituation {
+                legal_deadline_passed: true,
+                ..ClockSituation::default()
+            },
+            ..situation("under_review", &[])
+        };
+        assert_eq!(
+            fire(&d, &late, &head, "start_special_procedure", &note()),
+            Err(Refusal::DeadlinePassed)
+        );
+        assert_eq!(
+            fire(&d, &late, &head, "extend", &note()),
+            Err(Refusal::DeadlinePassed)
+        );
+        assert!(Refusal::DeadlinePassed.is_legal_clock());
+        // A decision is still possible, late as it is.
+        let decision = Request {
+            note: "",
+            decision: "准予",
+            checklist: &[],
+        };
+        assert!(fire(&d, &late, &head, "approve", &decision).is_ok());
+        assert!(
+            fire(
+                &d,
+                &situation("under_review", &[]),
+                &head,
+                "start_special_procedure",
+                &note()
+            )
+            .is_ok()
+        );
+    }
+
+    #[test]
+    fn the_engine_keeps_the_extension_rules_whatever_the_workflow() {
+        let mut d = default();
+        let sjj = depts(&["SJJ"]);
+        let clerk = actor_of(Role::Clerk, &sjj);
+        let head = actor_of(Role::Head, &sjj);
+        // A workflow published before the checks, letting clerks extend as often as they like.
+        let extend = extend_of(&mut d);
+        extend.roles.push(Role::Clerk);
+        extend.max_times = None;
+        let s = situation("under_review", &[]);
+        assert_eq!(
+            fire(&d, &s, &clerk, "extend", &note()),
+            Err(Refusal::NotAllowed)
+        );
+        assert!(fire(&d, &s, &head, "extend", &note()).is_ok());
+        let extended = Situation {
+            clock: ClockSituation {
+                extended: true,
+                ..ClockSituation::default()
+            },
+            ..situation("under_review", &[])
+        };
+        assert_eq!(
+            fire(&d, &extended, &head, "extend", &note()),
+            Err(Refusal::ExtensionNotPossible)
+        );
+        // Outside the decision phase.
+        extend_of(&mut d).from.push("submitted".into());
+        assert_eq!(
+            fire(&d, &situation("submitted", &[]), &head, "extend", &note()),
+            Err(Refusal::ExtensionNotPossible)
+        );
+    }
+
     #[test]
     fn instant_services_may_be_decided_at_acceptance() {
         let d = default();
@@ -1085,6 +1376,7 @@ mod tests {
             promised_days: 2,
             opinions,
             times_fired: &never,
+            clock: ClockSituation::default(),
         };
         fire(d, &s, &actor, name, &note())
     }
@@ -1334,6 +1626,33 @@ mod tests {
             (
                 |d| d.states[5].time_limit_days = Some(0),
                 DefinitionProblem::NoTimeLimit("on_site_check".into()),
+            ),
+            (
+                |d| extend_of(d).roles.push(Role::Clerk),
+                DefinitionProblem::ExtensionNotByHead("extend".into()),
+            ),
+            (
+                |d| extend_of(d).max_times = None,
+                DefinitionProblem::ExtensionMoreThanOnce("extend".into()),
+            ),
+            (
+                |d| extend_of(d).max_times = Some(2),
+                DefinitionProblem::ExtensionMoreThanOnce("extend".into()),
+            ),
+            (
+                |d| extend_of(d).from.push("submitted".into()),
+                DefinitionProblem::ExtensionOutsideDecision("extend".into()),
+            ),
+            (
+                |d| extend_of(d).to = "special_procedure".into(),
+                DefinitionProblem::ExtensionOutsideDecision("extend".into()),
+            ),
+            (
+                |d| extend_of(d).extension_days = 16,
+                DefinitionProblem::ExtensionTooLong {
+                    transition: "extend".into(),
+                    max: MAX_EXTENSION_DAYS,
+                },
             ),
         ];
         for definition in shipped() {

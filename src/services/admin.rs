@@ -8,6 +8,7 @@ use chrono::{Datelike, NaiveDate, NaiveDateTime, Weekday};
 use super::{ServiceError, stored_now as now};
 use crate::db::DbConnection;
 use crate::db::admin::{self as queries, DraftRow, NewAdminEvent, ServiceScope};
+use crate::domain::calendar::YearStatus;
 use crate::domain::diagram::{self, Diagram};
 use crate::domain::forms::FormDefinition;
 use crate::domain::workflow::Definition;
@@ -727,18 +728,91 @@ pub fn discard_form_draft(
 /// The years the calendar editor accepts.
 pub const CALENDAR_YEARS: std::ops::RangeInclusive<i32> = 2020..=2100;
 
-pub fn calendar_year(
-    conn: &mut DbConnection,
-    year: i32,
-) -> Result<Vec<(NaiveDate, String, String)>, ServiceError> {
+/// A year of the calendar as the editor shows it.
+pub struct CalendarYearView {
+    pub days: Vec<(NaiveDate, String, String)>,
+    /// "provisional", "confirmed", or none: the year has no calendar (weekends only).
+    pub status: Option<String>,
+    pub source: String,
+    pub confirmed_by: Option<String>,
+    pub confirmed_at: Option<NaiveDateTime>,
+    /// The years to confirm now: this one and, from 1 October, the next, unless confirmed.
+    pub to_settle: Vec<i32>,
+}
+
+/// The years administrators are warned about today (see [`years_to_settle`]).
+pub fn years_to_settle(conn: &mut DbConnection) -> Result<Vec<i32>, ServiceError> {
+    let settled: Vec<i32> = crate::db::workflow::calendar_years(conn)?
+        .iter()
+        .filter(|y| y.1 == YearStatus::Confirmed.code())
+        .map(|y| y.0)
+        .collect();
+    Ok(crate::domain::calendar::years_to_settle(
+        &settled,
+        crate::services::workflow::today(),
+    ))
+}
+
+pub fn calendar_year(conn: &mut DbConnection, year: i32) -> Result<CalendarYearView, ServiceError> {
     if !CALENDAR_YEARS.contains(&year) {
         return Err(ServiceError::NotFound);
     }
-    Ok(queries::calendar_year(conn, year)?)
+    let this = crate::db::workflow::calendar_years(conn)?
+        .into_iter()
+        .find(|y| y.0 == year);
+    Ok(CalendarYearView {
+        days: queries::calendar_year(conn, year)?,
+        status: this.as_ref().map(|y| y.1.clone()),
+        source: this.as_ref().map(|y| y.2.clone()).unwrap_or_default(),
+        confirmed_by: this.as_ref().and_then(|y| y.3.clone()),
+        confirmed_at: this.and_then(|y| y.4),
+        to_settle: self::years_to_settle(conn)?,
+    })
 }
 
-/// Records a holiday (a weekday off) or a make-up working day (a weekend day worked). Deadlines
-/// computed from now on count with it; deadlines already stored are not recomputed.
+/// Marks a year's calendar as the official one, after its notice (`source`) was entered: its
+/// deadlines are no longer shown as "may move". On the record.
+pub fn confirm_calendar_year(
+    conn: &mut DbConnection,
+    admin_id: i64,
+    year: i32,
+    source: &str,
+) -> Result<(), ServiceError> {
+    let source = source.trim();
+    if !CALENDAR_YEARS.contains(&year) {
+        return Err(ServiceError::NotFound);
+    }
+    if source.is_empty() || source.chars().count() > 200 || source.contains(['<', '>']) {
+        return Err(ServiceError::Rejected(vec![
+            "name the official notice in up to 200 characters of plain text".into(),
+        ]));
+    }
+    crate::db::write_transaction(conn, |conn| {
+        let before = crate::db::workflow::calendar_years(conn)?
+            .into_iter()
+            .find(|y| y.0 == year)
+            .map(|y| format!("{} {}", y.1, y.2));
+        crate::db::workflow::put_calendar_year(
+            conn,
+            year,
+            YearStatus::Confirmed.code(),
+            source,
+            Some((admin_id, now())),
+        )?;
+        record(
+            conn,
+            admin_id,
+            "calendar.confirm",
+            &year.to_string(),
+            before.as_deref(),
+            Some(&format!("confirmed {source}")),
+        )
+    })
+}
+
+/// Records a holiday (a weekday off) or a make-up working day (a weekend day worked). In the
+/// same transaction every running clock it moves is recomputed (see
+/// [`crate::services::workflow::recompute_clocks`]).
 pub fn put_calendar_day(
     conn: &mut DbConnection,
     admin_id: i64,
@@ -770,6 +844,7 @@ pub fn put_calendar_day(
     }
     crate::db::write_transaction(conn, |conn| {
         let before = queries::calendar_day(conn, day)?.map(|(k, n)| format!("{k} {n}"));
+        let calendar_before = crate::services::workflow::load_calendar(conn)?;
         queries::put_calendar_day(conn, day, kind, note)?;
         record(
             conn,
@@ -778,7 +853,8 @@ pub fn put_calendar_day(
             &day.to_string(),
             before.as_deref(),
             Some(&format!("{kind} {note}")),
-        )
+        )?;
+        recompute(conn, &calendar_before, day, admin_id)
     })
 }
 
@@ -789,6 +865,7 @@ pub fn remove_calendar_day(
 ) -> Result<(), ServiceError> {
     crate::db::write_transaction(conn, |conn| {
         let before = queries::calendar_day(conn, day)?.ok_or(ServiceError::NotFound)?;
+        let calendar_before = crate::services::workflow::load_calendar(conn)?;
         queries::remove_calendar_day(conn, day)?;
         record(
             conn,
@@ -797,8 +874,28 @@ pub fn remove_calendar_day(
             &day.to_string(),
             Some(&format!("{} {}", before.0, before.1)),
             None,
-        )
+        )?;
+        recompute(conn, &calendar_before, day, admin_id)
     })
+}
+
+/// Recomputes the running clocks a change of `day` moved, and records how many.
+fn recompute(
+    conn: &mut DbConnection,
+    before: &crate::domain::calendar::Calendar,
+    day: NaiveDate,
+    admin_id: i64,
+) -> Result<(), ServiceError> {
+    let after = crate::services::workflow::load_calendar(conn)?;
+    let done = crate::services::workflow::recompute_clocks(
+        conn,
+        before,
+        &after,
+        (day, day),
+        Some(admin_id),
+    )?;
+    tracing::info!(%day, moved = done.moved, told = done.told, "calendar change recomputed the clocks");
+    Ok(())
 }
 
 // ---- The record ----

@@ -217,6 +217,7 @@ fn service_record(
         applicant_type: service.applicant_type.slug().to_owned(),
         legal_days: i32::from(service.limits.legal_days()),
         promised_days: i32::from(service.limits.promised_days()),
+        extension_days: i32::from(service.limits.extension_days()),
         fee_fen: service.fee.fen(),
         online: service.online,
         result_name: service.guide.result_name.clone(),

@@ -76,15 +76,77 @@ pub fn install_if_empty(conn: &mut DbConnection) -> Result<bool, ServiceError> {
         for (item, key) in SHIPPED_ASSIGNMENTS {
             queries::set_service_workflow(conn, item, key)?;
         }
-        if queries::calendar(conn)?.is_empty() {
-            let days = crate::domain::calendar::shipped_days();
-            let rows: Vec<_> = days
-                .iter()
-                .map(|d| (d.date, day_kind_code(d.kind), d.note.as_str()))
-                .collect();
-            queries::insert_calendar_days(conn, &rows)?;
-        }
         Ok(true)
+    })
+}
+
+/// What merging the shipped calendar did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CalendarMerge {
+    /// Years recorded for the first time.
+    pub years: usize,
+    /// Days added or changed.
+    pub days: usize,
+    /// Running applications whose deadlines moved.
+    pub moved: usize,
+}
+
+/// Merges the shipped calendar (`calendar.toml`) into the database: a year not recorded yet is
+/// recorded with its shipped status; a shipped day is added when the table lacks it and, for a
+/// year shipped as confirmed that the database still holds as provisional (or not at all),
+/// replaces what the table has. A day an administrator added, changed or removed is never
+/// touched, nor is a year an administrator confirmed. Running clocks the merge moves are
+/// recomputed in the same transaction. Run by `onestop migrate` and at start-up.
+pub fn merge_shipped_calendar(conn: &mut DbConnection) -> Result<CalendarMerge, ServiceError> {
+    use crate::domain::calendar::{YearStatus, shipped_days, shipped_years};
+    crate::db::write_transaction(conn, |conn| {
+        if let DbConnection::Postgres(pg) = conn {
+            diesel::connection::SimpleConnection::batch_execute(
+                pg,
+                &format!("SELECT pg_advisory_xact_lock({INSTALL_LOCK})"),
+            )?;
+        }
+        let before = load_calendar(conn)?;
+        let recorded = queries::calendar_years(conn)?;
+        let edited = queries::edited_calendar_days(conn)?;
+        let existing: std::collections::HashMap<NaiveDate, (String, String)> =
+            queries::calendar_with_notes(conn)?
+                .into_iter()
+                .map(|(d, k, n)| (d, (k, n)))
+                .collect();
+        let mut merge = CalendarMerge::default();
+        let mut changed: Vec<NaiveDate> = Vec::new();
+        for (year, status, source) in shipped_years() {
+            let held = recorded.iter().find(|r| r.0 == year);
+            let held_status = held.and_then(|r| YearStatus::parse(&r.1));
+            // The shipped file replaces days only where it is newer than what is held.
+            let replaces =
+                status == YearStatus::Confirmed && held_status != Some(YearStatus::Confirmed);
+            for day in shipped_days().iter().filter(|d| d.date.year() == year) {
+                if edited.contains(&day.date.to_string()) {
+                    continue;
+                }
+                let kind = day_kind_code(day.kind);
+                let same = existing
+                    .get(&day.date)
+                    .is_some_and(|(k, n)| k == kind && *n == day.note);
+                if same || (existing.contains_key(&day.date) && !replaces) {
+                    continue;
+                }
+                queries::replace_calendar_day(conn, day.date, kind, &day.note)?;
+                changed.push(day.date);
+            }
+            if held.is_none() || (replaces && held_status.is_some()) {
+                queries::put_calendar_year(conn, year, status.code(), &source, None)?;
+                merge.years += 1;
+            }
+        }
+        merge.days = changed.len();
+        if let (Some(first), Some(last)) = (changed.iter().min(), changed.iter().max()) {
+            let after = load_calendar(conn)?;
+            merge.moved = recompute_clocks(conn, &before, &after, (*first, *last), None)?.moved;
+        }
+        Ok(merge)
     })
 }
 
@@ -95,8 +157,14 @@ fn day_kind_code(kind: DayKind) -> &'static str {
     }
 }
 
+/// The calendar as stored; a year counts as settled once confirmed.
 pub fn load_calendar(conn: &mut DbConnection) -> Result<Calendar, ServiceError> {
     let days = queries::calendar(conn)?;
+    let settled: Vec<i32> = queries::calendar_years(conn)?
+        .into_iter()
+        .filter(|y| y.1 == crate::domain::calendar::YearStatus::Confirmed.code())
+        .map(|y| y.0)
+        .collect();
     let mut parsed = Vec::with_capacity(days.len());
     for (day, kind) in days {
         let kind = match kind.as_str() {
@@ -106,7 +174,7 @@ pub fn load_calendar(conn: &mut DbConnection) -> Result<Calendar, ServiceError> 
         };
         parsed.push((day, kind));
     }
-    Ok(Calendar::new(parsed))
+    Ok(Calendar::new(parsed).with_settled_years(settled))
 }
 
 /// What submission pins on a new application, and its deadlines.
@@ -175,7 +243,48 @@ impl CaseRow {
             paused_since: self.paused_since,
             extension_days: days(self.extension_days),
             decided_on: self.decided_on,
+            deemed_accepted: self.deemed_accepted,
         }
+    }
+
+    /// The clock facts as they stand on `today` in `phase`: an application whose acceptance
+    /// period lapsed counts as accepted from receipt even before supervision recorded it.
+    pub fn facts_on(&self, phase: Phase, calendar: &Calendar, today: NaiveDate) -> ClockFacts {
+        let mut facts = self.facts();
+        if facts.acceptance_lapsed(phase, calendar, today) {
+            facts.deemed_accepted = true;
+            facts.accepted_on = facts.received_on;
+        }
+        facts
+    }
+}
+
+/// Whether every deadline shown falls in a confirmed year of the calendar (a provisional year
+/// or one with no calendar may still move).
+fn shown_deadlines_settled(deadlines: &Deadlines, calendar: &Calendar) -> bool {
+    [
+        deadlines.acceptance_due,
+        deadlines.promised_due,
+        deadlines.legal_due,
+        deadlines.delivery_due,
+        deadlines.state_due,
+    ]
+    .into_iter()
+    .flatten()
+    .all(|d| calendar.covers(d))
+}
+
+/// Where an application's clocks stand for the engine's legal rules.
+fn clock_situation(
+    facts: &ClockFacts,
+    calendar: &Calendar,
+    today: NaiveDate,
+) -> engine::ClockSituation {
+    let legal_due = facts.deadlines(Phase::Decision, calendar, today).legal_due;
+    engine::ClockSituation {
+        deemed_accepted: facts.deemed_accepted,
+        legal_deadline_passed: legal_due.is_some_and(|due| today > due),
+        extended: facts.extension_days > 0,
     }
 }
 
@@ -310,12 +419,26 @@ pub fn fire(
             Vec::new()
         };
         let times_fired = |t: &str| times_fired(&counts, t);
+        let calendar = load_calendar(conn)?;
+        let today = today();
+        let stamp = now();
+        let from_state = definition
+            .state(&case.status)
+            .ok_or_else(|| corrupt("unknown state"))?;
+        // An acceptance period that lapsed is recorded first (视为受理), whatever happens next.
+        let mut case = case;
+        if due_to_be_deemed(&case, from_state.phase, &calendar, today) {
+            deem_accepted(conn, &case, &calendar, today, stamp)?;
+            case.deemed_accepted = true;
+            case.accepted_on = case.received_on;
+        }
         let situation = engine::Situation {
             state: &case.status,
             department: &department_code,
             promised_days: days(case.promised_days),
             opinions: &opinions,
             times_fired: &times_fired,
+            clock: clock_situation(&case.facts(), &calendar, today),
         };
         let actor = Actor {
             role: user.role,
@@ -333,15 +456,9 @@ pub fn fire(
         let transition = definition
             .transition(name, &case.status)
             .expect("fire found it");
-        let from_state = definition
-            .state(&case.status)
-            .ok_or_else(|| corrupt("unknown state"))?;
         let to_state = definition
             .state(&firing.to)
             .ok_or_else(|| corrupt("unknown state"))?;
-        let calendar = load_calendar(conn)?;
-        let today = today();
-        let stamp = now();
         // An opinion changes nothing but itself; a self-transition (an extension) does.
         let completes = firing.moves || firing.opinion.is_none();
         let effect = if completes {
@@ -350,14 +467,20 @@ pub fn fire(
             Effect::None
         };
         let mut facts = case.facts();
-        let mut deemed = case.deemed_accepted;
         let mut decided = (case.on_time, case.decision.clone());
+        // Art 42 / Art 26: never more than the service's statutory extension.
+        let extension_days = if effect == Effect::Extend {
+            transition
+                .extension_days
+                .min(days(queries::statutory_extension(conn, case.service_id)?))
+        } else {
+            0
+        };
         apply_effect(
             &mut facts,
-            &mut deemed,
             &mut decided,
             effect,
-            transition.extension_days,
+            extension_days,
             &input.decision,
             (from_state.phase, to_state.phase),
             &calendar,
@@ -377,7 +500,7 @@ pub fn fire(
             updated_at: stamp,
             received_on: facts.received_on,
             accepted_on: facts.accepted_on,
-            deemed_accepted: deemed,
+            deemed_accepted: facts.deemed_accepted,
             paused_days: i32::try_from(facts.paused_days).unwrap_or(i32::MAX),
             paused_since: facts.paused_since,
             extension_days: i32::try_from(facts.extension_days).unwrap_or(i32::MAX),
@@ -436,7 +559,7 @@ pub fn fire(
                 "department": o.department,
                 "agrees": o.agrees,
             })),
-            "deemed_accepted": deemed && matches!(effect, Effect::Accept | Effect::AcceptAndDecide),
+            "deemed_accepted": facts.deemed_accepted && matches!(effect, Effect::Accept | Effect::AcceptAndDecide),
         })
         .to_string();
         queries::insert_audit_event(
@@ -483,6 +606,260 @@ pub fn fire(
             moved: firing.moves,
         })
     })
+}
+
+/// Whether a deemed acceptance is to be recorded now: the acceptance period lapsed, or the
+/// application was flagged before the flag came with its acceptance date and mail.
+fn due_to_be_deemed(case: &CaseRow, phase: Phase, calendar: &Calendar, today: NaiveDate) -> bool {
+    let facts = case.facts();
+    phase == Phase::Acceptance
+        && facts.accepted_on.is_none()
+        && (facts.deemed_accepted || facts.acceptance_lapsed(phase, calendar, today))
+}
+
+/// Records that an application's acceptance period lapsed (Art 32, 视为受理): it counts as
+/// accepted from receipt, its stored deadlines become the decision ones (so the queue shows it
+/// as deemed accepted, supervised against its decision deadline), one audit event says so and
+/// the applicant is told by mail with the date, all in the caller's transaction. Returns
+/// whether it was recorded now (false when it had been already).
+fn deem_accepted(
+    conn: &mut DbConnection,
+    case: &CaseRow,
+    calendar: &Calendar,
+    today: NaiveDate,
+    stamp: NaiveDateTime,
+) -> Result<bool, ServiceError> {
+    let Some(received) = case.received_on else {
+        return Ok(false);
+    };
+    let mut facts = case.facts();
+    facts.deemed_accepted = true;
+    facts.accepted_on = Some(received);
+    let deadlines = facts.deadlines(Phase::Acceptance, calendar, today);
+    let stored = queries::DeemedAcceptance {
+        accepted_on: received,
+        due_on: deadlines.due_on.unwrap_or(NO_DEADLINE),
+        warn_on: deadlines.warn_on.unwrap_or(NO_DEADLINE),
+        hard_due_on: deadlines.hard_due_on.unwrap_or(NO_DEADLINE),
+    };
+    if !queries::mark_deemed_accepted(conn, case.id, &case.status, &stored)? {
+        return Ok(false);
+    }
+    let details = serde_json::json!({ "accepted_on": received.to_string() }).to_string();
+    queries::insert_audit_event(
+        conn,
+        &queries::NewAuditEvent {
+            application_id: case.id,
+            actor_id: None,
+            kind: "deemed_accepted",
+            from_status: Some(&case.status),
+            to_status: &case.status,
+            note: None,
+            client_address: None,
+            created_at: stamp,
+            department_id: case.department_id,
+            details: Some(&details),
+        },
+    )?;
+    let service = service_name(conn, case.service_id)?;
+    let number = case.tracking_number.as_deref().unwrap_or("");
+    let (email, name, lang) = queries::contact(conn, case.applicant_id)?;
+    let lang = crate::services::accounts::mail_lang(&lang);
+    let shown = |d: Option<NaiveDate>| d.map_or_else(|| "—".to_owned(), |d| d.to_string());
+    let values = [
+        ("service", service.as_str()),
+        ("tracking_number", number),
+        ("date", &received.to_string()),
+        ("promised_due", &shown(deadlines.promised_due)),
+        ("legal_due", &shown(deadlines.legal_due)),
+    ];
+    let subject = crate::mail::translate(lang, "mail.deemed.subject", &values);
+    let body = crate::mail::translate(lang, "mail.deemed.body", &values);
+    let greeting = crate::mail::translate(lang, "mail.greeting", &[("name", &name)]);
+    crate::db::outbox::enqueue_mail(
+        conn,
+        &crate::db::outbox::NewMail {
+            application_id: Some(case.id),
+            recipient_id: Some(case.applicant_id),
+            recipient_email: &email,
+            lang,
+            kind: "deemed_accepted",
+            subject: &format!("[{number}] {subject}"),
+            body: &format!("{greeting}\n{body}"),
+            link_path: Some(&format!("/applications/{}", case.id)),
+            status: "pending",
+            next_attempt_at: stamp,
+            created_at: stamp,
+        },
+    )?;
+    Ok(true)
+}
+
+/// What a calendar change did to the running clocks.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Recomputed {
+    /// Applications whose deadlines moved (each with an audit event).
+    pub moved: usize,
+    /// Of those, the applicants told because a deadline their page shows moved.
+    pub told: usize,
+}
+
+/// Recomputes, in the caller's transaction, every running clock that a change of the calendar
+/// on days from `first` to `last` (from `before` to `after`) moves, so that every page, list, export and later mail
+/// shows the same dates: the stored deadlines are rewritten, each moved application gets an
+/// audit event by `actor` (none for a shipped calendar merged at start-up), and an applicant whose shown deadline moved is told by mail.
+/// Decided and ended applications never change.
+pub fn recompute_clocks(
+    conn: &mut DbConnection,
+    before: &Calendar,
+    after: &Calendar,
+    (first, last): (NaiveDate, NaiveDate),
+    actor: Option<i64>,
+) -> Result<Recomputed, ServiceError> {
+    let definitions = parsed_definitions(conn)?;
+    let mut ended: Vec<String> = vec!["draft".to_owned()];
+    for s in definitions.iter().flat_map(|(_, d)| d.states.iter()) {
+        let running_elsewhere = definitions.iter().any(|(_, d)| {
+            d.state(&s.code)
+                .is_some_and(|o| o.kind != engine::StateKind::Terminal)
+        });
+        if s.kind == engine::StateKind::Terminal && !running_elsewhere && !ended.contains(&s.code) {
+            ended.push(s.code.clone());
+        }
+    }
+    let today = today();
+    let stamp = now();
+    let mut done = Recomputed::default();
+    for case in queries::running_clocks_over(conn, (first, last), &ended)? {
+        let Some((_, definition)) = definitions
+            .iter()
+            .find(|(id, _)| Some(*id) == case.workflow_definition_id)
+        else {
+            continue;
+        };
+        let Some(state) = definition.state(&case.status) else {
+            continue;
+        };
+        if state.kind == engine::StateKind::Terminal {
+            continue;
+        }
+        let deadlines = |calendar: &Calendar| {
+            case.facts_on(state.phase, calendar, today)
+                .deadlines(state.phase, calendar, today)
+                .with_state_limit(case.state_entered_on, state.time_limit_days, calendar)
+        };
+        let (old, new) = (deadlines(before), deadlines(after));
+        let stored = |d: &Deadlines| {
+            (
+                d.due_on.unwrap_or(NO_DEADLINE),
+                d.warn_on.unwrap_or(NO_DEADLINE),
+                d.hard_due_on.unwrap_or(NO_DEADLINE),
+            )
+        };
+        let was = (
+            case.due_on.unwrap_or(NO_DEADLINE),
+            case.warn_on.unwrap_or(NO_DEADLINE),
+            case.hard_due_on.unwrap_or(NO_DEADLINE),
+        );
+        // What the applicant's page shows: the acceptance deadline while it runs, the
+        // promised and legal ones, and the delivery deadline.
+        let shown = |d: &Deadlines| {
+            let accepting = state.phase == Phase::Acceptance && !case.deemed_accepted;
+            (
+                d.acceptance_due.filter(|_| accepting),
+                d.promised_due,
+                d.legal_due,
+                d.delivery_due,
+            )
+        };
+        let moved_shown = shown(&old) != shown(&new);
+        if stored(&new) == was && !moved_shown && old == new {
+            continue;
+        }
+        queries::set_deadlines(conn, case.id, stored(&new))?;
+        let fmt = |d: Option<NaiveDate>| d.map_or_else(|| "—".to_owned(), |d| d.to_string());
+        let details = serde_json::json!({
+            "calendar_days": [first.to_string(), last.to_string()],
+            "before": { "due_on": fmt(old.due_on), "promised_due": fmt(old.promised_due), "legal_due": fmt(old.legal_due), "acceptance_due": fmt(old.acceptance_due) },
+            "after": { "due_on": fmt(new.due_on), "promised_due": fmt(new.promised_due), "legal_due": fmt(new.legal_due), "acceptance_due": fmt(new.acceptance_due) },
+        })
+        .to_string();
+        queries::insert_audit_event(
+            conn,
+            &queries::NewAuditEvent {
+                application_id: case.id,
+                actor_id: actor,
+                kind: "deadlines_recomputed",
+                from_status: Some(&case.status),
+                to_status: &case.status,
+                note: None,
+                client_address: None,
+                created_at: stamp,
+                department_id: case.department_id,
+                details: Some(&details),
+            },
+        )?;
+        done.moved += 1;
+        if moved_shown {
+            tell_deadlines_moved(conn, &case, &shown(&new), stamp)?;
+            done.told += 1;
+        }
+    }
+    Ok(done)
+}
+
+/// The applicant's mail when a calendar change moved a deadline their page shows.
+fn tell_deadlines_moved(
+    conn: &mut DbConnection,
+    case: &CaseRow,
+    (acceptance, promised, legal, delivery): &(
+        Option<NaiveDate>,
+        Option<NaiveDate>,
+        Option<NaiveDate>,
+        Option<NaiveDate>,
+    ),
+    stamp: NaiveDateTime,
+) -> Result<(), ServiceError> {
+    let service = service_name(conn, case.service_id)?;
+    let number = case.tracking_number.as_deref().unwrap_or("");
+    let (email, name, lang) = queries::contact(conn, case.applicant_id)?;
+    let lang = crate::services::accounts::mail_lang(&lang);
+    let mut lines = Vec::new();
+    for (key, due) in [
+        ("clock.acceptance_due", acceptance),
+        ("clock.promised_due", promised),
+        ("clock.legal_due", legal),
+        ("clock.delivery_due", delivery),
+    ] {
+        if let Some(due) = due {
+            let colon = if lang == "en" { ": " } else { "：" };
+            lines.push(format!(
+                "{}{colon}{due}",
+                crate::mail::translate(lang, key, &[])
+            ));
+        }
+    }
+    let values = [("service", service.as_str()), ("tracking_number", number)];
+    let subject = crate::mail::translate(lang, "mail.deadlines_moved.subject", &values);
+    let body = crate::mail::translate(lang, "mail.deadlines_moved.body", &values);
+    let greeting = crate::mail::translate(lang, "mail.greeting", &[("name", &name)]);
+    crate::db::outbox::enqueue_mail(
+        conn,
+        &crate::db::outbox::NewMail {
+            application_id: Some(case.id),
+            recipient_id: Some(case.applicant_id),
+            recipient_email: &email,
+            lang,
+            kind: "deadlines_moved",
+            subject: &format!("[{number}] {subject}"),
+            body: &format!("{greeting}\n{body}\n{}", lines.join("\n")),
+            link_path: Some(&format!("/applications/{}", case.id)),
+            status: "pending",
+            next_attempt_at: stamp,
+            created_at: stamp,
+        },
+    )?;
+    Ok(())
 }
 
 /// A delivered approval enters the licence registry under its tracking number; the licences
@@ -550,7 +927,6 @@ fn compose_note(note: &str, checklist: &[String]) -> String {
 )]
 fn apply_effect(
     facts: &mut ClockFacts,
-    deemed: &mut bool,
     decided: &mut (Option<bool>, Option<String>),
     effect: Effect,
     extension_days: u32,
@@ -563,11 +939,12 @@ fn apply_effect(
     if from != Phase::Paused && to == Phase::Paused && facts.accepted_on.is_some() {
         facts.paused_since = Some(today);
     }
+    // Art 45: the days from the start to the end of a special procedure, both included.
     if from == Phase::Paused
         && to != Phase::Paused
         && let Some(since) = facts.paused_since.take()
     {
-        facts.paused_days += calendar.working_days_between(since, today);
+        facts.paused_days += ClockFacts::pause_days(calendar, since, today);
     }
     let before = facts.deadlines(Phase::Decision, calendar, today);
     let mut decide = |facts: &mut ClockFacts| {
@@ -582,13 +959,13 @@ fn apply_effect(
         Effect::None | Effect::Deliver => {}
         Effect::Receive => {
             facts.received_on = Some(today);
-            *deemed = false;
+            facts.deemed_accepted = false;
         }
         Effect::Accept | Effect::AcceptAndDecide => {
             // Past the acceptance deadline the application was accepted as of receipt.
             let late = before.acceptance_due.is_some_and(|due| today > due);
-            if late || *deemed {
-                *deemed = true;
+            if late || facts.deemed_accepted {
+                facts.deemed_accepted = true;
                 facts.accepted_on = facts.received_on;
             } else {
                 facts.accepted_on = Some(today);
@@ -927,6 +1304,8 @@ pub struct StaffCase {
     pub facts_deadlines: Deadlines,
     pub level: Level,
     pub deemed_accepted: bool,
+    /// The day the decision periods count from.
+    pub accepted_on: Option<NaiveDate>,
     pub calendar_covers: bool,
     pub events: Vec<queries::StaffEvent>,
     pub notes: Vec<(String, String, NaiveDateTime)>,
@@ -962,7 +1341,7 @@ pub fn staff_case(
     let state = definition
         .state(&case.status)
         .ok_or_else(|| corrupt("unknown state"))?;
-    let facts = case.facts();
+    let facts = case.facts_on(state.phase, &calendar, today);
     let deadlines = facts
         .deadlines(state.phase, &calendar, today)
         .with_state_limit(case.state_entered_on, state.time_limit_days, &calendar);
@@ -975,6 +1354,7 @@ pub fn staff_case(
         promised_days: days(case.promised_days),
         opinions: &opinions,
         times_fired: &times_fired,
+        clock: clock_situation(&facts, &calendar, today),
     };
     let actor = Actor {
         role: user.role,
@@ -993,9 +1373,9 @@ pub fn staff_case(
     let department_id = case.department_id.expect("checked by access");
     Ok(StaffCase {
         level: deadlines.level(today),
-        deemed_accepted: case.deemed_accepted
-            || facts.deemed_accepted(state.phase, &calendar, today),
-        calendar_covers: deadlines.legal_due.is_none_or(|d| calendar.covers(d)),
+        deemed_accepted: facts.deemed_accepted,
+        accepted_on: facts.accepted_on,
+        calendar_covers: shown_deadlines_settled(&deadlines, &calendar),
         facts_deadlines: deadlines,
         events: queries::case_events(conn, id)?,
         notes: queries::notes(conn, id)?,
@@ -1020,6 +1400,12 @@ pub struct ApplicantView {
     pub state_en: String,
     pub terminal: bool,
     pub deadlines: Deadlines,
+    /// Deemed accepted (Art 32), counting from `accepted_on`, the day of receipt.
+    pub deemed_accepted: bool,
+    /// Every deadline shown falls in a year whose official calendar is confirmed; if not, it
+    /// may move when the notice is published.
+    pub calendar_settled: bool,
+    pub accepted_on: Option<NaiveDate>,
     pub paused: bool,
     pub applicant_edits: bool,
     pub supplement_notice: Option<String>,
@@ -1054,9 +1440,10 @@ pub fn applicant_view(
         .state(&case.status)
         .ok_or_else(|| corrupt("unknown state"))?;
     let calendar = load_calendar(conn)?;
-    let deadlines = case
-        .facts()
-        .deadlines(state.phase, &calendar, today())
+    let today = today();
+    let facts = case.facts_on(state.phase, &calendar, today);
+    let deadlines = facts
+        .deadlines(state.phase, &calendar, today)
         .with_state_limit(case.state_entered_on, state.time_limit_days, &calendar);
     let supplement_notice = if state.applicant_edits {
         queries::latest_event_of(conn, id, "request_supplement")?.and_then(|(note, ..)| note)
@@ -1078,6 +1465,9 @@ pub fn applicant_view(
         state_en: state.name_en.clone(),
         terminal: state.kind == engine::StateKind::Terminal,
         deadlines,
+        deemed_accepted: facts.deemed_accepted,
+        accepted_on: facts.accepted_on,
+        calendar_settled: shown_deadlines_settled(&deadlines, &calendar),
         paused: state.phase == Phase::Paused,
         applicant_edits: state.applicant_edits,
         supplement_notice,
@@ -1290,6 +1680,7 @@ pub fn queue(
                 promised_days: 1,
                 opinions: &[],
                 times_fired: &never,
+                clock: engine::ClockSituation::default(),
             };
             let plain: Vec<engine::Transition> = engine::available(default, &situation, &actor)
                 .into_iter()
@@ -1345,9 +1736,10 @@ fn level_of(row: &queries::QueueRow, today: NaiveDate) -> Level {
 
 // ---- Supervision ----
 
-/// Flags deemed acceptances and records the supervision cards due today. Idempotent: run it
-/// as often as convenient (the server runs it every few minutes). It works one department and
-/// state at a time, each in its own short transaction, so that it never holds up clerks.
+/// Records deemed acceptances (each with its audit event and the applicant's mail) and the
+/// supervision cards due today. Idempotent: run it as often as convenient (the server runs it
+/// every few minutes). It works one department and state at a time, each in its own short
+/// transaction, so that it never holds up clerks.
 pub fn supervise(conn: &mut DbConnection) -> Result<(usize, usize), ServiceError> {
     let definitions = parsed_definitions(conn)?;
     let mut awaiting: Vec<String> = Vec::new();
@@ -1356,24 +1748,37 @@ pub fn supervise(conn: &mut DbConnection) -> Result<(usize, usize), ServiceError
         if state.phase == Phase::Acceptance && !awaiting.contains(&state.code) {
             awaiting.push(state.code.clone());
         }
+        // A paused application stays supervised: a level reached before the pause stays.
         let clocked = matches!(
             state.phase,
-            Phase::Acceptance | Phase::Decision | Phase::Delivery
+            Phase::Acceptance | Phase::Decision | Phase::Delivery | Phase::Paused
         );
         if clocked && !supervised.contains(&state.code) {
             supervised.push(state.code.clone());
         }
     }
     let today = today();
+    let calendar = load_calendar(conn)?;
+    // Five working days are at least five days: nothing received since is due yet.
+    let received_before =
+        today - chrono::Days::new(u64::from(crate::domain::clock::ACCEPTANCE_DAYS));
     let (mut flagged, mut cards) = (0, 0);
     for department in queries::all_department_ids(conn)? {
         for state in &supervised {
             let (f, c) = crate::db::write_transaction(conn, |conn| {
-                let f = if awaiting.contains(state) {
-                    queries::flag_deemed_accepted(conn, department, state, today)?
-                } else {
-                    0
-                };
+                let mut f = 0;
+                if awaiting.contains(state) {
+                    let stamp = now();
+                    for case in
+                        queries::awaiting_acceptance(conn, department, state, received_before)?
+                    {
+                        if due_to_be_deemed(&case, Phase::Acceptance, &calendar, today)
+                            && deem_accepted(conn, &case, &calendar, today, stamp)?
+                        {
+                            f += 1;
+                        }
+                    }
+                }
                 let c = queries::issue_cards(conn, department, state, today, now())?;
                 Ok::<_, ServiceError>((f, c))
             })?;

@@ -2,7 +2,6 @@
 
 use askama::Template;
 use askama_web::WebTemplate;
-use chrono::NaiveDate;
 
 use super::PageContext;
 use crate::db::admin::AdminEvent;
@@ -18,6 +17,8 @@ pub struct WorkflowsPage {
     pub problems: Vec<String>,
     /// The text pasted for import, kept when refused.
     pub source: String,
+    /// Calendar years whose official notice is still to be confirmed (see the calendar page).
+    pub years_to_settle: Vec<i32>,
 }
 
 #[derive(Template, WebTemplate)]
@@ -81,7 +82,7 @@ impl DraftPage {
 pub struct CalendarPage {
     pub ctx: PageContext,
     pub year: i32,
-    pub days: Vec<(NaiveDate, String, String)>,
+    pub view: crate::services::admin::CalendarYearView,
     pub form: FormState,
     pub problems: Vec<String>,
 }

@@ -103,6 +103,11 @@ impl PageContext {
         self.lang.tf(key, args)
     }
 
+    /// The text for `key` with its one date placeholder `%{date}` filled in.
+    pub fn t_date(&self, key: &str, date: &chrono::NaiveDate) -> String {
+        self.lang.tf(key, &[("date", date)])
+    }
+
     /// The text for `key` with its one number placeholder `%{n}` filled in.
     pub fn tn(&self, key: &str, n: impl std::fmt::Display) -> String {
         self.lang.tf(key, &[("n", &n)])

@@ -128,6 +128,12 @@ pub struct CasePage {
     pub deadlines: Vec<(String, String)>,
     pub level: Level,
     pub deemed_accepted: bool,
+    /// The day the decision periods count from (receipt, when deemed accepted).
+    pub accepted_on: Option<NaiveDate>,
+    /// The first day of the special procedure under way.
+    pub paused_since: Option<NaiveDate>,
+    /// Whether it was decided within the promised deadline, once decided.
+    pub on_time: Option<bool>,
     pub calendar_covers: bool,
     pub extension_days: i32,
     pub paused_days: i32,

@@ -52,12 +52,16 @@ async fn workflow_list(
     _admin: Admin,
     pool: web::Data<DbPool>,
 ) -> Result<WorkflowsPage, WebError> {
-    let workflows = run(&pool, service::workflows).await?;
+    let (workflows, years_to_settle) = run(&pool, |conn| {
+        Ok((service::workflows(conn)?, service::years_to_settle(conn)?))
+    })
+    .await?;
     Ok(WorkflowsPage {
         ctx,
         workflows,
         problems: Vec::new(),
         source: String::new(),
+        years_to_settle,
     })
 }
 
@@ -423,7 +427,10 @@ async fn import_workflow(
             "/admin/workflow-drafts/{id}?notice=imported"
         ))),
         Err(WebError::Service(ServiceError::Rejected(problems))) => {
-            let workflows = run(&pool, service::workflows).await?;
+            let (workflows, years_to_settle) = run(&pool, |conn| {
+                Ok((service::workflows(conn)?, service::years_to_settle(conn)?))
+            })
+            .await?;
             page_with_status(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 &WorkflowsPage {
@@ -431,6 +438,7 @@ async fn import_workflow(
                     workflows,
                     problems,
                     source: pasted,
+                    years_to_settle,
                 },
             )
         }
@@ -624,11 +632,11 @@ async fn calendar_page(
     query: web::Query<YearQuery>,
 ) -> Result<CalendarPage, WebError> {
     let year = parse_number::<i32>(query.year.as_deref())?.unwrap_or_else(this_year);
-    let days = run(&pool, move |conn| service::calendar_year(conn, year)).await?;
+    let view = run(&pool, move |conn| service::calendar_year(conn, year)).await?;
     Ok(CalendarPage {
         ctx,
         year,
-        days,
+        view,
         form: FormState::default(),
         problems: Vec::new(),
     })
@@ -663,7 +671,7 @@ async fn put_day(
         }
         Err(WebError::Service(ServiceError::Rejected(problems))) => {
             let year = day.map_or_else(|_| this_year(), |d| chrono::Datelike::year(&d));
-            let days = run(&pool, move |conn| {
+            let view = run(&pool, move |conn| {
                 service::calendar_year(conn, year.clamp(2020, 2100))
             })
             .await?;
@@ -672,7 +680,42 @@ async fn put_day(
                 &CalendarPage {
                     ctx,
                     year,
-                    days,
+                    view,
+                    form,
+                    problems,
+                },
+            )
+        }
+        Err(other) => Err(other),
+    }
+}
+
+#[post("/admin/calendar/years/{year}/confirm")]
+async fn confirm_year(
+    ctx: PageContext,
+    Admin(admin): Admin,
+    pool: web::Data<DbPool>,
+    year: web::Path<i32>,
+    fields: Fields,
+) -> Result<HttpResponse, WebError> {
+    let year = year.into_inner();
+    let form = FormState::new(fields.into_inner());
+    let source = form.value("source").to_owned();
+    let admin_id = admin.user.id;
+    match run(&pool, move |conn| {
+        service::confirm_calendar_year(conn, admin_id, year, &source)
+    })
+    .await
+    {
+        Ok(()) => Ok(see_other(&format!("/admin/calendar?year={year}"))),
+        Err(WebError::Service(ServiceError::Rejected(problems))) => {
+            let view = run(&pool, move |conn| service::calendar_year(conn, year)).await?;
+            page_with_status(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &CalendarPage {
+                    ctx,
+                    year,
+                    view,
                     form,
                     problems,
                 },
@@ -740,6 +783,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(form_editor)
         .service(form_publish)
         .service(calendar_page)
+        .service(confirm_year)
         .service(put_day)
         .service(remove_day)
         .service(log_page);

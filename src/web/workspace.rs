@@ -263,6 +263,9 @@ async fn case_page(
         deadlines,
         level: case.level,
         deemed_accepted: case.deemed_accepted,
+        accepted_on: case.accepted_on,
+        paused_since: row.paused_since,
+        on_time: row.on_time,
         calendar_covers: case.calendar_covers,
         extension_days: row.extension_days,
         paused_days: row.paused_days,
@@ -380,6 +383,15 @@ async fn transition(
             if matches!(refusal, Refusal::NotFromHere | Refusal::AlreadySignedOff) {
                 return already_handled(ctx, id);
             }
+            if refusal.is_legal_clock() {
+                // A rule of the law about the clocks: nothing to correct in the form.
+                let page = MessagePage {
+                    title: ctx.t("case.legal_rule_title").into_owned(),
+                    message: ctx.label("refusal", refusal_code(&refusal)).into_owned(),
+                    ctx,
+                };
+                return page_with_status(StatusCode::CONFLICT, &page);
+            }
             if refusal == Refusal::NotAllowed {
                 let page = MessagePage {
                     title: ctx.t("case.not_allowed_title").into_owned(),
@@ -425,6 +437,9 @@ fn refusal_code(refusal: &crate::domain::workflow::Refusal) -> &'static str {
         Refusal::AlreadySignedOff => "already_signed",
         Refusal::CoReviewsOutstanding(_) => "co_reviews_outstanding",
         Refusal::RefusedInCoReview(_) => "refused_in_co_review",
+        Refusal::DeemedAccepted => "deemed_accepted",
+        Refusal::DeadlinePassed => "deadline_passed",
+        Refusal::ExtensionNotPossible => "extension_not_possible",
     }
 }
 
