@@ -181,24 +181,6 @@ pub fn edited_calendar_days(conn: &mut DbConnection) -> QueryResult<Vec<String>>
         .load(conn)
 }
 
-/// Records one shipped day, replacing what the table had for it.
-pub fn replace_calendar_day(
-    conn: &mut DbConnection,
-    day: NaiveDate,
-    kind: &str,
-    note: &str,
-) -> QueryResult<()> {
-    diesel::delete(calendar_days::table.find(day)).execute(conn)?;
-    diesel::insert_into(calendar_days::table)
-        .values((
-            calendar_days::day.eq(day),
-            calendar_days::kind.eq(kind),
-            calendar_days::note.eq(note),
-        ))
-        .execute(conn)?;
-    Ok(())
-}
-
 /// The calendar's exceptions with their notes, by day.
 pub fn calendar_with_notes(
     conn: &mut DbConnection,

@@ -133,7 +133,8 @@ pub fn merge_shipped_calendar(conn: &mut DbConnection) -> Result<CalendarMerge, 
                 if same || (existing.contains_key(&day.date) && !replaces) {
                     continue;
                 }
-                queries::replace_calendar_day(conn, day.date, kind, &day.note)?;
+                // The same replacement as an administrator's edit of the day.
+                crate::db::admin::put_calendar_day(conn, day.date, kind, &day.note)?;
                 changed.push(day.date);
             }
             if held.is_none() || (replaces && held_status.is_some()) {
@@ -675,15 +676,32 @@ fn deem_accepted(
     ];
     let subject = crate::mail::translate(lang, "mail.deemed.subject", &values);
     let body = crate::mail::translate(lang, "mail.deemed.body", &values);
-    let greeting = crate::mail::translate(lang, "mail.greeting", &[("name", &name)]);
+    let to = (email.as_str(), name.as_str(), lang);
+    queue_case_mail(conn, case, "deemed_accepted", to, &subject, &body, stamp)?;
+    Ok(true)
+}
+
+/// Queues a mail about `case` to its applicant (`to`: email, name, language): the subject after
+/// the tracking number, the greeting, then `body`; its button opens the application.
+fn queue_case_mail(
+    conn: &mut DbConnection,
+    case: &CaseRow,
+    kind: &str,
+    (email, name, lang): (&str, &str, &str),
+    subject: &str,
+    body: &str,
+    stamp: NaiveDateTime,
+) -> Result<(), ServiceError> {
+    let number = case.tracking_number.as_deref().unwrap_or("");
+    let greeting = crate::mail::translate(lang, "mail.greeting", &[("name", name)]);
     crate::db::outbox::enqueue_mail(
         conn,
         &crate::db::outbox::NewMail {
             application_id: Some(case.id),
             recipient_id: Some(case.applicant_id),
-            recipient_email: &email,
+            recipient_email: email,
             lang,
-            kind: "deemed_accepted",
+            kind,
             subject: &format!("[{number}] {subject}"),
             body: &format!("{greeting}\n{body}"),
             link_path: Some(&format!("/applications/{}", case.id)),
@@ -692,7 +710,7 @@ fn deem_accepted(
             created_at: stamp,
         },
     )?;
-    Ok(true)
+    Ok(())
 }
 
 /// What a calendar change did to the running clocks.
@@ -842,24 +860,9 @@ fn tell_deadlines_moved(
     let values = [("service", service.as_str()), ("tracking_number", number)];
     let subject = crate::mail::translate(lang, "mail.deadlines_moved.subject", &values);
     let body = crate::mail::translate(lang, "mail.deadlines_moved.body", &values);
-    let greeting = crate::mail::translate(lang, "mail.greeting", &[("name", &name)]);
-    crate::db::outbox::enqueue_mail(
-        conn,
-        &crate::db::outbox::NewMail {
-            application_id: Some(case.id),
-            recipient_id: Some(case.applicant_id),
-            recipient_email: &email,
-            lang,
-            kind: "deadlines_moved",
-            subject: &format!("[{number}] {subject}"),
-            body: &format!("{greeting}\n{body}\n{}", lines.join("\n")),
-            link_path: Some(&format!("/applications/{}", case.id)),
-            status: "pending",
-            next_attempt_at: stamp,
-            created_at: stamp,
-        },
-    )?;
-    Ok(())
+    let body = format!("{body}\n{}", lines.join("\n"));
+    let to = (email.as_str(), name.as_str(), lang);
+    queue_case_mail(conn, case, "deadlines_moved", to, &subject, &body, stamp)
 }
 
 /// A delivered approval enters the licence registry under its tracking number; the licences

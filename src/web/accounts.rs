@@ -218,6 +218,23 @@ fn new_password(ctx: &PageContext, form: &mut FormState, personal: &[&str]) -> O
     Some(password)
 }
 
+/// Runs a registration through the form, from the request's client address.
+async fn register_online(
+    req: &HttpRequest,
+    pool: &DbPool,
+    lang: crate::web::i18n::Lang,
+    register: impl FnOnce(&DbPool, &str, service::Intake<'_>) -> Result<(), ServiceError>
+    + Send
+    + 'static,
+) -> Result<(), WebError> {
+    let client = super::client_address(req);
+    let lang = lang.code();
+    super::run_pooled(pool, move |pool| {
+        register(pool, lang, service::Intake::Online { client: &client })
+    })
+    .await
+}
+
 /// The one answer to a registration the service took, whether the account is new or its email or
 /// number was registered before (its owner is told by mail): "check your email".
 fn registration_answer(
@@ -274,15 +291,8 @@ async fn register_citizen(
             email,
             password,
         };
-        let lang = lang.code();
-        let client = super::client_address(&req);
-        let registered = super::run_pooled(&pool, move |pool| {
-            service::register_citizen(
-                pool,
-                &registration,
-                lang,
-                service::Intake::Online { client: &client },
-            )
+        let registered = register_online(&req, &pool, lang, move |pool, lang, intake| {
+            service::register_citizen(pool, &registration, lang, intake)
         })
         .await;
         return registration_answer(ctx, registered);
@@ -339,15 +349,8 @@ async fn register_firm(
             email,
             password,
         };
-        let lang = lang.code();
-        let client = super::client_address(&req);
-        let registered = super::run_pooled(&pool, move |pool| {
-            service::register_firm(
-                pool,
-                &registration,
-                lang,
-                service::Intake::Online { client: &client },
-            )
+        let registered = register_online(&req, &pool, lang, move |pool, lang, intake| {
+            service::register_firm(pool, &registration, lang, intake)
         })
         .await;
         return registration_answer(ctx, registered);
