@@ -322,6 +322,9 @@ on_both_databases! {
             assert_eq!(page.texts(&format!("#{field}")).len(), 1, "{field}");
         }
         assert!(page.texts("select option").len() > 5);
+        // A phone shows a number pad for numbers and phone numbers.
+        assert_eq!(page.attrs("#premises_area", "inputmode"), ["decimal"]);
+        assert_eq!(page.attrs("#food_safety_manager_phone", "inputmode"), ["tel"]);
         let reply = save(&mut browser, &application, "continue", &[("premises_address", "深圳市宝安区西乡街道2号"), ("premises_area", "abc")]).await;
         assert_eq!(reply.status, 422);
         assert!(reply.attrs(".error-summary a", "href").contains(&"#premises_area".to_owned()));

@@ -106,6 +106,7 @@ pub struct CellView {
     pub input_type: &'static str,
     pub value: String,
     pub error: Option<String>,
+    pub inputmode: Option<&'static str>,
 }
 
 pub struct FieldView {
@@ -120,6 +121,8 @@ pub struct FieldView {
     pub error: Option<String>,
     pub columns: Vec<String>,
     pub rows: Vec<Vec<CellView>>,
+    /// The keyboard a phone shows (`decimal` for numbers and money, `tel` for phones).
+    pub inputmode: Option<&'static str>,
 }
 
 pub struct SectionView {
@@ -139,6 +142,15 @@ fn first(input: &[(String, String)], name: &str) -> String {
         .find(|(k, _)| k == name)
         .map(|(_, v)| v.clone())
         .unwrap_or_default()
+}
+
+/// The keyboard a phone shows for a column: a number pad for numbers, money and phones.
+fn column_inputmode(kind: ColumnKind) -> Option<&'static str> {
+    match kind {
+        ColumnKind::Number | ColumnKind::Money => Some("decimal"),
+        ColumnKind::Phone => Some("tel"),
+        ColumnKind::Text | ColumnKind::NationalId | ColumnKind::Date => None,
+    }
 }
 
 fn column_input(kind: ColumnKind) -> &'static str {
@@ -185,7 +197,13 @@ fn field_view(
         error: error_of(&field.name),
         columns: Vec::new(),
         rows: Vec::new(),
+        inputmode: None,
     };
+    match &field.kind {
+        FieldKind::Number | FieldKind::Money => view.inputmode = Some("decimal"),
+        FieldKind::Phone => view.inputmode = Some("tel"),
+        _ => {}
+    }
     match &field.kind {
         FieldKind::LongText => view.control = "textarea",
         FieldKind::Date => view.control = "date",
@@ -223,6 +241,7 @@ fn field_view(
                                 error: error_of(&name),
                                 label: format!("{} {}", text(lang, &c.label), row),
                                 input_type: column_input(c.kind),
+                                inputmode: column_inputmode(c.kind),
                                 name,
                             }
                         })

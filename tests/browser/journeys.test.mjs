@@ -573,6 +573,16 @@ journey('4. the public progress lookup, the English switch, and journey 1 on a p
   assert.ok(overflow <= 0, `the submitted page fits the phone's width (overflow ${overflow}px)`);
   await app.smtp.waitFor(firm.email, (m) => subjectIs(m, '已收到您的申请', trackingNumber) && m.text.includes(trackingNumber), { what: 'the receipt' });
   state.phone = { id, trackingNumber, firm };
+
+  // A citizen's form with a household table, on the same phone: the table scrolls in its own
+  // box (check() fails any page wider than the screen), and numbers get a number pad.
+  await signOut(page);
+  await signIn(page, 'citizen@demo.onestop.cn', DEMO_PASSWORD);
+  await visit(page, '/services/440306-MZJ-JF-0001-00');
+  await nav(page, () => page.getByRole('button', { name: '在线申请' }).click(), { name: 'phone-household-form' });
+  assert.match(page.url(), /\/applications\/\d+\/edit$/);
+  await assertText(page.locator('main'), '共同生活的家庭成员');
+  assert.equal(await page.locator('input[name="family_members.1.monthly_income"]').getAttribute('inputmode'), 'decimal');
 });
 
 // ---------------------------------------------------------------------------------------------
