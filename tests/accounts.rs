@@ -127,6 +127,12 @@ on_both_databases! {
         assert_eq!(wrong.attrs("#company", "value"), ["深圳市宝安测试餐饮有限公司"]);
         let ok = browser.submit("/register/firm", "/register/firm", &fields(CREDIT_CODE, "firm@example.cn")).await;
         assert_eq!(ok.status, 303);
+        // Not before the address is verified, and answered like a wrong password.
+        let early = browser.sign_in("firm@example.cn", PASSWORD).await;
+        assert_eq!(early.status, 422);
+        assert_eq!(early.text(".error-summary"), browser.sign_in("firm@example.cn", "a wrong password!").await.text(".error-summary"));
+        let link = link_in(&mails(&app).pop().expect("the verification mail"), "http://onestop.test/verify-email?token=");
+        browser.get(&link).await;
         assert_eq!(browser.sign_in("firm@example.cn", PASSWORD).await.status, 303);
         assert!(browser.get("/account").await.text(".facts").contains("法人"));
         let accounts = || -> i64 {
@@ -135,6 +141,13 @@ on_both_databases! {
         };
         assert_eq!(accounts(), 1);
         assert_eq!(mails(&app).len(), 1, "the verification mail");
+        // Registering the same address again with one's own password does not open the account.
+        let mut squatter = Browser::new(&app);
+        squatter.submit("/register/firm", "/register/firm", &[
+            ("company", "深圳市宝安冒名公司"), ("credit_code", "91440300MA5DC0QX8X"), ("legal_representative", "某某"),
+            ("contact_name", "某某"), ("email", "firm@example.cn"), ("password", "the squatter's own secret"), ("password_confirm", "the squatter's own secret"),
+        ]).await;
+        assert_eq!(squatter.sign_in("firm@example.cn", "the squatter's own secret").await.status, 422);
 
         // The same credit code, then the same email: the same answer as a new registration,
         // nothing created, and the owner told by mail (not the one who tried).
@@ -148,7 +161,7 @@ on_both_databases! {
         }
         assert_eq!(accounts(), 1, "nothing was created");
         let sent = mails(&app);
-        assert_eq!(sent.len(), 3, "one mail for each attempt");
+        assert_eq!(sent.len(), 4, "one mail for each attempt (the squatter's included)");
         for mail in &sent[1..] {
             assert!(mail.contains("To: firm@example.cn"), "the owner is told: {mail}");
             assert!(mail.contains("您已有账户，无需重复注册"), "{mail}");

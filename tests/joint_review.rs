@@ -189,6 +189,24 @@ on_both_databases! {
         }
     }
 
+    async fn a_new_round_after_a_site_check_asks_every_opinion_again(app) {
+        create_demo_accounts(&app);
+        let mut zjj = signed_in(&app, "clerk.zjj@demo.onestop.cn").await;
+        let mut planning = signed_in(&app, "clerk.ghzyj@demo.onestop.cn").await;
+        let (_, id) = accepted_application(&app, &mut zjj).await;
+        assert_eq!(act(&mut zjj, id, "start_review", &[]).await.status, 303);
+        assert_eq!(act(&mut planning, id, "disagree", &[("note", "退线距离不足")]).await.status, 303);
+        assert!(zjj.get(&case(id)).await.text(".hint").contains("不同意"), "the lead is told it may deny now");
+        // The site check changes the facts: back in the review, every department is asked again.
+        assert_eq!(act(&mut zjj, id, "site_check", &[("note", "现场核实退线")]).await.status, 303);
+        assert_eq!(act(&mut zjj, id, "finish_site_check", &[("note", "已整改，退线符合要求")]).await.status, 303);
+        let page = zjj.get(&case(id)).await;
+        assert_eq!(page.texts(".opinion.pending").len(), 2, "{:?}", page.texts(".opinion"));
+        assert_eq!(act(&mut planning, id, "agree", &[("note", "整改后符合要求")]).await.status, 303);
+        let early = act(&mut zjj, id, "approve", &[("decision", "准予")]).await;
+        assert!(early.text(".error-summary").contains(FIRE), "only fire services are outstanding now");
+    }
+
     async fn a_co_reviewer_s_refusal_is_issued_by_the_lead_quoting_it(app) {
         create_demo_accounts(&app);
         let mut zjj = signed_in(&app, "clerk.zjj@demo.onestop.cn").await;

@@ -185,6 +185,38 @@ fn age_sessions(url: &str, email: &str, age: i64, idle: i64) {
         .unwrap();
 }
 
+/// The path of the verification link in the first mail the server writes to `folder`.
+fn wait_for_verification_link(folder: &std::path::Path) -> String {
+    let started = Instant::now();
+    loop {
+        let mails: Vec<String> = std::fs::read_dir(folder)
+            .map(|d| {
+                d.filter_map(Result::ok)
+                    .map(|e| e.path())
+                    .collect::<Vec<_>>()
+            })
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|p| p.extension().is_some_and(|e| e == "eml"))
+            .map(|p| common::decode_mail(&std::fs::read_to_string(p).unwrap_or_default()))
+            .collect();
+        if let Some((mail, start)) = mails
+            .iter()
+            .find_map(|m| m.find("/verify-email?token=").map(|i| (m, i)))
+        {
+            return mail[start..]
+                .chars()
+                .take_while(|c| !c.is_whitespace())
+                .collect();
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "no verification mail in {folder:?}"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
 /// Registration, login and a password change through a real `onestop serve` at debug level:
 /// neither the passwords nor their hashes appear in what it logs.
 #[test]
@@ -231,6 +263,9 @@ fn no_password_or_hash_reaches_the_logs() {
                 )
                 .await;
             assert_eq!(reply.status, 303, "{}", reply.body);
+            // The server's outbox worker delivers the verification mail to data/mail/.
+            let link = wait_for_verification_link(&dir.path().join("data/mail"));
+            assert_eq!(browser.get(&link).await.status, 303);
             assert_eq!(
                 browser.sign_in("zhang@example.cn", password).await.status,
                 303

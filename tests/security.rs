@@ -104,6 +104,48 @@ on_both_databases! {
         assert!(listed[0].contains(CITIZEN) && listed[0].contains("错误密码 20 次"), "{listed:?}");
     }
 
+    async fn someone_guessing_at_the_owner_s_own_address_only_slows_it_down(app) {
+        use diesel::prelude::*;
+        use onestop::db::schema::login_failures;
+        create_demo_accounts(&app);
+        let mut owner = Browser::new(&app);
+        assert_eq!(owner.sign_in(CITIZEN, DEMO_PASSWORD).await.status, 303);
+        assert_eq!(owner.submit("/account", "/logout", &[]).await.status, 303);
+        // A colleague behind the same office address guesses.
+        let mut colleague = Browser::new(&app);
+        assert_eq!(guess(&mut colleague, CITIZEN, 6).await, [422, 422, 422, 422, 422, 429]);
+        let slowed = Browser::new(&app).sign_in(CITIZEN, DEMO_PASSWORD).await;
+        assert_eq!(slowed.status, 429, "one try at a time from that address now");
+        let wait: i64 = slowed.header("retry-after").unwrap().parse().unwrap();
+        assert!((1..=30).contains(&wait), "seconds, not a quarter of an hour: {wait}");
+        // Half a minute later the address may try again, with the right password too.
+        let earlier = chrono::Utc::now().naive_utc() - chrono::Duration::seconds(31);
+        diesel::update(login_failures::table.filter(login_failures::throttle_key.like("client:%")))
+            .set(login_failures::failed_at.eq(earlier))
+            .execute(&mut **pool(&app).get().unwrap()).unwrap();
+        assert_eq!(Browser::new(&app).sign_in(CITIZEN, DEMO_PASSWORD).await.status, 303);
+        // The owner's own browser is not held up by a colleague's guesses at all.
+        assert_eq!(guess(&mut colleague, CITIZEN, 6).await.last(), Some(&429));
+        assert_eq!(owner.sign_in(CITIZEN, DEMO_PASSWORD).await.status, 303);
+    }
+
+    async fn a_new_password_withdraws_the_trust_of_every_device(app) {
+        use diesel::prelude::*;
+        use onestop::db::schema::{sign_in_trust, users};
+        create_demo_accounts(&app);
+        let mut owner = signed_in(&app, CITIZEN).await;
+        let trusted = || -> i64 {
+            sign_in_trust::table.inner_join(users::table).filter(users::email.eq(CITIZEN))
+                .count().get_result(&mut **pool(&app).get().unwrap()).unwrap()
+        };
+        assert_eq!(trusted(), 2, "the device and the address");
+        let changed = owner.submit("/account/password", "/account/password", &[
+            ("current_password", DEMO_PASSWORD), ("password", PASSWORD), ("password_confirm", PASSWORD),
+        ]).await;
+        assert_eq!(changed.status, 303);
+        assert_eq!(trusted(), 0, "whoever knew the old password is a stranger again");
+    }
+
     async fn one_address_may_fail_a_hundred_times_before_it_waits(app) {
         use diesel::prelude::*;
         use onestop::db::schema::login_failures;
@@ -201,6 +243,17 @@ on_both_databases! {
         assert_eq!(login.status, 400);
         let track = anonymous.submit("/track", "/track", &[("tracking_number", "BA\0"), ("last_four", "1234")]).await;
         assert_eq!(track.status, 400);
+        // A form's media type in capitals is a form all the same: checked like any other.
+        let token = anonymous.get("/login").await.attrs("input[name=csrf_token]", "value").remove(0);
+        let mut shouting = app.client.post(app.url("/track"))
+            .insert_header(("Content-Type", "Application/X-WWW-Form-Urlencoded"))
+            .insert_header(("X-CSRF-Token", token.as_str()))
+            .insert_header(("Cookie", format!("onestop_csrf={}", anonymous.cookies["onestop_csrf"])))
+            .send_body(format!("tracking_number=BA%00&last_four=1234&csrf_token={token}"))
+            .await
+            .unwrap();
+        assert_eq!(shouting.status(), 400);
+        let _ = shouting.body().await;
 
         let mut clerk = signed_in(&app, "clerk.sjj@demo.onestop.cn").await;
         for path in ["/workspace/SJJ?state=%00", "/workspace/SJJ?service=%00", "/workspace/SJJ/audit?actor=%00", "/workspace/SJJ/audit.csv?tracking_number=%00"] {

@@ -332,6 +332,27 @@ pub fn failures_since_prefix(
         .get_result(conn)
 }
 
+/// The latest failure of `key`, if any.
+pub fn latest_failure(conn: &mut DbConnection, key: &str) -> QueryResult<Option<NaiveDateTime>> {
+    login_failures::table
+        .filter(login_failures::throttle_key.eq(key))
+        .select(diesel::dsl::max(login_failures::failed_at))
+        .get_result(conn)
+}
+
+/// Serialises the throttled work on `key` until the transaction ends. SQLite's write transaction
+/// is one at a time already; on PostgreSQL two attempts would otherwise both count the failures
+/// before either records its own, and both slip past a limit.
+pub fn lock_throttle(conn: &mut DbConnection, key: &str) -> QueryResult<()> {
+    use diesel::sql_types::Text;
+    if let DbConnection::Postgres(pg) = conn {
+        diesel::sql_query("SELECT pg_advisory_xact_lock(hashtext($1))")
+            .bind::<Text, _>(key)
+            .execute(pg)?;
+    }
+    Ok(())
+}
+
 pub fn record_failure(
     conn: &mut DbConnection,
     key: &str,
@@ -404,6 +425,11 @@ pub fn trusted_source(
         ),
     ))
     .get_result(conn)
+}
+
+/// Forgets every device and address the user signed in from (after a password change).
+pub fn forget_trusted_sources(conn: &mut DbConnection, user_id: i64) -> QueryResult<usize> {
+    diesel::delete(sign_in_trust::table.filter(sign_in_trust::user_id.eq(user_id))).execute(conn)
 }
 
 /// Records (or refreshes) a source the user signed in from.

@@ -408,6 +408,18 @@ pub fn department_names(
         .collect())
 }
 
+/// Forgets the opinions given in `state` (a new round of the joint review begins).
+pub fn clear_opinions(conn: &mut DbConnection, id: i64, state: &str) -> QueryResult<usize> {
+    diesel::delete(
+        application_sign_offs::table.filter(
+            application_sign_offs::application_id
+                .eq(id)
+                .and(application_sign_offs::state.eq(state)),
+        ),
+    )
+    .execute(conn)
+}
+
 /// An opinion as the case page and the applicant's page show it.
 #[derive(Debug, Clone, Queryable)]
 pub struct OpinionRow {

@@ -19,6 +19,9 @@ pub const MAX_ACCOUNT_FAILURES: i64 = 20;
 /// service hall behind one NAT address, low enough to stop one machine spraying passwords.
 pub const MAX_ADDRESS_FAILURES: i64 = 100;
 pub const FAILURE_WINDOW_MINUTES: i64 = 15;
+/// A device or address that signed in before is never locked out: past [`MAX_FAILURES`] of its
+/// own it may try once every this many seconds.
+pub const SLOW_DOWN_SECONDS: i64 = 30;
 const RESET_VALID_MINUTES: i64 = 30;
 const VERIFY_VALID_HOURS: i64 = 48;
 /// `last_seen_at` is written at most this often, so that reading a page is not a write.
@@ -214,6 +217,7 @@ fn register(
         if let Intake::Online { client } = intake {
             let window = Duration::hours(1);
             let key = format!("register:{client}");
+            queries::lock_throttle(conn, &key)?;
             let (attempts, oldest) = queries::failures_since(conn, &key, now - window)?;
             if attempts >= MAX_REGISTRATIONS_PER_HOUR {
                 return Err(ServiceError::Throttled {
@@ -461,7 +465,8 @@ pub struct Source<'a> {
 ///   try (so that its owner still gets in), and administrators see it listed;
 /// - one address may fail [`MAX_ADDRESS_FAILURES`] times for all accounts together.
 ///
-/// A device that signed in before (its cookie) is never refused. Each attempt is recorded as a
+/// A device (its cookie) or an address that signed in to the account before is never locked out:
+/// past [`MAX_FAILURES`] of its own it may try once every [`SLOW_DOWN_SECONDS`]. Each attempt is recorded as a
 /// failure before the password is checked (a success takes its own back, and clears that
 /// address's failures for the account), so that simultaneous attempts,
 /// on one node or several, cannot slip past the count. An unknown email and a wrong password get
@@ -479,7 +484,11 @@ pub fn sign_in(
     let pair = format!("{prefix}{}", email.trim().to_lowercase());
     let address_hash = token_id(source.address);
     let device_hash = source.device_token.map(token_id);
+    let device_key = device_hash
+        .as_ref()
+        .map(|hash| format!("device:{hash}|{}", email.trim().to_lowercase()));
     let row = crate::db::write_transaction(&mut *pool.get()?, |conn| {
+        queries::lock_throttle(conn, &account)?;
         let row = match Email::parse(email) {
             Ok(email) => queries::find_user_by_email(conn, email.as_str())?,
             Err(_) => None,
@@ -489,23 +498,38 @@ pub fn sign_in(
                 (Some(row), Some(hash)) => queries::trusted_source(conn, row.id, kind, hash),
                 _ => Ok(false),
             };
-        if !trusted(conn, TRUST_DEVICE, device_hash.as_ref())? {
-            let known_address = trusted(conn, TRUST_ADDRESS, Some(&address_hash))?;
-            let mut limits = vec![(
-                queries::failures_since(conn, &pair, now - window)?,
-                MAX_FAILURES,
-            )];
-            if !known_address {
-                limits.push((
+        let known_device = trusted(conn, TRUST_DEVICE, device_hash.as_ref())?;
+        let known_address = !known_device && trusted(conn, TRUST_ADDRESS, Some(&address_hash))?;
+        if known_device || known_address {
+            // Slowed down, never locked out: its own failures only, then one try at a time.
+            let own = match (&device_key, known_device) {
+                (Some(key), true) => key.as_str(),
+                _ => pair.as_str(),
+            };
+            let (failures, _) = queries::failures_since(conn, own, now - window)?;
+            if failures >= MAX_FAILURES
+                && let Some(latest) = queries::latest_failure(conn, own)?
+                && now < latest + Duration::seconds(SLOW_DOWN_SECONDS)
+            {
+                return Err(ServiceError::Throttled {
+                    until: latest + Duration::seconds(SLOW_DOWN_SECONDS),
+                });
+            }
+        } else {
+            for ((failures, oldest), limit) in [
+                (
+                    queries::failures_since(conn, &pair, now - window)?,
+                    MAX_FAILURES,
+                ),
+                (
                     queries::failures_since(conn, &account, now - window)?,
                     MAX_ACCOUNT_FAILURES,
-                ));
-                limits.push((
+                ),
+                (
                     queries::failures_since_prefix(conn, &prefix, now - window)?,
                     MAX_ADDRESS_FAILURES,
-                ));
-            }
-            for ((failures, oldest), limit) in limits {
+                ),
+            ] {
                 if failures >= limit {
                     let until = oldest.unwrap_or(now) + window;
                     return Err(ServiceError::Throttled { until });
@@ -514,6 +538,9 @@ pub fn sign_in(
         }
         queries::record_failure(conn, &account, now)?;
         queries::record_failure(conn, &pair, now)?;
+        if let Some(key) = &device_key {
+            queries::record_failure(conn, key, now)?;
+        }
         let (account_failures, _) = queries::failures_since(conn, &account, now - window)?;
         if account_failures == MAX_ACCOUNT_FAILURES {
             tracing::warn!(
@@ -525,22 +552,22 @@ pub fn sign_in(
         Ok(row)
     })?;
     let matches = verify_password(password, row.as_ref().map(|r| r.password_hash.as_str()));
+    // An account whose email is not verified yet cannot sign in, and is answered exactly like a
+    // wrong password: otherwise registering someone's address and signing in with one's own
+    // password would tell whether the address was free.
     match row {
-        Some(row) if matches && row.active => {
+        Some(row) if matches && row.active && row.email_verified => {
             crate::db::write_transaction(&mut *pool.get()?, |conn| {
                 // Only this address's failures for the account: the account-wide count goes on,
                 // so that an attack from elsewhere does not get a fresh budget from the owner's
                 // sign-in.
-                queries::clear_failures(conn, &[pair])?;
+                let mut own = vec![pair];
+                own.extend(device_key);
+                queries::clear_failures(conn, &own)?;
                 queries::forget_failure(conn, &account, now)?;
-                let known = match &device_hash {
-                    Some(hash) => queries::trusted_source(conn, row.id, TRUST_DEVICE, hash)?,
-                    None => false,
-                };
-                let device_token = match source.device_token {
-                    Some(token) if known => token.to_owned(),
-                    _ => random_token(),
-                };
+                // One browser is one device for every account signed in from it (a shared
+                // counter PC keeps its cookie), so a token it brings is kept, not replaced.
+                let device_token = source.device_token.map_or_else(random_token, str::to_owned);
                 queries::trust_source(conn, row.id, TRUST_DEVICE, &token_id(&device_token), now)?;
                 queries::trust_source(conn, row.id, TRUST_ADDRESS, &address_hash, now)?;
                 let session = open_session(conn, row.id)?;
@@ -598,6 +625,7 @@ pub fn change_password(
         queries::set_password_hash(conn, row.id, &hash)?;
         queries::delete_user_sessions(conn, row.id, Some(&session.session_id))?;
         queries::expire_tokens(conn, row.id, PURPOSE_RESET, now())?;
+        queries::forget_trusted_sources(conn, row.id)?;
         Ok(())
     })
 }
@@ -645,6 +673,10 @@ pub fn reset_password(pool: &DbPool, token: &str, new: &NewPassword) -> Result<(
         queries::delete_user_sessions(conn, user_id, None)?;
         queries::expire_tokens(conn, user_id, PURPOSE_RESET, now)?;
         queries::clear_failures(conn, &[account_key(&row.email)])?;
+        // The link came through the mailbox: the address is verified, and no device or address
+        // that knew the old password is trusted any more.
+        queries::set_email_verified(conn, user_id)?;
+        queries::forget_trusted_sources(conn, user_id)?;
         Ok(())
     })
 }

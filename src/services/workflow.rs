@@ -533,6 +533,12 @@ pub fn fire(
             ),
             _ => case.department_id,
         };
+        // Entering a co-reviewed state (back from a site check or a special procedure) starts a
+        // new round: each department gives its opinion on the case as it now stands. The
+        // earlier ones stay on the record, in the audit events.
+        if firing.moves && !to_state.co_review.is_empty() {
+            queries::clear_opinions(conn, id, &firing.to)?;
+        }
         if let Some(opinion) = &firing.opinion {
             let text = if note.trim().is_empty() {
                 input.decision.trim()

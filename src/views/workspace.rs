@@ -146,6 +146,8 @@ pub struct CasePage {
     pub opinions: Vec<OpinionLine>,
     /// Names of the co-reviewing departments whose opinion the lead's decision still awaits.
     pub outstanding: Vec<String>,
+    /// A co-reviewer's refusal has decided the review: only the lead's denial is left.
+    pub refusal_decides: bool,
     /// A co-reviewing department after its review: the page without actions or notes.
     pub read_only: bool,
     pub forms: Vec<TransitionForm>,

@@ -19,11 +19,17 @@ fn holds_nul(encoded: &[u8]) -> bool {
     encoded.contains(&0) || encoded.windows(3).any(|w| w == b"%00")
 }
 
+/// Whether the body is a urlencoded form, by the media type as actix's `Form` reads it (in any
+/// case: `Application/X-WWW-Form-Urlencoded` is one too).
 fn is_urlencoded(req: &ServiceRequest) -> bool {
     req.headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"))
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|v| {
+            v.trim()
+                .eq_ignore_ascii_case("application/x-www-form-urlencoded")
+        })
 }
 
 /// Middleware: 400 for a NUL in the path, the query or a urlencoded body (read and put back).

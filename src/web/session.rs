@@ -110,7 +110,11 @@ async fn provided_token(req: &mut ServiceRequest) -> Result<Option<String>, acti
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|v| {
+            v.trim()
+                .eq_ignore_ascii_case("application/x-www-form-urlencoded")
+        });
     if is_form {
         let body = req.extract::<web::Bytes>().await?;
         let fields: Vec<(String, String)> = serde_urlencoded::from_bytes(&body).unwrap_or_default();

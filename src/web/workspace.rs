@@ -245,6 +245,10 @@ async fn case_page(
         })
         .collect();
     let outstanding: Vec<String> = case.outstanding.iter().map(|(_, n)| n.clone()).collect();
+    // A refusal that decides leaves nothing to wait for but the lead's denial.
+    let refusal_decides = !state.co_review.is_empty()
+        && !state.co_review_refusal_advisory
+        && case.opinions.iter().any(|o| !o.agrees);
     Ok(CasePage {
         id: row.id,
         version: row.version,
@@ -296,6 +300,7 @@ async fn case_page(
         notes: case.notes.clone(),
         opinions,
         outstanding,
+        refusal_decides,
         read_only: case.read_only,
         forms,
         error_summary,
