@@ -149,6 +149,17 @@ pub struct AppArgs {
     /// The hour (Beijing time) after which the daily deadline mails go out on working days.
     #[arg(long, env = "ONESTOP_DAILY_MAIL_HOUR", default_value_t = 8)]
     pub daily_mail_hour: u32,
+    /// The site's owner (主办单位), shown in every page's footer.
+    #[arg(
+        long,
+        env = "ONESTOP_SITE_OWNER",
+        default_value = "深圳市宝安区政务服务和数据管理局"
+    )]
+    pub site_owner: String,
+    /// The government website identity code (网站标识码) the site was issued; a placeholder
+    /// until then.
+    #[arg(long, env = "ONESTOP_SITE_CODE", default_value = "4403060000")]
+    pub site_code: String,
 }
 
 impl AppArgs {

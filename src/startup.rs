@@ -70,7 +70,13 @@ pub struct AppParts {
 impl AppParts {
     pub fn new(backend: &'static str, args: &AppArgs, bind: &str) -> Self {
         Self {
-            info: AppInfo { backend },
+            info: AppInfo {
+                backend,
+                site: std::sync::Arc::new(crate::web::SiteIdentity {
+                    owner: args.site_owner.clone(),
+                    code: args.site_code.clone(),
+                }),
+            },
             accounts: args.account_settings(bind),
             uploads: args.upload_limits(),
             labels: web::Data::new(SharedLabels::default()),

@@ -49,6 +49,28 @@ on_both_databases! {
         assert_eq!(head(&app, "/account", Some(&cookie)).await.0, 200);
     }
 
+    async fn every_page_says_who_runs_the_site_and_where_to_get_help(app) {
+        for path in ["/", "/services", "/login", "/services/nope"] {
+            let page = app.get(path).await;
+            let footer = page.text("footer");
+            assert!(footer.contains("12345"), "{path}: the hotline: {footer}");
+            assert!(footer.contains("宝安区测试主办单位") && footer.contains("4403069999"), "{path}: the configured identity: {footer}");
+            assert_eq!(page.attrs("footer a", "href")[..2], ["/help", "/privacy"], "{path}");
+            assert_eq!(page.attrs("link[rel=icon]", "href"), ["/static/favicon.svg"], "{path}");
+        }
+        for (path, heading) in [("/help", "帮助与联系"), ("/privacy", "隐私声明")] {
+            let page = app.get(path).await;
+            assert_eq!(page.status, 200);
+            assert_eq!(page.text("h1"), heading);
+        }
+        for path in ["/favicon.ico", "/static/favicon.svg"] {
+            let icon = app.get(path).await;
+            assert_eq!(icon.status, 200, "{path}");
+            assert_eq!(icon.header("content-type"), Some("image/svg+xml"), "{path}");
+            assert!(icon.body.starts_with("<svg"), "{path}");
+        }
+    }
+
     async fn headings_never_skip_a_level(app) {
         common::create_demo_accounts(&app);
         let mut admin = common::signed_in(&app, "admin@demo.onestop.cn").await;

@@ -57,6 +57,8 @@ pub struct PageContext {
     pub user: Option<Badge>,
     /// The token every form of the page carries (see `macros.html`).
     pub csrf_token: String,
+    /// Who runs the site (the footer).
+    pub site: std::sync::Arc<crate::web::SiteIdentity>,
 }
 
 impl PageContext {
@@ -80,6 +82,10 @@ impl PageContext {
             path: path.to_owned(),
             user,
             csrf_token: visitor.map(|v| v.csrf_token).unwrap_or_default(),
+            site: req
+                .app_data::<actix_web::web::Data<crate::web::AppInfo>>()
+                .map(|info| std::sync::Arc::clone(&info.site))
+                .unwrap_or_default(),
         }
     }
 

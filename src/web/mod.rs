@@ -29,10 +29,21 @@ use error::{BadParameter, WebError};
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
 
 /// Facts about the running app that handlers report.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct AppInfo {
     /// `"sqlite"` or `"postgres"`.
     pub backend: &'static str,
+    /// Who runs the site, for every page's footer.
+    pub site: std::sync::Arc<SiteIdentity>,
+}
+
+/// The site's identity as government websites show it in their footer.
+#[derive(Debug, Clone, Default)]
+pub struct SiteIdentity {
+    /// 主办单位.
+    pub owner: String,
+    /// 网站标识码.
+    pub code: String,
 }
 
 /// Runs a service call on a pooled connection on the blocking thread pool, off the async
@@ -105,6 +116,46 @@ pub fn request_log() -> Logger {
         .custom_request_replace("method", |req| req.method().to_string())
 }
 
+/// Help and contact: the hotline, the service hall, how to get help online.
+#[get("/help")]
+async fn help(ctx: crate::views::PageContext) -> crate::views::accounts::MessagePage {
+    crate::views::accounts::MessagePage {
+        title: ctx.t("footer.help").into_owned(),
+        message: ctx.t("footer.help_text").into_owned(),
+        ctx,
+    }
+}
+
+/// The privacy statement: what the portal keeps, why, and for how long.
+#[get("/privacy")]
+async fn privacy(ctx: crate::views::PageContext) -> crate::views::accounts::MessagePage {
+    crate::views::accounts::MessagePage {
+        title: ctx.t("footer.privacy").into_owned(),
+        message: ctx.t("footer.privacy_text").into_owned(),
+        ctx,
+    }
+}
+
+/// The site's icon, for the tab and bookmarks (browsers also ask for `/favicon.ico`).
+const FAVICON: &str = include_str!("../../static/favicon.svg");
+
+#[get("/static/favicon.svg")]
+async fn favicon() -> HttpResponse {
+    favicon_response()
+}
+
+#[get("/favicon.ico")]
+async fn favicon_ico() -> HttpResponse {
+    favicon_response()
+}
+
+fn favicon_response() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("image/svg+xml")
+        .insert_header(("Cache-Control", "public, max-age=86400"))
+        .body(FAVICON)
+}
+
 #[get("/static/app.css")]
 async fn stylesheet() -> HttpResponse {
     HttpResponse::Ok()
@@ -128,6 +179,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         )
         .app_data(web::PathConfig::default().error_handler(|_, _| WebError::NotFound.into()))
         .service(stylesheet)
+        .service(favicon)
+        .service(favicon_ico)
+        .service(help)
+        .service(privacy)
         .service(health::healthz)
         .service(lang::switch)
         // actix tries routes in this order and matches a route with a parameter by a regular

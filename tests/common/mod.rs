@@ -213,6 +213,8 @@ pub async fn spawn_app_on(backend: Backend, db: TestDb, database_url: String) ->
         outbox_lease_secs: 300,
         digest_minutes: 60,
         daily_mail_hour: 8,
+        site_owner: "宝安区测试主办单位".into(),
+        site_code: "4403069999".into(),
     };
     let parts = onestop::startup::AppParts::new(url.backend_name(), &args, "127.0.0.1:0");
     let pool =
