@@ -116,24 +116,25 @@ pub fn request_log() -> Logger {
         .custom_request_replace("method", |req| req.method().to_string())
 }
 
+/// A page of one text from the locale files: `footer.{key}` its title, `footer.{key}_text` it.
+fn footer_page(ctx: crate::views::PageContext, key: &str) -> crate::views::accounts::MessagePage {
+    crate::views::accounts::MessagePage {
+        title: ctx.t(&format!("footer.{key}")).into_owned(),
+        message: ctx.t(&format!("footer.{key}_text")).into_owned(),
+        ctx,
+    }
+}
+
 /// Help and contact: the hotline, the service hall, how to get help online.
 #[get("/help")]
 async fn help(ctx: crate::views::PageContext) -> crate::views::accounts::MessagePage {
-    crate::views::accounts::MessagePage {
-        title: ctx.t("footer.help").into_owned(),
-        message: ctx.t("footer.help_text").into_owned(),
-        ctx,
-    }
+    footer_page(ctx, "help")
 }
 
 /// The privacy statement: what the portal keeps, why, and for how long.
 #[get("/privacy")]
 async fn privacy(ctx: crate::views::PageContext) -> crate::views::accounts::MessagePage {
-    crate::views::accounts::MessagePage {
-        title: ctx.t("footer.privacy").into_owned(),
-        message: ctx.t("footer.privacy_text").into_owned(),
-        ctx,
-    }
+    footer_page(ctx, "privacy")
 }
 
 /// The site's icon, for the tab and bookmarks (browsers also ask for `/favicon.ico`).
