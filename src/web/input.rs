@@ -9,7 +9,7 @@ use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
 use actix_web::http::header;
 use actix_web::middleware::Next;
-use actix_web::web;
+use actix_web::{HttpMessage, web};
 
 use super::error::{BadParameter, WebError};
 
@@ -21,7 +21,7 @@ fn holds_nul(encoded: &[u8]) -> bool {
 
 /// Whether the body is a urlencoded form, by the media type as actix's `Form` reads it (in any
 /// case: `Application/X-WWW-Form-Urlencoded` is one too).
-fn is_urlencoded(req: &ServiceRequest) -> bool {
+pub fn is_urlencoded(req: &ServiceRequest) -> bool {
     req.headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -31,6 +31,10 @@ fn is_urlencoded(req: &ServiceRequest) -> bool {
                 .eq_ignore_ascii_case("application/x-www-form-urlencoded")
         })
 }
+
+/// A urlencoded body as this middleware read it (and put back for the handler).
+#[derive(Clone)]
+pub struct FormBody(pub web::Bytes);
 
 /// Middleware: 400 for a NUL in the path, the query or a urlencoded body (read and put back).
 pub async fn refuse_nul(
@@ -46,6 +50,8 @@ pub async fn refuse_nul(
             Err(error) => return Ok(req.error_response(error)),
         };
         found = holds_nul(&body);
+        // Kept for the CSRF check, which would otherwise read the same body again.
+        req.extensions_mut().insert(FormBody(body.clone()));
         let (_, mut payload) = actix_http::h1::Payload::create(true);
         payload.unread_data(body);
         req.set_payload(Payload::from(payload));

@@ -106,21 +106,23 @@ async fn provided_token(req: &mut ServiceRequest) -> Result<Option<String>, acti
     {
         return Ok(Some(value.to_owned()));
     }
-    let is_form = req
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(';').next())
-        .is_some_and(|v| {
-            v.trim()
-                .eq_ignore_ascii_case("application/x-www-form-urlencoded")
-        });
-    if is_form {
-        let body = req.extract::<web::Bytes>().await?;
+    if super::input::is_urlencoded(req) {
+        // `input::refuse_nul`, which runs first, has read the body already.
+        let read = req
+            .extensions()
+            .get::<super::input::FormBody>()
+            .map(|b| b.0.clone());
+        let body = match read {
+            Some(body) => body,
+            None => {
+                let body = req.extract::<web::Bytes>().await?;
+                let (_, mut payload) = actix_http::h1::Payload::create(true);
+                payload.unread_data(body.clone());
+                req.set_payload(Payload::from(payload));
+                body
+            }
+        };
         let fields: Vec<(String, String)> = serde_urlencoded::from_bytes(&body).unwrap_or_default();
-        let (_, mut payload) = actix_http::h1::Payload::create(true);
-        payload.unread_data(body);
-        req.set_payload(Payload::from(payload));
         return Ok(fields
             .into_iter()
             .find(|(k, _)| k == CSRF_FIELD)
