@@ -376,7 +376,7 @@ on_both_databases! {
         // Both changes are on the record, with who made them and what changed.
         let log = admin.get("/admin/log").await;
         let entries = log.texts(".admin-event").join("\n");
-        assert!(entries.contains("user.create") && entries.contains("user.update"), "{entries}");
+        assert!(entries.contains("创建账户") && entries.contains("修改账户"), "{entries}");
         assert!(entries.contains("clerk JTJ") && entries.contains("head SJJ,JTJ"), "before and after: {entries}");
         assert!(entries.contains("系统管理员"), "who: {entries}");
     }

@@ -175,8 +175,8 @@ on_both_databases! {
 
         let log = admin.get("/admin/log").await;
         let entries = log.texts(".admin-event").join("\n");
-        assert!(entries.contains("workflow.publish") && entries.contains("default v2"), "{entries}");
-        assert!(entries.contains("workflow.draft.save"));
+        assert!(entries.contains("发布流程版本") && entries.contains("default v2"), "{entries}");
+        assert!(entries.contains("保存流程草稿"));
         let after = log.texts(".admin-event pre").join("\n");
         assert!(after.contains("start_precheck"), "before and after are kept");
     }
@@ -272,7 +272,7 @@ on_both_databases! {
         assert_eq!(admin.submit(calendar, "/admin/calendar/2027-03-03/remove", &[]).await.status, 404);
 
         let log = admin.get("/admin/log").await.texts(".admin-event").join("\n");
-        for kind in ["workflow.assign", "calendar.put", "calendar.remove"] {
+        for kind in ["为事项指定流程", "设置日历日期", "删除日历日期"] {
             assert!(log.contains(kind), "{kind} in {log}");
         }
         let mut clerk = signed_in(&app, "clerk.sjj@demo.onestop.cn").await;
@@ -347,7 +347,7 @@ on_both_databases! {
         let older_page = citizen.get(&format!("/applications/{}", id_of(&app, &older))).await;
         assert!(!older_page.body.contains("店招名称"));
         let log = admin.get("/admin/log").await.texts(".admin-event").join("\n");
-        assert!(log.contains("form_definition.publish") && log.contains(&format!("{code} v2")), "{log}");
+        assert!(log.contains("发布表单") && log.contains(&format!("{code} v2")), "{log}");
     }
 
     async fn states_and_steps_are_added_renamed_and_removed_with_forms(app) {

@@ -401,7 +401,7 @@ on_both_databases! {
         let page = admin.get("/admin/calendar?year=2027").await;
         assert!(page.text(".status-confirmed").contains("国务院办公厅关于2027年部分节假日安排的通知"));
         assert!(!page.texts(".settle-warning").join(" ").contains("2027"));
-        assert!(admin.get("/admin/log").await.body.contains("calendar.confirm"));
+        assert!(admin.get("/admin/log").await.body.contains("确认日历年度"));
         at(NaiveDate::from_ymd_opt(2026, 12, 28).unwrap());
         assert_eq!(may_move(&mut clerk, &mut citizen).await, (false, false), "2027 is official now");
         // 2028 has no calendar at all: weekends only, and flagged the same way.

@@ -163,6 +163,11 @@ fn every_key_the_code_uses_has_a_text_in_both_languages() {
             .iter()
             .flat_map(|m| [format!("mail.{m}.subject"), format!("mail.{m}.body")]),
     );
+    used.extend(
+        onestop::services::admin::EVENT_KINDS
+            .iter()
+            .map(|k| format!("admin_event.{}", k.replace('.', "_"))),
+    );
     let missing: Vec<&String> = used.iter().filter(|k| !defined.contains(*k)).collect();
     assert!(missing.is_empty(), "keys without a text: {missing:?}");
     for key in &used {

@@ -274,7 +274,7 @@ on_both_databases! {
         assert_eq!(late.header("location"), Some(format!("/applications/{id}").as_str()), "back to the application, nothing stored");
         // The department's clerks read the files; other departments do not.
         let staff_page = clerk.get(&format!("/workspace/applications/{id}")).await;
-        let file_links = staff_page.attrs(".materials a", "href");
+        let file_links = staff_page.attrs(".materials a:not([href$='/view'])", "href");
         assert!(!file_links.is_empty());
         let file = clerk.get(&file_links[0]).await;
         assert_eq!(file.status, 200);
@@ -388,6 +388,17 @@ on_both_databases! {
         let red = clerk.get("/workspace/SJJ?level=red").await;
         let levels = red.texts(".queue-row .level");
         assert!(!levels.is_empty() && levels.iter().all(|l| l == "红牌"), "{levels:?}");
+        // The card is a badge in words and colour, not colour alone.
+        assert!(red.attrs(".queue-row .level", "class").iter().all(|c| c.contains("level-badge-red")));
+        // The dashboard lists the 20 most urgent red cards and links to the queue for the rest.
+        let board = clerk.get("/workspace/SJJ/dashboard").await;
+        let listed = board.texts(".overdue tr.level-red").len();
+        let more_link = board.attrs(".more-overdue a[href='/workspace/SJJ?level=red']", "href").len();
+        if levels.len() > 20 {
+            assert_eq!((listed, more_link), (20, 1));
+        } else {
+            assert_eq!((listed, more_link), (levels.len(), 0));
+        }
         // Claiming puts it under "mine".
         assert!(clerk.get("/workspace/SJJ?assigned=mine").await.texts(".queue-row").is_empty());
         let claim = first.attrs(".queue-row form[action$='/assign']", "action").remove(0);

@@ -327,16 +327,19 @@ type BoxedListing<'a> = diesel::dsl::IntoBoxed<'a, Listing, <DbConnection as Con
 
 /// Escapes LIKE's wild cards so that the user's text is matched literally.
 pub(crate) fn like_pattern(text: &str) -> String {
-    let mut pattern = String::with_capacity(text.len() + 2);
-    pattern.push('%');
-    for ch in text.to_lowercase().chars() {
+    format!("%{}%", escape_like(&text.to_lowercase()))
+}
+
+/// `text` with LIKE's wild cards (and the escape character) escaped by `\\`.
+pub(crate) fn escape_like(text: &str) -> String {
+    let mut escaped = String::with_capacity(text.len());
+    for ch in text.chars() {
         if matches!(ch, '%' | '_' | '\\') {
-            pattern.push('\\');
+            escaped.push('\\');
         }
-        pattern.push(ch);
+        escaped.push(ch);
     }
-    pattern.push('%');
-    pattern
+    escaped
 }
 
 fn listed<'a>(filter: &'a ServiceFilter) -> BoxedListing<'a> {

@@ -682,7 +682,37 @@ pub struct QueueQuery {
     pub today: NaiveDate,
     /// `Some(Some(id))`: assigned to id; `Some(None)`: unassigned.
     pub assignee: Option<Option<i64>>,
+    pub search: Option<QueueSearch>,
     pub newest_first: bool,
+}
+
+/// What a clerk typed into the queue's search box, read as what it can be.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QueueSearch {
+    /// Upper-cased: tracking numbers, ID numbers and credit codes are stored so.
+    upper: String,
+    /// A LIKE pattern for part of the applicant's name.
+    name_pattern: String,
+    /// Four or more digits (an ID's last may be X): the end of an ID number or credit code.
+    id_tail: Option<String>,
+}
+
+impl QueueSearch {
+    pub fn parse(text: &str) -> Self {
+        let text = text.trim();
+        // A tracking number as a person reads it out: spaces, dashes and a lower-case x.
+        let upper = crate::domain::tracking::TrackingNumber::parse(text)
+            .map_or_else(|_| text.to_uppercase(), |n| n.as_str().to_owned());
+        let id_tail = (upper.len() >= 4
+            && upper.bytes().all(|b| b.is_ascii_alphanumeric())
+            && upper.bytes().filter(u8::is_ascii_digit).count() >= 4)
+            .then(|| format!("%{}", super::catalog::escape_like(&upper)));
+        QueueSearch {
+            name_pattern: format!("%{}%", super::catalog::escape_like(text)),
+            upper,
+            id_tail,
+        }
+    }
 }
 
 /// A row of the queue.
@@ -764,10 +794,29 @@ pub fn queue(
         .filter(applications::department_id.eq(q.department_id))
         .into_boxed();
     // One state as an equality: PostgreSQL walks an index in order for `=`, not for `= ANY`.
+    // No states: any but the draft (a search).
     query = match q.states.as_slice() {
+        [] => query.filter(applications::status.ne("draft")),
         [one] => query.filter(applications::status.eq(one.clone())),
         many => query.filter(applications::status.eq_any(many.to_vec())),
     };
+    if let Some(search) = &q.search {
+        let by_number_or_name = applications::tracking_number
+            .eq(search.upper.clone())
+            .nullable()
+            .or(users::name
+                .like(search.name_pattern.clone())
+                .escape('\\')
+                .nullable());
+        query = match &search.id_tail {
+            Some(tail) => query.filter(
+                by_number_or_name
+                    .or(users::national_id.like(tail.clone()).escape('\\'))
+                    .or(users::credit_code.like(tail.clone()).escape('\\')),
+            ),
+            None => query.filter(by_number_or_name),
+        };
+    }
     if let Some(service) = q.service_id {
         query = query.filter(applications::service_id.eq(service));
     }

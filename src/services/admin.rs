@@ -184,6 +184,27 @@ pub fn draft(conn: &mut DbConnection, id: i64) -> Result<DraftPage, ServiceError
     })
 }
 
+/// Every kind of administrator's change the log records; the log names each in words
+/// (`admin_event.<kind with _ for .>` in the locale files).
+pub const EVENT_KINDS: [&str; 16] = [
+    "calendar.confirm",
+    "calendar.put",
+    "calendar.remove",
+    "form_definition.discard",
+    "form_definition.draft",
+    "form_definition.publish",
+    "outbox.send_again",
+    "user.activate",
+    "user.create",
+    "user.deactivate",
+    "user.update",
+    "workflow.assign",
+    "workflow.draft",
+    "workflow.draft.save",
+    "workflow.import",
+    "workflow.publish",
+];
+
 /// Records an administrator's change (or, with no actor, one made from the command line) in the
 /// caller's transaction.
 pub(crate) fn record_change(
@@ -194,6 +215,7 @@ pub(crate) fn record_change(
     before: Option<&str>,
     after: Option<&str>,
 ) -> Result<(), ServiceError> {
+    debug_assert!(EVENT_KINDS.contains(&kind), "{kind} is not in EVENT_KINDS");
     queries::record(
         conn,
         &NewAdminEvent {

@@ -1511,6 +1511,9 @@ pub struct QueueFilter {
     pub level: Option<Level>,
     /// "mine" or "unassigned".
     pub assigned: Option<String>,
+    /// A tracking number, part of the applicant's name or the last digits of their ID number
+    /// or credit code: finds the department's applications in any state, finished ones too.
+    pub search: Option<String>,
     pub newest_first: bool,
 }
 
@@ -1628,6 +1631,8 @@ pub fn queue(
     let states: Vec<String> = match &filter.state {
         Some(state) if working.iter().any(|(c, ..)| c == state) => vec![state.clone()],
         Some(_) => return Err(ServiceError::NotFound),
+        // Every state but the draft, which no department sees.
+        None if filter.search.is_some() => Vec::new(),
         None => working.iter().map(|(c, ..)| c.clone()).collect(),
     };
     let service_id = match &filter.service {
@@ -1648,6 +1653,7 @@ pub fn queue(
             Some("unassigned") => Some(None),
             _ => None,
         },
+        search: filter.search.as_deref().map(queries::QueueSearch::parse),
         newest_first: filter.newest_first,
     };
     let mut rows = queries::queue(conn, &query, after, QUEUE_PAGE + 1)?;
@@ -1811,9 +1817,16 @@ pub struct Dashboard {
     pub figures: Vec<(&'static str, i64, i64)>,
     /// Decisions this month: (on time, late).
     pub on_time: (i64, i64),
+    /// The most urgent of each card level, most overdue first: the first page of the queue
+    /// filtered by that level, where the rest are.
     pub overdue: Vec<(queries::QueueRow, Level)>,
+    /// The levels with more cards than the dashboard lists.
+    pub more_overdue: Vec<Level>,
     pub per_service: Vec<(String, String, i64)>,
 }
+
+/// How many cards of each level the dashboard lists before it links to the queue.
+const DASHBOARD_OVERDUE: i64 = 20;
 
 /// Which transitions count as which dashboard figure.
 const FIGURES: &[(&str, &[&str])] = &[
@@ -1876,6 +1889,7 @@ pub fn dashboard(
         .map(|(c, ..)| c)
         .collect();
     let mut overdue = Vec::new();
+    let mut more_overdue = Vec::new();
     for level in [Level::Red, Level::Yellow] {
         let q = queries::QueueQuery {
             department_id,
@@ -1884,11 +1898,12 @@ pub fn dashboard(
             today,
             ..queries::QueueQuery::default()
         };
-        overdue.extend(
-            queries::queue(conn, &q, None, 200)?
-                .into_iter()
-                .map(|r| (r, level)),
-        );
+        let mut rows = queries::queue(conn, &q, None, DASHBOARD_OVERDUE + 1)?;
+        if rows.len() > usize::try_from(DASHBOARD_OVERDUE).unwrap_or(0) {
+            rows.truncate(usize::try_from(DASHBOARD_OVERDUE).unwrap_or(0));
+            more_overdue.push(level);
+        }
+        overdue.extend(rows.into_iter().map(|r| (r, level)));
     }
     let per_service = queries::received_per_service(
         conn,
@@ -1903,6 +1918,7 @@ pub fn dashboard(
         figures,
         on_time: (on_time, late),
         overdue,
+        more_overdue,
         per_service,
     })
 }

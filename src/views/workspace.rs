@@ -29,6 +29,8 @@ pub struct QueueLinks {
     pub level: String,
     pub assigned: String,
     pub sort: String,
+    /// A tracking number, part of the applicant's name or the last digits of their ID.
+    pub q: String,
 }
 
 impl QueueLinks {
@@ -39,6 +41,7 @@ impl QueueLinks {
             ("level", self.level.as_str()),
             ("assigned", self.assigned.as_str()),
             ("sort", self.sort.as_str()),
+            ("q", self.q.as_str()),
         ]
         .into_iter()
         .filter(|(_, v)| !v.is_empty())
@@ -87,11 +90,16 @@ impl QueuePage {
             .unwrap_or_default()
     }
 
+    pub fn search_heading(&self) -> String {
+        self.ctx
+            .tf("queue.search_results", &[("q", &self.links.q.as_str())])
+    }
+
     pub fn state_name(&self, state: &str) -> String {
-        self.counts
-            .iter()
-            .find(|(c, ..)| c == state)
-            .map_or_else(|| state.to_owned(), |(_, name, _)| name.clone())
+        self.counts.iter().find(|(c, ..)| c == state).map_or_else(
+            || self.ctx.label("status", state).into_owned(),
+            |(_, name, _)| name.clone(),
+        )
     }
 }
 
@@ -164,23 +172,20 @@ pub struct CasePage {
 }
 
 impl CasePage {
-    pub fn state_label(&self, code: &Option<String>) -> String {
-        match code {
-            Some(code) => self
-                .state_names
-                .iter()
-                .find(|(c, _)| c == code)
-                .map_or_else(|| code.clone(), |(_, n)| n.clone()),
-            None => "—".to_owned(),
-        }
+    /// The name of a state as this application's workflow version names it; a state outside
+    /// the workflow (the draft) by its name in the locale files. Never the code.
+    pub fn state_label(&self, code: &str) -> String {
+        self.state_names
+            .iter()
+            .find(|(c, _)| c == code)
+            .map_or_else(
+                || self.ctx.label("status", code).into_owned(),
+                |(_, n)| n.clone(),
+            )
     }
 
     pub fn is_assignee(&self, id: &i64) -> bool {
         self.assignee_id == Some(*id)
-    }
-
-    pub fn to_label(&self, code: &str) -> String {
-        self.state_label(&Some(code.to_owned()))
     }
 }
 
@@ -194,6 +199,7 @@ pub struct DashboardPage {
     pub figures: Vec<(&'static str, i64, i64)>,
     pub on_time: (i64, i64),
     pub overdue: Vec<(QueueRow, Level)>,
+    pub more_overdue: Vec<Level>,
     pub per_service: Vec<(String, String, i64)>,
 }
 

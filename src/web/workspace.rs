@@ -53,6 +53,7 @@ struct QueueParams {
     level: Option<String>,
     assigned: Option<String>,
     sort: Option<String>,
+    q: Option<String>,
     after: Option<String>,
 }
 
@@ -104,6 +105,7 @@ async fn queue(
         level: present(&params.level).unwrap_or_default(),
         assigned: present(&params.assigned).unwrap_or_default(),
         sort: present(&params.sort).unwrap_or_default(),
+        q: present(&params.q).unwrap_or_default(),
     };
     let bad = || WebError::BadRequest(BadParameter::Filter);
     let level = match links.level.as_str() {
@@ -112,13 +114,17 @@ async fn queue(
     };
     if !["", "mine", "unassigned"].contains(&links.assigned.as_str())
         || !["", "newest"].contains(&links.sort.as_str())
+        || links.q.chars().count() > 50
     {
         return Err(bad());
     }
+    // A search reaches finished cases too, whose deadlines no longer order anything: its
+    // results come newest first.
+    let newest_first = links.sort == "newest" || !links.q.is_empty();
     let after = match present(&params.after) {
         Some(text) => Some(
             parse_cursor(&text)
-                .filter(|c| matches!(c, QueueCursor::Newest(..)) == (links.sort == "newest"))
+                .filter(|c| matches!(c, QueueCursor::Newest(..)) == newest_first)
                 .ok_or(WebError::BadRequest(BadParameter::Page))?,
         ),
         None => None,
@@ -128,7 +134,8 @@ async fn queue(
         service: (!links.service.is_empty()).then(|| links.service.clone()),
         level,
         assigned: (!links.assigned.is_empty()).then(|| links.assigned.clone()),
-        newest_first: links.sort == "newest",
+        search: (!links.q.is_empty()).then(|| links.q.clone()),
+        newest_first,
     };
     let user = staff.0.user.clone();
     let dept = code.clone();
@@ -207,8 +214,15 @@ async fn case_page(
             date(&d.delivery_due),
         ),
     ];
+    // Before acceptance the acceptance deadline is the one that matters now, so it leads;
+    // afterwards it is history and goes last, and this step's deadline leads.
+    let before_acceptance = case.accepted_on.is_none() && !row.deemed_accepted;
+    if !before_acceptance {
+        deadlines.rotate_left(1);
+    }
     if let Some(due) = d.state_due {
-        deadlines.insert(0, (ctx.t("clock.state_due").into_owned(), due.to_string()));
+        let at = usize::from(before_acceptance);
+        deadlines.insert(at, (ctx.t("clock.state_due").into_owned(), due.to_string()));
     }
     let mut error_summary = Vec::new();
     let forms = case
@@ -518,6 +532,26 @@ async fn download(
     Ok(super::applications::attachment(name, content_type, content))
 }
 
+/// A PDF or image material shown in the browser, to the staff who may see the case.
+#[get("/workspace/applications/{id}/files/{file}/view")]
+async fn view_file(
+    staff: Staff,
+    pool: web::Data<DbPool>,
+    path: web::Path<(i64, i64)>,
+) -> Result<HttpResponse, WebError> {
+    let (id, file) = path.into_inner();
+    let user = staff.0.user.clone();
+    let (name, content_type, content) = run(&pool, move |conn| {
+        applications_service::staff_download(conn, &user, id, file)
+    })
+    .await?;
+    Ok(super::applications::inline_view(
+        name,
+        content_type,
+        content,
+    ))
+}
+
 #[get("/workspace/{department}/dashboard")]
 async fn dashboard(
     ctx: PageContext,
@@ -536,6 +570,7 @@ async fn dashboard(
         figures: board.figures,
         on_time: board.on_time,
         overdue: board.overdue,
+        more_overdue: board.more_overdue,
         per_service: board.per_service,
         ctx,
     })
@@ -784,6 +819,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(assign)
         .service(add_note)
         .service(download)
+        .service(view_file)
         .service(dashboard_csv)
         .service(dashboard)
         .service(audit_csv)
