@@ -353,6 +353,55 @@ on_both_databases! {
         assert!(browser.get(&format!("{application}/submitted")).await.header("location").is_some(), "nothing was submitted");
     }
 
+    async fn the_way_through_shows_its_steps_and_the_check_links_every_section(app) {
+        create_demo_accounts(&app);
+        let code = common::sjj_service(&app).await;
+        let mut citizen = common::signed_in(&app, "citizen@demo.onestop.cn").await;
+        let current = |page: &common::Reply| page.texts(".apply-steps li[aria-current=step]");
+        let application = start(&mut citizen, &code).await;
+        let edit = citizen.get(&format!("{application}/edit")).await;
+        assert_eq!(current(&edit).len(), 1);
+        assert!(current(&edit)[0].contains("填写申请表"), "{:?}", current(&edit));
+        let fields = [("matter", "申请说明"), ("contact_phone", "13912345678"), ("delivery", "electronic")];
+        assert_eq!(save(&mut citizen, &application, "continue", &fields).await.status, 303);
+        let materials = citizen.get(&format!("{application}/materials")).await;
+        assert!(current(&materials)[0].contains("上传材料"));
+        assert!(materials.texts(".apply-steps li.done").iter().any(|t| t.contains("填写申请表")), "the form is done");
+        assert_eq!(materials.attrs("a.button-link", "href"), [format!("{application}/review")], "continue looks like a button");
+        upload_missing(&mut citizen, &application).await;
+
+        let review = citizen.get(&format!("{application}/review")).await;
+        assert!(current(&review)[0].contains("核对信息"));
+        let titles = review.texts(".answers-head h2");
+        assert!(titles.contains(&"申请内容".to_owned()) && titles.contains(&"结果领取方式".to_owned()), "{titles:?}");
+        assert!(!titles.iter().any(|t| t.starts_with("经办人")), "no agent, no agent section: {titles:?}");
+        // Every section has its own "change" link, to that section of the form.
+        let changes = review.attrs(".answers-head a", "href");
+        assert_eq!(changes.len(), titles.len());
+        for (href, title) in changes.iter().zip(&titles) {
+            if let Some((path, anchor)) = href.split_once('#') {
+                assert_eq!(path, format!("{application}/edit"));
+                assert_eq!(edit.text(&format!("#{anchor} > legend")), *title, "{href}");
+            } else {
+                assert_eq!(href, &format!("{application}/materials"), "the materials' change link");
+            }
+        }
+
+        let number = submit_one_from_review(&mut citizen, &application).await;
+        let mine = citizen.get(&format!("{application}")).await;
+        let stages = mine.attrs(".progress-steps .stage", "class");
+        assert_eq!(stages, ["stage stage-done", "stage stage-current", "stage stage-todo", "stage stage-todo"]);
+        let acceptance = mine.texts(".progress-steps .stage-current").remove(0);
+        assert!(acceptance.contains("受理") && acceptance.contains("最迟"), "the current step with its deadline: {acceptance}");
+
+        let id = common::id_of(&app, &number);
+        let mut clerk = common::signed_in(&app, "clerk.sjj@demo.onestop.cn").await;
+        assert_eq!(common::act(&mut clerk, id, "accept", &[]).await.status, 303);
+        let accepted = citizen.get(&format!("{application}")).await;
+        assert_eq!(accepted.attrs(".progress-steps .stage", "class"), ["stage stage-done", "stage stage-done", "stage stage-current", "stage stage-todo"]);
+        assert!(accepted.text(".progress-steps .stage-current").contains("最迟"));
+    }
+
     async fn an_applicant_of_the_wrong_kind_is_told_so(app) {
         create_demo_accounts(&app);
         let mut citizen = Browser::new(&app);
@@ -401,4 +450,20 @@ on_both_databases! {
         assert_eq!(reply.status, 409);
         assert_eq!(browser.get(&edit).await.attrs("#premises_address", "value"), ["第一次"]);
     }
+}
+
+/// Submits an application from its check-your-answers page; returns the tracking number.
+async fn submit_one_from_review(browser: &mut Browser<'_>, application: &str) -> String {
+    let review = format!("{application}/review");
+    let done = browser
+        .submit(
+            &review,
+            &format!("{application}/submit"),
+            &[("declaration", "yes")],
+        )
+        .await;
+    assert_eq!(done.status, 303, "{}", done.body);
+    let submitted = browser.get(&format!("{application}/submitted")).await;
+    assert!(submitted.texts(".apply-steps li[aria-current=step]")[0].contains("提交"));
+    submitted.text(".tracking-number")
 }

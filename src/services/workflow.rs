@@ -1415,6 +1415,10 @@ pub struct ApplicantView {
     /// may move when the notice is published.
     pub calendar_settled: bool,
     pub accepted_on: Option<NaiveDate>,
+    /// The day the application (or its supplement) was received.
+    pub received_on: Option<NaiveDate>,
+    /// Whether the result has been delivered (the application closed after a decision).
+    pub delivered: bool,
     pub paused: bool,
     pub applicant_edits: bool,
     pub supplement_notice: Option<String>,
@@ -1476,6 +1480,10 @@ pub fn applicant_view(
         deadlines,
         deemed_accepted: facts.deemed_accepted,
         accepted_on: facts.accepted_on,
+        received_on: facts.received_on,
+        delivered: case.decided_on.is_some()
+            && state.kind == engine::StateKind::Terminal
+            && state.code != "rejected",
         calendar_settled: shown_deadlines_settled(&deadlines, &calendar),
         paused: state.phase == Phase::Paused,
         applicant_edits: state.applicant_edits,

@@ -3,7 +3,7 @@
 
 use askama::Template;
 use askama_web::WebTemplate;
-use chrono::NaiveDateTime;
+use chrono::{NaiveDate, NaiveDateTime};
 
 use super::PageContext;
 use crate::domain::forms::{
@@ -123,6 +123,15 @@ pub struct FieldView {
     pub rows: Vec<Vec<CellView>>,
     /// The keyboard a phone shows (`decimal` for numbers and money, `tel` for phones).
     pub inputmode: Option<&'static str>,
+}
+
+impl FieldView {
+    /// Whether the applicant gave this field any value.
+    pub fn is_answered(&self) -> bool {
+        !self.value.is_empty()
+            || self.options.iter().any(|o| o.selected)
+            || self.rows.iter().flatten().any(|c| !c.value.is_empty())
+    }
 }
 
 pub struct SectionView {
@@ -283,15 +292,22 @@ pub fn summary(lang: Lang, form: &FormDefinition, problems: &[FieldProblem]) -> 
         .collect()
 }
 
-/// The answers as a person reads them, section by section, for the check-your-answers page.
+/// A section of answers: (its anchor on the form, its title, (label, answer) rows).
+pub type AnswerSection = (String, String, Vec<(String, String)>);
+
+/// The answers as a person reads them, section by section, for the check-your-answers page:
+/// (the section's anchor on the form, its title, (label, answer) rows). A section with nothing
+/// answered (an agent's details when no agent applies) is left out.
 pub fn answers(
     lang: Lang,
     form: &FormDefinition,
     input: &[(String, String)],
-) -> Vec<(String, Vec<(String, String)>)> {
+) -> Vec<AnswerSection> {
     sections(lang, form, input, &[])
         .into_iter()
-        .map(|s| {
+        .enumerate()
+        .filter(|(_, s)| s.fields.iter().any(|f| f.required || f.is_answered()))
+        .map(|(index, s)| {
             let rows = s
                 .fields
                 .into_iter()
@@ -326,9 +342,15 @@ pub fn answers(
                     (f.label, shown)
                 })
                 .collect();
-            (s.title, rows)
+            (section_anchor(index), s.title, rows)
         })
         .collect()
+}
+
+/// The id of the form's `index`th section (from 0), which "change" links on the
+/// check-your-answers page point at.
+pub fn section_anchor(index: usize) -> String {
+    format!("section-{}", index + 1)
 }
 
 #[derive(Template, WebTemplate)]
@@ -351,7 +373,7 @@ pub struct ReviewPage {
     pub id: i64,
     pub service_name: String,
     pub applicant: Vec<(String, String)>,
-    pub answers: Vec<(String, Vec<(String, String)>)>,
+    pub answers: Vec<AnswerSection>,
     pub materials: Vec<crate::services::applications::MaterialStatus>,
     pub error: Option<String>,
 }
@@ -392,6 +414,79 @@ pub struct TimelineEntry {
     pub at: NaiveDateTime,
 }
 
+/// One step of the procedure as the applicant follows it: received → accepted → decided →
+/// delivered.
+pub struct Stage {
+    /// The locale key of its name.
+    pub name: &'static str,
+    /// done, current, todo, or ended (the application ended here: not accepted, withdrawn,
+    /// denied).
+    pub status: &'static str,
+    /// When it was done.
+    pub on: Option<NaiveDate>,
+    /// By when it is due, while it is the current step and its clock runs.
+    pub due: Option<NaiveDate>,
+}
+
+/// The procedure's four steps for an application in its workflow.
+pub fn progress(w: &crate::services::workflow::ApplicantView) -> Vec<Stage> {
+    let stage = |name, status, on, due| Stage {
+        name,
+        status,
+        on,
+        due,
+    };
+    let accepted = w.accepted_on.is_some();
+    let decided = w.decided_on.is_some();
+    let running = |due: Option<NaiveDate>| if w.paused { None } else { due };
+    let acceptance = if accepted {
+        stage("progress.accepted", "done", w.accepted_on, None)
+    } else if w.terminal {
+        stage("progress.accepted", "ended", None, None)
+    } else {
+        stage(
+            "progress.accepted",
+            "current",
+            None,
+            running(w.deadlines.acceptance_due),
+        )
+    };
+    let decision = if decided {
+        stage("progress.decided", "done", w.decided_on, None)
+    } else if !accepted {
+        stage("progress.decided", "todo", None, None)
+    } else if w.terminal {
+        stage("progress.decided", "ended", None, None)
+    } else {
+        stage(
+            "progress.decided",
+            "current",
+            None,
+            running(w.deadlines.promised_due),
+        )
+    };
+    let delivery = if w.delivered {
+        stage("progress.delivered", "done", None, None)
+    } else if !decided {
+        stage("progress.delivered", "todo", None, None)
+    } else if w.terminal {
+        stage("progress.delivered", "ended", None, None)
+    } else {
+        stage(
+            "progress.delivered",
+            "current",
+            None,
+            w.deadlines.delivery_due,
+        )
+    };
+    vec![
+        stage("progress.received", "done", w.received_on, None),
+        acceptance,
+        decision,
+        delivery,
+    ]
+}
+
 #[derive(Template, WebTemplate)]
 #[template(path = "applications/show.html")]
 pub struct ApplicationPage {
@@ -400,7 +495,7 @@ pub struct ApplicationPage {
     pub tracking_number: Option<String>,
     pub status: String,
     pub service_name: String,
-    pub answers: Vec<(String, Vec<(String, String)>)>,
+    pub answers: Vec<AnswerSection>,
     pub timeline: Vec<TimelineEntry>,
     /// Where the application stands in its workflow, once submitted.
     pub workflow: Option<crate::services::workflow::ApplicantView>,

@@ -146,7 +146,7 @@ pub struct CasePage {
     pub extension_days: i32,
     pub paused_days: i32,
     pub decision: Option<String>,
-    pub answers: Vec<(String, Vec<(String, String)>)>,
+    pub answers: Vec<crate::views::applications::AnswerSection>,
     pub materials: Vec<MaterialRow>,
     pub events: Vec<StaffEvent>,
     pub notes: Vec<(String, String, NaiveDateTime)>,
