@@ -388,7 +388,7 @@ on_both_databases! {
         }
 
         let number = submit_one_from_review(&mut citizen, &application).await;
-        let mine = citizen.get(&format!("{application}")).await;
+        let mine = citizen.get(&application).await;
         let stages = mine.attrs(".progress-steps .stage", "class");
         assert_eq!(stages, ["stage stage-done", "stage stage-current", "stage stage-todo", "stage stage-todo"]);
         let acceptance = mine.texts(".progress-steps .stage-current").remove(0);
@@ -397,7 +397,7 @@ on_both_databases! {
         let id = common::id_of(&app, &number);
         let mut clerk = common::signed_in(&app, "clerk.sjj@demo.onestop.cn").await;
         assert_eq!(common::act(&mut clerk, id, "accept", &[]).await.status, 303);
-        let accepted = citizen.get(&format!("{application}")).await;
+        let accepted = citizen.get(&application).await;
         assert_eq!(accepted.attrs(".progress-steps .stage", "class"), ["stage stage-done", "stage stage-done", "stage stage-current", "stage stage-todo"]);
         assert!(accepted.text(".progress-steps .stage-current").contains("最迟"));
     }
