@@ -185,9 +185,12 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                         None => Ok(embedded.to_owned()),
                     }
                 };
-            let catalog = Catalog::parse(
+            // An operator's files written before the English names stay importable: their
+            // services are named in Chinese in both languages.
+            let catalog = Catalog::parse_with(
                 &read(csv, onestop::catalog::EMBEDDED_CSV)?,
                 &read(guides, onestop::catalog::EMBEDDED_GUIDES)?,
+                onestop::catalog::English::OrChinese,
             )?;
             let pool = onestop::db::connect(&url, 1)?;
             let mut conn = pool.get()?;

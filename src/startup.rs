@@ -31,6 +31,11 @@ pub fn prepare_database(url: &DatabaseUrl, pool_size: u32) -> anyhow::Result<DbP
             "catalog loaded into an empty database"
         );
     }
+    let filled = catalog_import::fill_missing_english(&mut conn)
+        .context("adding the English catalog names")?;
+    if filled > 0 {
+        tracing::info!(rows = filled, "English catalog names added");
+    }
     if crate::services::workflow::install_if_empty(&mut conn)
         .context("installing the shipped workflows and calendar")?
     {

@@ -226,9 +226,9 @@ on_both_databases! {
         let cookie = switch.header("set-cookie").unwrap().to_owned();
         assert!(cookie.starts_with("lang=en") && cookie.contains("SameSite=Lax") && cookie.contains("HttpOnly"), "{cookie}");
 
-        // The cookie wins over the browser's preference, and catalog names stay Chinese.
+        // The cookie wins over the browser's preference, catalog names included.
         let page = app.get_with(&format!("/services/{FOOD_LICENCE_NEW}"), &[("Cookie", "lang=en"), ("Accept-Language", "zh-CN")]).await;
-        assert_eq!(page.text("h1"), "食品经营许可（新办）");
+        assert_eq!(page.text("h1"), "Food business licence (new application)");
         assert!(page.text(".facts").contains("20 working days"), "{}", page.text(".facts"));
         let switch_back = page.texts("a[hreflang=zh-CN]");
         assert_eq!(switch_back, ["中文"]);

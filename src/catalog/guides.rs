@@ -6,12 +6,15 @@
 //! 2. for 新办 and single services, the item's own materials where the file lists them, else the
 //!    default materials of the item type; for 变更/延续/注销, the materials of that variant;
 //! 3. the power of attorney for an agent (经办人), always optional.
+//!
+//! Every name, result and step is written in Chinese and English (`{ zh = "…", en = "…" }`);
+//! a file of plain Chinese strings is read only where English may fall back to Chinese.
 
 use std::collections::HashMap;
 
 use serde::Deserialize;
 
-use super::SourceError;
+use super::{English, SourceError};
 use crate::domain::catalog::{
     ApplicantType, Guide, Item, ItemType, Material, MaterialForm, MaterialSource, Necessity,
     TimeLimits, Variant,
@@ -20,7 +23,7 @@ use crate::domain::catalog::{
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct MaterialSpec {
-    name: String,
+    name: Named,
     form: String,
     #[serde(default = "one")]
     copies: u8,
@@ -37,10 +40,57 @@ fn applicant() -> String {
     MaterialSource::Applicant.slug().to_owned()
 }
 
+/// A name or text as the file writes it: in both languages, or (an older file) in Chinese only.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+enum Named {
+    Both(crate::domain::forms::Text),
+    Chinese(String),
+}
+
+impl Named {
+    fn zh(&self) -> &str {
+        match self {
+            Named::Both(text) => &text.zh,
+            Named::Chinese(zh) => zh,
+        }
+    }
+
+    /// The English text; the Chinese where English may fall back to it.
+    fn en(&self, english: English) -> Result<&str, SourceError> {
+        let en = match self {
+            Named::Both(text) => text.en.trim(),
+            Named::Chinese(_) => "",
+        };
+        match (en.is_empty(), english) {
+            (false, _) => Ok(en),
+            (true, English::OrChinese) => Ok(self.zh()),
+            (true, English::Required) => Err(SourceError::Guides(format!(
+                "{:?} has no English (write {{ zh = \"…\", en = \"…\" }})",
+                self.zh()
+            ))),
+        }
+    }
+
+    fn parse(&self, english: English) -> Result<Bilingual, SourceError> {
+        Ok(Bilingual {
+            zh: self.zh().to_owned(),
+            en: self.en(english)?.to_owned(),
+        })
+    }
+}
+
+/// A text in both languages, checked.
+#[derive(Debug, Clone, Default)]
+struct Bilingual {
+    zh: String,
+    en: String,
+}
+
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct Block {
-    result: Option<String>,
+    result: Option<Named>,
     identity: Option<Vec<MaterialSpec>>,
     #[serde(default)]
     materials: Vec<MaterialSpec>,
@@ -48,15 +98,21 @@ struct Block {
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
+struct StepSpecs {
+    immediate: Vec<Named>,
+    promised: Vec<Named>,
+}
+
+#[derive(Debug)]
 struct Steps {
-    immediate: Vec<String>,
-    promised: Vec<String>,
+    immediate: Vec<Bilingual>,
+    promised: Vec<Bilingual>,
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct File {
-    steps: Steps,
+    steps: StepSpecs,
     identity: HashMap<String, Vec<MaterialSpec>>,
     agent: Vec<MaterialSpec>,
     item_types: HashMap<String, Block>,
@@ -68,7 +124,7 @@ struct File {
 /// A block with its materials parsed.
 #[derive(Debug, Default)]
 struct Rule {
-    result: Option<String>,
+    result: Option<Bilingual>,
     identity: Option<Vec<Material>>,
     materials: Vec<Material>,
 }
@@ -85,8 +141,13 @@ pub struct GuideRules {
 }
 
 impl GuideRules {
-    pub fn parse(text: &str) -> Result<Self, SourceError> {
+    pub fn parse(text: &str, english: English) -> Result<Self, SourceError> {
         let file: File = toml::from_str(text).map_err(|e| SourceError::Guides(e.to_string()))?;
+        let materials = |specs: &[MaterialSpec]| materials(specs, english);
+        let rule = |block: Block| rule(block, english);
+        let texts = |specs: &[Named]| -> Result<Vec<Bilingual>, SourceError> {
+            specs.iter().map(|s| s.parse(english)).collect()
+        };
         let mut identity = HashMap::new();
         for (key, specs) in file.identity {
             identity.insert(
@@ -131,7 +192,10 @@ impl GuideRules {
             items.insert(key, rule(block)?);
         }
         Ok(Self {
-            steps: file.steps,
+            steps: Steps {
+                immediate: texts(&file.steps.immediate)?,
+                promised: texts(&file.steps.promised)?,
+            },
             identity,
             agent: materials(&file.agent)?,
             item_types,
@@ -169,31 +233,35 @@ impl GuideRules {
         let mut seen = std::collections::HashSet::new();
         list.retain(|m| seen.insert(m.name.clone()));
 
-        let result = match (variant, by_variant.and_then(|r| r.result.as_deref())) {
-            (Variant::Cancellation, Some(result)) => result.to_owned(),
+        let result = match (variant, by_variant.and_then(|r| r.result.as_ref())) {
+            (Variant::Cancellation, Some(result)) => result.clone(),
             _ => own
                 .result
                 .clone()
                 .or_else(|| by_type.result.clone())
                 .unwrap_or_default(),
         };
+        let result_name = result.zh.replace("{item}", &item.name);
+        let result_name_en = result.en.replace("{item}", &item.name_en);
         let template = if limits.is_immediate() {
             &self.steps.immediate
         } else {
             &self.steps.promised
         };
-        let steps = template
-            .iter()
-            .map(|step| {
-                step.replace("{promised_days}", &limits.promised_days().to_string())
-                    .replace("{legal_days}", &limits.legal_days().to_string())
-                    .replace("{result}", &result)
-            })
-            .collect();
+        let fill = |step: &str, result: &str| {
+            step.replace("{promised_days}", &limits.promised_days().to_string())
+                .replace("{legal_days}", &limits.legal_days().to_string())
+                .replace("{result}", result)
+        };
         Guide {
             materials: list,
-            result_name: result.replace("{item}", &item.name),
-            steps,
+            steps: template.iter().map(|s| fill(&s.zh, &result_name)).collect(),
+            steps_en: template
+                .iter()
+                .map(|s| fill(&s.en, &result_name_en))
+                .collect(),
+            result_name,
+            result_name_en,
         }
     }
 }
@@ -203,29 +271,31 @@ fn parse_key<T: std::str::FromStr>(section: &str, key: &str) -> Result<T, Source
         .map_err(|_| SourceError::Guides(format!("{section}.{key}: unknown key")))
 }
 
-fn rule(block: Block) -> Result<Rule, SourceError> {
+fn rule(block: Block, english: English) -> Result<Rule, SourceError> {
+    let materials = |specs: &[MaterialSpec]| materials(specs, english);
     Ok(Rule {
-        result: block.result,
+        result: block.result.map(|r| r.parse(english)).transpose()?,
         identity: block.identity.as_deref().map(materials).transpose()?,
         materials: materials(&block.materials)?,
     })
 }
 
-fn materials(specs: &[MaterialSpec]) -> Result<Vec<Material>, SourceError> {
+fn materials(specs: &[MaterialSpec], english: English) -> Result<Vec<Material>, SourceError> {
     specs
         .iter()
         .map(|spec| {
+            let name = spec.name.zh();
             let bad = |e: crate::domain::UnknownLabel| {
-                SourceError::Guides(format!("material {:?}: {e}", spec.name))
+                SourceError::Guides(format!("material {name:?}: {e}"))
             };
-            if spec.name.trim().is_empty() || spec.copies == 0 {
+            if name.trim().is_empty() || spec.copies == 0 {
                 return Err(SourceError::Guides(format!(
-                    "material {:?}: a name and at least one copy are needed",
-                    spec.name
+                    "material {name:?}: a name and at least one copy are needed"
                 )));
             }
             Ok(Material {
-                name: spec.name.trim().to_owned(),
+                name: name.trim().to_owned(),
+                name_en: spec.name.en(english)?.trim().to_owned(),
                 form: spec.form.parse::<MaterialForm>().map_err(bad)?,
                 copies: spec.copies,
                 necessity: spec.necessity.parse::<Necessity>().map_err(bad)?,

@@ -28,6 +28,14 @@ pub enum SourceError {
     Guides(String),
 }
 
+/// Whether a source must name everything in English too (the shipped files do), or may fall
+/// back to the Chinese names (a file an operator wrote before the English columns existed).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum English {
+    Required,
+    OrChinese,
+}
+
 impl SourceError {
     fn row(line: u64, error: impl ToString) -> Self {
         SourceError::Row {
@@ -58,32 +66,44 @@ impl Catalog {
         Self::parse(EMBEDDED_CSV, EMBEDDED_GUIDES)
     }
 
+    /// Parses files that name everything in both languages.
     pub fn parse(csv_text: &str, guides_text: &str) -> Result<Self, SourceError> {
-        let rules = GuideRules::parse(guides_text)?;
+        Self::parse_with(csv_text, guides_text, English::Required)
+    }
+
+    /// Parses files that may lack the English names, as `english` allows.
+    pub fn parse_with(
+        csv_text: &str,
+        guides_text: &str,
+        english: English,
+    ) -> Result<Self, SourceError> {
+        let rules = GuideRules::parse(guides_text, english)?;
         let mut departments: Vec<Department> = Vec::new();
-        let mut department_names: BTreeMap<DepartmentCode, String> = BTreeMap::new();
+        let mut department_names: BTreeMap<DepartmentCode, Department> = BTreeMap::new();
         let mut items: Vec<Item> = Vec::new();
         let mut item_index: BTreeMap<String, usize> = BTreeMap::new();
         let mut services: Vec<Service> = Vec::new();
         let mut service_codes = HashSet::new();
 
-        for row in rows::read(csv_text)? {
+        for row in rows::read(csv_text, english)? {
             let line = row.line;
             match department_names.get(&row.department.code) {
-                Some(name) if *name != row.department.name => {
+                Some(earlier) if *earlier != row.department => {
                     return Err(SourceError::row(
                         line,
                         format!(
-                            "department {} is named {:?} here but {name:?} earlier",
+                            "department {} is named {:?} ({:?}) here but {:?} ({:?}) earlier",
                             row.department.code.as_str(),
-                            row.department.name
+                            row.department.name,
+                            row.department.name_en,
+                            earlier.name,
+                            earlier.name_en,
                         ),
                     ));
                 }
                 Some(_) => {}
                 None => {
-                    department_names
-                        .insert(row.department.code.clone(), row.department.name.clone());
+                    department_names.insert(row.department.code.clone(), row.department.clone());
                     departments.push(row.department.clone());
                 }
             }
@@ -146,7 +166,7 @@ mod tests {
     fn a_row_whose_promise_exceeds_the_law_is_rejected_with_its_line() {
         let csv = "dept_code,dept_name,item_code,item_name,item_type,applicant_type,legal_days,promised_days,fee_yuan,service_name,service_variant,online\n\
                    FGJ,发改局,440306-FGJ-QT-0001,备案,其他行政权力,legal,5,6,0,备案,—,true\n";
-        let err = Catalog::parse(csv, EMBEDDED_GUIDES)
+        let err = Catalog::parse_with(csv, EMBEDDED_GUIDES, English::OrChinese)
             .unwrap_err()
             .to_string();
         assert!(err.contains("line 2") && err.contains("exceed"), "{err}");
@@ -156,9 +176,51 @@ mod tests {
     fn an_item_code_of_another_department_is_rejected() {
         let csv = "dept_code,dept_name,item_code,item_name,item_type,applicant_type,legal_days,promised_days,fee_yuan,service_name,service_variant,online\n\
                    FGJ,发改局,440306-SJJ-QT-0001,备案,其他行政权力,legal,5,1,0,备案,—,true\n";
-        let err = Catalog::parse(csv, EMBEDDED_GUIDES)
+        let err = Catalog::parse_with(csv, EMBEDDED_GUIDES, English::OrChinese)
             .unwrap_err()
             .to_string();
         assert!(err.contains("line 2") && err.contains("SJJ"), "{err}");
+    }
+
+    const WITHOUT_ENGLISH: &str = "dept_code,dept_name,item_code,item_name,item_type,applicant_type,legal_days,promised_days,fee_yuan,service_name,service_variant,online\n\
+                   FGJ,发改局,440306-FGJ-QT-0001,备案,其他行政权力,legal,5,1,0,备案,—,true\n";
+
+    #[test]
+    fn a_file_without_english_names_is_rejected_where_they_are_required() {
+        let err = Catalog::parse(WITHOUT_ENGLISH, EMBEDDED_GUIDES)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("line 2") && err.contains("_name_en"), "{err}");
+    }
+
+    #[test]
+    fn a_file_without_english_names_falls_back_to_chinese_where_allowed() {
+        let catalog =
+            Catalog::parse_with(WITHOUT_ENGLISH, EMBEDDED_GUIDES, English::OrChinese).unwrap();
+        assert_eq!(catalog.departments[0].name_en, "发改局");
+        assert_eq!(catalog.items[0].name_en, "备案");
+        assert_eq!(catalog.services[0].name_en, "备案");
+    }
+
+    #[test]
+    fn guide_rules_in_chinese_only_need_the_fallback() {
+        let old =
+            "agent = [{ name = \"授权委托书\", form = \"original\", necessity = \"optional\" }]\n";
+        let rules = EMBEDDED_GUIDES.replacen(
+            EMBEDDED_GUIDES
+                .lines()
+                .find(|l| l.contains("授权委托书"))
+                .unwrap(),
+            "",
+            1,
+        );
+        let rules = rules.replacen("agent = [\n\n]\n", old, 1);
+        assert!(GuideRules::parse(&rules, English::Required).is_err());
+        let catalog = Catalog::parse_with(WITHOUT_ENGLISH, &rules, English::OrChinese).unwrap();
+        let agent = catalog.services[0].guide.materials.last().unwrap();
+        assert_eq!(
+            (agent.name.as_str(), agent.name_en.as_str()),
+            ("授权委托书", "授权委托书")
+        );
     }
 }

@@ -2,7 +2,7 @@
 
 use serde::Deserialize;
 
-use super::{GuideRules, SourceError};
+use super::{English, GuideRules, SourceError};
 use crate::domain::catalog::{
     ApplicantType, Department, DepartmentCode, Fee, Item, ItemCode, ItemType, Service, ServiceCode,
     TimeLimits, Variant,
@@ -27,6 +27,14 @@ struct RawRow {
     /// has no such column.
     #[serde(default = "default_extension")]
     extension_days: u16,
+    /// The English names: required in the shipped file; a file written before them may lack
+    /// the columns where English falls back to Chinese.
+    #[serde(default)]
+    dept_name_en: String,
+    #[serde(default)]
+    item_name_en: String,
+    #[serde(default)]
+    service_name_en: String,
 }
 
 fn default_extension() -> u16 {
@@ -39,6 +47,7 @@ pub(super) struct Row {
     pub department: Department,
     pub item: Item,
     name: String,
+    name_en: String,
     variant: Variant,
     applicant_type: ApplicantType,
     limits: TimeLimits,
@@ -53,6 +62,7 @@ impl Row {
             code: ServiceCode::new(&self.item.code, self.variant),
             item: self.item.code,
             name: self.name,
+            name_en: self.name_en,
             variant: self.variant,
             applicant_type: self.applicant_type,
             limits: self.limits,
@@ -63,7 +73,7 @@ impl Row {
     }
 }
 
-pub(super) fn read(text: &str) -> Result<Vec<Row>, SourceError> {
+pub(super) fn read(text: &str, english: English) -> Result<Vec<Row>, SourceError> {
     let mut reader = csv::ReaderBuilder::new()
         .trim(csv::Trim::All)
         .from_reader(text.as_bytes());
@@ -75,12 +85,12 @@ pub(super) fn read(text: &str) -> Result<Vec<Row>, SourceError> {
         let raw: RawRow = record
             .deserialize(Some(&headers))
             .map_err(|e| SourceError::row(line, e))?;
-        rows.push(parse_row(line, raw)?);
+        rows.push(parse_row(line, raw, english)?);
     }
     Ok(rows)
 }
 
-fn parse_row(line: u64, raw: RawRow) -> Result<Row, SourceError> {
+fn parse_row(line: u64, raw: RawRow, english: English) -> Result<Row, SourceError> {
     let at = |e| SourceError::from((line, e));
     let department = DepartmentCode::parse(&raw.dept_code).map_err(at)?;
     let item_code = ItemCode::parse(&raw.item_code).map_err(at)?;
@@ -112,19 +122,29 @@ fn parse_row(line: u64, raw: RawRow) -> Result<Row, SourceError> {
             Ok(value)
         }
     };
+    let in_english = |value: String, chinese: &str, what: &str| match english {
+        English::OrChinese if value.is_empty() => Ok(chinese.to_owned()),
+        _ => non_empty(value, what),
+    };
+    let dept_name = non_empty(raw.dept_name, "dept_name")?;
+    let item_name = non_empty(raw.item_name, "item_name")?;
+    let service_name = non_empty(raw.service_name, "service_name")?;
     Ok(Row {
         line,
         department: Department {
             code: department.clone(),
-            name: non_empty(raw.dept_name, "dept_name")?,
+            name_en: in_english(raw.dept_name_en, &dept_name, "dept_name_en")?,
+            name: dept_name,
         },
         item: Item {
             code: item_code,
-            name: non_empty(raw.item_name, "item_name")?,
+            name_en: in_english(raw.item_name_en, &item_name, "item_name_en")?,
+            name: item_name,
             item_type,
             department,
         },
-        name: non_empty(raw.service_name, "service_name")?,
+        name_en: in_english(raw.service_name_en, &service_name, "service_name_en")?,
+        name: service_name,
         variant: Variant::from_zh(&raw.service_variant).map_err(|e| at(e.into()))?,
         applicant_type: raw
             .applicant_type

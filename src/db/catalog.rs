@@ -6,7 +6,7 @@ use diesel::prelude::*;
 use super::schema::{departments, items, service_materials, services};
 use super::{DbConnection, on_backend};
 use crate::domain::catalog::{
-    ApplicantType, Fee, ItemType, Material, MaterialForm, MaterialSource, Necessity, Variant,
+    ApplicantType, Fee, ItemType, Material, MaterialForm, MaterialSource, Names, Necessity, Variant,
 };
 
 /// Rows per multi-row insert; well under SQLite's limit of bound variables.
@@ -20,6 +20,7 @@ pub struct DepartmentRecord {
     pub code: String,
     pub name: String,
     pub position: i32,
+    pub name_en: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Insertable, AsChangeset)]
@@ -29,6 +30,7 @@ pub struct ItemRecord {
     pub name: String,
     pub item_type: String,
     pub department_id: i64,
+    pub name_en: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Insertable, AsChangeset)]
@@ -49,6 +51,10 @@ pub struct ServiceRecord {
     pub steps: String,
     pub search_text: String,
     pub listed: bool,
+    pub name_en: String,
+    pub result_name_en: String,
+    /// The English steps, a JSON array as `steps` is.
+    pub steps_en: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Insertable, AsChangeset)]
@@ -61,6 +67,7 @@ pub struct MaterialRecord {
     pub copies: i32,
     pub necessity: String,
     pub source: String,
+    pub name_en: String,
 }
 
 pub fn all_departments(conn: &mut DbConnection) -> QueryResult<Vec<(i64, DepartmentRecord)>> {
@@ -169,12 +176,29 @@ pub fn service_code(conn: &mut DbConnection, id: i64) -> QueryResult<Option<Stri
         .optional()
 }
 
-pub fn service_name(conn: &mut DbConnection, id: i64) -> QueryResult<Option<String>> {
-    services::table
+/// A service's name in Chinese and in English.
+pub fn service_name(conn: &mut DbConnection, id: i64) -> QueryResult<Option<Names>> {
+    Ok(services::table
         .find(id)
-        .select(services::name)
-        .first(conn)
-        .optional()
+        .select((services::name, services::name_en))
+        .first::<(String, String)>(conn)
+        .optional()?
+        .map(|(zh, en)| Names { zh, en }))
+}
+
+/// Whether any catalog row lacks its English name (a database from before them).
+pub fn english_missing(conn: &mut DbConnection) -> QueryResult<bool> {
+    use diesel::dsl::{exists, select};
+    Ok(select(exists(
+        departments::table.filter(departments::name_en.eq("")),
+    ))
+    .get_result(conn)?
+        || select(exists(items::table.filter(items::name_en.eq("")))).get_result(conn)?
+        || select(exists(services::table.filter(services::name_en.eq("")))).get_result(conn)?
+        || select(exists(
+            service_materials::table.filter(service_materials::name_en.eq("")),
+        ))
+        .get_result(conn)?)
 }
 
 pub fn count_services(conn: &mut DbConnection) -> QueryResult<i64> {
@@ -196,6 +220,7 @@ fn stored<T: std::str::FromStr>(value: &str) -> QueryResult<T> {
 pub struct DepartmentSummary {
     pub code: String,
     pub name: String,
+    pub name_en: String,
     pub service_count: i64,
 }
 
@@ -210,11 +235,14 @@ pub struct CatalogTotals {
 pub struct ServiceSummary {
     pub code: String,
     pub name: String,
+    pub name_en: String,
     pub item_code: String,
     pub item_name: String,
+    pub item_name_en: String,
     pub item_type: ItemType,
     pub department_code: String,
     pub department_name: String,
+    pub department_name_en: String,
     pub applicant_type: ApplicantType,
     pub legal_days: i32,
     pub promised_days: i32,
@@ -227,7 +255,9 @@ pub struct ServiceGuide {
     pub summary: ServiceSummary,
     pub online: bool,
     pub result_name: String,
+    pub result_name_en: String,
     pub steps: Vec<String>,
+    pub steps_en: Vec<String>,
     pub materials: Vec<Material>,
 }
 
@@ -246,11 +276,14 @@ pub struct ServiceFilter {
 type SummaryColumns = (
     services::code,
     services::name,
+    services::name_en,
     items::code,
     items::name,
+    items::name_en,
     items::item_type,
     departments::code,
     departments::name,
+    departments::name_en,
     services::applicant_type,
     services::legal_days,
     services::promised_days,
@@ -261,11 +294,14 @@ type SummaryColumns = (
 const SUMMARY_COLUMNS: SummaryColumns = (
     services::code,
     services::name,
+    services::name_en,
     items::code,
     items::name,
+    items::name_en,
     items::item_type,
     departments::code,
     departments::name,
+    departments::name_en,
     services::applicant_type,
     services::legal_days,
     services::promised_days,
@@ -274,6 +310,9 @@ const SUMMARY_COLUMNS: SummaryColumns = (
 );
 
 type SummaryRow = (
+    String,
+    String,
+    String,
     String,
     String,
     String,
@@ -292,11 +331,14 @@ fn summary(row: SummaryRow) -> QueryResult<ServiceSummary> {
     let (
         code,
         name,
+        name_en,
         item_code,
         item_name,
+        item_name_en,
         item_type,
         dept_code,
         dept_name,
+        dept_name_en,
         applicant,
         legal,
         promised,
@@ -306,11 +348,14 @@ fn summary(row: SummaryRow) -> QueryResult<ServiceSummary> {
     Ok(ServiceSummary {
         code,
         name,
+        name_en,
         item_code,
         item_name,
+        item_name_en,
         item_type: stored(&item_type)?,
         department_code: dept_code,
         department_name: dept_name,
+        department_name_en: dept_name_en,
         applicant_type: stored(&applicant)?,
         legal_days: legal,
         promised_days: promised,
@@ -393,10 +438,15 @@ pub fn find_department(
     conn: &mut DbConnection,
     code: &str,
 ) -> QueryResult<Option<DepartmentSummary>> {
-    let Some((id, code, name)) = departments::table
+    let Some((id, code, name, name_en)) = departments::table
         .filter(departments::code.eq(code))
-        .select((departments::id, departments::code, departments::name))
-        .first::<(i64, String, String)>(conn)
+        .select((
+            departments::id,
+            departments::code,
+            departments::name,
+            departments::name_en,
+        ))
+        .first::<(i64, String, String, String)>(conn)
         .optional()?
     else {
         return Ok(None);
@@ -412,6 +462,7 @@ pub fn find_department(
     Ok(Some(DepartmentSummary {
         code,
         name,
+        name_en,
         service_count,
     }))
 }
@@ -455,15 +506,21 @@ pub fn department_summaries(conn: &mut DbConnection) -> QueryResult<Vec<Departme
         .load::<(i64, i64)>(conn)?
         .into_iter()
         .collect();
-    let rows: Vec<(i64, String, String)> = departments::table
+    let rows: Vec<(i64, String, String, String)> = departments::table
         .order(departments::position.asc())
-        .select((departments::id, departments::code, departments::name))
+        .select((
+            departments::id,
+            departments::code,
+            departments::name,
+            departments::name_en,
+        ))
         .load(conn)?;
     Ok(rows
         .into_iter()
-        .map(|(id, code, name)| DepartmentSummary {
+        .map(|(id, code, name, name_en)| DepartmentSummary {
             code,
             name,
+            name_en,
             service_count: counts.get(&id).copied().unwrap_or(0),
         })
         .collect())
@@ -488,28 +545,32 @@ pub fn find_service_guide(
     code: &str,
 ) -> QueryResult<Option<ServiceGuide>> {
     let filter = ServiceFilter::default();
-    let Some((id, online, result_name, steps, row)) = listed(&filter)
+    let Some((id, online, (result_name, result_name_en), (steps, steps_en), row)) = listed(&filter)
         .filter(services::code.eq(code))
         .select((
             services::id,
             services::online,
-            services::result_name,
-            services::steps,
+            (services::result_name, services::result_name_en),
+            (services::steps, services::steps_en),
             SUMMARY_COLUMNS,
         ))
-        .first::<(i64, bool, String, String, SummaryRow)>(conn)
+        .first::<(i64, bool, (String, String), (String, String), SummaryRow)>(conn)
         .optional()?
     else {
         return Ok(None);
     };
-    let steps: Vec<String> = serde_json::from_str(&steps)
-        .map_err(|e| diesel::result::Error::DeserializationError(Box::new(e)))?;
+    let json = |text: &str| -> QueryResult<Vec<String>> {
+        serde_json::from_str(text)
+            .map_err(|e| diesel::result::Error::DeserializationError(Box::new(e)))
+    };
     let materials = materials_of_service(conn, id)?;
     Ok(Some(ServiceGuide {
         summary: summary(row)?,
         online,
         result_name,
-        steps,
+        result_name_en,
+        steps: json(&steps)?,
+        steps_en: json(&steps_en)?,
         materials,
     }))
 }
@@ -532,6 +593,7 @@ pub fn materials_of_service(
                 source: stored::<MaterialSource>(&m.source)?,
                 copies: u8::try_from(m.copies).unwrap_or(u8::MAX),
                 name: m.name,
+                name_en: m.name_en,
             })
         })
         .collect()
@@ -546,6 +608,7 @@ pub struct SubmissionService {
     pub promised_days: i32,
     pub legal_days: i32,
     pub name: String,
+    pub name_en: String,
 }
 
 pub fn submission_service(
@@ -560,6 +623,7 @@ pub fn submission_service(
             services::promised_days,
             services::legal_days,
             services::name,
+            services::name_en,
         ))
         .first(conn)
         .optional()

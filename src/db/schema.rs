@@ -7,6 +7,7 @@ diesel::table! {
         code -> Text,
         name -> Text,
         position -> Integer,
+        name_en -> Text,
     }
 }
 
@@ -17,6 +18,7 @@ diesel::table! {
         name -> Text,
         item_type -> Text,
         department_id -> BigInt,
+        name_en -> Text,
     }
 }
 
@@ -39,6 +41,9 @@ diesel::table! {
         listed -> Bool,
         workflow_key -> Text,
         extension_days -> Integer,
+        name_en -> Text,
+        result_name_en -> Text,
+        steps_en -> Text,
     }
 }
 
@@ -52,6 +57,7 @@ diesel::table! {
         copies -> Integer,
         necessity -> Text,
         source -> Text,
+        name_en -> Text,
     }
 }
 

@@ -322,10 +322,36 @@ labelled_enum! {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Material {
     pub name: String,
+    /// The English name (the Chinese one where the source has none).
+    pub name_en: String,
     pub form: MaterialForm,
     pub copies: u8,
     pub necessity: Necessity,
     pub source: MaterialSource,
+}
+
+/// The name a reader of `lang` (a BCP 47 code: `en`, `zh-CN`) sees of a catalog name given in
+/// both languages: the English where there is one, else the Chinese. The one place that
+/// chooses, for pages (through `PageContext::pick`) and mails alike.
+pub fn pick<'a>(lang: &str, zh: &'a str, en: &'a str) -> &'a str {
+    if lang.starts_with("en") && !en.trim().is_empty() {
+        en
+    } else {
+        zh
+    }
+}
+
+/// A catalog name in Chinese and in English, for code that picks one per reader (mails).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Names {
+    pub zh: String,
+    pub en: String,
+}
+
+impl Names {
+    pub fn for_lang(&self, lang: &str) -> &str {
+        pick(lang, &self.zh, &self.en)
+    }
 }
 
 /// A department as the catalog lists it.
@@ -333,6 +359,7 @@ pub struct Material {
 pub struct Department {
     pub code: DepartmentCode,
     pub name: String,
+    pub name_en: String,
 }
 
 /// An item (事项): the unit of legal power.
@@ -340,6 +367,7 @@ pub struct Department {
 pub struct Item {
     pub code: ItemCode,
     pub name: String,
+    pub name_en: String,
     pub item_type: ItemType,
     pub department: DepartmentCode,
 }
@@ -350,6 +378,7 @@ pub struct Service {
     pub code: ServiceCode,
     pub item: ItemCode,
     pub name: String,
+    pub name_en: String,
     pub variant: Variant,
     pub applicant_type: ApplicantType,
     pub limits: TimeLimits,
@@ -364,7 +393,11 @@ pub struct Guide {
     pub materials: Vec<Material>,
     /// The document the applicant receives, e.g. 《食品经营许可证》.
     pub result_name: String,
+    /// The same in English, e.g. "Food Business Licence".
+    pub result_name_en: String,
     pub steps: Vec<String>,
+    /// The same steps in English, one for one.
+    pub steps_en: Vec<String>,
 }
 
 #[cfg(test)]

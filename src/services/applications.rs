@@ -308,7 +308,10 @@ pub fn submit(
                 application_id: id,
                 applicant_id: row.applicant_id,
                 tracking_number: number.as_str(),
-                service_name: &service.name,
+                service_name: &crate::domain::catalog::Names {
+                    zh: service.name.clone(),
+                    en: service.name_en.clone(),
+                },
             },
             &pinned,
             now,

@@ -11,7 +11,7 @@ use crate::db::DbConnection;
 use crate::db::catalog::{
     self as queries, DepartmentRecord, ItemRecord, MaterialRecord, ServiceRecord,
 };
-use crate::domain::catalog::Service;
+use crate::domain::catalog::{Item, Service};
 
 /// Serialises imports of several nodes starting at once on one PostgreSQL.
 const IMPORT_LOCK: i64 = 0x0_4e_53_43_61_74; // "NSCat"
@@ -104,6 +104,101 @@ pub fn import_if_empty(conn: &mut DbConnection) -> Result<Option<ImportReport>, 
     import(conn, &catalog).map(Some)
 }
 
+/// Gives a database from before the English names the shipped catalog's English where a row
+/// has none (run at start-up, after the migrations added the empty columns): departments,
+/// items, services (with their search text) and materials, matched by code and, for materials,
+/// by Chinese name. A row the shipped catalog does not have is named in Chinese in both
+/// languages, as an import of a file without English names does, so that this runs once.
+/// Nothing but the English columns and the search text is touched. Returns the rows changed.
+pub fn fill_missing_english(conn: &mut DbConnection) -> Result<usize, ServiceError> {
+    if !queries::english_missing(conn)? {
+        return Ok(0);
+    }
+    let catalog = Catalog::embedded()?;
+    crate::db::write_transaction(conn, |conn| {
+        if let DbConnection::Postgres(pg) = conn {
+            diesel::connection::SimpleConnection::batch_execute(
+                pg,
+                &format!("SELECT pg_advisory_xact_lock({IMPORT_LOCK})"),
+            )?;
+        }
+        let mut changed = 0;
+        let departments: HashMap<&str, &str> = catalog
+            .departments
+            .iter()
+            .map(|d| (d.code.as_str(), d.name_en.as_str()))
+            .collect();
+        for (id, mut row) in queries::all_departments(conn)? {
+            if row.name_en.is_empty() {
+                row.name_en = departments
+                    .get(row.code.as_str())
+                    .unwrap_or(&row.name.as_str())
+                    .to_string();
+                changed += queries::update_department(conn, id, &row)?;
+            }
+        }
+        let items: HashMap<&str, &str> = catalog
+            .items
+            .iter()
+            .map(|i| (i.code.as_str(), i.name_en.as_str()))
+            .collect();
+        let mut item_rows = HashMap::new();
+        for (id, mut row) in queries::all_items(conn)? {
+            if row.name_en.is_empty() {
+                row.name_en = items
+                    .get(row.code.as_str())
+                    .unwrap_or(&row.name.as_str())
+                    .to_string();
+                changed += queries::update_item(conn, id, &row)?;
+            }
+            item_rows.insert(id, row);
+        }
+        let services: HashMap<&str, &Service> = catalog
+            .services
+            .iter()
+            .map(|s| (s.code.as_str(), s))
+            .collect();
+        let mut service_codes = HashMap::new();
+        for (id, mut row) in queries::all_services(conn)? {
+            service_codes.insert(id, row.code.clone());
+            if !row.name_en.is_empty() {
+                continue;
+            }
+            let shipped = services.get(row.code.as_str());
+            row.name_en = shipped.map_or_else(|| row.name.clone(), |s| s.name_en.clone());
+            row.result_name_en = shipped.map_or_else(
+                || row.result_name.clone(),
+                |s| s.guide.result_name_en.clone(),
+            );
+            row.steps_en = shipped.map_or_else(
+                || row.steps.clone(),
+                |s| serde_json::Value::from(s.guide.steps_en.clone()).to_string(),
+            );
+            if let Some(item) = item_rows.get(&row.item_id) {
+                row.search_text = search_text(
+                    [&row.name, &row.name_en],
+                    [&item.name, &item.name_en],
+                    &row.code,
+                    &item.code,
+                );
+            }
+            changed += queries::update_service(conn, id, &row)?;
+        }
+        for (id, mut row) in queries::all_materials(conn)? {
+            if !row.name_en.is_empty() {
+                continue;
+            }
+            let shipped = service_codes
+                .get(&row.service_id)
+                .and_then(|code| services.get(code.as_str()))
+                .and_then(|s| s.guide.materials.iter().find(|m| m.name == row.name));
+            row.name_en = shipped.map_or_else(|| row.name.clone(), |m| m.name_en.clone());
+            changed += queries::update_material(conn, id, &row)?;
+        }
+        Ok(changed)
+    })
+}
+
 /// A table's write operations, as the sync below needs them.
 struct Writes<R> {
     update: fn(&mut DbConnection, i64, &R) -> diesel::QueryResult<usize>,
@@ -158,6 +253,7 @@ fn sync_departments(
             code: d.code.as_str().to_owned(),
             name: d.name.clone(),
             position,
+            name_en: d.name_en.clone(),
         })
         .collect();
     let existing = queries::all_departments(conn)?;
@@ -183,6 +279,7 @@ fn sync_items(
             name: item.name.clone(),
             item_type: item.item_type.slug().to_owned(),
             department_id: department_ids[item.department.as_str()],
+            name_en: item.name_en.clone(),
         })
         .collect();
     let existing = queries::all_items(conn)?;
@@ -194,20 +291,26 @@ fn sync_items(
     Ok(ids(queries::all_items(conn)?, |r| &r.code))
 }
 
+/// What the catalog search matches, in lower case: the service's and its item's names in both
+/// languages, and both codes.
+fn search_text(service: [&str; 2], item: [&str; 2], service_code: &str, item_code: &str) -> String {
+    let [name, name_en] = service;
+    let [item_name, item_name_en] = item;
+    format!("{name} {item_name} {service_code} {item_code} {name_en} {item_name_en}").to_lowercase()
+}
+
 fn service_record(
     service: &Service,
     item_id: i64,
     department_id: i64,
-    item_name: &str,
+    item: &Item,
 ) -> ServiceRecord {
-    let search_text = format!(
-        "{} {} {} {}",
-        service.name,
-        item_name,
-        service.code,
-        service.item.as_str()
-    )
-    .to_lowercase();
+    let search_text = search_text(
+        [&service.name, &service.name_en],
+        [&item.name, &item.name_en],
+        service.code.as_str(),
+        service.item.as_str(),
+    );
     ServiceRecord {
         code: service.code.as_str().to_owned(),
         item_id,
@@ -224,6 +327,9 @@ fn service_record(
         steps: serde_json::Value::from(service.guide.steps.clone()).to_string(),
         search_text,
         listed: true,
+        name_en: service.name_en.clone(),
+        result_name_en: service.guide.result_name_en.clone(),
+        steps_en: serde_json::Value::from(service.guide.steps_en.clone()).to_string(),
     }
 }
 
@@ -233,19 +339,18 @@ fn sync_services(
     item_ids: &HashMap<String, i64>,
     changes: &mut Changes,
 ) -> Result<HashMap<String, i64>, ServiceError> {
-    let items: HashMap<&str, (&str, &str)> = catalog
-        .items
-        .iter()
-        .map(|i| (i.code.as_str(), (i.name.as_str(), i.department.as_str())))
-        .collect();
+    let items: HashMap<&str, &Item> = catalog.items.iter().map(|i| (i.code.as_str(), i)).collect();
     let department_ids = ids(queries::all_departments(conn)?, |r| &r.code);
     let wanted = catalog
         .services
         .iter()
         .map(|s| {
-            let (item_name, department) = items[s.item.as_str()];
-            let (item_id, department_id) = (item_ids[s.item.as_str()], department_ids[department]);
-            service_record(s, item_id, department_id, item_name)
+            let item = items[s.item.as_str()];
+            let (item_id, department_id) = (
+                item_ids[s.item.as_str()],
+                department_ids[item.department.as_str()],
+            );
+            service_record(s, item_id, department_id, item)
         })
         .collect();
     let existing = queries::all_services(conn)?;
@@ -286,6 +391,7 @@ fn sync_materials(
                     copies: i32::from(m.copies),
                     necessity: m.necessity.slug().to_owned(),
                     source: m.source.slug().to_owned(),
+                    name_en: m.name_en.clone(),
                 })
         })
         .collect();

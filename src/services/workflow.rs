@@ -674,7 +674,7 @@ fn deem_accepted(
     let lang = crate::services::accounts::mail_lang(&lang);
     let shown = |d: Option<NaiveDate>| d.map_or_else(|| "—".to_owned(), |d| d.to_string());
     let values = [
-        ("service", service.as_str()),
+        ("service", service.for_lang(lang)),
         ("tracking_number", number),
         ("date", &received.to_string()),
         ("promised_due", &shown(deadlines.promised_due)),
@@ -863,7 +863,10 @@ fn tell_deadlines_moved(
             ));
         }
     }
-    let values = [("service", service.as_str()), ("tracking_number", number)];
+    let values = [
+        ("service", service.for_lang(lang)),
+        ("tracking_number", number),
+    ];
     let subject = crate::mail::translate(lang, "mail.deadlines_moved.subject", &values);
     let body = crate::mail::translate(lang, "mail.deadlines_moved.body", &values);
     let body = format!("{body}\n{}", lines.join("\n"));
@@ -1022,7 +1025,7 @@ struct ApplicantMail<'a> {
     application_id: i64,
     applicant_id: i64,
     tracking_number: &'a str,
-    service_name: &'a str,
+    service_name: &'a crate::domain::catalog::Names,
 }
 
 fn write_applicant_mail(
@@ -1035,7 +1038,8 @@ fn write_applicant_mail(
 ) -> Result<(), ServiceError> {
     let (email, name, lang) = queries::contact(conn, mail.applicant_id)?;
     let lang = crate::services::accounts::mail_lang(&lang);
-    let (subject, body) = fill_notice(notice, lang, mail.tracking_number, mail.service_name, texts);
+    let service = mail.service_name.for_lang(lang);
+    let (subject, body) = fill_notice(notice, lang, mail.tracking_number, service, texts);
     let greeting = crate::mail::translate(lang, "mail.greeting", &[("name", &name)]);
     crate::db::outbox::enqueue_mail(
         conn,
@@ -1087,7 +1091,7 @@ fn notify_staff(
             notice,
             lang,
             case.tracking_number.as_deref().unwrap_or(""),
-            &service,
+            service.for_lang(lang),
             texts,
         );
         let greeting = crate::mail::translate(lang, "mail.greeting", &[("name", &recipient.name)]);
@@ -1111,7 +1115,10 @@ fn notify_staff(
     Ok(())
 }
 
-fn service_name(conn: &mut DbConnection, service_id: i64) -> Result<String, ServiceError> {
+fn service_name(
+    conn: &mut DbConnection,
+    service_id: i64,
+) -> Result<crate::domain::catalog::Names, ServiceError> {
     crate::db::catalog::service_name(conn, service_id)?
         .ok_or_else(|| corrupt(format!("service {service_id}")))
 }
@@ -1174,7 +1181,7 @@ pub struct Receipt<'a> {
     pub application_id: i64,
     pub applicant_id: i64,
     pub tracking_number: &'a str,
-    pub service_name: &'a str,
+    pub service_name: &'a crate::domain::catalog::Names,
 }
 
 /// The submission receipt, written with the submission: the number and the deadlines pinned.

@@ -88,3 +88,15 @@ pub struct GuidePage {
     pub ctx: PageContext,
     pub guide: ServiceGuide,
 }
+
+impl GuidePage {
+    /// The steps in the page's language (in Chinese where the English ones are missing).
+    pub fn steps(&self) -> &[String] {
+        let english = &self.guide.steps_en;
+        if self.ctx.lang == crate::web::i18n::Lang::En && english.len() == self.guide.steps.len() {
+            english
+        } else {
+            &self.guide.steps
+        }
+    }
+}

@@ -132,12 +132,10 @@ impl PageContext {
         }
     }
 
-    /// The text in the page's language, of two the data carries (workflow names, notices).
+    /// The text in the page's language, of two the data carries (catalog and workflow names,
+    /// notices).
     pub fn pick<'a>(&self, zh: &'a str, en: &'a str) -> &'a str {
-        match self.lang {
-            crate::web::i18n::Lang::En if !en.is_empty() => en,
-            _ => zh,
-        }
+        crate::domain::catalog::pick(self.lang.code(), zh, en)
     }
 
     /// The translated name of an enum value: `label("item_type", "licensing")`. A workflow

@@ -118,7 +118,9 @@ async fn edit(
     let page = EditPage {
         id: app.row.id,
         version: app.row.version,
-        service_name: app.service.summary.name.clone(),
+        service_name: ctx
+            .pick(&app.service.summary.name, &app.service.summary.name_en)
+            .to_owned(),
         applicant: applicant_block(&ctx, &app),
         sections: sections(ctx.lang, &app.form, &app.input, &[]),
         errors: Vec::new(),
@@ -190,7 +192,9 @@ async fn form_with_problems(
     let page = EditPage {
         id,
         version: app.row.version,
-        service_name: app.service.summary.name.clone(),
+        service_name: ctx
+            .pick(&app.service.summary.name, &app.service.summary.name_en)
+            .to_owned(),
         applicant: applicant_block(&ctx, &app),
         sections: sections(ctx.lang, &app.form, &app.input, problems),
         errors: summary(ctx.lang, &app.form, problems),
@@ -216,7 +220,9 @@ async fn review_page(
     .await?;
     Ok(ReviewPage {
         id: app.row.id,
-        service_name: app.service.summary.name.clone(),
+        service_name: ctx
+            .pick(&app.service.summary.name, &app.service.summary.name_en)
+            .to_owned(),
         applicant: applicant_block(&ctx, app),
         answers: answers(ctx.lang, &app.form, &app.input),
         materials,
@@ -391,7 +397,9 @@ async fn show(
         id,
         tracking_number: app.row.tracking_number.clone(),
         status: app.row.status.clone(),
-        service_name: app.service.summary.name.clone(),
+        service_name: ctx
+            .pick(&app.service.summary.name, &app.service.summary.name_en)
+            .to_owned(),
         answers: answers(ctx.lang, &app.form, &app.input),
         timeline: events
             .into_iter()
@@ -497,9 +505,18 @@ async fn decision(
     Ok(crate::views::applications::DecisionPage {
         id,
         tracking_number: app.row.tracking_number.clone().unwrap_or_default(),
-        service_name: app.service.summary.name.clone(),
-        result_name: app.service.result_name.clone(),
-        department_name: app.service.summary.department_name.clone(),
+        service_name: ctx
+            .pick(&app.service.summary.name, &app.service.summary.name_en)
+            .to_owned(),
+        result_name: ctx
+            .pick(&app.service.result_name, &app.service.result_name_en)
+            .to_owned(),
+        department_name: ctx
+            .pick(
+                &app.service.summary.department_name,
+                &app.service.summary.department_name_en,
+            )
+            .to_owned(),
         applicant_name: session.user.name.clone(),
         approved: outcome == "approved",
         decision: view.decision.clone().unwrap_or_default(),
@@ -526,8 +543,15 @@ async fn licence_page(
         number: licence.number,
         valid: status == crate::db::licences::VALID,
         holder: applicant_block(&ctx, &app),
-        service_name: app.service.summary.name.clone(),
-        department_name: app.service.summary.department_name.clone(),
+        service_name: ctx
+            .pick(&app.service.summary.name, &app.service.summary.name_en)
+            .to_owned(),
+        department_name: ctx
+            .pick(
+                &app.service.summary.department_name,
+                &app.service.summary.department_name_en,
+            )
+            .to_owned(),
         issued_on: licence.issued_on.format("%Y-%m-%d").to_string(),
         ctx,
     })
@@ -622,7 +646,9 @@ async fn materials_page(
     let (error, error_anchor) = error.map_or((None, String::new()), |(m, a)| (Some(m), a));
     Ok(MaterialsPage {
         id,
-        service_name: app.service.summary.name.clone(),
+        service_name: ctx
+            .pick(&app.service.summary.name, &app.service.summary.name_en)
+            .to_owned(),
         limits_text: ctx.lang.tf(
             "materials.limits",
             &[

@@ -1,5 +1,6 @@
 //! The translation layer: every visible string of the interface goes through [`Lang::t`].
-//! Texts live in `locales/zh-CN.yml` and `locales/en.yml`. Catalog names stay Chinese.
+//! Texts live in `locales/zh-CN.yml` and `locales/en.yml`; catalog names come in both
+//! languages with the catalog (see `PageContext::pick`).
 
 use std::borrow::Cow;
 

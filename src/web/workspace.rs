@@ -268,7 +268,9 @@ async fn case_page(
         version: row.version,
         tracking_number: row.tracking_number.clone().unwrap_or_default(),
         service_code: app.service.summary.code.clone(),
-        service_name: app.service.summary.name.clone(),
+        service_name: ctx
+            .pick(&app.service.summary.name, &app.service.summary.name_en)
+            .to_owned(),
         department_code: case.department_code.clone(),
         state_name: ctx.pick(&state.name_zh, &state.name_en).to_owned(),
         state_paused: state.phase == crate::domain::clock::Phase::Paused,

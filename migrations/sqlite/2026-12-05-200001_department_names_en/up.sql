@@ -1,0 +1,3 @@
+-- A department's English name, shown to readers in English. A database from before gets the
+-- shipped catalog's names at start-up; '' (never left so by an import) shows the Chinese name.
+ALTER TABLE departments ADD COLUMN name_en TEXT NOT NULL DEFAULT '';

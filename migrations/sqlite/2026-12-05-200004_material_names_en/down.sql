@@ -1,0 +1,1 @@
+ALTER TABLE service_materials DROP COLUMN name_en;
