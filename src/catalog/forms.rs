@@ -182,6 +182,7 @@ fn generated(item: &Item, variant: Variant) -> FormDefinition {
     ));
     fields.push(phone);
     FormDefinition {
+        licence: None,
         sections: vec![Section {
             key: "application".to_owned(),
             title: Text::new("申请内容", "Your application"),

@@ -2,6 +2,7 @@
 //! publishes it) and `catalog/guides.toml` (materials, results and steps), both embedded in the
 //! binary so that a first start needs no files beside it.
 
+pub mod documents;
 pub mod forms;
 mod guides;
 mod rows;

@@ -28,6 +28,8 @@ pub struct NewLicence<'a> {
     pub name: &'a str,
     pub issued_on: NaiveDate,
     pub status: &'a str,
+    pub valid_from: Option<NaiveDate>,
+    pub valid_until: Option<NaiveDate>,
 }
 
 pub fn insert(conn: &mut DbConnection, licence: &NewLicence<'_>) -> QueryResult<()> {
@@ -132,4 +134,34 @@ pub fn of_application(
         ))
         .first(conn)
         .optional()
+}
+
+/// The validity period of the licence an application issued, if it has one.
+pub fn validity_of(
+    conn: &mut DbConnection,
+    application_id: i64,
+) -> QueryResult<Option<(NaiveDate, NaiveDate)>> {
+    let period: Option<(Option<NaiveDate>, Option<NaiveDate>)> = licences::table
+        .filter(licences::application_id.eq(application_id))
+        .select((licences::valid_from, licences::valid_until))
+        .first(conn)
+        .optional()?;
+    Ok(period.and_then(|(from, until)| from.zip(until)))
+}
+
+/// The latest validity period among the licences an application used (the licence a 变更
+/// changes keeps its period).
+pub fn validity_of_used(
+    conn: &mut DbConnection,
+    application_id: i64,
+) -> QueryResult<Option<(NaiveDate, NaiveDate)>> {
+    let periods: Vec<(Option<NaiveDate>, Option<NaiveDate>)> = material_licences::table
+        .inner_join(licences::table)
+        .filter(material_licences::application_id.eq(application_id))
+        .select((licences::valid_from, licences::valid_until))
+        .load(conn)?;
+    Ok(periods
+        .into_iter()
+        .filter_map(|(from, until)| from.zip(until))
+        .max_by_key(|(_, until)| *until))
 }

@@ -7,6 +7,7 @@ pub mod accounts;
 pub mod admin;
 pub mod applications;
 pub mod catalog;
+pub mod documents;
 pub mod licences;
 pub mod outbox;
 mod pool;

@@ -365,6 +365,26 @@ diesel::table! {
         name -> Text,
         issued_on -> Date,
         status -> Text,
+        valid_from -> Nullable<Date>,
+        valid_until -> Nullable<Date>,
+    }
+}
+
+diesel::table! {
+    document_sequences (department_id, year) {
+        department_id -> BigInt,
+        year -> Integer,
+        last_number -> Integer,
+    }
+}
+
+diesel::table! {
+    decision_documents (application_id) {
+        application_id -> BigInt,
+        department_id -> BigInt,
+        year -> Integer,
+        sequence -> Integer,
+        number -> Text,
     }
 }
 
@@ -377,6 +397,7 @@ diesel::table! {
 }
 
 diesel::joinable!(material_licences -> licences (licence_id));
+diesel::joinable!(decision_documents -> applications (application_id));
 diesel::joinable!(application_notes -> applications (application_id));
 diesel::joinable!(application_notes -> users (author_id));
 diesel::joinable!(application_sign_offs -> applications (application_id));
@@ -429,4 +450,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     form_drafts,
     admin_events,
     mail_digests,
+    document_sequences,
+    decision_documents,
 );

@@ -137,6 +137,9 @@ pub struct Section {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FormDefinition {
+    /// Which answers state the facts of the licence the application may end with.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub licence: Option<super::documents::LicenceFacts>,
     pub sections: Vec<Section>,
 }
 
@@ -515,6 +518,9 @@ impl FormDefinition {
                     field.name, condition.field
                 ));
             }
+        }
+        if let Some(licence) = &self.licence {
+            errors.extend(licence.problems(|name| names.contains(name)));
         }
         if errors.is_empty() {
             Ok(())

@@ -6,6 +6,7 @@ pub mod calendar;
 pub mod catalog;
 pub mod clock;
 pub mod diagram;
+pub mod documents;
 pub mod forms;
 mod labelled;
 

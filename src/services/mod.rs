@@ -8,6 +8,7 @@ pub mod catalog;
 pub mod catalog_import;
 pub mod demo;
 pub mod digests;
+pub mod documents;
 pub mod outbox;
 pub mod parsed;
 pub mod secrets;

@@ -521,6 +521,17 @@ pub fn fire(
         {
             queries::count_move(conn, department, id, Some(&case.status), &firing.to)?;
         }
+        // A decision made now gets its document number (文号) in the same transaction.
+        if case.decided_on.is_none()
+            && let (Some(decided_on), Some(department)) = (facts.decided_on, case.department_id)
+        {
+            super::documents::number_decision(
+                conn,
+                id,
+                (department, &department_code),
+                decided_on,
+            )?;
+        }
         if effect == Effect::Deliver && case.decided_on.is_some() {
             register_licence(conn, &case, today)?;
         }
@@ -882,14 +893,34 @@ fn register_licence(
     today: NaiveDate,
 ) -> Result<(), ServiceError> {
     use crate::db::licences;
+    use crate::db::schema::items;
     use crate::db::schema::services;
     use diesel::prelude::*;
-    let (item_id, variant, result_name): (i64, String, String) = services::table
-        .find(case.service_id)
-        .select((services::item_id, services::variant, services::result_name))
+    let (item_id, item_code, variant, result_name): (i64, String, String, String) = services::table
+        .inner_join(items::table)
+        .filter(services::id.eq(case.service_id))
+        .select((
+            services::item_id,
+            items::code,
+            services::variant,
+            services::result_name,
+        ))
         .first(conn)?;
+    let variant: crate::domain::catalog::Variant = variant.parse().map_err(corrupt)?;
+    // A 变更 keeps the period of the licence it changes: read it before that one is superseded.
+    let form = super::parsed::FORMS.get(&crate::db::applications::form_by_id(
+        conn,
+        case.form_definition_id,
+    )?)?;
+    let validity = super::documents::licence_validity(
+        conn,
+        case.id,
+        (&form, case.data.as_deref()),
+        (&item_code, variant),
+        today,
+    )?;
     licences::cancel_used_by(conn, case.id)?;
-    if variant == crate::domain::catalog::Variant::Cancellation.slug() {
+    if variant == crate::domain::catalog::Variant::Cancellation {
         return Ok(());
     }
     let number = case
@@ -906,6 +937,8 @@ fn register_licence(
             name: &result_name,
             issued_on: today,
             status: licences::VALID,
+            valid_from: validity.map(|(from, _)| from),
+            valid_until: validity.map(|(_, until)| until),
         },
     )?;
     Ok(())

@@ -501,35 +501,6 @@ pub struct ApplicationPage {
     pub workflow: Option<crate::services::workflow::ApplicantView>,
 }
 
-/// The decision document, printable: the authority, the applicant, the decision and, for a
-/// denial, the applicant's rights.
-#[derive(Template, WebTemplate)]
-#[template(path = "applications/decision.html")]
-pub struct DecisionPage {
-    pub ctx: PageContext,
-    pub id: i64,
-    pub tracking_number: String,
-    pub service_name: String,
-    pub result_name: String,
-    pub department_name: String,
-    pub applicant_name: String,
-    pub approved: bool,
-    pub decision: String,
-    pub decided_on: String,
-}
-
-impl DecisionPage {
-    pub fn intro(&self) -> String {
-        self.ctx
-            .tf("decision.intro", &[("service", &self.service_name)])
-    }
-
-    pub fn result_text(&self) -> String {
-        self.ctx
-            .tf("decision.result", &[("result", &self.result_name)])
-    }
-}
-
 /// A time in China Standard Time, as people here read it.
 pub fn local_time(at: &NaiveDateTime) -> String {
     (*at + chrono::Duration::hours(8))
@@ -558,20 +529,4 @@ pub struct MaterialsPage {
     pub error_anchor: String,
     /// Answering a request for missing materials (补正), not filling a draft.
     pub supplement: bool,
-}
-
-/// The licence an application issued, printable (国务院令第716号: an electronic licence has the
-/// legal effect of a paper one).
-#[derive(Template, WebTemplate)]
-#[template(path = "applications/licence.html")]
-pub struct LicencePage {
-    pub ctx: PageContext,
-    pub id: i64,
-    pub name: String,
-    pub number: String,
-    pub valid: bool,
-    pub holder: Vec<(String, String)>,
-    pub service_name: String,
-    pub department_name: String,
-    pub issued_on: String,
 }

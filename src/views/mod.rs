@@ -6,6 +6,7 @@ pub mod admin;
 pub mod applications;
 pub mod catalog;
 pub mod context;
+pub mod documents;
 pub mod error;
 pub mod workspace;
 

@@ -53,7 +53,7 @@ fn applicant_block(ctx: &PageContext, app: &Application) -> Vec<(String, String)
 }
 
 /// `value` with all but its first `head` and last `tail` characters hidden.
-fn mask(value: &str, head: usize, tail: usize) -> String {
+pub(crate) fn mask(value: &str, head: usize, tail: usize) -> String {
     let chars: Vec<char> = value.chars().collect();
     if chars.len() <= head + tail {
         return value.to_owned();
@@ -449,20 +449,6 @@ fn conflict(ctx: PageContext, title: &str, message: &str) -> Result<HttpResponse
     page_with_status(StatusCode::CONFLICT, &page)
 }
 
-/// The workflow side of one of the user's applications, or 404.
-async fn workflow_view(
-    pool: &DbPool,
-    user: &User,
-    id: i64,
-) -> Result<crate::services::workflow::ApplicantView, WebError> {
-    let user = user.clone();
-    run(pool, move |conn| {
-        crate::services::workflow::applicant_view(conn, &user, id)
-    })
-    .await?
-    .ok_or(WebError::NotFound)
-}
-
 /// The applicant answers a request for missing materials: the application is received anew.
 #[post("/applications/{id}/resubmit")]
 async fn resubmit(
@@ -486,75 +472,6 @@ async fn resubmit(
         }
         Err(other) => Err(other),
     }
-}
-
-/// The decision document of a decided application, as a printable page.
-#[get("/applications/{id}/decision")]
-async fn decision(
-    ctx: PageContext,
-    SignedIn(session): SignedIn,
-    pool: web::Data<DbPool>,
-    id: web::Path<i64>,
-) -> Result<crate::views::applications::DecisionPage, WebError> {
-    let id = id.into_inner();
-    let app = load(&pool, &session.user, id).await?;
-    let view = workflow_view(&pool, &session.user, id).await?;
-    let (Some(decided_on), Some(outcome)) = (view.decided_on, view.outcome.as_deref()) else {
-        return Err(WebError::NotFound);
-    };
-    Ok(crate::views::applications::DecisionPage {
-        id,
-        tracking_number: app.row.tracking_number.clone().unwrap_or_default(),
-        service_name: ctx
-            .pick(&app.service.summary.name, &app.service.summary.name_en)
-            .to_owned(),
-        result_name: ctx
-            .pick(&app.service.result_name, &app.service.result_name_en)
-            .to_owned(),
-        department_name: ctx
-            .pick(
-                &app.service.summary.department_name,
-                &app.service.summary.department_name_en,
-            )
-            .to_owned(),
-        applicant_name: session.user.name.clone(),
-        approved: outcome == "approved",
-        decision: view.decision.clone().unwrap_or_default(),
-        decided_on: decided_on.format("%Y-%m-%d").to_string(),
-        ctx,
-    })
-}
-
-/// The licence an approval issued, as a printable page.
-#[get("/applications/{id}/licence")]
-async fn licence_page(
-    ctx: PageContext,
-    SignedIn(session): SignedIn,
-    pool: web::Data<DbPool>,
-    id: web::Path<i64>,
-) -> Result<crate::views::applications::LicencePage, WebError> {
-    let id = id.into_inner();
-    let app = load(&pool, &session.user, id).await?;
-    let view = workflow_view(&pool, &session.user, id).await?;
-    let (licence, status) = view.licence.ok_or(WebError::NotFound)?;
-    Ok(crate::views::applications::LicencePage {
-        id,
-        name: licence.name,
-        number: licence.number,
-        valid: status == crate::db::licences::VALID,
-        holder: applicant_block(&ctx, &app),
-        service_name: ctx
-            .pick(&app.service.summary.name, &app.service.summary.name_en)
-            .to_owned(),
-        department_name: ctx
-            .pick(
-                &app.service.summary.department_name,
-                &app.service.summary.department_name_en,
-            )
-            .to_owned(),
-        issued_on: licence.issued_on.format("%Y-%m-%d").to_string(),
-        ctx,
-    })
 }
 
 #[get("/track")]
@@ -927,8 +844,6 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(show);
     cfg.service(withdraw)
         .service(resubmit)
-        .service(decision)
-        .service(licence_page)
         .service(materials_form)
         .service(upload)
         .service(delete_file)

@@ -5,8 +5,9 @@ mod accounts;
 mod admin;
 mod admin_rules;
 mod api;
-mod applications;
+pub(crate) mod applications;
 mod catalog;
+mod documents;
 pub mod error;
 pub mod forms;
 mod health;
@@ -191,6 +192,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         // areas first. No two areas' paths overlap, so the order changes no answer.
         .configure(catalog::routes)
         .configure(applications::routes)
+        .configure(documents::routes)
         .configure(workspace::routes)
         .configure(accounts::routes)
         .configure(api::routes)

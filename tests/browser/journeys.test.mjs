@@ -318,6 +318,15 @@ journey('2. the SJJ clerk asks for 补正, the firm answers, the clerk accepts a
   await assertText(firmPage.getByRole('heading', { level: 1 }), '准予行政许可决定书');
   await assertText(firmPage.locator('article'), trackingNumber);
   await assertText(firmPage.locator('article'), decision);
+  // Printed, the decision is the document alone: no header, navigation or print help.
+  await firmPage.emulateMedia({ media: 'print' });
+  for (const frame of ['header.site-header', 'nav[aria-label]', 'footer.site-footer', '.print-help']) {
+    assert.equal(await firmPage.locator(frame).first().isVisible(), false, `${frame} is not printed`);
+  }
+  assert.ok(await firmPage.locator('article .doc-number').isVisible(), 'the 文号 is printed');
+  const decisionPdf = await firmPage.pdf({ format: 'A4' });
+  assert.equal(decisionPdf.subarray(0, 5).toString(), '%PDF-', 'the decision prints to a PDF');
+  await firmPage.emulateMedia({ media: 'screen' });
   await nav(firmPage, () => firmPage.getByRole('link', { name: SERVICE_NAME }).click());
   await nav(firmPage, () => firmPage.getByRole('link', { name: /^查看并打印证照/ }).click(), { name: 'j2-licence' });
   await assertText(firmPage.getByRole('heading', { level: 1 }), '食品经营许可证');

@@ -24,6 +24,7 @@ fn options(values: &[&str]) -> Vec<Choice> {
 
 fn form(fields: Vec<Field>) -> FormDefinition {
     FormDefinition {
+        licence: None,
         sections: vec![Section {
             key: "main".into(),
             title: Text::new("主", "Main"),
@@ -338,6 +339,7 @@ fn conditional_and_all_or_none_rules() {
     );
 
     let agent = FormDefinition {
+        licence: None,
         sections: vec![Section {
             key: "agent".into(),
             title: Text::new("经办人", "Agent"),

@@ -1,0 +1,2 @@
+DROP TABLE decision_documents;
+DROP TABLE document_sequences;

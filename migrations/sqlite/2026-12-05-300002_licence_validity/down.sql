@@ -1,0 +1,2 @@
+ALTER TABLE licences DROP COLUMN valid_until;
+ALTER TABLE licences DROP COLUMN valid_from;
