@@ -238,6 +238,30 @@ on_both_databases! {
         assert_eq!(app.get("/lang/xx").await.status, 404);
     }
 
+    async fn large_text_is_a_switch_on_every_page_remembered_like_the_language(app) {
+        let plain = app.get("/services").await;
+        assert!(plain.attrs("html", "class").is_empty(), "standard text by default");
+        assert_eq!(plain.attrs("a.text-size", "href"), ["/text/large?next=%2Fservices"]);
+        assert_eq!(plain.text("a.text-size"), "大字版");
+
+        let switch = app.get("/text/large?next=%2Fservices%3Fq%3D%E9%A3%9F%E5%93%81").await;
+        assert_eq!(switch.status, 303, "a plain link: no script, no form");
+        assert_eq!(switch.header("location"), Some("/services?q=%E9%A3%9F%E5%93%81"));
+        let cookie = switch.header("set-cookie").unwrap().to_owned();
+        assert!(cookie.starts_with("onestop_text=large") && cookie.contains("SameSite=Lax") && cookie.contains("HttpOnly") && cookie.contains("Max-Age"), "{cookie}");
+
+        let large = app.get_with("/services?q=%E9%A3%9F%E5%93%81", &[("Cookie", "onestop_text=large")]).await;
+        assert_eq!(large.attrs("html", "class"), ["large-text"]);
+        assert_eq!(large.text("a.text-size"), "标准字号", "and back again");
+        let english = app.get_with("/", &[("Cookie", "onestop_text=large; lang=en")]).await;
+        assert_eq!((english.attrs("html", "class"), english.text("a.text-size")), (vec!["large-text".to_owned()], "Standard text".to_owned()));
+        let css = app.get("/static/app.css").await.body;
+        assert!(css.contains("html.large-text { font-size: 125%"), "the switch changes the size");
+
+        assert_eq!(app.get("/text/huge").await.status, 404);
+        assert_eq!(app.get("/text/large?next=%2F%2Fevil.example").await.header("location"), Some("/"));
+    }
+
     async fn every_page_carries_the_security_headers(app) {
         for path in ["/", "/services", "/api/v1/departments", "/nope"] {
             let page = app.get(path).await;

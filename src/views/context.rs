@@ -59,6 +59,8 @@ pub struct PageContext {
     pub csrf_token: String,
     /// Who runs the site (the footer).
     pub site: std::sync::Arc<crate::web::SiteIdentity>,
+    /// The reader chose large text (适老化).
+    pub large_text: bool,
 }
 
 impl PageContext {
@@ -86,7 +88,17 @@ impl PageContext {
                 .app_data::<actix_web::web::Data<crate::web::AppInfo>>()
                 .map(|info| std::sync::Arc::clone(&info.site))
                 .unwrap_or_default(),
+            large_text: req
+                .cookie(crate::web::lang::TEXT_COOKIE)
+                .is_some_and(|c| c.value() == "large"),
         }
+    }
+
+    /// The link that switches text size and comes back here.
+    pub fn text_size_href(&self) -> String {
+        let query = serde_urlencoded::to_string([("next", self.path.as_str())]).unwrap_or_default();
+        let size = if self.large_text { "normal" } else { "large" };
+        format!("/text/{size}?{query}")
     }
 
     pub fn is_staff(&self) -> bool {

@@ -10,8 +10,22 @@ struct SwitchQuery {
     next: Option<String>,
 }
 
-fn local_path(next: Option<&str>) -> &str {
-    super::forms::local_path(next.unwrap_or("/"))
+/// Where to go back to: a local path, with anything outside ASCII percent-encoded as a
+/// `Location` header must be (`/services?q=食品` arrives decoded from the query).
+fn local_path(next: Option<&str>) -> String {
+    let path = super::forms::local_path(next.unwrap_or("/"));
+    let mut encoded = String::with_capacity(path.len());
+    for ch in path.chars() {
+        if ch.is_ascii() && !ch.is_ascii_control() {
+            encoded.push(ch);
+        } else {
+            let mut bytes = [0; 4];
+            for byte in ch.encode_utf8(&mut bytes).bytes() {
+                encoded.push_str(&format!("%{byte:02X}"));
+            }
+        }
+    }
+    encoded
 }
 
 /// The language switch: remembers the choice in a cookie and goes back to the page.
@@ -34,13 +48,42 @@ pub async fn switch(
         .finish())
 }
 
+/// The cookie that remembers large text (适老化), like the language.
+pub const TEXT_COOKIE: &str = "onestop_text";
+
+/// The large-text switch (适老化): a plain link, like the language switch, that remembers the
+/// choice of this browser and goes back to the page.
+#[get("/text/{size}")]
+pub async fn text_size(
+    size: web::Path<String>,
+    query: web::Query<SwitchQuery>,
+) -> Result<HttpResponse, WebError> {
+    let size = match size.as_str() {
+        "large" | "normal" => size.into_inner(),
+        _ => return Err(WebError::NotFound),
+    };
+    let cookie = Cookie::build(TEXT_COOKIE, size)
+        .path("/")
+        .max_age(Duration::days(365))
+        .same_site(SameSite::Lax)
+        .http_only(true)
+        .finish();
+    Ok(HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, local_path(query.next.as_deref())))
+        .cookie(cookie)
+        .finish())
+}
+
 #[cfg(test)]
 mod tests {
     use super::local_path;
 
     #[test]
     fn the_switch_only_returns_to_local_paths() {
-        assert_eq!(local_path(Some("/services?q=食品")), "/services?q=食品");
+        assert_eq!(
+            local_path(Some("/services?q=食品")),
+            "/services?q=%E9%A3%9F%E5%93%81"
+        );
         for bad in [
             "https://evil.example",
             "//evil.example",

@@ -13,7 +13,7 @@ pub mod forms;
 mod health;
 pub mod i18n;
 pub mod input;
-mod lang;
+pub(crate) mod lang;
 mod params;
 pub mod session;
 mod workspace;
@@ -187,6 +187,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(privacy)
         .service(health::healthz)
         .service(lang::switch)
+        .service(lang::text_size)
         // actix tries routes in this order and matches a route with a parameter by a regular
         // expression (3% of a submission's CPU for the 32 routes tried before it): the busiest
         // areas first. No two areas' paths overlap, so the order changes no answer.
