@@ -118,4 +118,31 @@ on_both_databases! {
         }
         assert!(audit.contains("已受理"), "{audit}");
     }
+
+    async fn in_english_chinese_names_and_notes_are_marked_as_chinese(app) {
+        create_demo_accounts(&app);
+        let code = sjj_service(&app).await;
+        let mut citizen = signed_in(&app, "citizen@demo.onestop.cn").await;
+        let number = submit_one(&mut citizen, &code).await;
+        let id = id_of(&app, &number);
+        let mut clerk = signed_in(&app, "clerk.sjj@demo.onestop.cn").await;
+        assert_eq!(act(&mut clerk, id, "accept", &[("note", "材料齐全，予以受理")]).await.status, 303);
+        clerk.cookies.insert("lang".into(), "en".into());
+
+        let queue = clerk.get("/workspace/SJJ").await;
+        assert_eq!(queue.attrs("html", "lang"), ["en"]);
+        let row = format!("tr.queue-row:has(a[href='/workspace/applications/{id}'])");
+        assert_eq!(queue.attrs(&format!("{row} td[lang=zh-CN]"), "lang").len(), 1, "the applicant's name, and only that");
+        assert_eq!(queue.text(&format!("{row} td[lang=zh-CN]")), "李明");
+        let service = queue.texts(&format!("{row} td:nth-child(2)")).remove(0);
+        assert!(service.is_ascii(), "the service in English: {service}");
+
+        let case = clerk.get(&format!("/workspace/applications/{id}")).await;
+        assert_eq!(case.text(".timeline .note[lang=zh-CN]"), "材料齐全，予以受理");
+        assert_eq!(case.text(".applicant span[lang=zh-CN]"), "李明");
+        // English text is never marked as Chinese.
+        for marked in case.texts("[lang=zh-CN]") {
+            assert!(!marked.is_ascii() || marked.is_empty(), "{marked}");
+        }
+    }
 }

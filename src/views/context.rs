@@ -94,6 +94,12 @@ impl PageContext {
         }
     }
 
+    /// Whether `text`, shown as it was typed or named, should be marked `lang="zh-CN"`: on an
+    /// English page, text with Chinese in it, so that a screen reader reads it as Chinese.
+    pub fn marks_zh(&self, text: &str) -> bool {
+        self.lang == crate::web::i18n::Lang::En && text.chars().any(is_cjk)
+    }
+
     /// The link that switches text size and comes back here.
     pub fn text_size_href(&self) -> String {
         let query = serde_urlencoded::to_string([("next", self.path.as_str())]).unwrap_or_default();
@@ -200,4 +206,9 @@ impl FromRequest for PageContext {
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         ready(Ok(Self::of_request(req)))
     }
+}
+
+/// A CJK ideograph or CJK punctuation.
+fn is_cjk(ch: char) -> bool {
+    matches!(ch, '\u{3000}'..='\u{303f}' | '\u{3400}'..='\u{4dbf}' | '\u{4e00}'..='\u{9fff}' | '\u{f900}'..='\u{faff}' | '\u{ff00}'..='\u{ffef}')
 }
