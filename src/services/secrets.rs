@@ -52,9 +52,59 @@ pub fn same_secret(a: &str, b: &str) -> bool {
     !a.is_empty() && a.len() == b.len() && bool::from(a.as_bytes().ct_eq(b.as_bytes()))
 }
 
+/// A hex token as a page may carry it: a fresh random pad and the token XORed with it, so that
+/// no two pages carry the same text and a compressed page gives nothing of the token away
+/// (BREACH). [`unmasked`] gives the token back.
+pub fn masked(token: &str) -> String {
+    let Some(secret) = unhex(token) else {
+        return token.to_owned();
+    };
+    let mut pad = vec![0u8; secret.len()];
+    getrandom::fill(&mut pad).expect("the operating system's random source");
+    let xored: Vec<u8> = secret.iter().zip(&pad).map(|(s, p)| s ^ p).collect();
+    format!("{}{}", hex(&pad), hex(&xored))
+}
+
+/// The token a [`masked`] text carries; `None` for anything else.
+pub fn unmasked(text: &str) -> Option<String> {
+    let bytes = unhex(text)?;
+    if bytes.is_empty() || bytes.len() % 2 != 0 {
+        return None;
+    }
+    let (pad, xored) = bytes.split_at(bytes.len() / 2);
+    Some(hex(&pad
+        .iter()
+        .zip(xored)
+        .map(|(p, x)| p ^ x)
+        .collect::<Vec<u8>>()))
+}
+
+fn unhex(text: &str) -> Option<Vec<u8>> {
+    if text.len() % 2 != 0 || !text.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return None;
+    }
+    (0..text.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&text[i..i + 2], 16).ok())
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_masked_token_differs_every_time_and_unmasks_to_the_token() {
+        let token = random_token();
+        let (one, two) = (masked(&token), masked(&token));
+        assert_ne!(one, two);
+        assert_eq!(one.len(), 128);
+        assert!(!one.contains(&token));
+        assert_eq!(unmasked(&one).as_deref(), Some(token.as_str()));
+        assert_eq!(unmasked(&two).as_deref(), Some(token.as_str()));
+        assert_eq!(unmasked("xyz"), None);
+        assert_eq!(unmasked("abc"), None);
+    }
 
     #[test]
     fn passwords_verify_against_their_argon2id_hash_only() {

@@ -83,7 +83,10 @@ impl PageContext {
             labels,
             path: path.to_owned(),
             user,
-            csrf_token: visitor.map(|v| v.csrf_token).unwrap_or_default(),
+            // Masked afresh for every page, so that compression cannot leak it (BREACH).
+            csrf_token: visitor
+                .map(|v| crate::services::secrets::masked(&v.csrf_token))
+                .unwrap_or_default(),
             site: req
                 .app_data::<actix_web::web::Data<crate::web::AppInfo>>()
                 .map(|info| std::sync::Arc::clone(&info.site))

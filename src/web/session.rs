@@ -20,7 +20,7 @@ use super::run;
 use crate::db::DbPool;
 use crate::domain::identity::Role;
 use crate::services::accounts::{self, AccountSettings, NewSession, SessionUser};
-use crate::services::secrets::{random_token, same_secret};
+use crate::services::secrets::{random_token, same_secret, unmasked};
 
 pub const SESSION_COOKIE: &str = "onestop_session";
 pub const CSRF_COOKIE: &str = "onestop_csrf";
@@ -194,7 +194,17 @@ pub async fn session_layer(
             Ok(provided) => provided,
             Err(error) => return Ok(req.error_response(error)),
         };
-        let valid = !new_anonymous_token && provided.is_some_and(|p| same_secret(&p, &csrf_token));
+        let valid = !new_anonymous_token
+            && provided.is_some_and(|p| {
+                // Pages carry the token masked (see `secrets::masked`); a client that read it
+                // from elsewhere may send it plain.
+                let token = if p.len() == 2 * csrf_token.len() {
+                    unmasked(&p).unwrap_or(p)
+                } else {
+                    p
+                };
+                same_secret(&token, &csrf_token)
+            });
         if !valid {
             tracing::warn!(
                 path = req.path(),
