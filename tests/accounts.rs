@@ -172,7 +172,7 @@ on_both_databases! {
 
     async fn each_role_lands_where_it_works_unless_a_page_asked(app) {
         create_demo_accounts(&app);
-        for (who, landing) in [("citizen", "/applications"), ("firm", "/applications"), ("clerk.sjj", "/workspace"), ("head.sjj", "/workspace"), ("admin", "/admin/users")] {
+        for (who, landing) in [("citizen", "/applications"), ("firm", "/applications"), ("clerk.sjj", "/workspace"), ("head.sjj", "/workspace"), ("admin", "/admin")] {
             let mut browser = Browser::new(&app);
             let reply = browser.submit("/login", "/login", &[("email", &format!("{who}@demo.onestop.cn")), ("password", DEMO_PASSWORD)]).await;
             assert_eq!(reply.header("location"), Some(landing), "{who}");

@@ -59,6 +59,19 @@ const FORMULAS: [&str; 6] = [
 ];
 
 on_both_databases! {
+    async fn every_page_carries_the_csrf_token_masked_afresh(app) {
+        create_demo_accounts(&app);
+        let mut browser = common::signed_in(&app, "citizen@demo.onestop.cn").await;
+        let first = browser.get("/account").await.attrs("input[name=csrf_token]", "value").remove(0);
+        let second = browser.get("/account").await.attrs("input[name=csrf_token]", "value").remove(0);
+        assert_ne!(first, second, "no two pages carry the same text (BREACH)");
+        // A token from an earlier page still works; a forged one does not.
+        let mut forged = second.clone();
+        forged.replace_range(0..2, if &second[0..2] == "00" { "11" } else { "00" });
+        assert_eq!(browser.post_raw("/logout", &[("csrf_token", &forged)]).await.status, 403);
+        assert_eq!(browser.post_raw("/logout", &[("csrf_token", &first)]).await.status, 303);
+    }
+
     async fn wrong_passwords_from_another_address_do_not_lock_the_owner_out(app) {
         create_demo_accounts(&app);
         let elsewhere = from_address(&app, "127.0.0.2");

@@ -232,6 +232,17 @@ pub fn services_in(
     .load(conn)
 }
 
+/// The workflow each of these services runs: (code, workflow key).
+pub fn workflow_keys_of(
+    conn: &mut DbConnection,
+    codes: &[String],
+) -> QueryResult<Vec<(String, String)>> {
+    services::table
+        .filter(services::code.eq_any(codes))
+        .select((services::code, services::workflow_key))
+        .load(conn)
+}
+
 pub fn assign_workflow(conn: &mut DbConnection, ids: &[i64], key: &str) -> QueryResult<usize> {
     diesel::update(services::table.filter(services::id.eq_any(ids)))
         .set(services::workflow_key.eq(key))

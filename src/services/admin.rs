@@ -760,6 +760,9 @@ pub struct CalendarYearView {
     pub confirmed_at: Option<NaiveDateTime>,
     /// The years to confirm now: this one and, from 1 October, the next, unless confirmed.
     pub to_settle: Vec<i32>,
+    /// The years before and after, when the editor can show them (see [`CALENDAR_YEARS`]).
+    pub previous: Option<i32>,
+    pub next: Option<i32>,
 }
 
 /// The years administrators are warned about today (see [`years_to_settle`]).
@@ -769,10 +772,11 @@ pub fn years_to_settle(conn: &mut DbConnection) -> Result<Vec<i32>, ServiceError
         .filter(|y| y.1 == YearStatus::Confirmed.code())
         .map(|y| y.0)
         .collect();
-    Ok(crate::domain::calendar::years_to_settle(
-        &settled,
-        crate::services::workflow::today(),
-    ))
+    let mut years =
+        crate::domain::calendar::years_to_settle(&settled, crate::services::workflow::today());
+    // Only years the editor can show are offered as links.
+    years.retain(|y| CALENDAR_YEARS.contains(y));
+    Ok(years)
 }
 
 pub fn calendar_year(conn: &mut DbConnection, year: i32) -> Result<CalendarYearView, ServiceError> {
@@ -789,6 +793,8 @@ pub fn calendar_year(conn: &mut DbConnection, year: i32) -> Result<CalendarYearV
         confirmed_by: this.as_ref().and_then(|y| y.3.clone()),
         confirmed_at: this.and_then(|y| y.4),
         to_settle: self::years_to_settle(conn)?,
+        previous: Some(year - 1).filter(|y| CALENDAR_YEARS.contains(y)),
+        next: Some(year + 1).filter(|y| CALENDAR_YEARS.contains(y)),
     })
 }
 

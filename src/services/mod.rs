@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub mod admin;
+pub mod admin_overview;
 pub mod applications;
 pub mod catalog;
 pub mod catalog_import;
@@ -13,6 +14,7 @@ pub mod outbox;
 pub mod parsed;
 pub mod secrets;
 pub mod seed;
+pub mod service_picker;
 pub mod workflow;
 
 use crate::db::PoolError;

@@ -28,6 +28,8 @@ pub struct WorkflowPage {
     pub page: crate::services::admin::WorkflowPage,
     pub notice: Option<String>,
     pub assign_problems: Vec<String>,
+    /// The departments a workflow can be assigned to at once.
+    pub departments: Vec<crate::db::catalog::DepartmentSummary>,
 }
 
 impl WorkflowPage {
@@ -117,5 +119,56 @@ pub struct AdminLogPage {
 impl AdminLogPage {
     pub fn time(&self, at: &chrono::NaiveDateTime) -> String {
         super::applications::local_time(at)
+    }
+}
+
+/// The administrators' home: every admin area with what needs attention in it.
+#[derive(Template, WebTemplate)]
+#[template(path = "admin/home.html")]
+pub struct AdminHomePage {
+    pub ctx: PageContext,
+    pub overview: crate::services::admin_overview::AdminOverview,
+}
+
+impl AdminHomePage {
+    pub fn workflows_summary(&self) -> String {
+        self.ctx.tf(
+            "admin_pages.workflows_summary",
+            &[
+                ("n", &self.overview.workflows),
+                ("services", &self.overview.services),
+            ],
+        )
+    }
+
+    pub fn time(&self, at: &chrono::NaiveDateTime) -> String {
+        super::applications::local_time(at)
+    }
+}
+
+/// The service picker: a search by name or code, a page of services, each with a link to its
+/// form and a choice of workflow.
+#[derive(Template, WebTemplate)]
+#[template(path = "admin/services.html")]
+pub struct ServicePickerPage {
+    pub ctx: PageContext,
+    pub q: String,
+    pub found: crate::services::catalog::Page<crate::services::service_picker::PickedService>,
+    /// The published workflows, to choose from.
+    pub workflows: Vec<WorkflowSummary>,
+    /// The workflow preselected in each row's choice (from a workflow's page).
+    pub workflow: String,
+    pub notice: Option<String>,
+    pub previous_href: Option<String>,
+    pub next_href: Option<String>,
+}
+
+impl ServicePickerPage {
+    /// The name of workflow `key` in the reader's language (the key when it is unknown).
+    pub fn workflow_name(&self, key: &str) -> String {
+        self.workflows.iter().find(|w| w.key == key).map_or_else(
+            || key.to_owned(),
+            |w| self.ctx.pick(&w.name_zh, &w.name_en).to_string(),
+        )
     }
 }

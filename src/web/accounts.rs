@@ -58,13 +58,14 @@ fn signed_in(
 }
 
 /// Where a role works, for a sign-in that no page asked for: applicants on their applications,
-/// clerks and heads on their workspace, administrators on the accounts they manage.
+/// clerks and heads on their workspace, administrators on their home, which summarises every
+/// admin area.
 fn landing(role: crate::domain::identity::Role) -> &'static str {
     use crate::domain::identity::Role;
     match role {
         Role::Citizen | Role::Firm => "/applications",
         Role::Clerk | Role::Head => "/workspace",
-        Role::Admin => "/admin/users",
+        Role::Admin => "/admin",
     }
 }
 

@@ -81,13 +81,20 @@ async fn workflow_version(
 ) -> Result<WorkflowPage, WebError> {
     let version = parse_number::<i32>(query.version.as_deref())?;
     let key = key.into_inner();
-    let page = run(&pool, move |conn| service::workflow(conn, &key, version)).await?;
+    let (page, departments) = run(&pool, move |conn| {
+        Ok((
+            service::workflow(conn, &key, version)?,
+            crate::services::catalog::departments(conn)?,
+        ))
+    })
+    .await?;
     let notice = query.notice.clone();
     Ok(WorkflowPage {
         ctx,
         page,
         notice,
         assign_problems: Vec::new(),
+        departments,
     })
 }
 
@@ -473,7 +480,13 @@ async fn assign_workflow(
             "/admin/workflows/{key}?notice=assigned-{count}"
         ))),
         Err(WebError::Service(ServiceError::Rejected(problems))) => {
-            let page = run(&pool, move |conn| service::workflow(conn, &key, None)).await?;
+            let (page, departments) = run(&pool, move |conn| {
+                Ok((
+                    service::workflow(conn, &key, None)?,
+                    crate::services::catalog::departments(conn)?,
+                ))
+            })
+            .await?;
             page_with_status(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 &WorkflowPage {
@@ -481,6 +494,7 @@ async fn assign_workflow(
                     page,
                     notice: None,
                     assign_problems: problems,
+                    departments,
                 },
             )
         }
@@ -494,14 +508,18 @@ struct FormQuery {
     notice: Option<String>,
 }
 
-/// The form editor: `?service=CODE` opens a service's form.
+/// The form editor: `?service=CODE` opens a service's form; without a code, the service
+/// picker finds the service.
 #[get("/admin/forms")]
 async fn form_finder(
     _admin: Admin,
     query: web::Query<FormQuery>,
 ) -> Result<HttpResponse, WebError> {
     let code = query.service.as_deref().map(str::trim).unwrap_or_default();
-    if code.is_empty() || !code.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') {
+    if code.is_empty() {
+        return Ok(see_other("/admin/services"));
+    }
+    if !code.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') {
         return Err(WebError::BadRequest(BadParameter::Filter));
     }
     Ok(see_other(&format!("/admin/forms/{code}")))
@@ -631,7 +649,12 @@ async fn calendar_page(
     pool: web::Data<DbPool>,
     query: web::Query<YearQuery>,
 ) -> Result<CalendarPage, WebError> {
-    let year = parse_number::<i32>(query.year.as_deref())?.unwrap_or_else(this_year);
+    let year = parse_number::<i32>(query.year.as_deref())
+        .map_err(|_| WebError::BadRequest(BadParameter::Year))?
+        .unwrap_or_else(this_year);
+    if !service::CALENDAR_YEARS.contains(&year) {
+        return Err(WebError::BadRequest(BadParameter::Year));
+    }
     let view = run(&pool, move |conn| service::calendar_year(conn, year)).await?;
     Ok(CalendarPage {
         ctx,
@@ -670,11 +693,13 @@ async fn put_day(
             Ok(see_other(&format!("/admin/calendar?year={}", day.year())))
         }
         Err(WebError::Service(ServiceError::Rejected(problems))) => {
-            let year = day.map_or_else(|_| this_year(), |d| chrono::Datelike::year(&d));
-            let view = run(&pool, move |conn| {
-                service::calendar_year(conn, year.clamp(2020, 2100))
-            })
-            .await?;
+            let year = day
+                .map_or_else(|_| this_year(), |d| chrono::Datelike::year(&d))
+                .clamp(
+                    *service::CALENDAR_YEARS.start(),
+                    *service::CALENDAR_YEARS.end(),
+                );
+            let view = run(&pool, move |conn| service::calendar_year(conn, year)).await?;
             page_with_status(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 &CalendarPage {

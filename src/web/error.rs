@@ -25,6 +25,8 @@ pub enum BadParameter {
     Filter,
     /// A date is not YYYY-MM-DD.
     Date,
+    /// A calendar year the editor cannot show (see `services::admin::CALENDAR_YEARS`).
+    Year,
     /// The query string itself could not be decoded.
     Malformed,
     /// A NUL character in the path, the query or a form (see `web::input`).
@@ -42,6 +44,7 @@ impl BadParameter {
             BadParameter::Query => "error.param.q",
             BadParameter::Filter => "error.param.filter",
             BadParameter::Date => "error.param.date",
+            BadParameter::Year => "admin_pages.year_out_of_range",
             BadParameter::Malformed => "error.bad_request.body",
             BadParameter::Nul => "error.param.nul",
         }

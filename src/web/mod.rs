@@ -3,6 +3,7 @@
 
 mod accounts;
 mod admin;
+mod admin_home;
 mod admin_rules;
 mod api;
 pub(crate) mod applications;
@@ -197,6 +198,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .configure(workspace::routes)
         .configure(accounts::routes)
         .configure(api::routes)
+        .configure(admin_home::routes)
         .configure(admin_rules::routes)
         .configure(admin::routes)
         .default_service(web::to(not_found));
