@@ -68,7 +68,7 @@ pub fn masked(token: &str) -> String {
 /// The token a [`masked`] text carries; `None` for anything else.
 pub fn unmasked(text: &str) -> Option<String> {
     let bytes = unhex(text)?;
-    if bytes.is_empty() || bytes.len() % 2 != 0 {
+    if bytes.is_empty() || !bytes.len().is_multiple_of(2) {
         return None;
     }
     let (pad, xored) = bytes.split_at(bytes.len() / 2);
@@ -80,7 +80,7 @@ pub fn unmasked(text: &str) -> Option<String> {
 }
 
 fn unhex(text: &str) -> Option<Vec<u8>> {
-    if text.len() % 2 != 0 || !text.bytes().all(|b| b.is_ascii_hexdigit()) {
+    if !text.len().is_multiple_of(2) || !text.bytes().all(|b| b.is_ascii_hexdigit()) {
         return None;
     }
     (0..text.len())
