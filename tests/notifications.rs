@@ -277,7 +277,7 @@ on_both_databases! {
         assert_eq!(drain(&app, &smtp), (1, 0, 0), "the one sent again, not the other");
         let mails = received.lock().unwrap().clone();
         assert!(parse(&mails[0].0, &mails[0].1).1.contains(&number));
-        assert!(admin.get("/admin/log").await.texts(".admin-event").join("\n").contains("outbox.send_again"));
+        assert!(admin.get("/admin/log").await.texts(".admin-event").join("\n").contains("重新发送邮件"));
         let mut clerk = signed_in(&app, "clerk.sjj@demo.onestop.cn").await;
         assert_eq!(clerk.get("/admin/outbox").await.status, 404);
         let token = clerk.get("/account").await.attrs("input[name=csrf_token]", "value").remove(0);

@@ -237,7 +237,7 @@ journey('2. the SJJ clerk asks for 补正, the firm answers, the clerk accepts a
   // The clerk reads a material: the download is the file the firm uploaded.
   const [material] = await Promise.all([
     clerk.waitForEvent('download'),
-    clerk.getByRole('link', { name: path.basename(files.pdf) }).first().click(),
+    clerk.getByRole('link', { name: `下载 ${path.basename(files.pdf)}` }).first().click(),
   ]);
   assert.deepEqual(await readFile(await material.path()), await readFile(files.pdf));
 
@@ -559,11 +559,13 @@ journey('4. the public progress lookup, the English switch, and journey 1 on a p
   await nav(anonymous, () => anonymous.getByRole('link', { name: 'Home' }).click(), { name: 'j4-english-home' });
   assert.equal(await anonymous.locator('html').getAttribute('lang'), 'en');
   await assertText(anonymous.locator('nav[aria-label]').first(), 'Sign in');
-  await anonymous.getByRole('searchbox').fill('食品经营许可');
-  await nav(anonymous, () => anonymous.getByRole('button', { name: 'Search', exact: true }).click());
+  // English search finds the catalog by its English names.
+  await anonymous.getByRole('searchbox').fill('food business');
+  await nav(anonymous, () => anonymous.getByRole('button', { name: 'Search', exact: true }).click(), { name: 'j4-english-search' });
   await assertText(anonymous.locator('.results'), '4');
-  await nav(anonymous, () => anonymous.getByRole('link', { name: SERVICE_NAME }).click(), { name: 'j4-english-guide' });
+  await nav(anonymous, () => anonymous.getByRole('link', { name: 'Food business licence (new application)' }).click(), { name: 'j4-english-guide' });
   assert.equal(await anonymous.locator('html').getAttribute('lang'), 'en');
+  await assertText(anonymous.getByRole('heading', { level: 1 }), 'Food business licence (new application)');
   await assertText(anonymous.locator('main'), 'Documents to provide');
   // And back to Chinese.
   await nav(anonymous, () => anonymous.getByRole('link', { name: '中文' }).click());
