@@ -123,7 +123,13 @@ on_both_databases! {
         // A state nothing leads to: kept with its problem, and not publishable.
         assert_eq!(save(&mut admin, &draft, &with_precheck(&source, false)).await.status, 303);
         let page = admin.get(&draft).await;
-        assert!(page.text(".problems").contains("state precheck cannot be reached from the initial state"), "{}", page.text(".problems"));
+        assert!(page.text(".problems").contains("从初始状态到达不了状态 precheck"), "{}", page.text(".problems"));
+        // The same problem in English for a reader of English: checked afresh, not stored text.
+        admin.cookies.insert("lang".into(), "en".into());
+        let english = admin.get(&draft).await;
+        admin.cookies.remove("lang");
+        assert!(english.text(".problems").contains("state precheck cannot be reached from the initial state"), "{}", english.text(".problems"));
+        assert!(!english.text(".problems").chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)), "no Chinese in the English problems");
         assert!(page.attrs("form[action$='/publish']", "action").is_empty(), "no publish button");
         assert!(raw_text(&page, "textarea#source").contains("precheck"), "the invalid draft is kept");
         let refused = publish(&mut admin, &draft).await;
@@ -214,11 +220,11 @@ on_both_databases! {
         let drafts_before = admin.get("/admin/workflows/default").await.texts("a[href^='/admin/workflow-drafts/']").len();
         let copy = exported.body.replacen("key = \"default\"", "key = \"default-copy\"", 1);
         let hostile: Vec<(String, &str)> = vec![
-            ("key = \n".into(), "line 1"),
+            ("key = \n".into(), "第 1 行"),
             (exported.body.replacen("name_zh", "colour = \"red\"\nname_zh", 1), "colour"),
             (format!("# {}\n{}", "x".repeat(300 * 1024), exported.body), "KiB"),
-            (exported.body.replacen("label_zh = \"受理\"", "label_zh = \"<script>alert(1)</script>\"", 1), "markup"),
-            (exported.body.replacen("to = \"accepted\"", "to = \"nowhere\"", 1), "unknown state nowhere"),
+            (exported.body.replacen("label_zh = \"受理\"", "label_zh = \"<script>alert(1)</script>\"", 1), "含有 < 或 >"),
+            (exported.body.replacen("to = \"accepted\"", "to = \"nowhere\"", 1), "不存在的状态 nowhere"),
         ];
         for (file, message) in &hostile {
             let refused = admin.upload("/admin/workflows/import", "", "hostile.toml", file.as_bytes()).await;
@@ -227,6 +233,25 @@ on_both_databases! {
             assert!(problems.contains(message), "{message}: {problems}");
             assert!(!refused.body.contains("<script>alert(1)"), "escaped");
         }
+        // A syntax error after Chinese text, read in English: an English reason, and the line
+        // with a caret under the place as one preformatted block (the text before the place is
+        // drawn invisibly, so the caret stands under the right character in any font).
+        admin.cookies.insert("lang".into(), "en".into());
+        let garbled = exported.body.replacen("label_zh = \"受理\"", "label_zh = \"受理\" garbage", 1);
+        let line_number = garbled.lines().position(|l| l.contains("garbage")).unwrap() + 1;
+        let refused = admin.upload("/admin/workflows/import", "", "garbled.toml", garbled.as_bytes()).await;
+        admin.cookies.remove("lang");
+        assert_eq!(refused.status, 422);
+        let problems = refused.text(".problems");
+        assert!(problems.contains(&format!("Line {line_number}, column 17 cannot be read")), "{problems}");
+        assert_eq!(refused.texts("pre.source-place").len(), 1, "one preformatted block");
+        let block = refused.text("pre.source-place");
+        assert!(block.contains(&format!("{line_number} | label_zh = \"受理\" garbage")), "{block}");
+        let html = refused.html();
+        let pad = html.select(&scraper::Selector::parse("pre.source-place .caret-pad[aria-hidden=true]").unwrap()).next().expect("the hidden pad");
+        assert_eq!(pad.text().collect::<String>(), "label_zh = \"受理\" ", "the caret stands under the g of garbage");
+        assert!(block.contains("\" ^"), "the caret follows the pad: {block}");
+
         let after = admin.get("/admin/workflows/default").await.texts("a[href^='/admin/workflow-drafts/']").len();
         assert_eq!(after, drafts_before, "nothing stored");
 
@@ -252,6 +277,11 @@ on_both_databases! {
         assert!(shown.text(".service-codes").contains(&code));
         let nothing = admin.submit(page, &format!("{page}/assign"), &[("scope", "department"), ("value", "NOPE")]).await;
         assert_eq!(nothing.status, 422);
+        assert!(nothing.text(".problems").contains("没有符合条件的办理项：部门 NOPE"), "{}", nothing.text(".problems"));
+        admin.cookies.insert("lang".into(), "en".into());
+        let nothing = admin.submit(page, &format!("{page}/assign"), &[("scope", "department"), ("value", "NOPE")]).await;
+        assert!(nothing.text(".problems").contains("No service matches: department NOPE"), "{}", nothing.text(".problems"));
+        admin.cookies.remove("lang");
         assert_eq!(admin.submit(page, "/admin/workflows/missing/assign", &[("scope", "service"), ("value", &code)]).await.status, 404);
 
         let calendar = "/admin/calendar?year=2027";
@@ -261,7 +291,11 @@ on_both_databases! {
         assert!(admin.get(calendar).await.texts(".calendar-row").iter().any(|r| r.contains("2027-03-03") && r.contains("示范假日")));
         let weekday_worked = admin.submit(calendar, "/admin/calendar", &[("day", "2027-03-04"), ("kind", "workday"), ("note", "x")]).await;
         assert_eq!(weekday_worked.status, 422);
-        assert!(weekday_worked.text(".problems").contains("Saturday or Sunday"));
+        assert!(weekday_worked.text(".problems").contains("调休上班日是周六或周日"), "{}", weekday_worked.text(".problems"));
+        admin.cookies.insert("lang".into(), "en".into());
+        let in_english = admin.submit(calendar, "/admin/calendar", &[("day", "2027-03-04"), ("kind", "workday"), ("note", "x")]).await;
+        admin.cookies.remove("lang");
+        assert!(in_english.text(".problems").contains("a make-up working day is a Saturday or Sunday"), "{}", in_english.text(".problems"));
         assert_eq!(weekday_worked.attrs("input[name=note]", "value"), ["x"], "what was typed is kept");
         let bad_date = admin.submit(calendar, "/admin/calendar", &[("day", "3 March"), ("kind", "holiday"), ("note", "x")]).await;
         assert_eq!(bad_date.status, 422);
@@ -319,7 +353,7 @@ on_both_databases! {
         let lock_now = lock(&draft_page);
         assert_eq!(admin.submit(&editor, &editor, &[("source", &twice), ("action", "save"), ("draft", &draft_id), ("lock_version", &lock_now)]).await.status, 303);
         let broken = admin.get(&editor).await;
-        assert!(broken.text(".problems").contains("field shop_sign appears twice"));
+        assert!(broken.text(".problems").contains("字段 shop_sign 出现了两次"), "{}", broken.text(".problems"));
         assert!(raw_text(&broken, "textarea#source").contains("shop_sign"), "the draft is kept");
         assert!(broken.attrs("button[value=publish]", "value").is_empty(), "no publish button");
         let refused = admin.submit(&editor, &editor, &[("action", "publish"), ("draft", &draft_id), ("lock_version", &lock(&broken))]).await;
@@ -358,7 +392,7 @@ on_both_databases! {
         assert_eq!(added.status, 303, "{}", added.body);
         let page = admin.get(&draft).await;
         assert!(page.texts(".state-row").iter().any(|r| r.contains("precheck") && r.contains("预审")));
-        assert!(page.text(".problems").contains("state precheck cannot be reached"), "checked like a typed save");
+        assert!(page.text(".problems").contains("从初始状态到达不了状态 precheck"), "checked like a typed save");
         assert!(raw_text(&page, "textarea#source").contains("code = \"precheck\""), "the text follows");
         assert_eq!(edit(&mut admin, &draft, &[("op", "add_state"), ("code", "precheck"), ("name_zh", "x"), ("name_en", "x"), ("kind", "working"), ("phase", "acceptance")]).await.status, 422, "no second precheck");
 
@@ -373,7 +407,7 @@ on_both_databases! {
             ("from", "precheck"), ("to", "accepted"), ("performer", "department"), ("roles", "clerk"), ("effect", "accept"), ("subject_zh", "只有主题"),
         ]).await;
         assert_eq!(half_notice.status, 422);
-        assert!(half_notice.text(".problems").contains("both languages"));
+        assert!(half_notice.text(".problems").contains("中英文标题和正文都填写"), "{}", half_notice.text(".problems"));
         let finish = edit(&mut admin, &draft, &[
             ("op", "add_transition"), ("name", "finish_precheck"), ("label_zh", "预审通过"), ("label_en", "Pre-check passed"),
             ("from", "precheck"), ("to", "accepted"), ("performer", "department"), ("roles", "clerk"), ("effect", "accept"),
@@ -389,7 +423,7 @@ on_both_databases! {
 
         let removed = edit(&mut admin, &draft, &[("op", "remove_transition"), ("transition", "finish_precheck")]).await;
         assert_eq!(removed.status, 303);
-        assert!(admin.get(&draft).await.text(".problems").contains("no terminal state can be reached from state pre_check"));
+        assert!(admin.get(&draft).await.text(".problems").contains("从状态 pre_check 到达不了任何终止状态"));
         assert_eq!(edit(&mut admin, &draft, &[("op", "remove_state"), ("state", "pre_check")]).await.status, 303);
         assert!(admin.get(&draft).await.texts(".problems").is_empty(), "back to a sound definition");
         assert_eq!(edit(&mut admin, &draft, &[("op", "remove_state"), ("state", "nowhere")]).await.status, 422);
@@ -403,7 +437,7 @@ on_both_databases! {
         let mut d = Definition::parse(&source).unwrap();
         d.states.iter_mut().find(|s| s.code == "on_site_check").unwrap().time_limit_days = Some(0);
         assert_eq!(save(&mut admin, &draft, &d.to_toml()).await.status, 303);
-        assert!(admin.get(&draft).await.text(".problems").contains("time limit of 0 working days"));
+        assert!(admin.get(&draft).await.text(".problems").contains("的时限为 0 个工作日"));
         d.states.iter_mut().find(|s| s.code == "on_site_check").unwrap().time_limit_days = Some(2);
         assert_eq!(save(&mut admin, &draft, &d.to_toml()).await.status, 303);
         assert_eq!(publish(&mut admin, &draft).await.status, 303);

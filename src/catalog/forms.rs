@@ -273,8 +273,10 @@ pub fn form_for(item: &Item, service: &Service) -> Result<FormDefinition, String
     };
     let mut form = own.unwrap_or_else(|| generated(item, service.variant));
     form.sections.extend(standard_sections());
-    form.check()
-        .map_err(|errors| format!("form of {}: {}", service.code, errors.join("; ")))?;
+    form.check().map_err(|errors| {
+        let errors: Vec<String> = errors.iter().map(ToString::to_string).collect();
+        format!("form of {}: {}", service.code, errors.join("; "))
+    })?;
     Ok(form)
 }
 

@@ -9,6 +9,8 @@ use chrono::{Months, NaiveDate};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
+use super::reason::Reason;
+
 /// A decision's document number, e.g. 深宝市监许〔2026〕123号: the department's prefix (机关代字),
 /// the year in 〔〕 (GB/T 9704) and the department's running number in that year. It is a
 /// different thing from the tracking number (办件编号), which names the application.
@@ -95,20 +97,34 @@ impl LicenceFacts {
     }
 
     /// What is wrong with the block, given the form's field names.
-    pub fn problems(&self, has_field: impl Fn(&str) -> bool) -> Vec<String> {
-        let mut problems: Vec<String> = self
+    pub fn problems(&self, has_field: impl Fn(&str) -> bool) -> Vec<Reason> {
+        let mut problems: Vec<Reason> = self
             .field_names()
             .filter(|name| !has_field(name))
-            .map(|name| format!("licence: unknown field {name}"))
+            .map(|name| {
+                Reason::new(
+                    format!("licence：没有字段 {name}"),
+                    format!("licence: unknown field {name}"),
+                )
+            })
             .collect();
         if self.valid_from.is_some() != self.valid_until.is_some() {
-            problems.push("licence: valid_from and valid_until go together".to_owned());
+            problems.push(Reason::new(
+                "licence：valid_from 和 valid_until 须同时给出",
+                "licence: valid_from and valid_until go together",
+            ));
         }
         if self.valid_years.is_some() && self.valid_from.is_some() {
-            problems.push("licence: either valid_years or valid_from/valid_until".to_owned());
+            problems.push(Reason::new(
+                "licence：valid_years 与 valid_from/valid_until 只能二选一",
+                "licence: either valid_years or valid_from/valid_until",
+            ));
         }
         if self.valid_years.is_some_and(|y| y == 0 || y > 30) {
-            problems.push("licence: valid_years must be 1 to 30".to_owned());
+            problems.push(Reason::new(
+                "licence：valid_years 须为 1 到 30",
+                "licence: valid_years must be 1 to 30",
+            ));
         }
         problems
     }

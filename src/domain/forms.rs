@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use super::identity::{CreditCode, Email, IdentityError, NationalId, Phone};
+use super::reason::Reason;
 
 /// A text in both interface languages.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -468,7 +469,7 @@ impl FormDefinition {
     }
 
     /// Checks the definition itself (for shipped forms now, for administrators' drafts later).
-    pub fn check(&self) -> Result<(), Vec<String>> {
+    pub fn check(&self) -> Result<(), Vec<Reason>> {
         let mut errors = Vec::new();
         let mut names = BTreeSet::new();
         let valid_name = |n: &str| {
@@ -479,30 +480,42 @@ impl FormDefinition {
         };
         for section in &self.sections {
             if section.fields.is_empty() {
-                errors.push(format!("section {} has no fields", section.key));
+                errors.push(Reason::new(
+                    format!("分组 {} 没有字段", section.key),
+                    format!("section {} has no fields", section.key),
+                ));
             }
             for field in &section.fields {
                 if !valid_name(&field.name) {
-                    errors.push(format!(
-                        "field name {:?} must be lower-case letters, digits and _",
-                        field.name
+                    errors.push(Reason::new(
+                        format!("字段名 {:?} 只能用小写字母、数字和 _", field.name),
+                        format!(
+                            "field name {:?} must be lower-case letters, digits and _",
+                            field.name
+                        ),
                     ));
                 }
                 if !names.insert(field.name.clone()) {
-                    errors.push(format!("field {} appears twice", field.name));
+                    errors.push(Reason::new(
+                        format!("字段 {} 出现了两次", field.name),
+                        format!("field {} appears twice", field.name),
+                    ));
                 }
                 match &field.kind {
                     FieldKind::Select { options } | FieldKind::MultiSelect { options }
                         if options.is_empty() =>
                     {
-                        errors.push(format!("field {} offers no options", field.name));
+                        errors.push(Reason::new(
+                            format!("字段 {} 没有选项", field.name),
+                            format!("field {} offers no options", field.name),
+                        ));
                     }
                     FieldKind::Table { columns, max_rows }
                         if columns.is_empty() || *max_rows == 0 =>
                     {
-                        errors.push(format!(
-                            "table {} needs columns and at least one row",
-                            field.name
+                        errors.push(Reason::new(
+                            format!("表格 {} 需要列，且至少允许一行", field.name),
+                            format!("table {} needs columns and at least one row", field.name),
                         ));
                     }
                     _ => {}
@@ -513,9 +526,12 @@ impl FormDefinition {
             if let Some(condition) = &field.required_when
                 && !names.contains(&condition.field)
             {
-                errors.push(format!(
-                    "field {} depends on unknown field {}",
-                    field.name, condition.field
+                errors.push(Reason::new(
+                    format!("字段 {} 依赖不存在的字段 {}", field.name, condition.field),
+                    format!(
+                        "field {} depends on unknown field {}",
+                        field.name, condition.field
+                    ),
                 ));
             }
         }

@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use super::clock::Phase;
 use super::identity::Role;
+use super::reason::{Place, Reason};
 
 /// A workflow definition, as shipped in `workflows/*.toml` and stored as JSON.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -212,6 +213,58 @@ pub enum DefinitionProblem {
     ExtensionTooLong { transition: String, max: u32 },
 }
 
+impl DefinitionProblem {
+    /// The problem in both languages.
+    pub fn reason(&self) -> Reason {
+        use DefinitionProblem as P;
+        let zh = match self {
+            P::DuplicateState(s) => format!("状态 {s} 定义了两次"),
+            P::DuplicateTransition(t) => format!("操作 {t} 在同一状态下定义了两次"),
+            P::InitialStates(n) => format!("初始状态必须恰好一个，现在有 {n} 个"),
+            P::UnknownState { transition, state } => {
+                format!("操作 {transition} 用了不存在的状态 {state}")
+            }
+            P::LeavesTerminal(t) => format!("操作 {t} 从终止状态出发"),
+            P::NoRoles(t) => format!("操作 {t} 没有指定可以执行的工作人员角色"),
+            P::Unreachable(s) => format!("从初始状态到达不了状态 {s}"),
+            P::NoWayOut(s) => format!("从状态 {s} 到达不了任何终止状态"),
+            P::Empty(what) => format!("{} 的代码或名称为空", part_zh(what)),
+            P::UnknownPlaceholder {
+                transition,
+                placeholder,
+            } => format!("操作 {transition} 的文字用了未知的占位符 {{{placeholder}}}"),
+            P::NoExtensionDays(t) => format!("操作 {t} 延长期限 0 个工作日"),
+            P::NeverFires { transition } => format!("操作 {transition} 最多执行 0 次"),
+            P::BadCode(code) => format!("{code} 不是有效代码：只能用小写字母、数字、_ 和 -"),
+            P::Markup(what) => format!(
+                "{} 的文字含有 < 或 >：文字是纯文本，不是标记",
+                part_zh(what)
+            ),
+            P::NoTimeLimit(s) => format!("状态 {s} 的时限为 0 个工作日"),
+            P::ExtensionNotByHead(t) => format!("操作 {t} 延长期限：只能由部门负责人执行"),
+            P::ExtensionMoreThanOnce(t) => format!("操作 {t} 延长期限：最多执行一次"),
+            P::ExtensionOutsideDecision(t) => {
+                format!("操作 {t} 延长期限：必须在审查决定阶段开始和结束")
+            }
+            P::ExtensionTooLong { transition, max } => {
+                format!("操作 {transition} 延长的期限超过法律允许的 {max} 个工作日")
+            }
+        };
+        Reason::new(zh, self.to_string())
+    }
+}
+
+/// "the workflow", "state x", "transition y" (how the problems name a part) in Chinese.
+fn part_zh(what: &str) -> String {
+    if let Some(code) = what.strip_prefix("state ") {
+        format!("状态 {code}")
+    } else if let Some(name) = what.strip_prefix("transition ") {
+        format!("操作 {name}")
+    } else {
+        "流程".to_owned()
+    }
+}
+
 /// The longest extension any law gives (Art 26: 45 working days plus 15 for joint or
 /// centralised handling). A service's own figure, kept in the catalog, may be smaller; the
 /// engine never adds more than it.
@@ -256,9 +309,50 @@ pub const MAX_SOURCE_BYTES: usize = 256 * 1024;
 pub enum SourceProblem {
     #[error("the file is larger than {} KiB", MAX_SOURCE_BYTES / 1024)]
     TooLarge,
-    /// The parser's message, with the line and column.
-    #[error("{0}")]
-    Syntax(String),
+    /// The reader's complaint and the place it points at.
+    #[error("line {}, column {}: {}", .0.line_number, .0.column, .0.detail)]
+    Syntax(Place),
+}
+
+/// Where a TOML or JSON reader's error points in `text`.
+pub fn toml_syntax(text: &str, error: &toml::de::Error) -> Place {
+    let offset = error.span().map_or(text.len(), |span| span.start);
+    Place::at(text, offset, error.message().trim())
+}
+
+fn json_syntax(text: &str, error: &serde_json::Error) -> Place {
+    // serde_json counts lines from 1 and columns from 1 in bytes (0 at a line's start).
+    let line_start: usize = text
+        .split_inclusive('\n')
+        .take(error.line().saturating_sub(1))
+        .map(str::len)
+        .sum();
+    let offset = line_start + error.column().saturating_sub(1);
+    let detail = error.to_string();
+    let detail = detail.split(" at line ").next().unwrap_or(&detail);
+    Place::at(text, offset, detail)
+}
+
+impl SourceProblem {
+    pub fn reason(&self) -> Reason {
+        match self {
+            SourceProblem::TooLarge => Reason::new(
+                format!("文件大于 {} KiB", MAX_SOURCE_BYTES / 1024),
+                self.to_string(),
+            ),
+            SourceProblem::Syntax(place) => Reason {
+                zh: format!(
+                    "第 {} 行第 {} 列无法读取（读取器的说明见下）",
+                    place.line_number, place.column
+                ),
+                en: format!(
+                    "Line {}, column {} cannot be read (the reader's words below)",
+                    place.line_number, place.column
+                ),
+                place: Some(place.clone()),
+            },
+        }
+    }
 }
 
 impl Definition {
@@ -269,9 +363,9 @@ impl Definition {
             return Err(SourceProblem::TooLarge);
         }
         if text.trim_start().starts_with('{') {
-            serde_json::from_str(text).map_err(|e| SourceProblem::Syntax(e.to_string()))
+            serde_json::from_str(text).map_err(|e| SourceProblem::Syntax(json_syntax(text, &e)))
         } else {
-            toml::from_str(text).map_err(|e| SourceProblem::Syntax(e.to_string()))
+            toml::from_str(text).map_err(|e| SourceProblem::Syntax(toml_syntax(text, &e)))
         }
     }
 
@@ -557,6 +651,19 @@ pub enum EditProblem {
     StateExists(String),
     #[error("transition {0} exists already")]
     TransitionExists(String),
+}
+
+impl EditProblem {
+    /// The problem in both languages.
+    pub fn reason(&self) -> Reason {
+        let zh = match self {
+            EditProblem::NoSuchState(s) => format!("没有状态 {s}"),
+            EditProblem::NoSuchTransition(t) => format!("没有操作 {t}"),
+            EditProblem::StateExists(s) => format!("状态 {s} 已经存在"),
+            EditProblem::TransitionExists(t) => format!("操作 {t} 已经存在"),
+        };
+        Reason::new(zh, self.to_string())
+    }
 }
 
 impl Definition {
@@ -1746,13 +1853,20 @@ mod tests {
             .to_toml()
             .replacen("name_zh", "colour = \"red\"\nname_zh", 1);
         assert!(
-            matches!(Definition::parse(&unknown), Err(SourceProblem::Syntax(m)) if m.contains("colour"))
+            matches!(Definition::parse(&unknown), Err(SourceProblem::Syntax(p)) if p.detail.contains("colour") && p.line.starts_with("colour"))
         );
         let huge = format!("# {}\n{}", "x".repeat(MAX_SOURCE_BYTES), d.to_toml());
         assert_eq!(Definition::parse(&huge), Err(SourceProblem::TooLarge));
         assert!(
-            matches!(Definition::parse("key = "), Err(SourceProblem::Syntax(m)) if m.contains("line 1"))
+            matches!(Definition::parse("key = "), Err(SourceProblem::Syntax(p)) if p.line_number == 1 && p.line == "key = ")
         );
+        match Definition::parse("{\n  \"key\": ,\n}") {
+            Err(SourceProblem::Syntax(p)) => {
+                assert_eq!((p.line_number, p.line.as_str()), (2, "  \"key\": ,"));
+                assert_eq!(p.before, "  \"key\": ", "JSON points at the comma");
+            }
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]

@@ -11,7 +11,8 @@ use crate::db::admin::{self as queries, DraftRow, NewAdminEvent, ServiceScope};
 use crate::domain::calendar::YearStatus;
 use crate::domain::diagram::{self, Diagram};
 use crate::domain::forms::FormDefinition;
-use crate::domain::workflow::Definition;
+use crate::domain::reason::Reason;
+use crate::domain::workflow::{Definition, DefinitionProblem};
 
 /// A workflow as the list shows it.
 #[derive(Debug, Clone)]
@@ -122,8 +123,9 @@ pub fn export(conn: &mut DbConnection, key: &str, version: i32) -> Result<String
 /// A draft with what its source says now.
 pub struct DraftPage {
     pub draft: DraftRow,
-    /// The problems of the source as saved, one per entry.
-    pub problems: Vec<String>,
+    /// The problems of the source as saved, one per entry (checked afresh for each page, so
+    /// that they are in the reader's language and follow the departments as they are now).
+    pub problems: Vec<Reason>,
     /// The state graph, when the source can be read.
     pub diagram: Option<Diagram>,
     /// The definition, when the source can be read (for the editor's forms).
@@ -137,28 +139,29 @@ fn problems_of(
     conn: &mut DbConnection,
     key: &str,
     source: &str,
-) -> Result<(Vec<String>, Option<Definition>), ServiceError> {
+) -> Result<(Vec<Reason>, Option<Definition>), ServiceError> {
     let definition = match Definition::parse(source) {
         Ok(definition) => definition,
-        Err(problem) => return Ok((vec![problem.to_string()], None)),
+        Err(problem) => return Ok((vec![problem.reason()], None)),
     };
-    let mut problems: Vec<String> = definition
+    let mut problems: Vec<Reason> = definition
         .problems()
         .iter()
-        .map(ToString::to_string)
+        .map(DefinitionProblem::reason)
         .collect();
     if definition.key != key {
-        problems.push(format!(
-            "the key must stay {key} (a draft publishes a version of its own workflow)"
+        problems.push(Reason::new(
+            format!("key 必须保持为 {key}（草稿发布的是它自己流程的新版本）"),
+            format!("the key must stay {key} (a draft publishes a version of its own workflow)"),
         ));
     }
     let departments = crate::db::catalog::all_departments(conn)?;
     for state in &definition.states {
         for code in &state.co_review {
             if !departments.iter().any(|(_, d)| &d.code == code) {
-                problems.push(format!(
-                    "state {} names the unknown department {code}",
-                    state.code
+                problems.push(Reason::new(
+                    format!("状态 {} 用了不存在的部门 {code}", state.code),
+                    format!("state {} names the unknown department {code}", state.code),
                 ));
             }
         }
@@ -166,16 +169,20 @@ fn problems_of(
     Ok((problems, Some(definition)))
 }
 
+/// What a draft row keeps of its problems: a record in English, one per line (pages check the
+/// source afresh instead).
+fn in_english(problems: &[Reason]) -> String {
+    problems
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
 pub fn draft(conn: &mut DbConnection, id: i64) -> Result<DraftPage, ServiceError> {
     let draft = queries::find_draft(conn, id)?.ok_or(ServiceError::NotFound)?;
-    let definition = Definition::parse(&draft.source).ok();
+    let (problems, definition) = problems_of(conn, &draft.key, &draft.source)?;
     let diagram = definition.as_ref().map(|d| diagram::layout(d, None));
-    let problems = draft
-        .problems
-        .lines()
-        .filter(|l| !l.trim().is_empty())
-        .map(str::to_owned)
-        .collect();
     Ok(DraftPage {
         draft,
         problems,
@@ -297,10 +304,10 @@ pub fn save_draft(
     id: i64,
     lock_version: i32,
     source: &str,
-) -> Result<Vec<String>, ServiceError> {
+) -> Result<Vec<Reason>, ServiceError> {
     if source.len() > crate::domain::workflow::MAX_SOURCE_BYTES {
         return Err(ServiceError::Rejected(vec![
-            crate::domain::workflow::SourceProblem::TooLarge.to_string(),
+            crate::domain::workflow::SourceProblem::TooLarge.reason(),
         ]));
     }
     crate::db::write_transaction(conn, |conn| {
@@ -314,7 +321,7 @@ pub fn save_draft(
             id,
             lock_version,
             source,
-            &problems.join("\n"),
+            &in_english(&problems),
             admin_id,
             now(),
         )? {
@@ -341,14 +348,17 @@ pub fn edit_draft(
     id: i64,
     lock_version: i32,
     edit: crate::domain::workflow::Edit,
-) -> Result<Vec<String>, ServiceError> {
+) -> Result<Vec<Reason>, ServiceError> {
     let draft = queries::find_draft(conn, id)?.ok_or(ServiceError::NotFound)?;
     let mut definition = Definition::parse(&draft.source).map_err(|problem| {
-        ServiceError::Rejected(vec![format!("fix the text first: {problem}")])
+        let mut reason = problem.reason();
+        reason.zh = format!("请先修正文本：{}", reason.zh);
+        reason.en = format!("Fix the text first: {}", reason.en);
+        ServiceError::Rejected(vec![reason])
     })?;
     definition
         .apply(edit)
-        .map_err(|problem| ServiceError::Rejected(vec![problem.to_string()]))?;
+        .map_err(|problem| ServiceError::Rejected(vec![problem.reason()]))?;
     save_draft(conn, admin_id, id, lock_version, &definition.to_toml())
 }
 
@@ -412,7 +422,7 @@ pub fn publish(
 pub fn import(conn: &mut DbConnection, admin_id: i64, text: &str) -> Result<i64, ServiceError> {
     let key = match Definition::parse(text) {
         Ok(definition) => definition.key,
-        Err(problem) => return Err(ServiceError::Rejected(vec![problem.to_string()])),
+        Err(problem) => return Err(ServiceError::Rejected(vec![problem.reason()])),
     };
     crate::db::write_transaction(conn, |conn| {
         let (problems, _) = problems_of(conn, &key, text)?;
@@ -537,8 +547,14 @@ pub fn assign(
         }
         let services = queries::services_in(conn, scope)?;
         if services.is_empty() {
-            return Err(ServiceError::Rejected(vec![format!(
-                "no service matches: {scope}"
+            let scope_zh = match scope {
+                ServiceScope::Service(code) => format!("办理项 {code}"),
+                ServiceScope::ItemType(kind) => format!("事项类型 {kind}"),
+                ServiceScope::Department(code) => format!("部门 {code}"),
+            };
+            return Err(ServiceError::Rejected(vec![Reason::new(
+                format!("没有符合条件的办理项：{scope_zh}"),
+                format!("No service matches: {scope}"),
             )]));
         }
         let ids: Vec<i64> = services.iter().map(|(id, ..)| *id).collect();
@@ -576,7 +592,7 @@ pub struct FormEditor {
     /// The open draft: (id, lock version), with its source and problems below.
     pub draft: Option<(i64, i32)>,
     pub source: String,
-    pub problems: Vec<String>,
+    pub problems: Vec<Reason>,
 }
 
 fn form_toml(definition: &FormDefinition) -> String {
@@ -598,11 +614,11 @@ fn service_form(
 pub fn form_editor(conn: &mut DbConnection, code: &str) -> Result<FormEditor, ServiceError> {
     let (service_id, service_name, version, published) = service_form(conn, code)?;
     let draft = queries::open_form_draft(conn, service_id)?;
+    // The problems are checked afresh, in the reader's language.
     let (source, problems) = match &draft {
-        Some((_, _, source, problems, _)) => (
-            source.clone(),
-            problems.lines().map(str::to_owned).collect(),
-        ),
+        Some((_, _, source, _, _)) => {
+            (source.clone(), check_form(source).err().unwrap_or_default())
+        }
         None => (form_toml(&published), Vec::new()),
     };
     Ok(FormEditor {
@@ -617,13 +633,14 @@ pub fn form_editor(conn: &mut DbConnection, code: &str) -> Result<FormEditor, Se
 }
 
 /// Reads and checks a form's TOML: the definition, or every problem.
-pub fn check_form(source: &str) -> Result<FormDefinition, Vec<String>> {
+pub fn check_form(source: &str) -> Result<FormDefinition, Vec<Reason>> {
+    use crate::domain::workflow::SourceProblem;
     if source.len() > crate::domain::workflow::MAX_SOURCE_BYTES {
-        return Err(vec![
-            crate::domain::workflow::SourceProblem::TooLarge.to_string(),
-        ]);
+        return Err(vec![SourceProblem::TooLarge.reason()]);
     }
-    let definition: FormDefinition = toml::from_str(source).map_err(|e| vec![e.to_string()])?;
+    let definition: FormDefinition = toml::from_str(source).map_err(|e| {
+        vec![SourceProblem::Syntax(crate::domain::workflow::toml_syntax(source, &e)).reason()]
+    })?;
     definition.check()?;
     Ok(definition)
 }
@@ -637,7 +654,7 @@ pub fn save_form_draft(
     code: &str,
     draft: Option<(i64, i32)>,
     source: &str,
-) -> Result<Vec<String>, ServiceError> {
+) -> Result<Vec<Reason>, ServiceError> {
     let problems = check_form(source).err().unwrap_or_default();
     crate::db::write_transaction(conn, |conn| {
         let (service_id, _, version, published) = service_form(conn, code)?;
@@ -649,7 +666,7 @@ pub fn save_form_draft(
                     service_id,
                     version,
                     source,
-                    &problems.join("\n"),
+                    &in_english(&problems),
                     admin_id,
                     now(),
                 )?;
@@ -661,7 +678,7 @@ pub fn save_form_draft(
                     draft_id,
                     lock,
                     source,
-                    &problems.join("\n"),
+                    &in_english(&problems),
                     admin_id,
                     now(),
                 )? {
@@ -811,9 +828,10 @@ pub fn confirm_calendar_year(
         return Err(ServiceError::NotFound);
     }
     if source.is_empty() || source.chars().count() > 200 || source.contains(['<', '>']) {
-        return Err(ServiceError::Rejected(vec![
-            "name the official notice in up to 200 characters of plain text".into(),
-        ]));
+        return Err(ServiceError::Rejected(vec![Reason::new(
+            "请写明官方通知的名称，不超过 200 字的纯文本",
+            "Name the official notice in up to 200 characters of plain text",
+        )]));
     }
     crate::db::write_transaction(conn, |conn| {
         let before = crate::db::workflow::calendar_years(conn)?
@@ -851,21 +869,40 @@ pub fn put_calendar_day(
     let weekend = matches!(day.weekday(), Weekday::Sat | Weekday::Sun);
     let mut problems = Vec::new();
     if !CALENDAR_YEARS.contains(&day.year()) {
-        problems.push(format!("{day} is outside {CALENDAR_YEARS:?}"));
+        problems.push(Reason::new(
+            format!(
+                "{day} 不在 {}–{} 年之内",
+                CALENDAR_YEARS.start(),
+                CALENDAR_YEARS.end()
+            ),
+            format!(
+                "{day} is outside the years {}–{}",
+                CALENDAR_YEARS.start(),
+                CALENDAR_YEARS.end()
+            ),
+        ));
     }
     match kind {
-        "holiday" if weekend => problems.push(format!(
-            "{day} is a weekend day already: a holiday is a weekday off"
+        "holiday" if weekend => problems.push(Reason::new(
+            format!("{day} 已是周末：节假日是不上班的工作日"),
+            format!("{day} is a weekend day already: a holiday is a weekday off"),
         )),
-        "workday" if !weekend => problems.push(format!(
-            "{day} is a weekday already: a make-up working day is a Saturday or Sunday"
+        "workday" if !weekend => problems.push(Reason::new(
+            format!("{day} 已是工作日：调休上班日是周六或周日"),
+            format!("{day} is a weekday already: a make-up working day is a Saturday or Sunday"),
         )),
         "holiday" | "workday" => {}
-        _ => problems.push("choose a holiday or a make-up working day".into()),
+        _ => problems.push(Reason::new(
+            "请选择节假日或调休上班日",
+            "Choose a holiday or a make-up working day",
+        )),
     }
     let note = note.trim();
     if note.is_empty() || note.chars().count() > 100 || note.contains(['<', '>']) {
-        problems.push("give the reason in up to 100 characters of plain text".into());
+        problems.push(Reason::new(
+            "请写明原因，不超过 100 字的纯文本",
+            "Give the reason in up to 100 characters of plain text",
+        ));
     }
     if !problems.is_empty() {
         return Err(ServiceError::Rejected(problems));

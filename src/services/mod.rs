@@ -116,8 +116,13 @@ pub enum ServiceError {
     #[error("{0}")]
     Refused(crate::domain::workflow::Refusal),
     /// An administrator's change that cannot be made, with every reason.
-    #[error("refused: {0:?}")]
-    Rejected(Vec<String>),
+    #[error("refused: {}", in_english(.0))]
+    Rejected(Vec<crate::domain::reason::Reason>),
+}
+
+fn in_english(reasons: &[crate::domain::reason::Reason]) -> String {
+    let reasons: Vec<String> = reasons.iter().map(ToString::to_string).collect();
+    reasons.join("; ")
 }
 
 /// Now in UTC, to the microsecond: what both databases store, so that values read back compare

@@ -5,6 +5,7 @@ use askama_web::WebTemplate;
 
 use super::PageContext;
 use crate::db::admin::AdminEvent;
+use crate::domain::reason::Reason;
 use crate::services::admin::{DiffRow, WorkflowSummary};
 use crate::web::forms::FormState;
 
@@ -14,7 +15,7 @@ pub struct WorkflowsPage {
     pub ctx: PageContext,
     pub workflows: Vec<WorkflowSummary>,
     /// Why the last import was refused.
-    pub problems: Vec<String>,
+    pub problems: Vec<Reason>,
     /// The text pasted for import, kept when refused.
     pub source: String,
     /// Calendar years whose official notice is still to be confirmed (see the calendar page).
@@ -27,7 +28,7 @@ pub struct WorkflowPage {
     pub ctx: PageContext,
     pub page: crate::services::admin::WorkflowPage,
     pub notice: Option<String>,
-    pub assign_problems: Vec<String>,
+    pub assign_problems: Vec<Reason>,
     /// The departments a workflow can be assigned to at once.
     pub departments: Vec<crate::db::catalog::DepartmentSummary>,
 }
@@ -86,7 +87,7 @@ pub struct CalendarPage {
     pub year: i32,
     pub view: crate::services::admin::CalendarYearView,
     pub form: FormState,
-    pub problems: Vec<String>,
+    pub problems: Vec<Reason>,
 }
 
 /// A service's form in the editor, with a preview of the form as applicants will see it.
@@ -101,7 +102,7 @@ pub struct FormEditorPage {
     /// The open draft: (id, lock version).
     pub draft: Option<(i64, i32)>,
     pub source: String,
-    pub problems: Vec<String>,
+    pub problems: Vec<Reason>,
     /// The preview's sections (those of the draft, or of the published version).
     pub sections: Vec<super::applications::SectionView>,
     pub notice: Option<String>,

@@ -97,6 +97,12 @@ impl PageContext {
         }
     }
 
+    /// Whether the page is in English (for texts that carry both languages, like
+    /// [`crate::domain::reason::Reason`]).
+    pub fn english(&self) -> bool {
+        self.lang == crate::web::i18n::Lang::En
+    }
+
     /// Whether `text`, shown as it was typed or named, should be marked `lang="zh-CN"`: on an
     /// English page, text with Chinese in it, so that a screen reader reads it as Chinese.
     pub fn marks_zh(&self, text: &str) -> bool {

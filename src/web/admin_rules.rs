@@ -15,6 +15,7 @@ use super::session::Admin;
 use crate::db::DbPool;
 use crate::db::admin::ServiceScope;
 use crate::domain::identity::Role;
+use crate::domain::reason::Reason;
 use crate::domain::workflow::{Edit, Notice, State, Transition};
 use crate::services::ServiceError;
 use crate::services::admin as service;
@@ -225,7 +226,7 @@ async fn after_draft_save(
     ctx: PageContext,
     pool: &DbPool,
     id: i64,
-    saved: Result<Vec<String>, WebError>,
+    saved: Result<Vec<Reason>, WebError>,
     typed: Option<String>,
 ) -> Result<HttpResponse, WebError> {
     match saved {
@@ -266,17 +267,22 @@ fn enum_value<T: serde::de::DeserializeOwned>(form: &FormState, field: &str) -> 
 }
 
 /// The edit one of the draft page's forms asks for.
-fn requested_edit(form: &FormState) -> Result<Edit, Vec<String>> {
+fn requested_edit(form: &FormState) -> Result<Edit, Vec<Reason>> {
     let text = |field: &str| form.value(field).trim().to_owned();
     let checked = |field: &str| form.value(field) == "on";
-    let missing = |what: &str| vec![format!("choose or fill in {what}")];
+    let missing = |(zh, en): (&str, &str)| {
+        vec![Reason::new(
+            format!("请选择或填写{zh}"),
+            format!("Choose or fill in {en}"),
+        )]
+    };
     match form.value("op") {
         "add_state" => Ok(Edit::AddState(State {
             code: text("code"),
             name_zh: text("name_zh"),
             name_en: text("name_en"),
-            kind: enum_value(form, "kind").ok_or_else(|| missing("the kind"))?,
-            phase: enum_value(form, "phase").ok_or_else(|| missing("the clock"))?,
+            kind: enum_value(form, "kind").ok_or_else(|| missing(("类型", "the kind")))?,
+            phase: enum_value(form, "phase").ok_or_else(|| missing(("计时阶段", "the clock")))?,
             co_review: Vec::new(),
             co_review_refusal_advisory: false,
             applicant_edits: checked("applicant_edits"),
@@ -304,10 +310,10 @@ fn requested_edit(form: &FormState) -> Result<Edit, Vec<String>> {
                     })
                 }
                 _ => {
-                    return Err(vec![
-                        "give the applicant's notice a subject and a text in both languages, or none"
-                            .into(),
-                    ]);
+                    return Err(vec![Reason::new(
+                        "给申请人的通知要么中英文标题和正文都填写，要么都不填",
+                        "Give the applicant's notice a subject and a text in both languages, or none",
+                    )]);
                 }
             };
             let roles = form
@@ -321,7 +327,8 @@ fn requested_edit(form: &FormState) -> Result<Edit, Vec<String>> {
                 label_en: text("label_en"),
                 from: form.values("from"),
                 to: text("to"),
-                performer: enum_value(form, "performer").ok_or_else(|| missing("who acts"))?,
+                performer: enum_value(form, "performer")
+                    .ok_or_else(|| missing(("执行者", "who acts")))?,
                 roles,
                 note_required: checked("note_required"),
                 decision_required: checked("decision_required"),
@@ -329,14 +336,15 @@ fn requested_edit(form: &FormState) -> Result<Edit, Vec<String>> {
                 instant_only: false,
                 max_times: None,
                 sign_off: false,
-                effect: enum_value(form, "effect").ok_or_else(|| missing("the effect"))?,
+                effect: enum_value(form, "effect")
+                    .ok_or_else(|| missing(("效果", "the effect")))?,
                 extension_days: text("extension_days").parse().unwrap_or(0),
                 notify_applicant,
                 notify_staff: None,
                 negative: checked("negative"),
             })))
         }
-        _ => Err(missing("an action")),
+        _ => Err(missing(("要做的修改", "an action"))),
     }
 }
 
@@ -601,7 +609,10 @@ async fn form_publish(
         ("save", _) => {
             service::save_form_draft(conn, admin_id, &code_for_call, draft, &typed).map(|_| "saved")
         }
-        _ => Err(ServiceError::Rejected(vec!["save the draft first".into()])),
+        _ => Err(ServiceError::Rejected(vec![Reason::new(
+            "请先保存草稿",
+            "Save the draft first",
+        )])),
     })
     .await;
     match outcome {
