@@ -118,6 +118,10 @@ pub fn build_server(
             .wrap(from_fn(crate::web::input::head_as_get))
             .wrap(routes::security_headers())
             .wrap(routes::error_pages())
+            // gzip when the client accepts it. Pages carry their CSRF token masked afresh each
+            // time (see `secrets::masked`), so compression leaks no secret (BREACH); uploaded
+            // files are sent as stored (`Content-Encoding: identity`).
+            .wrap(actix_web::middleware::Compress::default())
             .wrap(routes::request_log())
             .app_data(pool.clone())
             .app_data(labels.clone())

@@ -117,6 +117,11 @@ on_both_databases! {
         let shown = admin.get("/admin/workflows/default").await;
         assert_eq!(shown.attrs("svg[role=img]", "viewBox").len(), 1, "the state diagram");
         assert!(shown.texts("svg g.state text").contains(&"已收件".to_owned()));
+        // Actions are numbered badges on the arrows, named in the legend below.
+        let legend = shown.texts(".diagram-legend li");
+        let badges: std::collections::BTreeSet<usize> = shown.texts("svg g.badge text").iter().map(|n| n.parse().unwrap()).collect();
+        assert_eq!(badges, (1..=legend.len()).collect(), "every badge is in the legend and every line has a badge");
+        assert!(legend.iter().any(|l| l.starts_with("受理 ") && l.contains("已收件 → 已受理")), "{legend:?}");
 
         let draft = start_draft(&mut admin, "1").await;
         let source = raw_text(&admin.get(&draft).await, "textarea#source");

@@ -262,6 +262,17 @@ on_both_databases! {
         assert_eq!(app.get("/text/large?next=%2F%2Fevil.example").await.header("location"), Some("/"));
     }
 
+    async fn pages_are_gzipped_for_clients_that_accept_it(app) {
+        let page = app.get_with("/services?q=%E9%A3%9F%E5%93%81", &[("Accept-Encoding", "gzip")]).await;
+        assert_eq!(page.status, 200);
+        assert_eq!(page.header("content-encoding"), Some("gzip"));
+        assert!(page.text(".service-list").contains("食品经营许可"), "and it reads as before");
+        let css = app.get_with("/static/app.css", &[("Accept-Encoding", "gzip")]).await;
+        assert_eq!(css.header("content-encoding"), Some("gzip"));
+        let plain = app.get_with("/services", &[("Accept-Encoding", "identity")]).await;
+        assert_eq!(plain.header("content-encoding"), None);
+    }
+
     async fn every_page_carries_the_security_headers(app) {
         for path in ["/", "/services", "/api/v1/departments", "/nope"] {
             let page = app.get(path).await;

@@ -796,7 +796,7 @@ pub fn attachment(name: String, content_type: String, content: Vec<u8>) -> HttpR
         .content_type(content_type)
         .insert_header(disposition)
         .insert_header(("Cache-Control", "private, no-store"))
-        // PDFs and images are compressed already: a compressing proxy sends them as stored.
+        // PDFs and images are compressed already: sent as stored, not gzipped again.
         .insert_header(("Content-Encoding", "identity"))
         .body(content)
 }
@@ -831,7 +831,7 @@ pub fn inline_view(name: String, content_type: String, content: Vec<u8>) -> Http
         .insert_header(disposition)
         .insert_header(("Content-Security-Policy", policy))
         .insert_header(("Cache-Control", "private, no-store"))
-        // PDFs and images are compressed already: a compressing proxy sends them as stored.
+        // PDFs and images are compressed already: sent as stored, not gzipped again.
         .insert_header(("Content-Encoding", "identity"))
         .body(content)
 }
