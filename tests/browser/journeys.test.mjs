@@ -86,9 +86,9 @@ function journey(name, body) {
   });
 }
 
-/** The texts of a workflow diagram's SVG: state names and action labels. */
+/** The texts of a workflow diagram: state names (in the SVG) and action labels (in its legend). */
 async function diagramTexts(figure) {
-  return figure.locator('svg text').evaluateAll((texts) => texts.map((t) => t.textContent.trim()));
+  return figure.locator('svg g.state text, .diagram-legend .legend-action').evaluateAll((texts) => texts.map((t) => t.textContent.trim()));
 }
 
 /**
@@ -719,4 +719,72 @@ journey('3. an administrator adds a step to the licensing workflow; new applicat
   assert.ok(v1.includes('审查中') && !v1.includes('专家评审') && !v1.includes('提交专家评审'), `v1's diagram has no new state: ${v1.join(' · ')}`);
   await fire('准予许可', { 决定内容及理由: '材料齐全，符合法定条件，准予许可。' }, 'j3-clerk-old-version');
   await assertText(clerk.locator('dd.status'), '准予许可，待送达');
+});
+
+// ---------------------------------------------------------------------------------------------
+
+journey('4. on a phone: the administrator\'s pages fit in both languages; an incomplete draft submitted from check answers names every missing field', async ({ open }) => {
+  const phone = await open({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 });
+  const admin = await phone.newPage();
+  await signIn(admin, ADMIN, DEMO_PASSWORD);
+  // check() fails any page wider than the 390 px screen; the tables scroll in their own box.
+  const pages = [
+    '/admin', '/admin/workflows', '/admin/workflows/default', '/admin/services', '/admin/forms',
+    `/admin/forms/${SERVICE_CODE}`, '/admin/calendar?year=2027', '/admin/outbox', '/admin/users', '/admin/log',
+  ];
+  for (const url of pages) await visit(admin, url, { name: `phone-admin-${url.replace(/[^a-z0-9]+/gi, '-').replace(/^-|-$/g, '')}` });
+  // The draft editor, with its text box and the editor's forms.
+  await visit(admin, '/admin/workflows/default');
+  await nav(admin, () => admin.getByRole('button', { name: '以此版本新建草稿' }).click(), { name: 'phone-admin-draft' });
+  assert.match(admin.url(), /\/admin\/workflow-drafts\/\d+$/);
+  const draft = admin.url();
+  // The same in English.
+  await nav(admin, () => admin.getByRole('link', { name: 'English' }).click(), { name: 'phone-admin-draft-en' });
+  assert.equal(await admin.locator('html').getAttribute('lang'), 'en');
+  for (const url of ['/admin/calendar?year=2027', '/admin/outbox', '/admin/workflows/default']) await visit(admin, url, { name: `phone-admin-en-${url.replace(/[^a-z0-9]+/gi, '-').replace(/^-|-$/g, '')}` });
+  // A text that cannot be read, in English: the reason in English, the caret under the place.
+  await visit(admin, draft);
+  const source = admin.locator('textarea#source');
+  await source.fill((await source.inputValue()).replace('label_zh = "受理"', 'label_zh = "受理" garbage'));
+  await nav(admin, () => admin.getByRole('button', { name: 'Save the draft', exact: true }).click(), { name: 'phone-admin-syntax-error' });
+  await assertText(admin.locator('.problems'), 'cannot be read');
+  const [line, caret] = await admin.locator('pre.source-place').evaluate((pre) => {
+    const box = (node) => { const range = document.createRange(); range.selectNodeContents(node); return range.getBoundingClientRect(); };
+    const pad = pre.querySelector('.caret-pad');
+    return [pre.textContent.split('\n')[0], box(pad).right];
+  });
+  assert.match(line, /label_zh = "受理" garbage/);
+  const garbage = await admin.locator('pre.source-place').evaluate((pre) => {
+    const text = pre.firstChild.firstChild; // the first line's text node
+    const start = text.textContent.indexOf('garbage');
+    const range = document.createRange();
+    range.setStart(text, start);
+    range.setEnd(text, start + 1);
+    return range.getBoundingClientRect().left;
+  });
+  assert.ok(Math.abs(garbage - caret) < 1.5, `the caret stands under the g of garbage (${caret} vs ${garbage})`);
+
+  // A citizen on the same phone: a draft sent from "check your answers" before it is complete
+  // comes back as the form, every problem named by its field.
+  const citizen = await (await open({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 })).newPage();
+  await signIn(citizen, 'citizen@demo.onestop.cn', DEMO_PASSWORD);
+  await visit(citizen, '/services/440306-MZJ-JF-0001-00');
+  await nav(citizen, () => citizen.getByRole('button', { name: '在线申请' }).click());
+  const edit = citizen.url();
+  assert.match(edit, /\/applications\/\d+\/edit$/);
+  await visit(citizen, edit.replace(/\/edit$/, '/review'), { name: 'phone-review-incomplete' });
+  await citizen.locator('#declaration').check();
+  await nav(citizen, () => citizen.getByRole('button', { name: '确认提交' }).click(), { status: 422, name: 'phone-submit-incomplete' });
+  assert.ok(citizen.url().endsWith('/submit') || citizen.url().endsWith('/edit'), citizen.url());
+  const errors = await citizen.locator('.error-summary a').evaluateAll((as) => as.map((a) => ({ href: a.getAttribute('href'), text: a.innerText.trim() })));
+  assert.ok(errors.length >= 3, `every problem is listed: ${JSON.stringify(errors)}`);
+  for (const { href, text } of errors) {
+    assert.notEqual(text, '此项为必填项', `an error names its field: ${href}`);
+    const target = citizen.locator(`[id="${href.slice(1)}"]`);
+    assert.equal(await target.count(), 1, `${href} leads to its field`);
+    // A field is marked invalid; a table (its rows missing) is reached, and named in the text.
+    const tag = await target.evaluate((element) => element.tagName);
+    if (['INPUT', 'SELECT', 'TEXTAREA'].includes(tag)) assert.equal(await target.getAttribute('aria-invalid'), 'true', `${href} is marked`);
+  }
+  assert.ok(errors.some((e) => e.text.includes('家庭成员')), `the household table is named: ${JSON.stringify(errors)}`);
 });
