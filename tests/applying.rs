@@ -46,6 +46,18 @@ on_both_databases! {
             assert_eq!(reply.text(".error-summary"), wrong_check.text(".error-summary"), "the same answer for every miss");
         }
         assert_eq!(malformed.attrs("#tracking_number", "value"), ["abc"]);
+
+        // In English, the service and the department are named in English, on the lookup and
+        // on the applicant's list.
+        let cjk = |text: &str| text.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c));
+        visitor.cookies.insert("lang".into(), "en".into());
+        let english = visitor.submit("/track", "/track", &[("tracking_number", &number), ("last_four", "8000")]).await;
+        assert_eq!(english.status, 200);
+        assert!(!cjk(&english.text(".progress")), "{}", english.text(".progress"));
+        citizen.cookies.insert("lang".into(), "en".into());
+        let list = citizen.get("/applications").await;
+        let row = list.text(".application-row th");
+        assert!(!row.is_empty() && !cjk(&row), "{row}");
     }
 
     async fn an_application_can_be_withdrawn_before_a_decision_once(app) {

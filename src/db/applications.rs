@@ -269,8 +269,8 @@ pub type ApplicationListRow = (
     Option<String>,
     String,
     String,
-    String,
-    String,
+    (String, String),
+    (String, String),
     i32,
     NaiveDateTime,
     Option<NaiveDateTime>,
@@ -310,8 +310,8 @@ pub fn list_own(
             applications::tracking_number,
             applications::status,
             services::code,
-            services::name,
-            departments::name,
+            (services::name, services::name_en),
+            (departments::name, departments::name_en),
             services::promised_days,
             applications::updated_at,
             applications::submitted_at,
@@ -321,13 +321,13 @@ pub fn list_own(
 }
 
 /// What the public lookup may show, and what it checks the last four characters against:
-/// (application id, status, service name, department name, submitted at, the applicant's
-/// phone, resident ID and credit code).
+/// (application id, status, service name, department name (each in Chinese and English),
+/// submitted at, the applicant's phone, resident ID and credit code).
 pub type LookupRow = (
     i64,
     String,
-    String,
-    String,
+    (String, String),
+    (String, String),
     Option<NaiveDateTime>,
     Option<String>,
     Option<String>,
@@ -346,8 +346,8 @@ pub fn find_by_tracking_number(
         .select((
             applications::id,
             applications::status,
-            services::name,
-            departments::name,
+            (services::name, services::name_en),
+            (departments::name, departments::name_en),
             applications::submitted_at,
             users::phone,
             users::national_id,

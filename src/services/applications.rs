@@ -359,8 +359,8 @@ pub const MAX_LOOKUP_FAILURES: i64 = 10;
 pub struct Progress {
     pub tracking_number: TrackingNumber,
     pub status: String,
-    pub service_name: String,
-    pub department_name: String,
+    pub service_name: crate::domain::catalog::Names,
+    pub department_name: crate::domain::catalog::Names,
     pub submitted_at: Option<NaiveDateTime>,
     pub events: Vec<queries::EventRow>,
 }
@@ -405,11 +405,12 @@ pub fn lookup(
         throttle::record_failure(conn, &key, now)?;
         return Err(ServiceError::NotFound);
     };
+    let names = |(zh, en): (String, String)| crate::domain::catalog::Names { zh, en };
     Ok(Progress {
         tracking_number,
         status,
-        service_name,
-        department_name,
+        service_name: names(service_name),
+        department_name: names(department_name),
         submitted_at,
         events: queries::events(conn, id)?,
     })

@@ -303,7 +303,7 @@ async fn submitted(
     let page = SubmittedPage {
         id: app.row.id,
         tracking_number,
-        service_name: s.name.clone(),
+        service_name: ctx.pick(&s.name, &s.name_en).to_owned(),
         next_decide: ctx.lang.tf(
             "apply.next_decide",
             &[
@@ -360,8 +360,8 @@ async fn mine(
                     id,
                     tracking_number,
                     status,
-                    service_name,
-                    department,
+                    service_name: ctx.pick(&service_name.0, &service_name.1).to_owned(),
+                    department: ctx.pick(&department.0, &department.1).to_owned(),
                     updated_at,
                     due: crate::views::workspace::date(&due),
                 }
