@@ -2,6 +2,7 @@
 //! submit with the declaration, get the tracking number, follow the application.
 
 use actix_web::http::StatusCode;
+use actix_web::http::header::DispositionType;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use serde::Deserialize;
 
@@ -781,24 +782,13 @@ async fn download(
 /// A stored file as a download: never shown inline, the name given safely (RFC 6266), and
 /// never cached by shared caches.
 pub fn attachment(name: String, content_type: String, content: Vec<u8>) -> HttpResponse {
-    use actix_web::http::header::{
-        Charset, ContentDisposition, DispositionParam, DispositionType, ExtendedValue,
-    };
-    let disposition = ContentDisposition {
-        disposition: DispositionType::Attachment,
-        parameters: vec![DispositionParam::FilenameExt(ExtendedValue {
-            charset: Charset::Ext("UTF-8".into()),
-            language_tag: None,
-            value: name.into_bytes(),
-        })],
-    };
-    HttpResponse::Ok()
-        .content_type(content_type)
-        .insert_header(disposition)
-        .insert_header(("Cache-Control", "private, no-store"))
-        // PDFs and images are compressed already: sent as stored, not gzipped again.
-        .insert_header(("Content-Encoding", "identity"))
-        .body(content)
+    stored_file(
+        DispositionType::Attachment,
+        name,
+        content_type,
+        None,
+        content,
+    )
 }
 
 /// A stored PDF or image shown in the browser rather than downloaded. Uploads are only ever
@@ -808,9 +798,6 @@ pub fn attachment(name: String, content_type: String, content: Vec<u8>) -> HttpR
 /// that allows the viewer's own inline styles and nothing else to load, and the viewer runs
 /// isolated from the portal's pages anyway.
 pub fn inline_view(name: String, content_type: String, content: Vec<u8>) -> HttpResponse {
-    use actix_web::http::header::{
-        Charset, ContentDisposition, DispositionParam, DispositionType, ExtendedValue,
-    };
     let policy = if content_type == "application/pdf" {
         "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; \
          object-src 'self'; frame-ancestors 'self'; base-uri 'none'; form-action 'none'"
@@ -818,22 +805,42 @@ pub fn inline_view(name: String, content_type: String, content: Vec<u8>) -> Http
         "sandbox; default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; \
          frame-ancestors 'self'; base-uri 'none'; form-action 'none'"
     };
+    stored_file(
+        DispositionType::Inline,
+        name,
+        content_type,
+        Some(policy),
+        content,
+    )
+}
+
+fn stored_file(
+    disposition: DispositionType,
+    name: String,
+    content_type: String,
+    policy: Option<&'static str>,
+    content: Vec<u8>,
+) -> HttpResponse {
+    use actix_web::http::header::{Charset, ContentDisposition, DispositionParam, ExtendedValue};
     let disposition = ContentDisposition {
-        disposition: DispositionType::Inline,
+        disposition,
         parameters: vec![DispositionParam::FilenameExt(ExtendedValue {
             charset: Charset::Ext("UTF-8".into()),
             language_tag: None,
             value: name.into_bytes(),
         })],
     };
-    HttpResponse::Ok()
+    let mut response = HttpResponse::Ok();
+    response
         .content_type(content_type)
         .insert_header(disposition)
-        .insert_header(("Content-Security-Policy", policy))
         .insert_header(("Cache-Control", "private, no-store"))
         // PDFs and images are compressed already: sent as stored, not gzipped again.
-        .insert_header(("Content-Encoding", "identity"))
-        .body(content)
+        .insert_header(("Content-Encoding", "identity"));
+    if let Some(policy) = policy {
+        response.insert_header(("Content-Security-Policy", policy));
+    }
+    response.body(content)
 }
 
 pub fn routes(cfg: &mut web::ServiceConfig) {

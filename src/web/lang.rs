@@ -36,16 +36,25 @@ pub async fn switch(
     query: web::Query<SwitchQuery>,
 ) -> Result<HttpResponse, WebError> {
     let lang = Lang::parse(&code).ok_or(WebError::NotFound)?;
-    let cookie = Cookie::build(LANG_COOKIE, lang.code())
+    Ok(remember_and_return(
+        LANG_COOKIE,
+        lang.code().to_owned(),
+        &query,
+    ))
+}
+
+/// A preference of this browser remembered for a year, and back to the page it was chosen on.
+fn remember_and_return(cookie: &'static str, value: String, query: &SwitchQuery) -> HttpResponse {
+    let cookie = Cookie::build(cookie, value)
         .path("/")
         .max_age(Duration::days(365))
         .same_site(SameSite::Lax)
         .http_only(true)
         .finish();
-    Ok(HttpResponse::SeeOther()
+    HttpResponse::SeeOther()
         .insert_header((header::LOCATION, local_path(query.next.as_deref())))
         .cookie(cookie)
-        .finish())
+        .finish()
 }
 
 /// The cookie that remembers large text (适老化), like the language.
@@ -62,16 +71,7 @@ pub async fn text_size(
         "large" | "normal" => size.into_inner(),
         _ => return Err(WebError::NotFound),
     };
-    let cookie = Cookie::build(TEXT_COOKIE, size)
-        .path("/")
-        .max_age(Duration::days(365))
-        .same_site(SameSite::Lax)
-        .http_only(true)
-        .finish();
-    Ok(HttpResponse::SeeOther()
-        .insert_header((header::LOCATION, local_path(query.next.as_deref())))
-        .cookie(cookie)
-        .finish())
+    Ok(remember_and_return(TEXT_COOKIE, size, &query))
 }
 
 #[cfg(test)]

@@ -525,12 +525,7 @@ async fn download(
     pool: web::Data<DbPool>,
     path: web::Path<(i64, i64)>,
 ) -> Result<HttpResponse, WebError> {
-    let (id, file) = path.into_inner();
-    let user = staff.0.user.clone();
-    let (name, content_type, content) = run(&pool, move |conn| {
-        applications_service::staff_download(conn, &user, id, file)
-    })
-    .await?;
+    let (name, content_type, content) = material(staff, &pool, path.into_inner()).await?;
     Ok(super::applications::attachment(name, content_type, content))
 }
 
@@ -541,17 +536,25 @@ async fn view_file(
     pool: web::Data<DbPool>,
     path: web::Path<(i64, i64)>,
 ) -> Result<HttpResponse, WebError> {
-    let (id, file) = path.into_inner();
-    let user = staff.0.user.clone();
-    let (name, content_type, content) = run(&pool, move |conn| {
-        applications_service::staff_download(conn, &user, id, file)
-    })
-    .await?;
+    let (name, content_type, content) = material(staff, &pool, path.into_inner()).await?;
     Ok(super::applications::inline_view(
         name,
         content_type,
         content,
     ))
+}
+
+/// A case's material, if the staff member may see the case: (name, content type, content).
+async fn material(
+    staff: Staff,
+    pool: &DbPool,
+    (id, file): (i64, i64),
+) -> Result<(String, String, Vec<u8>), WebError> {
+    let user = staff.0.user.clone();
+    run(pool, move |conn| {
+        applications_service::staff_download(conn, &user, id, file)
+    })
+    .await
 }
 
 #[get("/workspace/{department}/dashboard")]
