@@ -97,7 +97,7 @@ pub fn build_server(
     workers: Option<usize>,
 ) -> std::io::Result<Server> {
     let labels = parts.labels.clone();
-    refresh_labels(&pool, &labels);
+    crate::web::refresh_labels(&pool, &labels);
     // Database work runs on the blocking pool; threads beyond twice the connections would only
     // wait for a connection, and each keeps its own allocator heap (resident memory grew to
     // 300 MB under 64 connections with actix's default of 512).
@@ -137,17 +137,6 @@ pub fn build_server(
         server = server.workers(workers);
     }
     Ok(server.run())
-}
-
-/// Reloads the workflow labels the pages fall back on (see [`SharedLabels`]). A failure keeps
-/// the labels there were: it costs names, never a page.
-pub fn refresh_labels(pool: &DbPool, labels: &SharedLabels) {
-    match pool.get().map_err(|e| e.to_string()).and_then(|mut conn| {
-        crate::services::workflow::workflow_labels(&mut conn).map_err(|e| e.to_string())
-    }) {
-        Ok(fresh) => labels.replace(fresh),
-        Err(error) => tracing::warn!(%error, "workflow labels not refreshed"),
-    }
 }
 
 /// `onestop serve`: everything a first run needs, then serve until stopped.
@@ -225,9 +214,10 @@ async fn supervise_periodically(
         ticks.tick().await;
         // Another node may have published a workflow with new states.
         let (pool_for_labels, shared) = (pool.clone(), labels.clone());
-        let _ =
-            actix_web::rt::task::spawn_blocking(move || refresh_labels(&pool_for_labels, &shared))
-                .await;
+        let _ = actix_web::rt::task::spawn_blocking(move || {
+            crate::web::refresh_labels(&pool_for_labels, &shared)
+        })
+        .await;
         let pool_for_digests = pool.clone();
         let digests = actix_web::rt::task::spawn_blocking(move || {
             let mut conn = pool_for_digests.get()?;

@@ -192,6 +192,15 @@ fn redact(url: &str) -> String {
     }
 }
 
+/// Writes `sql` with PostgreSQL's `$n` placeholders for the connection's backend (SQLite reads
+/// the same numbered placeholders as `?n`).
+pub(crate) fn numbered(conn: &DbConnection, sql: &str) -> String {
+    match conn {
+        DbConnection::Sqlite(_) => sql.replace('$', "?"),
+        DbConnection::Postgres(_) => sql.to_owned(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -4,10 +4,10 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
+use super::numbered;
 use super::schema::{
     application_events, applications, mail_digests, outbox, services, user_departments, users,
 };
-use super::workflow::numbered;
 use super::{DbConnection, on_backend};
 
 /// `None` is written as NULL, the columns' only default: an insert with `DEFAULT` in it is
@@ -456,3 +456,14 @@ pub fn arrivals(
 
 /// The audit events that put an application in front of a department's clerks.
 const ARRIVAL_EVENTS: [&str; 2] = ["submitted", "resubmit"];
+
+/// The active clerks and heads of a department, by name: (id, name, email).
+pub fn department_staff(
+    conn: &mut DbConnection,
+    department_id: i64,
+) -> QueryResult<Vec<(i64, String, String)>> {
+    Ok(department_recipients(conn, department_id)?
+        .into_iter()
+        .map(|r| (r.id, r.name, r.email))
+        .collect())
+}

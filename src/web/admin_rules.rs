@@ -397,7 +397,7 @@ async fn publish(
         Ok((key, version)) => {
             // This node names the new states at once; the others within their refresh interval.
             let (pool, labels) = (pool.clone(), labels.clone());
-            web::block(move || crate::startup::refresh_labels(&pool, &labels)).await?;
+            web::block(move || super::refresh_labels(&pool, &labels)).await?;
             Ok(see_other(&format!(
                 "/admin/workflows/{key}?version={version}&notice=published"
             )))

@@ -48,6 +48,18 @@ pub struct SiteIdentity {
     pub code: String,
 }
 
+/// Reloads the workflow labels the pages fall back on (see
+/// [`SharedLabels`](crate::views::context::SharedLabels)). A failure keeps
+/// the labels there were: it costs names, never a page.
+pub fn refresh_labels(pool: &DbPool, labels: &crate::views::context::SharedLabels) {
+    match pool.get().map_err(|e| e.to_string()).and_then(|mut conn| {
+        crate::services::workflow::workflow_labels(&mut conn).map_err(|e| e.to_string())
+    }) {
+        Ok(fresh) => labels.replace(fresh),
+        Err(error) => tracing::warn!(%error, "workflow labels not refreshed"),
+    }
+}
+
 /// Runs a service call on a pooled connection on the blocking thread pool, off the async
 /// workers.
 pub async fn run<T, F>(pool: &DbPool, call: F) -> Result<T, WebError>

@@ -1,0 +1,150 @@
+//! Supervision: cards issued by the queue index, deemed acceptances and clocks to recompute.
+
+use super::*;
+
+/// Records the cards due on `today` for the applications of one department in one state: a red
+/// card once the hard deadline passed, a yellow one once the current deadline passed, a warning
+/// from its first day; once per level and deadline. Uses the queue index (department, state,
+/// deadline), so each call touches only its slice. Returns how many cards were new.
+pub fn issue_cards(
+    conn: &mut DbConnection,
+    department_id: i64,
+    state: &str,
+    today: NaiveDate,
+    now: NaiveDateTime,
+) -> QueryResult<usize> {
+    use diesel::sql_types::{BigInt, Date, Text, Timestamp};
+    let mut issued = 0;
+    for (level, condition) in [
+        ("red", "a.due_on < $3 AND a.hard_due_on < $3"),
+        ("yellow", "a.due_on < $3 AND a.hard_due_on >= $3"),
+        ("warning", "a.due_on >= $3 AND a.warn_on <= $3"),
+    ] {
+        let sql = numbered(
+            conn,
+            &format!(
+                "INSERT INTO supervision_cards (application_id, department_id, level, due_on, issued_at) \
+                 SELECT a.id, a.department_id, '{level}', a.due_on, $4 FROM applications a \
+                 WHERE a.department_id = $1 AND a.status = $2 AND {condition} \
+                 ON CONFLICT (application_id, level, due_on) DO NOTHING"
+            ),
+        );
+        issued += diesel::sql_query(sql)
+            .bind::<BigInt, _>(department_id)
+            .bind::<Text, _>(state)
+            .bind::<Date, _>(today)
+            .bind::<Timestamp, _>(now)
+            .execute(conn)?;
+    }
+    Ok(issued)
+}
+
+/// The applications of one department in one state awaiting acceptance with no acceptance date
+/// yet, received before `received_before`: the candidates for a deemed acceptance (including
+/// those flagged before the acceptance date was stored with the flag).
+pub fn awaiting_acceptance(
+    conn: &mut DbConnection,
+    department_id: i64,
+    state: &str,
+    received_before: NaiveDate,
+) -> QueryResult<Vec<CaseRow>> {
+    applications::table
+        .filter(
+            applications::department_id
+                .eq(department_id)
+                .and(applications::status.eq(state))
+                .and(applications::accepted_on.is_null())
+                .and(applications::received_on.lt(received_before)),
+        )
+        .order(applications::id)
+        .select(CaseRow::as_select())
+        .load(conn)
+}
+
+/// What a deemed acceptance stores: accepted as of receipt, and the decision deadlines.
+#[derive(Debug, Clone, AsChangeset)]
+#[diesel(table_name = applications)]
+pub struct DeemedAcceptance {
+    pub accepted_on: NaiveDate,
+    pub due_on: NaiveDate,
+    pub warn_on: NaiveDate,
+    pub hard_due_on: NaiveDate,
+}
+
+/// Marks an application still in `state` with no acceptance date as deemed accepted; the
+/// version stays (a clerk's open form is still valid). Returns whether it did.
+pub fn mark_deemed_accepted(
+    conn: &mut DbConnection,
+    id: i64,
+    state: &str,
+    stored: &DeemedAcceptance,
+) -> QueryResult<bool> {
+    let updated = diesel::update(
+        applications::table.filter(
+            applications::id
+                .eq(id)
+                .and(applications::status.eq(state))
+                .and(applications::accepted_on.is_null()),
+        ),
+    )
+    .set((applications::deemed_accepted.eq(true), stored))
+    .execute(conn)?;
+    Ok(updated == 1)
+}
+
+/// The applications whose running clocks a change of the calendar on days from `first` to
+/// `last` may move: received on or before the last, undecided, not in one of the `ended`
+/// states, and with a stored deadline on or after the first (or paused).
+pub fn running_clocks_over(
+    conn: &mut DbConnection,
+    (first, last): (NaiveDate, NaiveDate),
+    ended: &[String],
+) -> QueryResult<Vec<CaseRow>> {
+    applications::table
+        .filter(applications::tracking_number.is_not_null())
+        .filter(applications::received_on.le(last))
+        .filter(applications::decided_on.is_null())
+        .filter(applications::status.ne_all(ended.to_vec()))
+        .filter(
+            applications::due_on
+                .ge(first)
+                .or(applications::hard_due_on.ge(first))
+                .or(applications::paused_since.is_not_null()),
+        )
+        .order(applications::id)
+        .select(CaseRow::as_select())
+        .load(conn)
+}
+
+/// Stores recomputed deadlines of an application (the version stays: nothing a clerk did
+/// changed).
+pub fn set_deadlines(
+    conn: &mut DbConnection,
+    id: i64,
+    (due_on, warn_on, hard_due_on): (NaiveDate, NaiveDate, NaiveDate),
+) -> QueryResult<()> {
+    diesel::update(applications::table.find(id))
+        .set((
+            applications::due_on.eq(due_on),
+            applications::warn_on.eq(warn_on),
+            applications::hard_due_on.eq(hard_due_on),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// The cards of one application: (level, deadline, issued at).
+pub fn cards_of(
+    conn: &mut DbConnection,
+    id: i64,
+) -> QueryResult<Vec<(String, NaiveDate, NaiveDateTime)>> {
+    supervision_cards::table
+        .filter(supervision_cards::application_id.eq(id))
+        .order(supervision_cards::id)
+        .select((
+            supervision_cards::level,
+            supervision_cards::due_on,
+            supervision_cards::issued_at,
+        ))
+        .load(conn)
+}

@@ -1,0 +1,269 @@
+//! What the engine tells people: the applicant's and the staff's mails, written to the outbox in
+//! the same transaction as the change they report.
+
+use super::*;
+
+/// Queues a mail about `case` to its applicant (`to`: email, name, language): the subject after
+/// the tracking number, the greeting, then `body`; its button opens the application.
+pub(super) fn queue_case_mail(
+    conn: &mut DbConnection,
+    case: &CaseRow,
+    kind: &str,
+    (email, name, lang): (&str, &str, &str),
+    subject: &str,
+    body: &str,
+    stamp: NaiveDateTime,
+) -> Result<(), ServiceError> {
+    let number = case.tracking_number.as_deref().unwrap_or("");
+    let greeting = crate::mail::translate(lang, "mail.greeting", &[("name", name)]);
+    crate::db::outbox::enqueue_mail(
+        conn,
+        &crate::db::outbox::NewMail {
+            application_id: Some(case.id),
+            recipient_id: Some(case.applicant_id),
+            recipient_email: email,
+            lang,
+            kind,
+            subject: &format!("[{number}] {subject}"),
+            body: &format!("{greeting}\n{body}"),
+            link_path: Some(&format!("/applications/{}", case.id)),
+            status: "pending",
+            next_attempt_at: stamp,
+            created_at: stamp,
+        },
+    )?;
+    Ok(())
+}
+
+/// What fills a notice's placeholders besides the application's own facts.
+pub(super) struct NoticeTexts<'a> {
+    pub(super) note: &'a str,
+    pub(super) decision: &'a str,
+    /// The deadline of the application's next step after the change, if one runs.
+    pub(super) deadline: Option<NaiveDate>,
+    /// The co-reviewing departments' opinions (`{opinions}`), for a joint review's decision.
+    pub(super) opinions: &'a [queries::OpinionRow],
+}
+
+/// Writes the applicant's mail for a transition to the outbox, in their language.
+pub(super) fn notify_applicant(
+    conn: &mut DbConnection,
+    case: &CaseRow,
+    notice: &engine::Notice,
+    kind: &str,
+    texts: &NoticeTexts<'_>,
+    stamp: NaiveDateTime,
+) -> Result<(), ServiceError> {
+    let service = service_name(conn, case.service_id)?;
+    let mail = ApplicantMail {
+        application_id: case.id,
+        applicant_id: case.applicant_id,
+        tracking_number: case.tracking_number.as_deref().unwrap_or(""),
+        service_name: &service,
+    };
+    write_applicant_mail(conn, &mail, notice, kind, texts, stamp)
+}
+
+/// Whom an applicant's mail is about.
+pub(super) struct ApplicantMail<'a> {
+    pub(super) application_id: i64,
+    pub(super) applicant_id: i64,
+    pub(super) tracking_number: &'a str,
+    pub(super) service_name: &'a crate::domain::catalog::Names,
+}
+
+pub(super) fn write_applicant_mail(
+    conn: &mut DbConnection,
+    mail: &ApplicantMail<'_>,
+    notice: &engine::Notice,
+    kind: &str,
+    texts: &NoticeTexts<'_>,
+    stamp: NaiveDateTime,
+) -> Result<(), ServiceError> {
+    let (email, name, lang) = queries::contact(conn, mail.applicant_id)?;
+    let lang = crate::services::accounts::mail_lang(&lang);
+    let service = mail.service_name.for_lang(lang);
+    let (subject, body) = fill_notice(notice, lang, mail.tracking_number, service, texts);
+    let greeting = crate::mail::translate(lang, "mail.greeting", &[("name", &name)]);
+    crate::db::outbox::enqueue_mail(
+        conn,
+        &crate::db::outbox::NewMail {
+            application_id: Some(mail.application_id),
+            recipient_id: Some(mail.applicant_id),
+            recipient_email: &email,
+            lang,
+            kind: &format!("transition:{kind}"),
+            subject: &subject,
+            body: &format!("{greeting}\n{body}"),
+            link_path: Some(&format!("/applications/{}", mail.application_id)),
+            status: "pending",
+            next_attempt_at: stamp,
+            created_at: stamp,
+        },
+    )?;
+    Ok(())
+}
+
+/// Writes the staff's mail for a transition: to the assigned clerk, or without one to the
+/// department's clerks and heads; never to the one who acted.
+pub(super) fn notify_staff(
+    conn: &mut DbConnection,
+    case: &CaseRow,
+    notice: &engine::Notice,
+    kind: &str,
+    texts: &NoticeTexts<'_>,
+    actor_id: i64,
+    stamp: NaiveDateTime,
+) -> Result<(), ServiceError> {
+    let Some(department_id) = case.department_id else {
+        return Ok(());
+    };
+    let staff = crate::db::outbox::department_recipients(conn, department_id)?;
+    let assigned: Vec<_> = staff
+        .iter()
+        .filter(|s| Some(s.id) == case.assignee_id)
+        .collect();
+    let recipients = if assigned.is_empty() {
+        staff.iter().collect()
+    } else {
+        assigned
+    };
+    let service = service_name(conn, case.service_id)?;
+    for recipient in recipients.into_iter().filter(|s| s.id != actor_id) {
+        let lang = crate::services::accounts::mail_lang(&recipient.lang);
+        let (subject, body) = fill_notice(
+            notice,
+            lang,
+            case.tracking_number.as_deref().unwrap_or(""),
+            service.for_lang(lang),
+            texts,
+        );
+        let greeting = crate::mail::translate(lang, "mail.greeting", &[("name", &recipient.name)]);
+        crate::db::outbox::enqueue_mail(
+            conn,
+            &crate::db::outbox::NewMail {
+                application_id: Some(case.id),
+                recipient_id: Some(recipient.id),
+                recipient_email: &recipient.email,
+                lang,
+                kind: &format!("staff:{kind}"),
+                subject: &subject,
+                body: &format!("{greeting}\n{body}"),
+                link_path: Some(&format!("/workspace/applications/{}", case.id)),
+                status: "pending",
+                next_attempt_at: stamp,
+                created_at: stamp,
+            },
+        )?;
+    }
+    Ok(())
+}
+
+pub(super) fn service_name(
+    conn: &mut DbConnection,
+    service_id: i64,
+) -> Result<crate::domain::catalog::Names, ServiceError> {
+    crate::db::catalog::service_name(conn, service_id)?
+        .ok_or_else(|| corrupt(format!("service {service_id}")))
+}
+
+/// A notice's (subject, body) in `lang` with its placeholders filled; the subject starts with
+/// the tracking number.
+pub(super) fn fill_notice(
+    notice: &engine::Notice,
+    lang: &str,
+    number: &str,
+    service: &str,
+    texts: &NoticeTexts<'_>,
+) -> (String, String) {
+    let deadline = texts
+        .deadline
+        .filter(|d| *d != NO_DEADLINE)
+        .map_or_else(|| "—".to_owned(), |d| d.to_string());
+    let opinions = texts
+        .opinions
+        .iter()
+        .map(|o| {
+            let verdict = if o.agrees {
+                "opinion.agrees"
+            } else {
+                "opinion.disagrees"
+            };
+            crate::mail::translate(
+                lang,
+                "opinion.line",
+                &[
+                    ("department", &o.department_name),
+                    ("verdict", &crate::mail::translate(lang, verdict, &[])),
+                    ("text", o.opinion.as_deref().unwrap_or("").trim()),
+                ],
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    let fill = |text: &str| {
+        text.replace("{service}", service)
+            .replace("{opinions}", &opinions)
+            .replace("{note}", texts.note.trim())
+            .replace("{decision}", texts.decision.trim())
+            .replace("{deadline}", &deadline)
+            .replace("{tracking_number}", number)
+    };
+    let (subject, body) = if lang == "en" {
+        (&notice.subject_en, &notice.body_en)
+    } else {
+        (&notice.subject_zh, &notice.body_zh)
+    };
+    (
+        format!("[{number}] {}", fill(subject)),
+        fill(body).trim().to_owned(),
+    )
+}
+
+/// The application a receipt is for.
+pub struct Receipt<'a> {
+    pub application_id: i64,
+    pub applicant_id: i64,
+    pub tracking_number: &'a str,
+    pub service_name: &'a crate::domain::catalog::Names,
+}
+
+/// The submission receipt, written with the submission: the number and the deadlines pinned.
+pub fn enqueue_receipt(
+    conn: &mut DbConnection,
+    receipt: &Receipt<'_>,
+    pinned: &Pinned,
+    stamp: NaiveDateTime,
+) -> Result<(), ServiceError> {
+    let deadlines = &pinned.receipt_deadlines;
+    let fmt = |d: Option<NaiveDate>| d.map(|d| d.to_string()).unwrap_or_default();
+    let notice = engine::Notice {
+        subject_zh: "已收到您的申请".into(),
+        subject_en: "We have received your application".into(),
+        body_zh: format!(
+            "您申请的“{{service}}”已提交，办件编号 {{tracking_number}}。\n我们将在 {} 前作出是否受理的决定；受理后承诺于 {} 前办结（法定期限 {}）。\n可凭办件编号随时查询办理进度。",
+            fmt(deadlines.acceptance_due),
+            fmt(deadlines.promised_due),
+            fmt(deadlines.legal_due)
+        ),
+        body_en: format!(
+            "Your application for “{{service}}” was submitted with tracking number {{tracking_number}}.\nWe will decide whether to accept it by {}; once accepted, we promise a decision by {} (legal limit {}).\nYou can follow its progress with the tracking number at any time.",
+            fmt(deadlines.acceptance_due),
+            fmt(deadlines.promised_due),
+            fmt(deadlines.legal_due)
+        ),
+    };
+    let texts = NoticeTexts {
+        note: "",
+        decision: "",
+        deadline: deadlines.acceptance_due,
+        opinions: &[],
+    };
+    let mail = ApplicantMail {
+        application_id: receipt.application_id,
+        applicant_id: receipt.applicant_id,
+        tracking_number: receipt.tracking_number,
+        service_name: receipt.service_name,
+    };
+    write_applicant_mail(conn, &mail, &notice, "submitted", &texts, stamp)
+}
