@@ -122,6 +122,7 @@ pub fn build_server(
             // time (see `secrets::masked`), so compression leaks no secret (BREACH); uploaded
             // files are sent as stored (`Content-Encoding: identity`).
             .wrap(actix_web::middleware::Compress::default())
+            .wrap(from_fn(crate::web::request_id::assign))
             .wrap(routes::request_log())
             .app_data(pool.clone())
             .app_data(labels.clone())

@@ -18,7 +18,7 @@ pub mod workflow;
 use std::fmt;
 use std::path::PathBuf;
 
-pub use pool::{DbPool, PoolError, PooledConnection, connect};
+pub use pool::{DbPool, PoolError, PooledConnection, connect, migrations_pending};
 pub use sqlite_library::configure as configure_sqlite_library;
 
 /// One connection to either backend; every query is written once against it.

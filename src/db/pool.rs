@@ -190,6 +190,16 @@ pub fn connect(url: &DatabaseUrl, max_size: u32) -> Result<DbPool, PoolError> {
         .build(manager)?)
 }
 
+/// Whether the database lacks a migration this build has: it is being upgraded by another node
+/// (or by `onestop migrate`) and this node should not take requests yet.
+pub fn migrations_pending(conn: &mut DbConnection) -> Result<bool, String> {
+    match conn {
+        DbConnection::Sqlite(c) => c.has_pending_migration(SQLITE_MIGRATIONS),
+        DbConnection::Postgres(c) => c.has_pending_migration(POSTGRES_MIGRATIONS),
+    }
+    .map_err(|e| e.to_string())
+}
+
 fn migrate(conn: &mut DbConnection, url: &DatabaseUrl) -> Result<(), PoolError> {
     let fail = |message: String| PoolError::Migrate {
         url: url.to_string(),

@@ -61,6 +61,8 @@ pub struct PageContext {
     pub site: std::sync::Arc<crate::web::SiteIdentity>,
     /// The reader chose large text (适老化).
     pub large_text: bool,
+    /// The request's id, for an error page to quote (see `web::request_id`).
+    pub request_id: Option<String>,
 }
 
 impl PageContext {
@@ -94,6 +96,7 @@ impl PageContext {
             large_text: req
                 .cookie(crate::web::lang::TEXT_COOKIE)
                 .is_some_and(|c| c.value() == "large"),
+            request_id: crate::web::request_id::of(req),
         }
     }
 

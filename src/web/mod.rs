@@ -16,6 +16,7 @@ pub mod i18n;
 pub mod input;
 pub(crate) mod lang;
 mod params;
+pub mod request_id;
 pub mod session;
 mod workspace;
 
@@ -68,7 +69,10 @@ where
     T: Send + 'static,
 {
     let pool = pool.clone();
+    // The request's span goes with the call, so that its log lines carry the request's id.
+    let span = tracing::Span::current();
     let result = web::block(move || {
+        let _entered = span.enter();
         let mut conn = pool.get()?;
         let result = call(&mut conn);
         if result.as_ref().is_err_and(ServiceError::is_connection_lost) {
@@ -88,7 +92,12 @@ where
     T: Send + 'static,
 {
     let pool = pool.clone();
-    Ok(web::block(move || call(&pool)).await??)
+    let span = tracing::Span::current();
+    Ok(web::block(move || {
+        let _entered = span.enter();
+        call(&pool)
+    })
+    .await??)
 }
 
 /// The client's address, as throttling and the audit trail record it: the TCP peer, or behind a
@@ -126,7 +135,7 @@ pub fn error_pages<B: 'static>() -> ErrorHandlers<B> {
 
 /// Request log lines: path without the query string, which may carry single-use tokens.
 pub fn request_log() -> Logger {
-    Logger::new("%a %{method}xi %U %s %b %Dms")
+    Logger::new("%a %{method}xi %U %s %b %Dms id=%{x-request-id}o")
         .custom_request_replace("method", |req| req.method().to_string())
 }
 
@@ -199,6 +208,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(help)
         .service(privacy)
         .service(health::healthz)
+        .service(health::readyz)
         .service(lang::switch)
         .service(lang::text_size)
         // actix tries routes in this order and matches a route with a parameter by a regular
