@@ -160,9 +160,38 @@ pub struct AppArgs {
     /// until then.
     #[arg(long, env = "ONESTOP_SITE_CODE", default_value = "4403060000")]
     pub site_code: String,
+    /// Who may read `GET /metrics`: client addresses in these ranges (comma-separated CIDRs;
+    /// the TCP peer, never a forwarded address) ...
+    #[arg(
+        long,
+        env = "ONESTOP_METRICS_ALLOW",
+        default_value = "127.0.0.1/32,::1/128"
+    )]
+    pub metrics_allow: String,
+    /// ... or a scraper that sends `Authorization: Bearer` with this token. Anyone else gets 404.
+    #[arg(long, env = "ONESTOP_METRICS_TOKEN", hide_env_values = true)]
+    pub metrics_token: Option<String>,
 }
 
 impl AppArgs {
+    /// Who may read the metrics; a range that does not parse is refused at start-up.
+    pub fn metrics_access(&self) -> Result<crate::web::metrics::Access, String> {
+        let allow = self
+            .metrics_allow
+            .split(',')
+            .map(str::trim)
+            .filter(|r| !r.is_empty())
+            .map(|r| {
+                r.parse::<ipnet::IpNet>()
+                    .map_err(|e| format!("ONESTOP_METRICS_ALLOW: {r}: {e}"))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(crate::web::metrics::Access {
+            allow,
+            token: self.metrics_token.clone().filter(|t| !t.is_empty()),
+        })
+    }
+
     pub fn upload_limits(&self) -> crate::services::applications::UploadLimits {
         crate::services::applications::UploadLimits {
             per_file: self.max_upload_mb.clamp(1, 64) * 1024 * 1024,

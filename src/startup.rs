@@ -73,19 +73,20 @@ pub struct AppParts {
 }
 
 impl AppParts {
-    pub fn new(backend: &'static str, args: &AppArgs, bind: &str) -> Self {
-        Self {
+    pub fn new(backend: &'static str, args: &AppArgs, bind: &str) -> anyhow::Result<Self> {
+        Ok(Self {
             info: AppInfo {
                 backend,
                 site: std::sync::Arc::new(crate::web::SiteIdentity {
                     owner: args.site_owner.clone(),
                     code: args.site_code.clone(),
                 }),
+                metrics: std::sync::Arc::new(args.metrics_access().map_err(anyhow::Error::msg)?),
             },
             accounts: args.account_settings(bind),
             uploads: args.upload_limits(),
             labels: web::Data::new(SharedLabels::default()),
-        }
+        })
     }
 }
 
@@ -111,6 +112,7 @@ pub fn build_server(
         .total_limit(parts.uploads.per_file + 64 * 1024)
         .memory_limit(parts.uploads.per_file + 64 * 1024)
         .error_handler(crate::web::error::multipart_refused);
+    crate::web::metrics::install();
     let mut server = HttpServer::new(move || {
         App::new()
             .wrap(from_fn(session_layer))
@@ -122,6 +124,7 @@ pub fn build_server(
             // time (see `secrets::masked`), so compression leaks no secret (BREACH); uploaded
             // files are sent as stored (`Content-Encoding: identity`).
             .wrap(actix_web::middleware::Compress::default())
+            .wrap(from_fn(crate::web::metrics::record))
             .wrap(from_fn(crate::web::request_id::assign))
             .wrap(routes::request_log())
             .app_data(pool.clone())
@@ -150,7 +153,7 @@ pub async fn serve(url: DatabaseUrl, pool_size: u32, args: ServeArgs) -> anyhow:
     let listener =
         TcpListener::bind(&args.bind).with_context(|| format!("cannot listen on {}", args.bind))?;
     tracing::info!(address = %args.bind, database = %url, "OneStop is serving on http://{}", args.bind);
-    let parts = AppParts::new(backend, &args.app, &args.bind);
+    let parts = AppParts::new(backend, &args.app, &args.bind)?;
     let courier = args.app.courier(&args.bind).map_err(anyhow::Error::msg)?;
     actix_web::rt::spawn(supervise_periodically(
         pool.clone(),
@@ -238,7 +241,10 @@ async fn supervise_periodically(
         let pool = pool.clone();
         let outcome = actix_web::rt::task::spawn_blocking(move || {
             let mut conn = pool.get()?;
-            crate::services::workflow::supervise(&mut conn)
+            let started = std::time::Instant::now();
+            let outcome = crate::services::workflow::supervise(&mut conn);
+            crate::web::metrics::supervision_pass(started.elapsed().as_secs_f64());
+            outcome
         })
         .await;
         match outcome {

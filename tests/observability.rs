@@ -51,6 +51,47 @@ on_both_databases! {
     }
 }
 
+on_both_databases! {
+    async fn metrics_are_for_the_scraper_only_and_count_requests_queues_and_mail(app) {
+        const TOKEN: &str = "Bearer test-metrics-token";
+        // The test apps allow nobody by address: without the token, there is no such page.
+        assert_eq!(app.get("/metrics").await.status, 404);
+        assert_eq!(app.get_with("/metrics", &[("Authorization", "Bearer wrong")]).await.status, 404);
+        // Behind a proxy, a forwarded address opens nothing either.
+        assert_eq!(app.get_with("/metrics", &[("X-Forwarded-For", "127.0.0.1")]).await.status, 404);
+
+        common::create_demo_accounts(&app);
+        let code = common::sjj_service(&app).await;
+        let mut citizen = common::signed_in(&app, "citizen@demo.onestop.cn").await;
+        common::submit_one(&mut citizen, &code).await;
+        assert_eq!(app.get("/services/nope").await.status, 404);
+
+        let scraped = app.get_with("/metrics", &[("Authorization", TOKEN)]).await;
+        assert_eq!(scraped.status, 200);
+        assert!(scraped.header("content-type").unwrap().starts_with("text/plain; version=0.0.4"));
+        let text = &scraped.body;
+        // Requests by route pattern (not by path) and status, with latency buckets.
+        let count = |needle: &str| -> f64 {
+            text.lines()
+                .find(|l| l.starts_with(needle))
+                .and_then(|l| l.rsplit(' ').next())
+                .and_then(|v| v.parse().ok())
+                .unwrap_or_else(|| panic!("no line {needle} in\n{text}"))
+        };
+        assert!(count(r#"onestop_http_requests_total{method="GET",route="/services/{code}",status="404"}"#) >= 1.0);
+        assert!(!text.contains("/services/nope"), "paths do not become series");
+        assert!(text.contains(r#"onestop_http_request_duration_seconds_bucket{method="GET",route="/services/{code}",le="0.005"}"#), "{text}");
+        // The database pool, the outbox and the queues.
+        assert!(count("onestop_db_pool_connections") >= 1.0);
+        assert!(text.contains("onestop_db_pool_wait_seconds_count"));
+        assert!(count("onestop_outbox_waiting") >= 1.0, "the receipt waits: the tests send mail themselves");
+        assert!(count("onestop_outbox_oldest_waiting_age_seconds") >= 0.0);
+        assert_eq!(count("onestop_outbox_dead_letters"), 0.0);
+        assert_eq!(count(r#"onestop_queue_applications{department="SJJ",state="submitted"}"#), 1.0);
+        assert_eq!(count(r#"onestop_queue_cards{department="SJJ",level="red"}"#), 0.0);
+    }
+}
+
 /// PostgreSQL gone: readiness fails, and the error page gives the person the request's id to
 /// quote (the same as the response's header).
 #[actix_web::test]

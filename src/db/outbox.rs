@@ -188,6 +188,33 @@ pub fn outbox_counts(conn: &mut DbConnection) -> QueryResult<Vec<(String, i64)>>
     Ok(counts)
 }
 
+/// The outbox as the metrics show it: (mails waiting to be sent, when the oldest of them was
+/// written, dead letters). By the (status, id) index: no scan of the sent mail.
+pub fn backlog(conn: &mut DbConnection) -> QueryResult<(i64, Option<NaiveDateTime>, i64)> {
+    let waiting: i64 = outbox::table
+        .filter(outbox::status.eq("pending"))
+        .count()
+        .get_result(conn)?;
+    let oldest_id: Option<i64> = outbox::table
+        .filter(outbox::status.eq("pending"))
+        .select(diesel::dsl::min(outbox::id))
+        .first(conn)?;
+    let oldest = match oldest_id {
+        Some(id) => Some(
+            outbox::table
+                .find(id)
+                .select(outbox::created_at)
+                .first(conn)?,
+        ),
+        None => None,
+    };
+    let dead: i64 = outbox::table
+        .filter(outbox::status.eq("dead"))
+        .count()
+        .get_result(conn)?;
+    Ok((waiting, oldest, dead))
+}
+
 /// One line of the administrators' outbox list. The body is not listed: it may hold a link.
 #[derive(Debug, Clone, Queryable)]
 pub struct OutboxEntry {

@@ -15,6 +15,7 @@ mod health;
 pub mod i18n;
 pub mod input;
 pub(crate) mod lang;
+pub mod metrics;
 mod params;
 pub mod request_id;
 pub mod session;
@@ -38,6 +39,8 @@ pub struct AppInfo {
     pub backend: &'static str,
     /// Who runs the site, for every page's footer.
     pub site: std::sync::Arc<SiteIdentity>,
+    /// Who may read `/metrics`.
+    pub metrics: std::sync::Arc<metrics::Access>,
 }
 
 /// The site's identity as government websites show it in their footer.
@@ -73,7 +76,10 @@ where
     let span = tracing::Span::current();
     let result = web::block(move || {
         let _entered = span.enter();
-        let mut conn = pool.get()?;
+        let waiting = std::time::Instant::now();
+        let conn = pool.get();
+        metrics::pool_wait(waiting.elapsed().as_secs_f64());
+        let mut conn = conn?;
         let result = call(&mut conn);
         if result.as_ref().is_err_and(ServiceError::is_connection_lost) {
             conn.discard();
@@ -209,6 +215,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(privacy)
         .service(health::healthz)
         .service(health::readyz)
+        .service(metrics::metrics)
         .service(lang::switch)
         .service(lang::text_size)
         // actix tries routes in this order and matches a route with a parameter by a regular

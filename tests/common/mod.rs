@@ -215,8 +215,12 @@ pub async fn spawn_app_on(backend: Backend, db: TestDb, database_url: String) ->
         daily_mail_hour: 8,
         site_owner: "宝安区测试主办单位".into(),
         site_code: "4403069999".into(),
+        // Nobody by address: the tests read the metrics with the token.
+        metrics_allow: String::new(),
+        metrics_token: Some("test-metrics-token".into()),
     };
-    let parts = onestop::startup::AppParts::new(url.backend_name(), &args, "127.0.0.1:0");
+    let parts = onestop::startup::AppParts::new(url.backend_name(), &args, "127.0.0.1:0")
+        .expect("settings");
     let pool =
         actix_web::rt::task::spawn_blocking(move || onestop::startup::prepare_database(&url, 4))
             .await
