@@ -57,6 +57,20 @@ pub enum Command {
     /// Flag deemed acceptances, record supervision cards and write the staff digests that are
     /// due, once (the server does it every few minutes by itself).
     Supervise(AppArgs),
+    /// Copy the (SQLite) database, uploaded files included, to a new file while the portal
+    /// serves; PostgreSQL is backed up with pg_dump (docs/operations.md).
+    Backup {
+        /// The file to write; it must not exist.
+        #[arg(long)]
+        to: std::path::PathBuf,
+    },
+    /// Restore a backup into an empty (SQLite) database: the one DATABASE_URL names, which must
+    /// not exist or hold no table; PostgreSQL is restored with pg_restore.
+    Restore {
+        /// The backup file.
+        #[arg(long)]
+        from: std::path::PathBuf,
+    },
 }
 
 #[derive(Debug, Clone, Args)]

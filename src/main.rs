@@ -44,6 +44,24 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Serve(args) => {
             actix_web::rt::System::new().block_on(onestop::startup::serve(url, pool_size, args))
         }
+        Command::Backup { to } => {
+            let onestop::db::DatabaseUrl::Sqlite(source) = &url else {
+                anyhow::bail!("back up PostgreSQL with pg_dump -Fc (see docs/operations.md)");
+            };
+            let bytes = onestop::db::backup::backup_sqlite(source, &to)?;
+            println!("backed up {url} to {} ({bytes} bytes)", to.display());
+            Ok(())
+        }
+        Command::Restore { from } => {
+            let onestop::db::DatabaseUrl::Sqlite(target) = &url else {
+                anyhow::bail!("restore PostgreSQL with pg_restore (see docs/operations.md)");
+            };
+            onestop::db::backup::restore_sqlite(&from, target)?;
+            // Migrations newer than the backup, applied now rather than at the next start.
+            onestop::db::connect(&url, 1)?;
+            println!("restored {} into {url}", from.display());
+            Ok(())
+        }
         Command::Migrate => {
             let pool = onestop::db::connect(&url, 1)?;
             let mut conn = pool.get()?;

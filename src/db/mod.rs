@@ -6,6 +6,7 @@
 pub mod accounts;
 pub mod admin;
 pub mod applications;
+pub mod backup;
 pub mod catalog;
 pub mod documents;
 pub mod licences;
