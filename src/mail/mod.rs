@@ -6,7 +6,7 @@ pub mod letter;
 use std::path::PathBuf;
 
 use lettre::message::{Mailbox, MultiPart};
-use lettre::{FileTransport, Message, Transport};
+use lettre::{Message, Transport};
 
 pub use letter::{Letter, translate};
 
@@ -55,19 +55,44 @@ impl Delivery {
                         message: e.to_string(),
                     })
             }
-            Delivery::Folder(folder) => std::fs::create_dir_all(folder)
-                .and_then(|()| {
-                    FileTransport::new(folder)
-                        .send(message)
-                        .map(|_| ())
-                        .map_err(std::io::Error::other)
-                })
-                .map_err(|e| DeliveryError {
+            Delivery::Folder(folder) => {
+                write_to_folder(folder, message).map_err(|e| DeliveryError {
                     permanent: false,
                     message: e.to_string(),
-                }),
+                })
+            }
         }
     }
+}
+
+/// Writes a mail into the folder as `<its Message-ID>.eml`, through a temporary file, so that
+/// a mail delivered again (a node killed between writing it and recording it as sent, its
+/// lease then taken over by another node) is the same file, not a second mail.
+fn write_to_folder(folder: &std::path::Path, message: &Message) -> std::io::Result<()> {
+    std::fs::create_dir_all(folder)?;
+    let id = message
+        .headers()
+        .get_raw("Message-ID")
+        .unwrap_or_default()
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '@'))
+        .collect::<String>();
+    let name = if id.is_empty() {
+        format!("mail-{}", uuid_like())
+    } else {
+        id
+    };
+    let partial = folder.join(format!(".{name}.partial"));
+    std::fs::write(&partial, message.formatted())?;
+    std::fs::rename(partial, folder.join(format!("{name}.eml")))
+}
+
+/// A name for a mail without a Message-ID (none of OneStop's): the time in nanoseconds.
+fn uuid_like() -> String {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos())
+        .to_string()
 }
 
 /// The message for one outbox row. Its Message-ID is derived from the row, so a mail sent twice

@@ -32,6 +32,14 @@ pub fn seed(database_url: &str, applications: u32, drafts: u32) {
     assert!(ok, "seed failed: {out}{err}");
 }
 
+/// A port nothing listens on now.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port()
+}
+
 /// A server process of this build.
 pub struct Node {
     child: Child,
@@ -40,21 +48,34 @@ pub struct Node {
 
 impl Node {
     pub async fn start(database_url: &str) -> Node {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .expect("a free port")
-            .port();
-        let child = Command::new(env!("CARGO_BIN_EXE_onestop"))
+        Node::start_on(database_url, free_port(), None).await
+    }
+
+    /// A node on `port`; with `mail_dir`, it delivers the outbox itself into that folder (as
+    /// `.eml` files), else the notifications stay in the outbox, where the test counts them.
+    pub async fn start_on(
+        database_url: &str,
+        port: u16,
+        mail_dir: Option<&std::path::Path>,
+    ) -> Node {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_onestop"));
+        command
             .arg("serve")
             .env("DATABASE_URL", database_url)
             .env("ONESTOP_BIND", format!("127.0.0.1:{port}"))
-            // Notifications stay in the outbox, where the test counts them.
-            .env("ONESTOP_OUTBOX_WORKER", "false")
             .env("RUST_LOG", "error")
             .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start onestop serve");
+            .stderr(Stdio::null());
+        match mail_dir {
+            Some(folder) => command
+                .env("ONESTOP_OUTBOX_WORKER", "true")
+                .env("ONESTOP_OUTBOX_INTERVAL_MS", "200")
+                // A killed node's claims are taken over soon, not after the default 5 minutes.
+                .env("ONESTOP_OUTBOX_LEASE_SECS", "3")
+                .env("ONESTOP_MAIL_DIR", folder),
+            None => command.env("ONESTOP_OUTBOX_WORKER", "false"),
+        };
+        let child = command.spawn().expect("start onestop serve");
         let node = Node {
             child,
             address: format!("http://127.0.0.1:{port}"),
