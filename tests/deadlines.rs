@@ -111,7 +111,72 @@ fn accepted_on(app: &TestApp, id: i64, accepted: NaiveDate, promised: i32, legal
         .unwrap();
 }
 
+/// The cards of an application: their levels.
+fn card_levels(app: &TestApp, id: i64) -> Vec<String> {
+    let mut conn = pool(app).get().unwrap();
+    onestop::db::workflow::cards_of(&mut conn, id)
+        .unwrap()
+        .into_iter()
+        .map(|c| c.0)
+        .collect()
+}
+
 on_both_databases! {
+    async fn between_full_passes_supervision_looks_only_at_what_changed(app) {
+        let (id, _) = under_review(&app).await;
+        // The day's first pass is full; the next ones look at the applications with an event
+        // since, so a second pass with nothing new finds nothing to do.
+        supervise(&app);
+        assert_eq!(supervise(&app), (0, 0));
+        // A transition puts the application past its promised deadline (accepted a week ago
+        // with 1 working day promised): the very next pass cards it, from its event.
+        accepted_on(&app, id, today() - Days::new(7), 1, 20);
+        let mut clerk = signed_in(&app, CLERK).await;
+        assert_eq!(act(&mut clerk, id, "start_special_procedure", &[("note", "检验检测")]).await.status, 303);
+        assert_eq!(supervise(&app), (0, 1));
+        assert_eq!(card_levels(&app, id), ["yellow"]);
+
+        // A change without an event (here written into the database by hand) waits for the
+        // day's full pass: the pass of a new day sees it.
+        use onestop::db::schema::supervision_passes;
+        let (other, _) = under_review(&app).await;
+        supervise(&app);
+        {
+            let mut conn = pool(&app).get().unwrap();
+            let past = today() - Days::new(30);
+            diesel::update(applications::table.find(other))
+                .set((applications::due_on.eq(past), applications::hard_due_on.eq(past)))
+                .execute(&mut **conn)
+                .unwrap();
+            // The last pass as if it had begun five minutes after its events (a pass looks two
+            // minutes further back than the previous one began).
+            let (_, began) = onestop::db::workflow::last_pass(&mut conn).unwrap().unwrap();
+            diesel::update(supervision_passes::table)
+                .set(supervision_passes::started_at.eq(began + chrono::Duration::minutes(5)))
+                .execute(&mut **conn)
+                .unwrap();
+        }
+        supervise(&app);
+        assert!(card_levels(&app, other).is_empty(), "not looked at within the day");
+        {
+            let mut conn = pool(&app).get().unwrap();
+            diesel::update(supervision_passes::table)
+                .set(supervision_passes::day.eq(today() - Days::new(1)))
+                .execute(&mut **conn)
+                .unwrap();
+        }
+        supervise(&app);
+        assert_eq!(card_levels(&app, other), ["red"], "the new day's full pass");
+        // A calendar edit moves clocks: the next pass is full again.
+        let mut admin = signed_in(&app, "admin@demo.onestop.cn").await;
+        let day = (1..30).map(|n| today() + Days::new(n)).find(|d| chrono::Datelike::weekday(d).number_from_monday() <= 5).unwrap();
+        let year = chrono::Datelike::year(&day);
+        let put = admin.submit(&format!("/admin/calendar?year={year}"), "/admin/calendar", &[("day", &day.to_string()), ("kind", "holiday"), ("note", "测试")]).await;
+        assert_eq!(put.status, 303, "{}", put.body);
+        let mut conn = pool(&app).get().unwrap();
+        assert!(onestop::db::workflow::last_pass(&mut conn).unwrap().is_none(), "forgotten");
+    }
+
     async fn a_lapsed_acceptance_period_is_final_and_the_applicant_is_told(app) {
         create_demo_accounts(&app);
         let code = sjj_service(&app).await;

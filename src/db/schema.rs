@@ -265,6 +265,14 @@ diesel::table! {
 }
 
 diesel::table! {
+    supervision_passes (id) {
+        id -> BigInt,
+        day -> Date,
+        started_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     supervision_cards (id) {
         id -> BigInt,
         application_id -> BigInt,

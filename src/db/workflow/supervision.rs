@@ -39,6 +39,88 @@ pub fn issue_cards(
     Ok(issued)
 }
 
+/// Cards due on `today` for the applications of one department that changed since `since`
+/// (an event of theirs was written: a transition, a submission, a deemed acceptance), in any
+/// of `states`. By the events' (department, time) index: a pass between two full ones costs
+/// what changed, not what exists.
+pub fn issue_cards_changed(
+    conn: &mut DbConnection,
+    department_id: i64,
+    states: &[String],
+    since: NaiveDateTime,
+    today: NaiveDate,
+    now: NaiveDateTime,
+) -> QueryResult<usize> {
+    use diesel::sql_types::{BigInt, Date, Text, Timestamp};
+    let mut issued = 0;
+    for (level, condition) in [
+        ("red", "a.due_on < $3 AND a.hard_due_on < $3"),
+        ("yellow", "a.due_on < $3 AND a.hard_due_on >= $3"),
+        ("warning", "a.due_on >= $3 AND a.warn_on <= $3"),
+    ] {
+        let changed = "SELECT e.application_id FROM application_events e \
+                       WHERE e.department_id = $1 AND e.created_at >= $2";
+        let sql = format!(
+            "INSERT INTO supervision_cards (application_id, department_id, level, due_on, issued_at) \
+             SELECT a.id, a.department_id, '{level}', a.due_on, $4 FROM applications a \
+             WHERE a.id IN ({changed}) AND a.department_id = $1 AND {condition} AND {states} \
+             ON CONFLICT (application_id, level, due_on) DO NOTHING",
+            // The states as one JSON array, which both databases can read as a list.
+            states = match conn {
+                DbConnection::Postgres(_) =>
+                    "a.status IN (SELECT json_array_elements_text($5::json))",
+                DbConnection::Sqlite(_) => "a.status IN (SELECT value FROM json_each($5))",
+            }
+        );
+        let sql = numbered(conn, &sql);
+        issued += diesel::sql_query(sql)
+            .bind::<BigInt, _>(department_id)
+            .bind::<Timestamp, _>(since)
+            .bind::<Date, _>(today)
+            .bind::<Timestamp, _>(now)
+            .bind::<Text, _>(serde_json::to_string(states).unwrap_or_default())
+            .execute(conn)?;
+    }
+    Ok(issued)
+}
+
+/// Where supervision got to: (the day of its last full pass, when its last pass began).
+pub fn last_pass(conn: &mut DbConnection) -> QueryResult<Option<(NaiveDate, NaiveDateTime)>> {
+    use crate::db::schema::supervision_passes;
+    supervision_passes::table
+        .find(1_i64)
+        .select((supervision_passes::day, supervision_passes::started_at))
+        .first(conn)
+        .optional()
+}
+
+/// Records a pass that began at `started_at`, after a full pass on `day` (or a later one).
+pub fn record_pass(
+    conn: &mut DbConnection,
+    day: NaiveDate,
+    started_at: NaiveDateTime,
+) -> QueryResult<()> {
+    use diesel::sql_types::{Date, Timestamp};
+    // One row, written by whichever node passes (an upsert: nodes may pass at once).
+    let sql = numbered(
+        conn,
+        "INSERT INTO supervision_passes (id, day, started_at) VALUES (1, $1, $2) \
+         ON CONFLICT (id) DO UPDATE SET day = excluded.day, started_at = excluded.started_at",
+    );
+    diesel::sql_query(sql)
+        .bind::<Date, _>(day)
+        .bind::<Timestamp, _>(started_at)
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Makes the next pass a full one (the calendar changed: every clock may have moved).
+pub fn forget_passes(conn: &mut DbConnection) -> QueryResult<()> {
+    use crate::db::schema::supervision_passes;
+    diesel::delete(supervision_passes::table).execute(conn)?;
+    Ok(())
+}
+
 /// The applications of one department in one state awaiting acceptance with no acceptance date
 /// yet, received before `received_before`: the candidates for a deemed acceptance (including
 /// those flagged before the acceptance date was stored with the flag).

@@ -150,6 +150,8 @@ pub fn recompute_clocks(
     (first, last): (NaiveDate, NaiveDate),
     actor: Option<i64>,
 ) -> Result<Recomputed, ServiceError> {
+    // Warnings and cards move with the clocks: the next supervision pass is a full one.
+    queries::forget_passes(conn)?;
     let definitions = parsed_definitions(conn)?;
     let mut ended: Vec<String> = vec!["draft".to_owned()];
     for s in definitions.iter().flat_map(|(_, d)| d.states.iter()) {

@@ -80,12 +80,54 @@ pub(super) fn deem_accepted(
     Ok(true)
 }
 
+/// How far back a pass between full ones looks before the previous pass began: an event
+/// stamped just before that, in a transaction that committed after it read, is still seen.
+const OVERLAP: chrono::Duration = chrono::Duration::minutes(2);
+
 /// Records deemed acceptances (each with its audit event and the applicant's mail) and the
 /// supervision cards due today. Idempotent: run it as often as convenient (the server runs it
-/// every few minutes). It works one department and state at a time, each in its own short
-/// transaction, so that it never holds up clerks.
+/// every few minutes).
+///
+/// The first pass of a (Beijing) day is full: deadlines and acceptance periods lapse with the
+/// date, so every department and state is looked at, one at a time, each in its own short
+/// transaction so that it never holds up clerks. The passes after it in the same day look only
+/// at the applications with an event since the previous pass (a transition can put a case past
+/// its deadline at once); a calendar edit makes the next pass full again (see
+/// `services::admin`), since it moves clocks without events.
 pub fn supervise(conn: &mut DbConnection) -> Result<(usize, usize), ServiceError> {
-    let definitions = parsed_definitions(conn)?;
+    let started = now();
+    let today = today();
+    let last = queries::last_pass(conn)?;
+    let outcome = match last {
+        Some((day, previous)) if day == today => (0, supervise_changed(conn, previous - OVERLAP)?),
+        _ => supervise_all(conn, today)?,
+    };
+    queries::record_pass(conn, today, started)?;
+    Ok(outcome)
+}
+
+/// Cards for the applications with an event since `since`: one statement per department.
+fn supervise_changed(conn: &mut DbConnection, since: NaiveDateTime) -> Result<usize, ServiceError> {
+    let supervised = supervised_states(&parsed_definitions(conn)?).1;
+    let today = today();
+    let mut cards = 0;
+    for department in queries::all_department_ids(conn)? {
+        cards += crate::db::write_transaction(conn, |conn| {
+            Ok::<_, ServiceError>(queries::issue_cards_changed(
+                conn,
+                department,
+                &supervised,
+                since,
+                today,
+                now(),
+            )?)
+        })?;
+    }
+    Ok(cards)
+}
+
+/// The states awaiting acceptance, and the states supervised (clocked).
+fn supervised_states(definitions: &[(i64, Arc<Definition>)]) -> (Vec<String>, Vec<String>) {
     let mut awaiting: Vec<String> = Vec::new();
     let mut supervised: Vec<String> = Vec::new();
     for state in definitions.iter().flat_map(|(_, d)| d.states.iter()) {
@@ -101,7 +143,15 @@ pub fn supervise(conn: &mut DbConnection) -> Result<(usize, usize), ServiceError
             supervised.push(state.code.clone());
         }
     }
-    let today = today();
+    (awaiting, supervised)
+}
+
+/// The full pass: every department and supervised state.
+fn supervise_all(
+    conn: &mut DbConnection,
+    today: NaiveDate,
+) -> Result<(usize, usize), ServiceError> {
+    let (awaiting, supervised) = supervised_states(&parsed_definitions(conn)?);
     let calendar = load_calendar(conn)?;
     // Five working days are at least five days: nothing received since is due yet.
     let received_before =
