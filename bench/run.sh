@@ -9,7 +9,8 @@
 # BENCH_APPLICATIONS (1000000), BENCH_DRAFTS (prepared drafts for W2: 120000, 60000 on
 # PostgreSQL), BENCH_KEEP=1 to reuse an already seeded database, BENCH_PORT (8090),
 # BENCH_ONLY (e.g. "w1 search"), BENCH_PERF=/tmp/perf to record a profile of core 0 during each
-# workload's first run (perf report -i ... --sort comm,dso), BENCH_SERVER_LOG to keep the server's log (RUST_LOG, warn).
+# workload's first run (perf report -i ... --sort comm,dso; BENCH_PERF_CALLGRAPH='--call-graph dwarf'
+# and BENCH_PERF_HZ=500 with a binary built with debug line tables, for callers), BENCH_SERVER_LOG to keep the server's log (RUST_LOG, warn).
 #
 # As WORKLOAD.md says: the server (and PostgreSQL's processes) on core 0, wrk on core 1, one
 # thread and 64 connections; per workload one 3 s warm-up and three 10 s runs; the median of
@@ -214,7 +215,7 @@ for workload in $only; do
     profile=
     if [ -n "${BENCH_PERF:-}" ] && [ $run -eq 1 ]; then
       # All of core 0: the server, PostgreSQL's processes and the kernel's work for them.
-      perf record -q -e cpu-clock -F 2000 -g -C 0 -o "$BENCH_PERF.$workload" -- sleep 9 2>/dev/null &
+      perf record -q -e cpu-clock -F "${BENCH_PERF_HZ:-2000}" ${BENCH_PERF_CALLGRAPH:--g} -C 0 -o "$BENCH_PERF.$workload" -- sleep 9 2>/dev/null &
       profile=$!
     fi
     taskset -c 1 wrk -t1 -c64 -d10s --latency -s "$script" "$base" -- $first $((first + share - 1)) \
@@ -247,6 +248,9 @@ for workload in $only; do
 done
 rss=$(awk '/VmHWM/{print $2 / 1024}' "/proc/$server/status")
 echo "peak resident memory of the server: ${rss} MB"
+# SQLite's mapped database file counts in the resident set as file pages (the kernel's page
+# cache, shared); what the server allocated itself is the anonymous part.
+echo "resident now: $(awk '/RssAnon/{a=$2} /RssFile/{f=$2} END{printf "%.0f MB allocated, %.0f MB of mapped files", a / 1024, f / 1024}' "/proc/$server/status")"
 echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"
 
 # Every submission and transition the server confirmed is on the record. The server is stopped

@@ -8,6 +8,7 @@ pub mod admin;
 pub mod applications;
 pub mod backup;
 pub mod catalog;
+pub(crate) mod dates;
 pub mod documents;
 pub mod licences;
 pub mod outbox;

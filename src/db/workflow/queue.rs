@@ -2,6 +2,7 @@
 //! level.
 
 use super::*;
+use crate::db::dates::{MaybeDay, MaybeStamp};
 
 /// Which applications a queue shows.
 #[derive(Debug, Clone, Default)]
@@ -59,12 +60,17 @@ pub struct QueueRow {
     pub service_name_en: String,
     pub applicant_name: String,
     pub assignee_id: Option<i64>,
+    #[diesel(deserialize_as = MaybeStamp)]
     pub submitted_at: Option<NaiveDateTime>,
+    #[diesel(deserialize_as = MaybeDay)]
     pub due_on: Option<NaiveDate>,
+    #[diesel(deserialize_as = MaybeDay)]
     pub warn_on: Option<NaiveDate>,
+    #[diesel(deserialize_as = MaybeDay)]
     pub hard_due_on: Option<NaiveDate>,
     pub deemed_accepted: bool,
     /// The first day of the special procedure under way, if any.
+    #[diesel(deserialize_as = MaybeDay)]
     pub paused_since: Option<NaiveDate>,
     /// Decided after the promised deadline (a missed promise), once decided.
     pub on_time: Option<bool>,
