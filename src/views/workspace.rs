@@ -9,10 +9,11 @@ use crate::db::workflow::{NO_DEADLINE, QueueRow, StaffEvent};
 use crate::domain::clock::Level;
 use crate::domain::workflow::Transition;
 
-/// A deadline as shown: the date, or a dash for none.
+/// A deadline as shown: the date (`2026-12-05`: chrono's `Display`, which writes the digits
+/// directly instead of interpreting a format string for every row), or a dash for none.
 pub fn date(d: &Option<NaiveDate>) -> String {
     match d {
-        Some(d) if *d != NO_DEADLINE => d.format("%Y-%m-%d").to_string(),
+        Some(d) if *d != NO_DEADLINE => d.to_string(),
         _ => "—".to_owned(),
     }
 }

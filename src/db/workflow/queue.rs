@@ -286,9 +286,9 @@ pub fn count_move(
     use diesel::upsert::excluded;
     let slot = i32::try_from(application_id.rem_euclid(COUNT_SLOTS)).unwrap_or(0);
     for (status, delta) in from.map(|f| (f, -1)).into_iter().chain([(to, 1)]) {
-        // An upsert is an insert statement, which diesel prepares once per connection (a
-        // `MultiConnection` has no upsert, so it runs on the backend's own connection).
-        let upsert = diesel::insert_into(q::table)
+        // A `MultiConnection` has no upsert, so it runs on the backend's own connection; diesel
+        // would prepare it anew each time (`perf`: 1.7 % of a transition), `Prepared` keeps it.
+        let upsert = crate::db::Prepared(diesel::insert_into(q::table)
             .values((
                 q::department_id.eq(department_id),
                 q::status.eq(status),
@@ -297,7 +297,7 @@ pub fn count_move(
             ))
             .on_conflict((q::department_id, q::status, q::slot))
             .do_update()
-            .set(q::count.eq(q::count + excluded(q::count)));
+            .set(q::count.eq(q::count + excluded(q::count))));
         crate::db::on_backend!(&mut *conn, |inner| upsert.execute(inner))?;
     }
     Ok(())
