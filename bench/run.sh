@@ -73,6 +73,11 @@ if [ "${BENCH_KEEP:-0}" != 1 ]; then
   "$bin" seed --applications "$applications" --drafts "$drafts"
 fi
 
+# The day's first supervision pass is full: on a fresh seed it records about 100,000 deemed
+# acceptances, minutes of PostgreSQL's work. Done here, before the server starts, it does not
+# run beside the first workloads (the server's own start-up pass then looks only at what
+# changed since); it is timed, as the nightly pass a district's server does once a day.
+echo "supervision's first pass of the day: $( { /usr/bin/time -f '%e s' "$bin" supervise >/dev/null; } 2>&1 | tail -1)"
 [ "$backend" = postgres ] && pin_postgres 0
 ONESTOP_BIND=127.0.0.1:$port ONESTOP_OUTBOX_WORKER=false ONESTOP_WORKERS=1 \
   taskset -c 0 "$bin" serve >"${BENCH_SERVER_LOG:-$work/server.log}" 2>&1 &
@@ -198,6 +203,7 @@ median() { sort -g | awk '{v[NR]=$1} END{print v[int((NR+1)/2)]}'; }
 to_ms() { awk '{v=$1; if (v ~ /us$/) {sub(/us/,"",v); v/=1000} else if (v ~ /ms$/) {sub(/ms/,"",v)} else if (v ~ /s$/) {sub(/s/,"",v); v*=1000}; printf "%.2f\n", v}'; }
 
 results=()
+declare -A cpu_of
 echo "load before: $(cut -d' ' -f1-3 /proc/loadavg)"
 for workload in $only; do
   script="$work/$workload.lua"
@@ -245,6 +251,7 @@ for workload in $only; do
     "$workload" "$rate" "$(IFS=/; echo "${rates[*]}")" "$p99" "$(IFS=/; echo "${p99s[*]}")" "$cpu" "$busy" "$errors")
   echo "$line"
   results+=("$line")
+  cpu_of[$workload]=$cpu
 done
 rss=$(awk '/VmHWM/{print $2 / 1024}' "/proc/$server/status")
 echo "peak resident memory of the server: ${rss} MB"
@@ -265,3 +272,19 @@ with_number=$(count "SELECT count(*) FROM applications a WHERE a.status <> 'draf
 outbox=$(count "SELECT count(*) FROM outbox")
 echo "on the record: $with_number submitted drafts with tracking numbers, $submitted submission events," \
   "$accepted acceptances, $outbox outbox rows"
+
+# The regression guard: a workload whose server CPU per request exceeds its limit in
+# bench/limits fails the run, so that a slower commit shows in its first benchmark.
+failed=0
+while read -r limit_backend limit_workload limit_us _; do
+  [ "$limit_backend" = "$backend" ] || continue
+  measured=${cpu_of[$limit_workload]:-}
+  [ -n "$measured" ] || continue
+  if [ "$measured" -gt "$limit_us" ]; then
+    echo "REGRESSION: $limit_workload used $measured µs of server CPU per request, above its limit of $limit_us µs (bench/limits)" >&2
+    failed=1
+  else
+    echo "$limit_workload: $measured µs within its limit of $limit_us µs"
+  fi
+done < <(grep -v '^#' bench/limits)
+exit $failed

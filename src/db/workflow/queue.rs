@@ -288,16 +288,18 @@ pub fn count_move(
     for (status, delta) in from.map(|f| (f, -1)).into_iter().chain([(to, 1)]) {
         // A `MultiConnection` has no upsert, so it runs on the backend's own connection; diesel
         // would prepare it anew each time (`perf`: 1.7 % of a transition), `Prepared` keeps it.
-        let upsert = crate::db::Prepared(diesel::insert_into(q::table)
-            .values((
-                q::department_id.eq(department_id),
-                q::status.eq(status),
-                q::slot.eq(slot),
-                q::count.eq(delta),
-            ))
-            .on_conflict((q::department_id, q::status, q::slot))
-            .do_update()
-            .set(q::count.eq(q::count + excluded(q::count))));
+        let upsert = crate::db::Prepared(
+            diesel::insert_into(q::table)
+                .values((
+                    q::department_id.eq(department_id),
+                    q::status.eq(status),
+                    q::slot.eq(slot),
+                    q::count.eq(delta),
+                ))
+                .on_conflict((q::department_id, q::status, q::slot))
+                .do_update()
+                .set(q::count.eq(q::count + excluded(q::count))),
+        );
         crate::db::on_backend!(&mut *conn, |inner| upsert.execute(inner))?;
     }
     Ok(())
