@@ -9,6 +9,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 url=${1:-postgres://postgres@127.0.0.1:5432/onestop_bench}
 bin=${ONESTOP_BIN:-target/release/onestop}
+for tool in bc /usr/bin/time; do command -v $tool >/dev/null || { echo "supervise.sh: $tool is missing (apt-get install bc time)" >&2; exit 1; }; done
 [ -x "$bin" ] || cargo build --release --locked
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT

@@ -17,32 +17,20 @@ use diesel::sqlite::Sqlite;
 
 use super::MultiBackend;
 
-/// A date read from the database.
-#[derive(diesel::deserialize::FromSqlRow)]
-pub struct Day(pub NaiveDate);
+/// A date read from the database (the non-null half of [`MaybeDay`]).
+struct Day(NaiveDate);
 /// A date or NULL read from the database.
 #[derive(diesel::deserialize::FromSqlRow)]
-pub struct MaybeDay(pub Option<NaiveDate>);
-/// A timestamp read from the database.
-#[derive(diesel::deserialize::FromSqlRow)]
-pub struct Stamp(pub NaiveDateTime);
+pub struct MaybeDay(Option<NaiveDate>);
+/// A timestamp read from the database (the non-null half of [`MaybeStamp`]).
+struct Stamp(NaiveDateTime);
 /// A timestamp or NULL read from the database.
 #[derive(diesel::deserialize::FromSqlRow)]
-pub struct MaybeStamp(pub Option<NaiveDateTime>);
+pub struct MaybeStamp(Option<NaiveDateTime>);
 
-impl From<Day> for NaiveDate {
-    fn from(day: Day) -> Self {
-        day.0
-    }
-}
 impl From<MaybeDay> for Option<NaiveDate> {
     fn from(day: MaybeDay) -> Self {
         day.0
-    }
-}
-impl From<Stamp> for NaiveDateTime {
-    fn from(stamp: Stamp) -> Self {
-        stamp.0
     }
 }
 impl From<MaybeStamp> for Option<NaiveDateTime> {
