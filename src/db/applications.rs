@@ -110,7 +110,8 @@ pub fn find_own(
         .filter(
             applications::id
                 .eq(id)
-                .and(applications::applicant_id.eq(applicant_id)),
+                .and(applications::applicant_id.eq(applicant_id))
+                .and(applications::kind.eq(crate::domain::rating::KIND_APPLICATION)),
         )
         .select(ApplicationRow::as_select())
         .first(conn)
@@ -292,6 +293,7 @@ pub fn list_own(
                 .inner_join(departments::table),
         )
         .filter(applications::applicant_id.eq(applicant_id))
+        .filter(applications::kind.eq(crate::domain::rating::KIND_APPLICATION))
         .into_boxed();
     if let Some((updated, id)) = before {
         query = query.filter(

@@ -13,6 +13,7 @@ pub mod documents;
 pub mod licences;
 pub mod outbox;
 mod pool;
+pub mod ratings;
 pub mod schema;
 mod sqlite_library;
 pub mod workflow;

@@ -171,6 +171,7 @@ diesel::table! {
         warn_on -> Nullable<Date>,
         hard_due_on -> Nullable<Date>,
         state_entered_on -> Nullable<Date>,
+        kind -> Text,
     }
 }
 
@@ -261,6 +262,26 @@ diesel::table! {
         author_id -> BigInt,
         body -> Text,
         created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    ratings (id) {
+        id -> BigInt,
+        application_id -> BigInt,
+        rater_id -> BigInt,
+        department_id -> BigInt,
+        service_id -> BigInt,
+        level -> Integer,
+        reasons -> Text,
+        comment -> Text,
+        anonymous -> Bool,
+        rated_at -> Timestamp,
+        month -> Text,
+        changeable_until -> Timestamp,
+        remedy_id -> Nullable<BigInt>,
+        verdict -> Nullable<Text>,
+        verdict_at -> Nullable<Timestamp>,
     }
 }
 
@@ -460,4 +481,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     mail_digests,
     document_sequences,
     decision_documents,
+    ratings,
 );

@@ -12,6 +12,7 @@ mod labelled;
 
 pub use labelled::UnknownLabel;
 pub mod identity;
+pub mod rating;
 pub mod reason;
 pub mod tracking;
 pub mod upload;

@@ -2,6 +2,10 @@
 //! a check character (ISO 7064 MOD 11-2, as in resident ID numbers). Random rather than
 //! sequential, so that numbers cannot be enumerated; unique by a database constraint (a clash is
 //! retried); the check character catches a mistyped number before any lookup.
+//!
+//! Each kind of case has its own series: an application's number is the bare 23 characters; a
+//! rating's remedy case (整改) carries the letters `ZG` before them, so that a number says what
+//! it is and the two series never meet.
 
 use chrono::NaiveDate;
 
@@ -11,6 +15,23 @@ const LENGTH: usize = 6 + 8 + 8 + 1;
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct TrackingNumber(String);
+
+/// The number series of each kind of case.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Series {
+    Application,
+    /// A bad rating's remedy (整改).
+    Remedy,
+}
+
+impl Series {
+    pub fn prefix(self) -> &'static str {
+        match self {
+            Series::Application => "",
+            Series::Remedy => "ZG",
+        }
+    }
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 #[error("not a tracking number")]
@@ -32,13 +53,18 @@ fn check_character(digits: &str) -> char {
 impl TrackingNumber {
     /// The number for a submission on `date` with the random part `random` (taken modulo 10^8).
     pub fn new(date: NaiveDate, random: u64) -> Self {
+        Self::in_series(Series::Application, date, random)
+    }
+
+    /// The number of a case of another kind: the series' letters, then the same 23 characters.
+    pub fn in_series(series: Series, date: NaiveDate, random: u64) -> Self {
         let body = format!(
             "{DISTRICT}{}{:08}",
             date.format("%Y%m%d"),
             random % 100_000_000
         );
         let check = check_character(&body);
-        Self(format!("{body}{check}"))
+        Self(format!("{}{body}{check}", series.prefix()))
     }
 
     /// Accepts what a person types: spaces and dashes ignored, `x` in any case.
@@ -48,13 +74,22 @@ impl TrackingNumber {
             .filter(|c| !matches!(c, ' ' | '-'))
             .collect::<String>()
             .to_ascii_uppercase();
+        // Byte positions below are character positions only in ASCII.
+        if !clean.is_ascii() {
+            return Err(NotATrackingNumber);
+        }
+        let series = Series::Remedy.prefix();
+        let (prefix, clean) = match clean.strip_prefix(series) {
+            Some(rest) => (series, rest.to_owned()),
+            None => ("", clean),
+        };
         let (body, check) = clean.split_at(clean.len().min(LENGTH - 1));
         let well_formed = clean.len() == LENGTH
             && body.bytes().all(|b| b.is_ascii_digit())
             && body.starts_with(DISTRICT)
             && NaiveDate::parse_from_str(&body[6..14], "%Y%m%d").is_ok();
         if well_formed && check.starts_with(check_character(body)) {
-            Ok(Self(clean))
+            Ok(Self(format!("{prefix}{clean}")))
         } else {
             Err(NotATrackingNumber)
         }
@@ -62,6 +97,14 @@ impl TrackingNumber {
 
     pub fn as_str(&self) -> &str {
         &self.0
+    }
+
+    pub fn series(&self) -> Series {
+        if self.0.starts_with(Series::Remedy.prefix()) {
+            Series::Remedy
+        } else {
+            Series::Application
+        }
     }
 }
 
@@ -116,6 +159,27 @@ mod tests {
         ] {
             assert!(TrackingNumber::parse(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn a_remedy_number_has_its_own_series_and_the_same_check() {
+        let number = TrackingNumber::in_series(Series::Remedy, day(), 1234);
+        assert!(number.as_str().starts_with("ZG4403062026112800001234"));
+        assert_eq!(number.series(), Series::Remedy);
+        let typed = number.as_str().to_lowercase();
+        assert_eq!(TrackingNumber::parse(&typed), Ok(number.clone()));
+        // The application with the same digits is another number.
+        let application = TrackingNumber::new(day(), 1234);
+        assert_eq!(application.series(), Series::Application);
+        assert_ne!(application, number);
+        assert!(TrackingNumber::parse(&format!("XX{application}")).is_err());
+        let mut wrong = number.as_str().to_owned().into_bytes();
+        wrong[10] = if wrong[10] == b'9' {
+            b'0'
+        } else {
+            wrong[10] + 1
+        };
+        assert!(TrackingNumber::parse(std::str::from_utf8(&wrong).unwrap()).is_err());
     }
 
     #[test]

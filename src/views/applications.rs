@@ -499,6 +499,8 @@ pub struct ApplicationPage {
     pub timeline: Vec<TimelineEntry>,
     /// Where the application stands in its workflow, once submitted.
     pub workflow: Option<crate::services::workflow::ApplicantView>,
+    /// 好差评, once the application has ended.
+    pub rating: Option<crate::views::ratings::RatingSection>,
 }
 
 /// A time in China Standard Time, as people here read it.

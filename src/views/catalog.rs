@@ -87,6 +87,8 @@ pub struct DepartmentPage {
 pub struct GuidePage {
     pub ctx: PageContext,
     pub guide: ServiceGuide,
+    /// 好差评: the service's ratings of all time.
+    pub rating: crate::domain::rating::Tally,
 }
 
 impl GuidePage {

@@ -121,6 +121,8 @@ pub struct TransitionForm {
 #[template(path = "workspace/case.html")]
 pub struct CasePage {
     pub ctx: PageContext,
+    /// The rating a remedy case (好差评整改) is about; `None` for an application.
+    pub remedy: Option<crate::views::ratings::RemedyPanel>,
     pub id: i64,
     pub version: i32,
     pub tracking_number: String,
@@ -202,6 +204,8 @@ pub struct DashboardPage {
     pub overdue: Vec<(QueueRow, Level)>,
     pub more_overdue: Vec<Level>,
     pub per_service: Vec<(String, String, i64)>,
+    /// This month's ratings per service (好差评).
+    pub ratings: Vec<crate::views::ratings::FigureLine>,
 }
 
 impl DashboardPage {

@@ -11,6 +11,7 @@ use super::forms::{FormState, page_with_status, see_other};
 use super::run;
 use super::session::SignedIn;
 use crate::db::DbPool;
+use crate::domain::rating::{Rating, Verdict};
 use crate::services::ServiceError;
 use crate::services::accounts::User;
 use crate::services::applications::{self as service, Application};
@@ -22,6 +23,7 @@ use crate::views::applications::{
     TimelineEntry, answers, local_time, sections, summary,
 };
 use crate::views::applications::{MaterialsPage, TrackPage};
+use crate::views::ratings::{RatingForm, RatingSection};
 use actix_multipart::form::{MultipartForm, bytes::Bytes as MultipartBytes, text::Text};
 
 type Fields = web::Form<Vec<(String, String)>>;
@@ -382,19 +384,42 @@ async fn show(
     SignedIn(session): SignedIn,
     pool: web::Data<DbPool>,
     id: web::Path<i64>,
-) -> Result<ApplicationPage, WebError> {
+) -> Result<HttpResponse, WebError> {
     let id = id.into_inner();
-    let app = load(&pool, &session.user, id).await?;
+    // A remedy case's mails link here: its rater follows it on the page of the case rated.
     let user = session.user.clone();
-    let (events, workflow) = run(&pool, move |conn| {
+    if let Some(rated) = run(&pool, move |conn| {
+        crate::services::workflow::rated_case_of_remedy(conn, &user, id)
+    })
+    .await?
+    {
+        return Ok(see_other(&format!("/applications/{rated}#rating")));
+    }
+    let page = application_page(ctx, &session.user, &pool, id, None).await?;
+    page_with_status(StatusCode::OK, &page)
+}
+
+/// The applicant's page of an application, with the rating form as sent when it came back.
+async fn application_page(
+    ctx: PageContext,
+    user: &User,
+    pool: &DbPool,
+    id: i64,
+    rating_form: Option<RatingForm>,
+) -> Result<ApplicationPage, WebError> {
+    let app = load(pool, user, id).await?;
+    let user = user.clone();
+    let (events, workflow, rating) = run(pool, move |conn| {
         Ok((
             service::timeline(conn, &user, id)?,
             crate::services::workflow::applicant_view(conn, &user, id)?,
+            crate::services::workflow::rating_panel(conn, &user, id)?,
         ))
     })
     .await?;
     Ok(ApplicationPage {
         workflow,
+        rating: rating.map(|panel| RatingSection::new(ctx.lang, panel, rating_form)),
         id,
         tracking_number: app.row.tracking_number.clone(),
         status: app.row.status.clone(),
@@ -408,6 +433,78 @@ async fn show(
             .collect(),
         ctx,
     })
+}
+
+/// 好差评: the applicant rates an ended application, or changes the rating within 7 days.
+#[post("/applications/{id}/rating")]
+async fn rate(
+    req: HttpRequest,
+    ctx: PageContext,
+    SignedIn(session): SignedIn,
+    pool: web::Data<DbPool>,
+    id: web::Path<i64>,
+    fields: Fields,
+) -> Result<HttpResponse, WebError> {
+    let id = id.into_inner();
+    let form = FormState::new(fields.into_inner());
+    let sent = RatingForm {
+        level: form.value("level").to_owned(),
+        reasons: form.values("reasons"),
+        comment: form.value("comment").chars().take(2000).collect(),
+        anonymous: !form.value("anonymous").is_empty(),
+        errors: Vec::new(),
+    };
+    let given = match Rating::parse(&sent.level, &sent.reasons, &sent.comment, sent.anonymous) {
+        Ok(given) => given,
+        Err(problems) => {
+            let sent = sent.with_problems(ctx.lang, &problems);
+            let page = application_page(ctx, &session.user, &pool, id, Some(sent)).await?;
+            return page_with_status(StatusCode::UNPROCESSABLE_ENTITY, &page);
+        }
+    };
+    let client = super::client_address(&req);
+    let user = session.user.clone();
+    match run(&pool, move |conn| {
+        crate::services::workflow::rate(conn, &user, id, &given, &client)
+    })
+    .await
+    {
+        Ok(()) => Ok(see_other(&format!("/applications/{id}?rated=1#rating"))),
+        Err(WebError::Service(ServiceError::Rejected(_))) => {
+            conflict(ctx, "rating.closed_title", "rating.closed")
+        }
+        Err(other) => Err(other),
+    }
+}
+
+/// The rater says whether the remedy's outcome satisfies them.
+#[post("/applications/{id}/rating/verdict")]
+async fn rating_verdict(
+    req: HttpRequest,
+    ctx: PageContext,
+    SignedIn(session): SignedIn,
+    pool: web::Data<DbPool>,
+    id: web::Path<i64>,
+    fields: Fields,
+) -> Result<HttpResponse, WebError> {
+    let id = id.into_inner();
+    let form = FormState::new(fields.into_inner());
+    let Some(verdict) = Verdict::parse(form.value("verdict")) else {
+        return Err(WebError::BadRequest(super::error::BadParameter::Malformed));
+    };
+    let client = super::client_address(&req);
+    let user = session.user.clone();
+    match run(&pool, move |conn| {
+        crate::services::workflow::give_verdict(conn, &user, id, verdict, &client)
+    })
+    .await
+    {
+        Ok(()) => Ok(see_other(&format!("/applications/{id}#rating"))),
+        Err(WebError::Service(ServiceError::StaleVersion)) => {
+            conflict(ctx, "rating.verdict_closed_title", "rating.verdict_closed")
+        }
+        Err(other) => Err(other),
+    }
 }
 
 #[post("/applications/{id}/withdraw")]
@@ -854,6 +951,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(review)
         .service(show);
     cfg.service(withdraw)
+        .service(rate)
+        .service(rating_verdict)
         .service(resubmit)
         .service(materials_form)
         .service(upload)

@@ -87,8 +87,14 @@ async fn guide(
     code: web::Path<String>,
 ) -> Result<GuidePage, WebError> {
     let code = code.into_inner();
-    let guide = run(&pool, move |conn| catalog_service::guide(conn, &code)).await?;
-    Ok(GuidePage { ctx, guide })
+    let (guide, rating) = run(&pool, move |conn| {
+        Ok((
+            catalog_service::guide(conn, &code)?,
+            crate::services::workflow::service_tally(conn, &code)?,
+        ))
+    })
+    .await?;
+    Ok(GuidePage { ctx, guide, rating })
 }
 
 pub fn routes(cfg: &mut web::ServiceConfig) {

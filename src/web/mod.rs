@@ -17,6 +17,7 @@ pub mod input;
 pub(crate) mod lang;
 pub mod metrics;
 mod params;
+mod ratings;
 pub mod request_id;
 pub mod session;
 mod workspace;
@@ -227,6 +228,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .configure(workspace::routes)
         .configure(accounts::routes)
         .configure(api::routes)
+        .configure(ratings::routes)
         .configure(admin_home::routes)
         .configure(admin_rules::routes)
         .configure(admin::routes)

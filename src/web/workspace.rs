@@ -189,10 +189,11 @@ async fn case_page(
     let (app, case) = run(pool, move |conn| {
         let (app, case) = applications_service::for_staff(conn, &user, id)?;
         let materials = applications_service::materials(conn, &app)?;
-        Ok((app, (case, materials)))
+        let remedy = service::remedy_subject(conn, &user, id)?;
+        Ok((app, (case, materials, remedy)))
     })
     .await?;
-    let (case, materials) = case;
+    let (case, materials, remedy) = case;
     let row = &case.case;
     let state = case
         .definition
@@ -264,6 +265,7 @@ async fn case_page(
         && !state.co_review_refusal_advisory
         && case.opinions.iter().any(|o| !o.agrees);
     Ok(CasePage {
+        remedy: remedy.map(|r| crate::views::ratings::RemedyPanel::new(ctx.lang, r)),
         id: row.id,
         version: row.version,
         tracking_number: row.tracking_number.clone().unwrap_or_default(),
@@ -461,6 +463,7 @@ fn refusal_code(refusal: &crate::domain::workflow::Refusal) -> &'static str {
         Refusal::DeemedAccepted => "deemed_accepted",
         Refusal::DeadlinePassed => "deadline_passed",
         Refusal::ExtensionNotPossible => "extension_not_possible",
+        Refusal::ContactFirst => "contact_first",
     }
 }
 
@@ -519,6 +522,36 @@ async fn add_note(
     }
 }
 
+/// 好差评: the call back to a named rater (回访), recorded on the remedy case.
+#[post("/workspace/applications/{id}/contacts")]
+async fn record_contact(
+    req: HttpRequest,
+    staff: Staff,
+    pool: web::Data<DbPool>,
+    id: web::Path<i64>,
+    fields: Fields,
+) -> Result<HttpResponse, WebError> {
+    let id = id.into_inner();
+    let note: String = FormState::new(fields.into_inner())
+        .value("note")
+        .chars()
+        .take(2000)
+        .collect();
+    let client = super::client_address(&req);
+    let user = staff.0.user.clone();
+    match run(&pool, move |conn| {
+        service::record_contact(conn, &user, id, &note, &client)
+    })
+    .await
+    {
+        // An empty note changes nothing: the page shows the form again.
+        Ok(()) | Err(WebError::Service(ServiceError::Refused(_))) => Ok(see_other(&format!(
+            "/workspace/applications/{id}#contacts-title"
+        ))),
+        Err(other) => Err(other),
+    }
+}
+
 #[get("/workspace/applications/{id}/files/{file}")]
 async fn download(
     staff: Staff,
@@ -567,8 +600,25 @@ async fn dashboard(
     let code = staff.department(&code)?;
     let user = staff.0.user.clone();
     let dept = code.clone();
-    let board = run(&pool, move |conn| service::dashboard(conn, &user, &dept)).await?;
+    let (board, ratings) = run(&pool, move |conn| {
+        let board = service::dashboard(conn, &user, &dept)?;
+        // 好差评: this month's ratings of the department's services (counts, no person).
+        let month = service::recent_months(1);
+        let ratings = service::figures(conn, Some(&dept), &month)?;
+        Ok((board, ratings))
+    })
+    .await?;
     Ok(DashboardPage {
+        ratings: ratings
+            .into_iter()
+            .map(|r| crate::views::ratings::FigureLine {
+                satisfaction: crate::views::ratings::satisfaction(&r.tally),
+                name: ctx.pick(&r.name, &r.name_en).to_owned(),
+                code: r.code,
+                month: r.month,
+                tally: r.tally,
+            })
+            .collect(),
         department_code: code,
         department_name: board.department.name,
         today: board.today,
@@ -823,6 +873,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(index)
         .service(assign)
         .service(add_note)
+        .service(record_contact)
         .service(download)
         .service(view_file)
         .service(dashboard_csv)

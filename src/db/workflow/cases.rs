@@ -35,6 +35,8 @@ pub struct CaseRow {
     pub warn_on: Option<NaiveDate>,
     pub hard_due_on: Option<NaiveDate>,
     pub state_entered_on: Option<NaiveDate>,
+    /// An application, or a case of another kind on the same engine (a rating's remedy).
+    pub kind: String,
 }
 
 pub fn find_case(conn: &mut DbConnection, id: i64) -> QueryResult<Option<CaseRow>> {

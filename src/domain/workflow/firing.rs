@@ -95,6 +95,9 @@ pub enum Refusal {
     /// Art 42: one extension per application, in the decision phase.
     #[error("the decision period can be extended once, during the decision phase only")]
     ExtensionNotPossible,
+    /// 好差评: a named rater is called back (回访) before their bad rating is answered.
+    #[error("record the call to the rater (回访) before answering")]
+    ContactFirst,
 }
 
 impl Refusal {
@@ -283,6 +286,13 @@ pub(super) fn acting_department(
     match transition.performer {
         Performer::Applicant => {
             if actor.is_applicant {
+                Ok(None)
+            } else {
+                Err(Refusal::NotAllowed)
+            }
+        }
+        Performer::Administrators => {
+            if actor.role == Role::Admin && transition.roles.contains(&actor.role) {
                 Ok(None)
             } else {
                 Err(Refusal::NotAllowed)

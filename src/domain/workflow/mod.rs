@@ -86,6 +86,9 @@ pub enum Performer {
     Reviewers,
     /// Staff of a co-reviewing department of the current state (their opinion, 审查意见).
     CoReviewers,
+    /// The system's administrators, of no department: they review what a department may not
+    /// settle alone (a remedy case a department calls unfounded).
+    Administrators,
 }
 
 /// What a transition records beyond the state change.
@@ -181,6 +184,7 @@ pub fn shipped() -> Vec<Definition> {
     [
         include_str!("../workflows/default.toml"),
         include_str!("../workflows/joint-review.toml"),
+        include_str!("../workflows/remedy.toml"),
     ]
     .into_iter()
     .map(|text| toml::from_str(text).expect("shipped workflows are checked by the tests"))

@@ -46,7 +46,11 @@ pub(super) fn access(
     let (version, digest) = queries::definition_version(conn, definition_id)?;
     let definition = parsed_definition(conn, definition_id, &digest)?;
     let department_code = queries::department_code(conn, department_id)?;
-    let (visible, read_only) = if !user.role.is_staff() {
+    let kind = case.kind.as_str();
+    let (visible, read_only) = if user.role == crate::domain::identity::Role::Admin {
+        // The administrators review what the remedy workflow gives them; no application.
+        (kind == crate::domain::rating::KIND_REMEDY, false)
+    } else if !user.role.is_staff() {
         (case.applicant_id == user.id, false)
     } else if user.works_in(&department_code) {
         (true, false)
@@ -161,6 +165,8 @@ pub fn fire(
         let transition = definition
             .transition(name, &case.status)
             .expect("fire found it");
+        check_answer(conn, &case, transition)?;
+        let application = case.kind == crate::domain::rating::KIND_APPLICATION;
         let to_state = definition
             .state(&firing.to)
             .ok_or_else(|| corrupt("unknown state"))?;
@@ -226,7 +232,8 @@ pub fn fire(
             queries::count_move(conn, department, id, Some(&case.status), &firing.to)?;
         }
         // A decision made now gets its document number (文号) in the same transaction.
-        if case.decided_on.is_none()
+        if application
+            && case.decided_on.is_none()
             && let (Some(decided_on), Some(department)) = (facts.decided_on, case.department_id)
         {
             crate::services::documents::number_decision(
@@ -236,7 +243,7 @@ pub fn fire(
                 decided_on,
             )?;
         }
-        if effect == Effect::Deliver && case.decided_on.is_some() {
+        if application && effect == Effect::Deliver && case.decided_on.is_some() {
             register_licence(conn, &case, today)?;
         }
         // The step is filed under the department its actor acted for, so that a co-reviewing
@@ -322,6 +329,14 @@ pub fn fire(
                 opinions: &[],
             };
             notify_staff(conn, &case, notice, name, &texts, user.id, stamp)?;
+        }
+        // 好差评: an application the department ended (not the applicant) asks to be rated.
+        if application
+            && firing.moves
+            && to_state.kind == engine::StateKind::Terminal
+            && transition.performer != engine::Performer::Applicant
+        {
+            invite(conn, &case, stamp)?;
         }
         Ok(Fired {
             to: firing.to,

@@ -9,7 +9,8 @@ pub(super) const SHIPPED_ASSIGNMENTS: &[(&str, &str)] = &[("440306-ZJJ-XK-0001",
 /// Serialises the first install across nodes starting together (PostgreSQL).
 pub(super) const INSTALL_LOCK: i64 = 0x0_4e_53_57_66_6c; // "NSWfl"
 
-/// Publishes the shipped workflows and calendar into an empty database.
+/// Publishes the shipped workflows into an empty database, and any shipped workflow whose key
+/// a database lacks; returns whether the database was empty.
 pub fn install_if_empty(conn: &mut DbConnection) -> Result<bool, ServiceError> {
     crate::db::write_transaction(conn, |conn| {
         if let DbConnection::Postgres(pg) = conn {
@@ -18,11 +19,14 @@ pub fn install_if_empty(conn: &mut DbConnection) -> Result<bool, ServiceError> {
                 &format!("SELECT pg_advisory_xact_lock({INSTALL_LOCK})"),
             )?;
         }
-        if !queries::all_definition_digests(conn)?.is_empty() {
-            return Ok(false);
-        }
+        let first = queries::all_definition_digests(conn)?.is_empty();
         let published = now();
         for definition in engine::shipped() {
+            // A workflow shipped after this database was made (the remedy workflow of 好差评)
+            // is published on the next start; one already there is the administrators'.
+            if queries::latest_definition(conn, &definition.key)?.is_some() {
+                continue;
+            }
             definition.check().map_err(corrupt)?;
             let json = serde_json::to_string(&definition).map_err(corrupt)?;
             queries::insert_definition(
@@ -35,6 +39,9 @@ pub fn install_if_empty(conn: &mut DbConnection) -> Result<bool, ServiceError> {
                     published_by: None,
                 },
             )?;
+        }
+        if !first {
+            return Ok(false);
         }
         for (item, key) in SHIPPED_ASSIGNMENTS {
             queries::set_service_workflow(conn, item, key)?;

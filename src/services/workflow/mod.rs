@@ -22,6 +22,7 @@ mod firing;
 mod install;
 mod notices;
 mod queue;
+mod ratings;
 mod supervision;
 pub use audit::*;
 pub use case_pages::*;
@@ -31,6 +32,7 @@ pub use firing::*;
 pub use install::*;
 pub use notices::*;
 pub use queue::*;
+pub use ratings::*;
 pub use supervision::*;
 
 /// Legal days are counted on Beijing time, wherever the server runs.

@@ -1,0 +1,2 @@
+DROP TABLE ratings;
+ALTER TABLE applications DROP COLUMN kind;
