@@ -95,13 +95,13 @@ on_both_databases! {
 
         let (listener, smtp) = free_listener();
         let received = start_sink(listener, None);
-        assert_eq!(drain(&app, &smtp), (17, 0, 0), "13 to the applicant, 4 to the staff");
+        assert_eq!(drain(&app, &smtp), (19, 0, 0), "15 to the applicant, 4 to the staff");
         assert_eq!(drain(&app, &smtp), (0, 0, 0), "each mail once");
         let all: Vec<_> = in_outbox_order(&received).iter().map(|(to, raw)| parse(to, raw)).collect();
         let mut ids = message_ids(&received);
         ids.sort();
         ids.dedup();
-        assert_eq!(ids.len(), 17, "a Message-ID of its own for each");
+        assert_eq!(ids.len(), 19, "a Message-ID of its own for each");
         let (mails, staff): (Vec<_>, Vec<_>) = all.into_iter().partition(|(to, ..)| to == &["citizen@demo.onestop.cn"]);
 
         // The staff hear of what the applicant did: the unassigned applications' department,
@@ -116,11 +116,13 @@ on_both_databases! {
         assert!(resubmitted.2.contains("请在 2"), "the acceptance deadline is named: {}", resubmitted.2);
 
         // (tracking number, subject, a phrase of the body) in the order they happened.
-        let expected: [(&str, &str, &str); 13] = [
+        // A case the department ended (the refusal, the delivery) asks to be rated (好差评).
+        let expected: [(&str, &str, &str); 15] = [
             (&withdrawn, "已收到您的申请", "办件编号"),
             (&withdrawn, "申请已撤回", "您已撤回"),
             (&refused, "已收到您的申请", "办件编号"),
             (&refused, "不予受理决定", "行政复议"),
+            (&refused, "请为本次服务评价（好差评）", "每一条差评"),
             (&number, "We have received your application", "tracking number"),
             (&number, "Missing materials", "Stamp every copy"),
             (&number, "We have received your missing materials", "within 5 working days"),
@@ -130,6 +132,7 @@ on_both_databases! {
             (&number, "The decision period has been extended", "the site is complex"),
             (&number, "Decision: approved", "Approved for five years."),
             (&number, "Your result has been delivered", "sent by post"),
+            (&number, "How did we do? Rate this service", "Every bad rating"),
         ];
         for ((_, subject, text, html), (tracking, title, phrase)) in mails.iter().zip(expected) {
             assert!(subject.starts_with(&format!("[{tracking}] ")) && subject.contains(title), "{subject}");
@@ -139,10 +142,11 @@ on_both_databases! {
             assert!(text.contains(&application) && html.contains(&format!("{application}\"")), "a link to the application: {text}");
             assert!(!html.contains("<img") && !html.contains("<script"), "no pixels, no scripts");
         }
-        let (_, _, text, html) = &mails[5];
+        assert_eq!(mails.len(), expected.len());
+        let (_, _, text, html) = &mails[6];
         assert!(text.contains(&material) && html.contains(&material), "the 补正 notice lists the material");
-        assert!(mails[4].2.starts_with("Dear 李明,") && mails[0].2.starts_with("尊敬的 李明："), "greeted in their language");
-        assert!(mails[4].3.contains(r#"<html lang="en">"#) && mails[0].3.contains(r#"<html lang="zh-CN">"#));
+        assert!(mails[5].2.starts_with("Dear 李明,") && mails[0].2.starts_with("尊敬的 李明："), "greeted in their language");
+        assert!(mails[5].3.contains(r#"<html lang="en">"#) && mails[0].3.contains(r#"<html lang="zh-CN">"#));
     }
 
     async fn clerks_get_a_digest_of_new_applications_not_a_mail_each(app) {

@@ -136,7 +136,20 @@ on_both_databases! {
         assert!(case.text(".rating-comment").contains("窗口让我跑了三次"));
         assert_eq!(case.text(".rated-case"), number);
         assert!(case.text(".case-facts .applicant").contains("李明"), "a named rating names the rater");
-        assert!(case.text(".deadlines").contains("承诺办结期限"), "{}", case.text(".deadlines"));
+        // Day 1 is the first working day after the rating; the 15th is the answer's deadline.
+        let calendar = {
+            let mut conn = pool(&app).get().unwrap();
+            onestop::services::workflow::load_calendar(&mut conn).unwrap()
+        };
+        let mut due = onestop::services::workflow::today();
+        let mut counted = 0;
+        while counted < 15 {
+            due = due.succ_opt().unwrap();
+            if calendar.is_working_day(due) {
+                counted += 1;
+            }
+        }
+        assert_eq!(case.texts(".deadlines div"), [format!("答复期限{due}")], "one deadline, the answer's");
         let staff_mail = mails_of(&app, remedy).into_iter().find(|(k, ..)| k == "staff:remedy_opened").expect("the department is told");
         assert!(staff_mail.2.contains(&remedy_number));
 
@@ -280,5 +293,48 @@ on_both_databases! {
         assert_eq!(remedy_count(&app), 0, "a good rating opens nothing");
         let unknown = rate(&mut citizen, id, &[("level", "9")]).await;
         assert_eq!(unknown.status, 422);
+    }
+
+    async fn an_overdue_remedy_gets_its_cards_like_an_application(app) {
+        create_demo_accounts(&app);
+        let mut citizen = signed_in(&app, "citizen@demo.onestop.cn").await;
+        let (_, id) = delivered(&app, &mut citizen).await;
+        assert_eq!(rate(&mut citizen, id, &[("level", "1"), ("reasons", "overdue"), ("anonymous", "1")]).await.status, 303);
+        let remedy = remedy_of(&app, id).unwrap();
+        // Opened six weeks ago and never answered: past its 15 working days.
+        {
+            let mut conn = pool(&app).get().unwrap();
+            let opened = onestop::services::workflow::today() - chrono::Days::new(42);
+            let past = onestop::services::workflow::today() - chrono::Days::new(10);
+            diesel::update(applications::table.find(remedy))
+                .set((
+                    applications::received_on.eq(opened),
+                    applications::accepted_on.eq(opened),
+                    applications::state_entered_on.eq(opened),
+                    applications::warn_on.eq(past),
+                    applications::due_on.eq(past),
+                    applications::hard_due_on.eq(past),
+                ))
+                .execute(&mut **conn)
+                .unwrap();
+        }
+        {
+            let mut conn = pool(&app).get().unwrap();
+            onestop::services::workflow::supervise(&mut conn).unwrap();
+        }
+        let levels: Vec<String> = {
+            let mut conn = pool(&app).get().unwrap();
+            onestop::db::workflow::cards_of(&mut conn, remedy).unwrap().into_iter().map(|c| c.0).collect()
+        };
+        assert!(levels.iter().any(|l| l == "red"), "{levels:?}");
+        let mut clerk = signed_in(&app, "clerk.sjj@demo.onestop.cn").await;
+        let red = clerk.get("/workspace/SJJ?level=red").await;
+        assert!(red.text(".queue").contains("ZG440306"), "{}", red.text(".queue"));
+        // Answered late, it counts as a bad rating not remedied on time.
+        assert_eq!(act(&mut clerk, remedy, "explain", &[("decision", "已说明超时原因并致歉。")]).await.status, 303);
+        let month = this_month();
+        let json = app.get(&format!("/api/v1/ratings?month={month}&department=SJJ")).await.json();
+        assert_eq!(json[0]["bad"], 1);
+        assert_eq!(json[0]["remedied_on_time"], 0);
     }
 }

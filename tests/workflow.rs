@@ -93,7 +93,8 @@ on_both_databases! {
         // The applicant's notices, in order: receipt, acceptance, decision, delivery.
         let mails = outbox(&app, id);
         let mail_kinds: Vec<&str> = mails.iter().map(|(k, ..)| k.as_str()).collect();
-        assert_eq!(mail_kinds, ["transition:submitted", "transition:accept", "transition:approve", "transition:deliver"]);
+        // Delivery ends the case: the invitation to rate it (好差评) comes with the delivery notice.
+        assert_eq!(mail_kinds, ["transition:submitted", "transition:accept", "transition:approve", "transition:deliver", "transition:rating_invitation"]);
         assert!(mails.iter().all(|(_, to, text)| to == "citizen@demo.onestop.cn" && text.contains(&number)));
         assert!(mails[2].2.contains("准予许可，有效期五年。"));
 

@@ -246,10 +246,10 @@ pub fn levels_of_service(conn: &mut DbConnection, code: &str) -> QueryResult<Vec
         .load(conn)
 }
 
-/// (id, code, name, English name) of every department, in code order.
+/// (id, code, name, English name) of every department, in catalog order.
 pub fn departments(conn: &mut DbConnection) -> QueryResult<Vec<(i64, String, String, String)>> {
     departments::table
-        .order(departments::code)
+        .order((departments::position, departments::id))
         .select((
             departments::id,
             departments::code,

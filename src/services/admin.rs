@@ -545,6 +545,12 @@ pub fn assign(
         if queries::newest_version(conn, key)?.is_none() {
             return Err(ServiceError::NotFound);
         }
+        if key == crate::domain::rating::REMEDY_WORKFLOW {
+            return Err(ServiceError::Rejected(vec![Reason::new(
+                "差评整改流程只用于好差评整改案件，不能指定给办理项",
+                "The remedy workflow runs the remedies of bad ratings; no service can run it",
+            )]));
+        }
         let services = queries::services_in(conn, scope)?;
         if services.is_empty() {
             let scope_zh = match scope {

@@ -77,6 +77,11 @@ async fn picker(
         ))
     })
     .await?;
+    // The remedy workflow runs the remedies of bad ratings, never a service's applications.
+    let workflows = workflows
+        .into_iter()
+        .filter(|w| w.key != crate::domain::rating::REMEDY_WORKFLOW)
+        .collect();
     let notice = query
         .assigned
         .as_deref()

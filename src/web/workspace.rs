@@ -225,6 +225,14 @@ async fn case_page(
         let at = usize::from(before_acceptance);
         deadlines.insert(at, (ctx.t("clock.state_due").into_owned(), due.to_string()));
     }
+    // A remedy case has one deadline, the answer's: it is accepted as it is opened and
+    // delivers nothing.
+    if remedy.is_some() {
+        deadlines = vec![(
+            ctx.t("rating.remedy_due").into_owned(),
+            date(&d.promised_due),
+        )];
+    }
     let mut error_summary = Vec::new();
     let forms = case
         .available

@@ -338,8 +338,9 @@ journey('2. the SJJ clerk asks for 补正, the firm answers, the clerk accepts a
   // Every notice arrived, each once, each about this application (its tracking number in the
   // subject, the service in the text, a link to it). The outbox sends on parallel connections,
   // so the order of arrival is not asserted.
-  const expected = ['请验证您的邮箱', '已收到您的申请', '补正材料通知（一次性告知）', '已收到您的补正材料', '您的申请已受理', '准予许可决定', '办理结果已送达'];
+  const expected = ['请验证您的邮箱', '已收到您的申请', '补正材料通知（一次性告知）', '已收到您的补正材料', '您的申请已受理', '准予许可决定', '办理结果已送达', '请为本次服务评价（好差评）'];
   await app.smtp.waitFor(firm.email, (m) => subjectIs(m, '办理结果已送达', trackingNumber), { what: 'the delivery notice' });
+  await app.smtp.waitFor(firm.email, (m) => subjectIs(m, '请为本次服务评价（好差评）', trackingNumber), { what: 'the invitation to rate' });
   const mails = app.smtp.to(firm.email);
   assert.deepEqual(
     mails.map((m) => m.subject).sort(),
@@ -787,4 +788,59 @@ journey('4. on a phone: the administrator\'s pages fit in both languages; an inc
     if (['INPUT', 'SELECT', 'TEXTAREA'].includes(tag)) assert.equal(await target.getAttribute('aria-invalid'), 'true', `${href} is marked`);
   }
   assert.ok(errors.some((e) => e.text.includes('家庭成员')), `the household table is named: ${JSON.stringify(errors)}`);
+});
+
+// ---------------------------------------------------------------------------------------------
+
+journey('5. 好差评: the firm rates the service 不满意, the clerk calls back and answers, the firm is told and says so, the figures are public', async ({ open }) => {
+  assert.ok(state.j1 && state.clerkPage, 'journeys 1 and 2 delivered an application');
+  const { firm, firmPage } = state;
+  const { id, trackingNumber } = state.j1;
+  await visit(firmPage, `/applications/${id}`, { name: 'j5-rate' });
+  const form = () => firmPage.locator('form.rating-form');
+  // A bad rating that says nothing comes back, announced, with the level kept.
+  await form().getByLabel('不满意', { exact: true }).check();
+  await nav(firmPage, () => form().getByRole('button', { name: '提交评价' }).click(), { status: 422, name: 'j5-rate-refused' });
+  await assertErrorsAnnounced(firmPage, ['rating-reason-quick']);
+  assert.ok(await form().getByLabel('不满意', { exact: true }).isChecked(), 'the level is kept');
+  await form().getByLabel('多次跑动').check();
+  await form().getByLabel(/^意见建议/).fill('现场核查约了两次才来');
+  await nav(firmPage, () => form().getByRole('button', { name: '提交评价' }).click());
+  const remedyNumber = (await firmPage.locator('.remedy-number').innerText()).trim();
+  assert.match(remedyNumber, /^ZG440306\d{16}[\dX]$/, 'a remedy number of its own series');
+  await assertText(firmPage.locator('.remedy-status'), '待整改');
+
+  // The clerk finds it in the queue, calls the firm back and says what was put right.
+  const clerk = state.clerkPage;
+  await visit(clerk, '/workspace/SJJ?state=remedy_open', { name: 'j5-remedy-queue' });
+  await nav(clerk, () => clerk.getByRole('link', { name: remedyNumber }).click(), { name: 'j5-remedy-case' });
+  await assertText(clerk.locator('.rating-comment'), '现场核查约了两次才来');
+  await assertText(clerk.locator('.rated-case'), trackingNumber);
+  await clerk.getByLabel('回访情况（评价人的意见、约定的处理方式）').fill('电话回访：企业希望核查时间一次约定');
+  await nav(clerk, () => clerk.getByRole('button', { name: '记录回访' }).click());
+  await assertText(clerk.locator('.contact-list'), '核查时间一次约定');
+  const answer = '已调整现场核查预约规则：受理时即与申请人约定核查时间，一次到场。';
+  const remedyForm = clerk.locator('details.transition', { has: clerk.locator('summary', { hasText: /^已整改$/ }) });
+  await remedyForm.locator('summary').click();
+  await remedyForm.getByLabel('决定内容及理由').fill(answer);
+  await nav(clerk, () => remedyForm.getByRole('button', { name: '已整改', exact: true }).click(), { name: 'j5-remedied' });
+  await assertText(clerk.locator('dd.status'), '已整改');
+
+  // The firm is told by mail; the link leads to the page of the case rated, where it answers.
+  const told = await app.smtp.waitFor(firm.email, (m) => subjectIs(m, '您的评价已整改', remedyNumber), { what: 'the remedy notice' });
+  assert.ok(told.text.includes(answer), 'the mail carries the answer');
+  await visit(firmPage, `/applications/${id}`, { name: 'j5-told' });
+  await assertText(firmPage.locator('.remedy-answer'), answer);
+  await nav(firmPage, () => firmPage.getByRole('button', { name: '对整改结果满意' }).click());
+  await assertText(firmPage.locator('.remedy-verdict'), '满意');
+
+  // The figures are public, in both languages, and name nobody.
+  const visitor = await (await open()).newPage();
+  await visit(visitor, '/ratings', { name: 'j5-figures' });
+  const row = visitor.locator('tr[data-code=SJJ]');
+  await assertText(row.locator('.bad'), '1');
+  await assertText(row.locator('.remedied'), '1');
+  assert.ok(!(await visitor.content()).includes(firm.company), 'no rater on the public page');
+  await nav(visitor, () => visitor.getByRole('link', { name: 'English' }).click());
+  await assertText(visitor.getByRole('heading', { level: 1 }), 'Service ratings, published');
 });
