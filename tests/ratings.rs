@@ -200,7 +200,11 @@ on_both_databases! {
             assert!(!body.contains("李明") && !body.contains("citizen@") && !body.contains("跑了三次"));
         }
         let guide = app.get(&format!("/services/{}", sjj_service(&app).await)).await;
-        assert!(guide.text(".service-rating").contains("1"), "{}", guide.text(".service-rating"));
+        assert!(guide.text(".service-rating").contains("满意率 0.0% · 1 条评价"), "{}", guide.text(".service-rating"));
+        let dashboard = clerk.get("/workspace/SJJ/dashboard").await;
+        let mine: Vec<String> = dashboard.texts("table.ratings tbody tr");
+        assert_eq!(mine.len(), 1, "{mine:?}");
+        assert!(mine[0].contains(&sjj_service(&app).await), "{mine:?}");
 
         // A change of mind within 7 days changes the rating; the remedy stays, no second one.
         assert_eq!(rate(&mut citizen, id, &[("level", "4")]).await.status, 303);
