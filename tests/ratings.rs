@@ -10,7 +10,7 @@ use common::{
     sjj_service, submit_one,
 };
 use diesel::prelude::*;
-use onestop::db::schema::{application_events, applications, outbox, ratings};
+use onestop::db::schema::{application_events, applications, ratings};
 
 /// A citizen's application of SJJ taken to delivery by the clerk: (number, id).
 async fn delivered(app: &TestApp, citizen: &mut Browser<'_>) -> (String, i64) {
@@ -36,16 +36,7 @@ async fn delivered(app: &TestApp, citizen: &mut Browser<'_>) -> (String, i64) {
 /// The mails queued for a case: (kind, recipient, subject and body).
 fn mails_of(app: &TestApp, id: i64) -> Vec<(String, String, String)> {
     let mut conn = pool(app).get().unwrap();
-    outbox::table
-        .filter(outbox::application_id.eq(id))
-        .order(outbox::id)
-        .select((
-            outbox::kind,
-            outbox::recipient_email,
-            outbox::subject,
-            outbox::body,
-        ))
-        .load::<(String, String, String, String)>(&mut **conn)
+    onestop::db::outbox::mails_of(&mut conn, id)
         .unwrap()
         .into_iter()
         .map(|(k, to, s, b)| (k, to, format!("{s}\n{b}")))

@@ -276,23 +276,49 @@ pub fn service_names(
         .load(conn)
 }
 
-/// The remedy cases in `state`, oldest first: (id, number, department name, English name).
-pub fn remedies_in(
-    conn: &mut DbConnection,
-    state: &str,
-) -> QueryResult<Vec<(i64, String, String, String)>> {
-    applications::table
+/// A remedy case as the administrators' review lists it.
+#[derive(Debug, Clone, Queryable)]
+pub struct RemedyListed {
+    pub id: i64,
+    pub version: i32,
+    pub number: String,
+    pub department: String,
+    pub department_en: String,
+    pub rating: RatingRow,
+    /// The tracking number of the case rated.
+    pub rated_number: Option<String>,
+}
+
+/// The remedy cases in `state` with their ratings and the cases rated, oldest first: one query.
+pub fn remedies_in(conn: &mut DbConnection, state: &str) -> QueryResult<Vec<RemedyListed>> {
+    let (remedy, rated) = diesel::alias!(applications as remedy, applications as rated);
+    remedy
         .inner_join(
-            departments::table.on(applications::department_id.eq(departments::id.nullable())),
+            departments::table.on(remedy
+                .field(applications::department_id)
+                .eq(departments::id.nullable())),
         )
-        .filter(applications::kind.eq(crate::domain::rating::KIND_REMEDY))
-        .filter(applications::status.eq(state))
-        .order(applications::id)
+        .inner_join(
+            ratings::table.on(ratings::remedy_id.eq(remedy.field(applications::id).nullable())),
+        )
+        .inner_join(rated.on(rated.field(applications::id).eq(ratings::application_id)))
+        .filter(
+            remedy
+                .field(applications::kind)
+                .eq(crate::domain::rating::KIND_REMEDY),
+        )
+        .filter(remedy.field(applications::status).eq(state))
+        .order(remedy.field(applications::id))
         .select((
-            applications::id,
-            applications::tracking_number.assume_not_null(),
+            remedy.field(applications::id),
+            remedy.field(applications::version),
+            remedy
+                .field(applications::tracking_number)
+                .assume_not_null(),
             departments::name,
             departments::name_en,
+            RatingRow::as_select(),
+            rated.field(applications::tracking_number),
         ))
         .load(conn)
 }

@@ -14,7 +14,7 @@ use crate::db::licences::{self, LicenceInfo};
 use crate::domain::catalog::ApplicantType;
 use crate::domain::forms::{FieldProblem, FormDefinition};
 use crate::domain::identity::Role;
-use crate::domain::tracking::TrackingNumber;
+use crate::domain::tracking::{Series, TrackingNumber};
 
 pub const DRAFT: &str = "draft";
 pub const SUBMITTED: &str = "submitted";
@@ -220,6 +220,22 @@ pub fn save(
         .unwrap_or_default())
 }
 
+/// A number of `series` dated `date` that no case has yet: random, so a clash (retried) is rare.
+pub(crate) fn unused_number(
+    conn: &mut DbConnection,
+    series: Series,
+    date: chrono::NaiveDate,
+) -> Result<TrackingNumber, ServiceError> {
+    loop {
+        let mut random = [0u8; 8];
+        getrandom::fill(&mut random).map_err(corrupt)?;
+        let candidate = TrackingNumber::in_series(series, date, u64::from_le_bytes(random));
+        if !queries::tracking_number_taken(conn, candidate.as_str())? {
+            return Ok(candidate);
+        }
+    }
+}
+
 /// Submits a complete draft with the declaration: validated strictly against its form version,
 /// numbered, recorded. Submitting an application that is already submitted returns its number,
 /// so a resent form changes nothing.
@@ -260,14 +276,7 @@ pub fn submit(
     }
     let submitted = crate::db::write_transaction(conn, |conn| {
         let now = now();
-        let number = loop {
-            let mut random = [0u8; 8];
-            getrandom::fill(&mut random).map_err(corrupt)?;
-            let candidate = TrackingNumber::new(now.date(), u64::from_le_bytes(random));
-            if !queries::tracking_number_taken(conn, candidate.as_str())? {
-                break candidate;
-            }
-        };
+        let number = unused_number(conn, Series::Application, now.date())?;
         // The workflow, its version and the periods are pinned now: later edits change
         // nothing for this application.
         let pinned = super::workflow::pin_at_submission(conn, &service, super::workflow::today())?;

@@ -80,17 +80,11 @@ impl RatingSection {
             }
         };
         let given = panel.rating.as_ref().map(|r| {
-            let codes: Vec<String> = serde_json::from_str(&r.reasons).unwrap_or_default();
+            let (level_name, reasons) = named(lang, r);
             GivenRating {
                 level: r.level,
-                level_name: rating::level_names(r.level)
-                    .map(|(zh, en)| pick(zh, en))
-                    .unwrap_or_default(),
-                reasons: codes
-                    .iter()
-                    .filter_map(|c| rating::reason_names(c))
-                    .map(|(zh, en)| pick(zh, en))
-                    .collect(),
+                level_name,
+                reasons,
                 comment: r.comment.clone(),
                 anonymous: r.anonymous,
                 changeable_until: super::applications::local_time(&r.changeable_until),
@@ -130,6 +124,20 @@ impl RatingSection {
     }
 }
 
+/// A rating's level and reasons, named in `lang`.
+fn named(lang: Lang, row: &crate::db::ratings::RatingRow) -> (String, Vec<String>) {
+    let pick = |(zh, en): (&str, &str)| if lang == Lang::En { en } else { zh }.to_owned();
+    let codes: Vec<String> = serde_json::from_str(&row.reasons).unwrap_or_default();
+    (
+        rating::level_names(row.level).map(pick).unwrap_or_default(),
+        codes
+            .iter()
+            .filter_map(|c| rating::reason_names(c))
+            .map(pick)
+            .collect(),
+    )
+}
+
 /// The rating a remedy case is about, on the staff's case page.
 pub struct RemedyPanel {
     pub level_name: String,
@@ -145,23 +153,10 @@ pub struct RemedyPanel {
 
 impl RemedyPanel {
     pub fn new(lang: Lang, subject: crate::services::workflow::RemedySubject) -> Self {
-        let pick = |zh: &str, en: &str| {
-            if lang == Lang::En {
-                en.to_owned()
-            } else {
-                zh.to_owned()
-            }
-        };
-        let codes: Vec<String> = serde_json::from_str(&subject.rating.reasons).unwrap_or_default();
+        let (level_name, reasons) = named(lang, &subject.rating);
         RemedyPanel {
-            level_name: rating::level_names(subject.rating.level)
-                .map(|(zh, en)| pick(zh, en))
-                .unwrap_or_default(),
-            reasons: codes
-                .iter()
-                .filter_map(|c| rating::reason_names(c))
-                .map(|(zh, en)| pick(zh, en))
-                .collect(),
+            level_name,
+            reasons,
             comment: subject.rating.comment.clone(),
             rated_number: subject.rated_number.clone().unwrap_or_default(),
             rater: subject.rater.clone(),

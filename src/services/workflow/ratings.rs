@@ -9,7 +9,7 @@ use crate::domain::rating::{
     self, CHANGE_WINDOW_DAYS, KIND_APPLICATION, KIND_REMEDY, REMEDY_WORKFLOW, Rating, Tally,
     Verdict,
 };
-use crate::domain::tracking::{Series, TrackingNumber};
+use crate::domain::tracking::Series;
 
 /// The invitation to rate, queued when an application ends by the department's act (a
 /// decision delivered, a refusal): in the same transaction, so it is sent only if that happened.
@@ -46,7 +46,6 @@ pub struct RemedyStatus {
     pub tracking_number: String,
     pub state_zh: String,
     pub state_en: String,
-    pub ended: bool,
     /// What the department (or the administrators' review) answered.
     pub answer: Option<String>,
     pub answered_on: Option<NaiveDate>,
@@ -62,7 +61,7 @@ fn rateable(
     conn: &mut DbConnection,
     user: &User,
     id: i64,
-) -> Result<Option<(CaseRow, Arc<Definition>)>, ServiceError> {
+) -> Result<Option<CaseRow>, ServiceError> {
     let Ok(access) = access(conn, user, id) else {
         return Ok(None);
     };
@@ -81,7 +80,7 @@ fn rateable(
     {
         return Ok(None);
     }
-    Ok(Some((case, access.definition)))
+    Ok(Some(case))
 }
 
 pub fn rating_panel(
@@ -124,7 +123,6 @@ fn remedy_status(
         tracking_number: case.tracking_number.clone().unwrap_or_default(),
         state_zh: state.name_zh.clone(),
         state_en: state.name_en.clone(),
-        ended,
         answer: case.decision.clone().filter(|_| ended),
         answered_on: case.decided_on.filter(|_| ended),
         on_time: case.on_time.filter(|_| ended),
@@ -144,7 +142,7 @@ pub fn rate(
     client: &str,
 ) -> Result<(), ServiceError> {
     crate::db::write_transaction(conn, |conn| {
-        let (case, _) = rateable(conn, user, id)?.ok_or(ServiceError::NotFound)?;
+        let case = rateable(conn, user, id)?.ok_or(ServiceError::NotFound)?;
         let department_id = case
             .department_id
             .ok_or_else(|| corrupt("a submitted application has a department"))?;
@@ -250,15 +248,7 @@ fn open_remedy(
         .deadlines(initial.phase, &calendar, today)
         .with_state_limit(Some(today), initial.time_limit_days, &calendar);
     let limit = i32::try_from(limit).unwrap_or(i32::MAX);
-    let number = loop {
-        let mut random = [0u8; 8];
-        getrandom::fill(&mut random).map_err(corrupt)?;
-        let candidate =
-            TrackingNumber::in_series(Series::Remedy, today, u64::from_le_bytes(random));
-        if !crate::db::applications::tracking_number_taken(conn, candidate.as_str())? {
-            break candidate;
-        }
-    };
+    let number = crate::services::applications::unused_number(conn, Series::Remedy, today)?;
     let remedy_id = rating_queries::insert_case(
         conn,
         &rating_queries::NewCase {
@@ -482,7 +472,7 @@ pub(super) fn check_answer(
 }
 
 /// The remedy cases awaiting the administrators' review (a department called the rating
-/// unfounded): (id, number, department name, the department's reasons), oldest first.
+/// unfounded), oldest first, with the department's reasons.
 pub fn awaiting_review(
     conn: &mut DbConnection,
     user: &User,
@@ -491,14 +481,9 @@ pub fn awaiting_review(
         return Err(ServiceError::NotFound);
     }
     let mut items = Vec::new();
-    for (id, number, department, department_en) in
-        rating_queries::remedies_in(conn, "unfounded_review")?
-    {
-        let Some((rating, rated_number)) = rating_queries::remedy_subject(conn, id)? else {
-            continue;
-        };
+    for listed in rating_queries::remedies_in(conn, "unfounded_review")? {
         // The department's reasons are the decision text of its step (kept in the trail).
-        let reasons = queries::latest_event_of(conn, id, "propose_unfounded")?.and_then(
+        let reasons = queries::latest_event_of(conn, listed.id, "propose_unfounded")?.and_then(
             |(note, details, _)| {
                 details
                     .and_then(|d| serde_json::from_str::<serde_json::Value>(&d).ok())
@@ -506,16 +491,15 @@ pub fn awaiting_review(
                     .or(note)
             },
         );
-        let case = queries::find_case(conn, id)?.ok_or_else(|| corrupt("remedy"))?;
         items.push(ReviewItem {
-            id,
-            version: case.version,
-            number,
-            department,
-            department_en,
-            rated_number,
-            level: rating.level,
-            comment: rating.comment,
+            id: listed.id,
+            version: listed.version,
+            number: listed.number,
+            department: listed.department,
+            department_en: listed.department_en,
+            rated_number: listed.rated_number,
+            level: listed.rating.level,
+            comment: listed.rating.comment,
             reasons,
         });
     }
@@ -562,6 +546,7 @@ pub fn figures(
                 queries::department_id(conn, code)?.ok_or(ServiceError::NotFound)?;
             let levels = rating_queries::service_levels(conn, department_id, months)?;
             let mut ids: Vec<i64> = levels.iter().map(|(id, ..)| *id).collect();
+            ids.sort_unstable();
             ids.dedup();
             (
                 rating_queries::service_names(conn, &ids)?,
