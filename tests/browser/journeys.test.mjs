@@ -814,6 +814,7 @@ journey('5. 好差评: the firm rates the service 不满意, the clerk calls bac
   const clerk = state.clerkPage;
   await visit(clerk, '/workspace/SJJ?state=remedy_open', { name: 'j5-remedy-queue' });
   await nav(clerk, () => clerk.getByRole('link', { name: remedyNumber }).click(), { name: 'j5-remedy-case' });
+  const remedyPath = new URL(clerk.url()).pathname;
   await assertText(clerk.locator('.rating-comment'), '现场核查约了两次才来');
   await assertText(clerk.locator('.rated-case'), trackingNumber);
   await clerk.getByLabel('回访情况（评价人的意见、约定的处理方式）').fill('电话回访：企业希望核查时间一次约定');
@@ -843,4 +844,25 @@ journey('5. 好差评: the firm rates the service 不满意, the clerk calls bac
   assert.ok(!(await visitor.content()).includes(firm.company), 'no rater on the public page');
   await nav(visitor, () => visitor.getByRole('link', { name: 'English' }).click());
   await assertText(visitor.getByRole('heading', { level: 1 }), 'Service ratings, published');
+
+  // On a phone, switched to English as a new visitor would: every page fits the 390 px screen
+  // (check() fails one that does not) and speaks English.
+  const onPhone = () => open({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 });
+  const firmPhone = await (await onPhone()).newPage();
+  await signIn(firmPhone, firm.email, firm.password);
+  await visit(firmPhone, `/applications/${id}`);
+  await nav(firmPhone, () => firmPhone.getByRole('link', { name: 'English' }).click(), { name: 'j5-phone-en-rated' });
+  await assertText(firmPhone.locator('#rating-title'), 'Rate this service');
+  await assertText(firmPhone.locator('.rating-level'), 'Dissatisfied');
+  await assertText(firmPhone.locator('.remedy-status'), 'Remedied');
+  await assertText(firmPhone.locator('.remedy-verdict'), 'I am satisfied with the answer');
+  await visit(firmPhone, '/ratings', { name: 'j5-phone-en-figures' });
+  await assertText(firmPhone.locator('tr[data-code=SJJ] .bad'), '1');
+  const clerkPhone = await (await onPhone()).newPage();
+  await signIn(clerkPhone, CLERK, DEMO_PASSWORD);
+  await visit(clerkPhone, remedyPath);
+  await nav(clerkPhone, () => clerkPhone.getByRole('link', { name: 'English' }).click(), { name: 'j5-phone-en-remedy-case' });
+  await assertText(clerkPhone.locator('dd.status'), 'Remedied');
+  await assertText(clerkPhone.locator('.rating-reasons'), 'Several trips');
+  await assertText(clerkPhone.locator('#contacts-title'), 'Calls back (回访)');
 });
