@@ -340,7 +340,7 @@ on_both_databases! {
         assert_eq!(figures("440306-ZJJ-QT-0003-00", &mut conn), (45, 15));
         assert_eq!(figures("440306-SJJ-XK-0013-01", &mut conn), (20, 10));
         // A service whose own law allows 3 days only: the workflow's 10 become 3.
-        let service: i64 = applications::table.find(id).select(applications::service_id).first(&mut **conn).unwrap();
+        let service: i64 = applications::table.find(id).select(applications::service_id.assume_not_null()).first(&mut **conn).unwrap();
         diesel::update(services::table.find(service)).set(services::extension_days.eq(3)).execute(&mut **conn).unwrap();
         drop(conn);
         let mut head = signed_in(&app, HEAD).await;

@@ -1,7 +1,7 @@
 //! 好差评: ratings, the remedy cases they open (rows of `applications` of kind `remedy`), and
 //! the figures published from them.
 
-use chrono::{NaiveDate, NaiveDateTime};
+use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::schema::{applications, departments, ratings, services};
@@ -110,40 +110,6 @@ pub fn set_verdict(
             .set((ratings::verdict.eq(verdict), ratings::verdict_at.eq(now)))
             .execute(conn)?;
     Ok(updated == 1)
-}
-
-/// A case of another kind than an application, received and pinned as it is opened.
-#[derive(Debug, Clone, Insertable)]
-#[diesel(table_name = applications)]
-pub struct NewCase<'a> {
-    pub kind: &'a str,
-    pub tracking_number: &'a str,
-    pub service_id: i64,
-    pub form_definition_id: i64,
-    pub applicant_id: i64,
-    pub status: &'a str,
-    pub input: &'a str,
-    pub version: i32,
-    pub created_at: NaiveDateTime,
-    pub updated_at: NaiveDateTime,
-    pub submitted_at: NaiveDateTime,
-    pub workflow_definition_id: i64,
-    pub department_id: i64,
-    pub promised_days: i32,
-    pub legal_days: i32,
-    pub received_on: NaiveDate,
-    pub accepted_on: NaiveDate,
-    pub due_on: NaiveDate,
-    pub warn_on: NaiveDate,
-    pub hard_due_on: NaiveDate,
-    pub state_entered_on: NaiveDate,
-}
-
-pub fn insert_case(conn: &mut DbConnection, row: &NewCase<'_>) -> QueryResult<i64> {
-    on_backend!(&mut *conn, |c| diesel::insert_into(applications::table)
-        .values(row)
-        .returning(applications::id)
-        .get_result(c))
 }
 
 /// The rating a remedy case is about, for its pages: the rating, the case rated (id, number)

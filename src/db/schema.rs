@@ -61,6 +61,41 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    hotline_requests (application_id) {
+        application_id -> BigInt,
+        request_type -> Text,
+        channel -> Text,
+        urgent -> Bool,
+        subject -> Text,
+        description -> Text,
+        location -> Text,
+        topic -> Nullable<Text>,
+        caller_name -> Text,
+        caller_phone -> Text,
+        caller_email -> Text,
+        confidential -> Bool,
+        operator_id -> Nullable<BigInt>,
+        merged_into -> Nullable<BigInt>,
+        guide_service_id -> Nullable<BigInt>,
+        satisfaction -> Nullable<Text>,
+        rated_at -> Nullable<Timestamp>,
+        received_day -> Date,
+        urgent_due_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    hotline_types (code) {
+        code -> Text,
+        name_zh -> Text,
+        name_en -> Text,
+        answer_days -> Integer,
+        urgent_hours -> Integer,
+        position -> Integer,
+    }
+}
+
 diesel::joinable!(services -> items (item_id));
 diesel::joinable!(services -> departments (department_id));
 diesel::joinable!(service_materials -> services (service_id));
@@ -143,9 +178,9 @@ diesel::table! {
     applications (id) {
         id -> BigInt,
         tracking_number -> Nullable<Text>,
-        service_id -> BigInt,
-        form_definition_id -> BigInt,
-        applicant_id -> BigInt,
+        service_id -> Nullable<BigInt>,
+        form_definition_id -> Nullable<BigInt>,
+        applicant_id -> Nullable<BigInt>,
         status -> Text,
         input -> Text,
         data -> Nullable<Text>,
@@ -441,6 +476,7 @@ diesel::joinable!(applications -> services (service_id));
 diesel::joinable!(applications -> form_definitions (form_definition_id));
 diesel::joinable!(application_events -> applications (application_id));
 diesel::joinable!(applications -> users (applicant_id));
+diesel::joinable!(hotline_requests -> applications (application_id));
 
 diesel::joinable!(user_departments -> users (user_id));
 diesel::joinable!(user_departments -> departments (department_id));
@@ -482,4 +518,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     document_sequences,
     decision_documents,
     ratings,
+    hotline_requests,
+    hotline_types,
 );

@@ -267,6 +267,7 @@ labelled_enum! {
         Clerk = ("clerk", "窗口人员"),
         Head = ("head", "部门负责人"),
         Admin = ("admin", "系统管理员"),
+        Operator = ("operator", "热线话务员"),
     }
 }
 

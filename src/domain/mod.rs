@@ -11,6 +11,7 @@ pub mod forms;
 mod labelled;
 
 pub use labelled::UnknownLabel;
+pub mod hotline;
 pub mod identity;
 pub mod rating;
 pub mod reason;

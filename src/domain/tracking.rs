@@ -22,6 +22,8 @@ pub enum Series {
     Application,
     /// A bad rating's remedy (整改).
     Remedy,
+    /// A 12345 hotline request (热线).
+    Hotline,
 }
 
 impl Series {
@@ -29,6 +31,7 @@ impl Series {
         match self {
             Series::Application => "",
             Series::Remedy => "ZG",
+            Series::Hotline => "RX",
         }
     }
 }
@@ -78,11 +81,12 @@ impl TrackingNumber {
         if !clean.is_ascii() {
             return Err(NotATrackingNumber);
         }
-        let series = Series::Remedy.prefix();
-        let (prefix, clean) = match clean.strip_prefix(series) {
-            Some(rest) => (series, rest.to_owned()),
-            None => ("", clean),
-        };
+        let prefix = [Series::Remedy, Series::Hotline]
+            .map(Series::prefix)
+            .into_iter()
+            .find(|p| clean.starts_with(p))
+            .unwrap_or("");
+        let clean = clean[prefix.len()..].to_owned();
         let (body, check) = clean.split_at(clean.len().min(LENGTH - 1));
         let well_formed = clean.len() == LENGTH
             && body.bytes().all(|b| b.is_ascii_digit())
@@ -100,11 +104,10 @@ impl TrackingNumber {
     }
 
     pub fn series(&self) -> Series {
-        if self.0.starts_with(Series::Remedy.prefix()) {
-            Series::Remedy
-        } else {
-            Series::Application
-        }
+        [Series::Remedy, Series::Hotline]
+            .into_iter()
+            .find(|s| self.0.starts_with(s.prefix()))
+            .unwrap_or(Series::Application)
     }
 }
 
@@ -166,6 +169,11 @@ mod tests {
         let number = TrackingNumber::in_series(Series::Remedy, day(), 1234);
         assert!(number.as_str().starts_with("ZG4403062026112800001234"));
         assert_eq!(number.series(), Series::Remedy);
+        let hotline = TrackingNumber::in_series(Series::Hotline, day(), 1234);
+        assert!(hotline.as_str().starts_with("RX"));
+        assert_eq!(hotline.series(), Series::Hotline);
+        let spoken = hotline.as_str().to_lowercase().replace("rx", "rx-");
+        assert_eq!(TrackingNumber::parse(&spoken), Ok(hotline));
         let typed = number.as_str().to_lowercase();
         assert_eq!(TrackingNumber::parse(&typed), Ok(number.clone()));
         // The application with the same digits is another number.

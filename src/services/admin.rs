@@ -545,10 +545,10 @@ pub fn assign(
         if queries::newest_version(conn, key)?.is_none() {
             return Err(ServiceError::NotFound);
         }
-        if key == crate::domain::rating::REMEDY_WORKFLOW {
+        if crate::domain::workflow::runs_own_kind(key) {
             return Err(ServiceError::Rejected(vec![Reason::new(
-                "差评整改流程只用于好差评整改案件，不能指定给办理项",
-                "The remedy workflow runs the remedies of bad ratings; no service can run it",
+                "该流程只用于差评整改或热线诉求，不能指定给办理项",
+                "This workflow runs the remedies of bad ratings or hotline requests; no service can run it",
             )]));
         }
         let services = queries::services_in(conn, scope)?;

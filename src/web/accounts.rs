@@ -66,6 +66,7 @@ fn landing(role: crate::domain::identity::Role) -> &'static str {
         Role::Citizen | Role::Firm => "/applications",
         Role::Clerk | Role::Head => "/workspace",
         Role::Admin => "/admin",
+        Role::Operator => "/hotline/console",
     }
 }
 

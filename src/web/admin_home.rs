@@ -77,10 +77,10 @@ async fn picker(
         ))
     })
     .await?;
-    // The remedy workflow runs the remedies of bad ratings, never a service's applications.
+    // The remedy and hotline workflows run cases of their own, never a service's applications.
     let workflows = workflows
         .into_iter()
-        .filter(|w| w.key != crate::domain::rating::REMEDY_WORKFLOW)
+        .filter(|w| !crate::domain::workflow::runs_own_kind(&w.key))
         .collect();
     let notice = query
         .assigned

@@ -9,9 +9,11 @@ use super::*;
 pub struct CaseRow {
     pub id: i64,
     pub tracking_number: Option<String>,
-    pub service_id: i64,
-    pub form_definition_id: i64,
-    pub applicant_id: i64,
+    /// None for a hotline request: it is about no service, has no form, and a phone call or an
+    /// anonymous request has no account behind it.
+    pub service_id: Option<i64>,
+    pub form_definition_id: Option<i64>,
+    pub applicant_id: Option<i64>,
     pub status: String,
     pub data: Option<String>,
     pub version: i32,
@@ -177,4 +179,38 @@ pub fn department_code(conn: &mut DbConnection, id: i64) -> QueryResult<String> 
         .find(id)
         .select(departments::code)
         .first(conn)
+}
+
+/// A case of another kind than an application, received and pinned as it is opened.
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = applications)]
+pub struct NewCase<'a> {
+    pub kind: &'a str,
+    pub tracking_number: &'a str,
+    pub service_id: Option<i64>,
+    pub form_definition_id: Option<i64>,
+    pub applicant_id: Option<i64>,
+    pub status: &'a str,
+    pub input: &'a str,
+    pub version: i32,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+    pub submitted_at: NaiveDateTime,
+    pub workflow_definition_id: i64,
+    pub department_id: Option<i64>,
+    pub promised_days: i32,
+    pub legal_days: i32,
+    pub received_on: NaiveDate,
+    pub accepted_on: NaiveDate,
+    pub due_on: NaiveDate,
+    pub warn_on: NaiveDate,
+    pub hard_due_on: NaiveDate,
+    pub state_entered_on: NaiveDate,
+}
+
+pub fn insert_case(conn: &mut DbConnection, row: &NewCase<'_>) -> QueryResult<i64> {
+    on_backend!(&mut *conn, |c| diesel::insert_into(applications::table)
+        .values(row)
+        .returning(applications::id)
+        .get_result(c))
 }

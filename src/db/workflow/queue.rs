@@ -131,7 +131,7 @@ pub fn queue(
 ) -> QueryResult<Vec<QueueRow>> {
     let mut query = applications::table
         .inner_join(services::table)
-        .inner_join(users::table.on(users::id.eq(applications::applicant_id)))
+        .inner_join(users::table.on(users::id.nullable().eq(applications::applicant_id)))
         .filter(applications::department_id.eq(q.department_id))
         .into_boxed();
     // One state as an equality: PostgreSQL walks an index in order for `=`, not for `= ANY`.
@@ -338,7 +338,7 @@ pub fn co_review_tasks(
             .select(application_sign_offs::application_id);
         let found: Vec<QueueRow> = applications::table
             .inner_join(services::table)
-            .inner_join(users::table.on(users::id.eq(applications::applicant_id)))
+            .inner_join(users::table.on(users::id.nullable().eq(applications::applicant_id)))
             .filter(applications::workflow_definition_id.eq(definition_id))
             .filter(applications::status.eq(state.clone()))
             .filter(diesel::dsl::not(diesel::dsl::exists(signed)))

@@ -298,6 +298,13 @@ pub(super) fn acting_department(
                 Err(Refusal::NotAllowed)
             }
         }
+        Performer::Hotline => {
+            if actor.role == Role::Operator && transition.roles.contains(&actor.role) {
+                Ok(None)
+            } else {
+                Err(Refusal::NotAllowed)
+            }
+        }
         Performer::Department | Performer::Reviewers | Performer::CoReviewers => {
             if !transition.roles.contains(&actor.role) {
                 return Err(Refusal::NotAllowed);

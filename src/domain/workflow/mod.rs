@@ -89,6 +89,9 @@ pub enum Performer {
     /// The system's administrators, of no department: they review what a department may not
     /// settle alone (a remedy case a department calls unfounded).
     Administrators,
+    /// The 12345 hotline's operators (话务员), of no department: they answer or dispatch a
+    /// hotline request and review the department's reply.
+    Hotline,
 }
 
 /// What a transition records beyond the state change.
@@ -179,12 +182,19 @@ pub struct Notice {
     pub body_en: String,
 }
 
+/// Whether workflow `key` runs a kind of case of its own (a rating's remedy, a hotline request)
+/// rather than a service's applications: no service may be given it.
+pub fn runs_own_kind(key: &str) -> bool {
+    key == crate::domain::rating::REMEDY_WORKFLOW || key == crate::domain::hotline::HOTLINE_WORKFLOW
+}
+
 /// The definitions shipped with OneStop, checked by the tests.
 pub fn shipped() -> Vec<Definition> {
     [
         include_str!("../workflows/default.toml"),
         include_str!("../workflows/joint-review.toml"),
         include_str!("../workflows/remedy.toml"),
+        include_str!("../workflows/hotline.toml"),
     ]
     .into_iter()
     .map(|text| toml::from_str(text).expect("shipped workflows are checked by the tests"))

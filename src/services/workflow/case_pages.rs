@@ -56,6 +56,13 @@ pub fn staff_case(
         department_code,
         read_only,
     } = access(conn, user, id)?;
+    // A hotline request has a page of its own, which keeps a 保密 caller's identity back.
+    let Some(applicant_id) = case
+        .applicant_id
+        .filter(|_| case.kind != crate::domain::hotline::KIND_HOTLINE)
+    else {
+        return Err(ServiceError::NotFound);
+    };
     let calendar = load_calendar(conn)?;
     let today = today();
     let state = definition
@@ -104,7 +111,7 @@ pub fn staff_case(
         read_only,
         available,
         staff: crate::db::outbox::department_staff(conn, department_id)?,
-        applicant: queries::contact(conn, case.applicant_id)?,
+        applicant: queries::contact(conn, applicant_id)?,
         cards: queries::cards_of(conn, id)?,
         case,
         definition,
@@ -157,7 +164,7 @@ pub fn applicant_view(
     else {
         return Ok(None);
     };
-    if case.applicant_id != user.id {
+    if case.applicant_id != Some(user.id) || case.kind == crate::domain::hotline::KIND_HOTLINE {
         return Ok(None);
     }
     let state = definition

@@ -256,10 +256,12 @@ pub(super) fn tell_deadlines_moved(
     ),
     stamp: NaiveDateTime,
 ) -> Result<(), ServiceError> {
-    let service = service_name(conn, case.service_id)?;
+    let Some(to) = addressee(conn, case)? else {
+        return Ok(());
+    };
+    let service = case_title(conn, case)?;
     let number = case.tracking_number.as_deref().unwrap_or("");
-    let (email, name, lang) = queries::contact(conn, case.applicant_id)?;
-    let lang = crate::services::accounts::mail_lang(&lang);
+    let lang = crate::services::accounts::mail_lang(&to.lang);
     let mut lines = Vec::new();
     for (key, due) in [
         ("clock.acceptance_due", acceptance),
@@ -282,6 +284,5 @@ pub(super) fn tell_deadlines_moved(
     let subject = crate::mail::translate(lang, "mail.deadlines_moved.subject", &values);
     let body = crate::mail::translate(lang, "mail.deadlines_moved.body", &values);
     let body = format!("{body}\n{}", lines.join("\n"));
-    let to = (email.as_str(), name.as_str(), lang);
-    queue_case_mail(conn, case, "deadlines_moved", to, &subject, &body, stamp)
+    queue_case_mail(conn, case, "deadlines_moved", &to, &subject, &body, stamp)
 }

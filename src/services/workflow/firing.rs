@@ -38,21 +38,28 @@ pub(super) fn access(
     id: i64,
 ) -> Result<Access, ServiceError> {
     let case = queries::find_case(conn, id)?.ok_or(ServiceError::NotFound)?;
-    let (Some(definition_id), Some(department_id)) =
-        (case.workflow_definition_id, case.department_id)
-    else {
+    let hotline = case.kind == crate::domain::hotline::KIND_HOTLINE;
+    let Some(definition_id) = case.workflow_definition_id else {
         return Err(ServiceError::NotFound);
+    };
+    // A hotline request belongs to no department until the hotline dispatches it.
+    let department_code = match case.department_id {
+        Some(department_id) => queries::department_code(conn, department_id)?,
+        None if hotline => String::new(),
+        None => return Err(ServiceError::NotFound),
     };
     let (version, digest) = queries::definition_version(conn, definition_id)?;
     let definition = parsed_definition(conn, definition_id, &digest)?;
-    let department_code = queries::department_code(conn, department_id)?;
     let kind = case.kind.as_str();
     let (visible, read_only) = if user.role == crate::domain::identity::Role::Admin {
         // The administrators review what the remedy workflow gives them; no application.
         (kind == crate::domain::rating::KIND_REMEDY, false)
+    } else if user.role == crate::domain::identity::Role::Operator {
+        // The hotline's operators see every hotline request, and nothing else.
+        (hotline, false)
     } else if !user.role.is_staff() {
-        (case.applicant_id == user.id, false)
-    } else if user.works_in(&department_code) {
+        (case.applicant_id == Some(user.id), false)
+    } else if !department_code.is_empty() && user.works_in(&department_code) {
         (true, false)
     } else {
         // A co-reviewing department sees the case from the start of its review on: while the
@@ -152,7 +159,7 @@ pub fn fire(
         let actor = Actor {
             role: user.role,
             departments: &user.departments,
-            is_applicant: user.id == case.applicant_id && !user.role.is_staff(),
+            is_applicant: case.applicant_id == Some(user.id) && !user.role.is_staff(),
         };
         let note = compose_note(&input.note, &input.checklist);
         let request = Request {
@@ -180,12 +187,13 @@ pub fn fire(
         let mut facts = case.facts();
         let mut decided = (case.on_time, case.decision.clone());
         // Art 42 / Art 26: never more than the service's statutory extension.
-        let extension_days = if effect == Effect::Extend {
-            transition
+        let extension_days = match (effect, case.service_id) {
+            (Effect::Extend, Some(service_id)) => transition
                 .extension_days
-                .min(days(queries::statutory_extension(conn, case.service_id)?))
-        } else {
-            0
+                .min(days(queries::statutory_extension(conn, service_id)?)),
+            // No statute limits a hotline request's extension beyond the workflow's own.
+            (Effect::Extend, None) => transition.extension_days,
+            _ => 0,
         };
         apply_effect(
             &mut facts,
@@ -226,7 +234,9 @@ pub fn fire(
         if !queries::update_case(conn, id, &case.status, case.version, &change)? {
             return Err(ServiceError::StaleVersion);
         }
+        // A hotline request's lists are read live from its own index; it keeps no counts.
         if firing.moves
+            && case.kind != crate::domain::hotline::KIND_HOTLINE
             && let Some(department) = case.department_id
         {
             queries::count_move(conn, department, id, Some(&case.status), &firing.to)?;
@@ -356,9 +366,14 @@ pub(super) fn register_licence(
     use crate::db::schema::items;
     use crate::db::schema::services;
     use diesel::prelude::*;
+    let (Some(service_id), Some(form_definition_id), Some(holder_id)) =
+        (case.service_id, case.form_definition_id, case.applicant_id)
+    else {
+        return Err(corrupt("only an application issues a licence"));
+    };
     let (item_id, item_code, variant, result_name): (i64, String, String, String) = services::table
         .inner_join(items::table)
-        .filter(services::id.eq(case.service_id))
+        .filter(services::id.eq(service_id))
         .select((
             services::item_id,
             items::code,
@@ -370,7 +385,7 @@ pub(super) fn register_licence(
     // A 变更 keeps the period of the licence it changes: read it before that one is superseded.
     let form = crate::services::parsed::FORMS.get(&crate::db::applications::form_by_id(
         conn,
-        case.form_definition_id,
+        form_definition_id,
     )?)?;
     let validity = crate::services::documents::licence_validity(
         conn,
@@ -391,7 +406,7 @@ pub(super) fn register_licence(
         conn,
         &licences::NewLicence {
             number,
-            holder_id: case.applicant_id,
+            holder_id,
             item_id,
             application_id: case.id,
             name: &result_name,
@@ -450,6 +465,12 @@ pub(super) fn apply_effect(
         && let Some(since) = facts.paused_since.take()
     {
         facts.paused_days += ClockFacts::pause_days(calendar, since, today);
+    }
+    // A case handled again (重办 of a hotline request) starts a new period: its earlier answer
+    // no longer stops the clock. An application is never decided before it is accepted.
+    if matches!(effect, Effect::Accept | Effect::AcceptAndDecide) {
+        facts.decided_on = None;
+        *decided = (None, None);
     }
     let before = facts.deadlines(Phase::Decision, calendar, today);
     let mut decide = |facts: &mut ClockFacts| {

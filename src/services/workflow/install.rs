@@ -40,6 +40,7 @@ pub fn install_if_empty(conn: &mut DbConnection) -> Result<bool, ServiceError> {
                 },
             )?;
         }
+        crate::db::hotline::seed_types(conn, crate::domain::hotline::shipped_types())?;
         if !first {
             return Ok(false);
         }

@@ -19,6 +19,7 @@ mod case_pages;
 mod clocks;
 mod dashboard;
 mod firing;
+pub mod hotline;
 mod install;
 mod notices;
 mod queue;

@@ -3,30 +3,85 @@
 
 use super::*;
 
+/// Whom a case's mails go to: its applicant's account, or the email a hotline caller left.
+pub(super) struct Addressee {
+    pub(super) recipient_id: Option<i64>,
+    pub(super) email: String,
+    pub(super) name: String,
+    pub(super) lang: String,
+}
+
+/// The addressee of `case`'s mails, if it has one (a phone caller without an email has none:
+/// the operator calls them back).
+pub(super) fn addressee(
+    conn: &mut DbConnection,
+    case: &CaseRow,
+) -> Result<Option<Addressee>, ServiceError> {
+    if let Some(applicant_id) = case.applicant_id {
+        let (email, name, lang) = queries::contact(conn, applicant_id)?;
+        return Ok(Some(Addressee {
+            recipient_id: Some(applicant_id),
+            email,
+            name,
+            lang,
+        }));
+    }
+    Ok(
+        crate::db::hotline::caller_email(conn, case.id)?.map(|(email, name)| Addressee {
+            recipient_id: None,
+            email,
+            name,
+            lang: "zh-CN".to_owned(),
+        }),
+    )
+}
+
+/// The page a case's mail links to: the applicant's page, or a hotline request's public page.
+pub(super) fn applicant_link(case: &CaseRow) -> String {
+    if case.kind == crate::domain::hotline::KIND_HOTLINE {
+        format!(
+            "/hotline/requests/{}",
+            case.tracking_number.as_deref().unwrap_or("")
+        )
+    } else {
+        format!("/applications/{}", case.id)
+    }
+}
+
+/// The page staff open from a mail about a case.
+pub(super) fn staff_link(case: &CaseRow) -> String {
+    if case.kind == crate::domain::hotline::KIND_HOTLINE {
+        format!("/workspace/hotline/{}", case.id)
+    } else {
+        format!("/workspace/applications/{}", case.id)
+    }
+}
+
 /// Queues a mail about `case` to its applicant (`to`: email, name, language): the subject after
 /// the tracking number, the greeting, then `body`; its button opens the application.
 pub(super) fn queue_case_mail(
     conn: &mut DbConnection,
     case: &CaseRow,
     kind: &str,
-    (email, name, lang): (&str, &str, &str),
+    to: &Addressee,
     subject: &str,
     body: &str,
     stamp: NaiveDateTime,
 ) -> Result<(), ServiceError> {
     let number = case.tracking_number.as_deref().unwrap_or("");
-    let greeting = crate::mail::translate(lang, "mail.greeting", &[("name", name)]);
+    let lang = crate::services::accounts::mail_lang(&to.lang);
+    let greeting = crate::mail::translate(lang, "mail.greeting", &[("name", &to.name)]);
     crate::db::outbox::enqueue_mail(
         conn,
         &crate::db::outbox::NewMail {
             application_id: Some(case.id),
-            recipient_id: Some(case.applicant_id),
-            recipient_email: email,
+            recipient_id: to.recipient_id,
+            recipient_email: &to.email,
             lang,
             kind,
             subject: &format!("[{number}] {subject}"),
             body: &format!("{greeting}\n{body}"),
-            link_path: Some(&format!("/applications/{}", case.id)),
+            link_path: Some(&applicant_link(case)),
             status: "pending",
             next_attempt_at: stamp,
             created_at: stamp,
@@ -54,12 +109,16 @@ pub(super) fn notify_applicant(
     texts: &NoticeTexts<'_>,
     stamp: NaiveDateTime,
 ) -> Result<(), ServiceError> {
-    let service = service_name(conn, case.service_id)?;
+    let Some(to) = addressee(conn, case)? else {
+        return Ok(());
+    };
+    let title = case_title(conn, case)?;
     let mail = ApplicantMail {
         application_id: case.id,
-        applicant_id: case.applicant_id,
+        to,
         tracking_number: case.tracking_number.as_deref().unwrap_or(""),
-        service_name: &service,
+        service_name: &title,
+        link: applicant_link(case),
     };
     write_applicant_mail(conn, &mail, notice, kind, texts, stamp)
 }
@@ -67,9 +126,10 @@ pub(super) fn notify_applicant(
 /// Whom an applicant's mail is about.
 pub(super) struct ApplicantMail<'a> {
     pub(super) application_id: i64,
-    pub(super) applicant_id: i64,
+    pub(super) to: Addressee,
     pub(super) tracking_number: &'a str,
     pub(super) service_name: &'a crate::domain::catalog::Names,
+    pub(super) link: String,
 }
 
 pub(super) fn write_applicant_mail(
@@ -80,22 +140,21 @@ pub(super) fn write_applicant_mail(
     texts: &NoticeTexts<'_>,
     stamp: NaiveDateTime,
 ) -> Result<(), ServiceError> {
-    let (email, name, lang) = queries::contact(conn, mail.applicant_id)?;
-    let lang = crate::services::accounts::mail_lang(&lang);
+    let lang = crate::services::accounts::mail_lang(&mail.to.lang);
     let service = mail.service_name.for_lang(lang);
     let (subject, body) = fill_notice(notice, lang, mail.tracking_number, service, texts);
-    let greeting = crate::mail::translate(lang, "mail.greeting", &[("name", &name)]);
+    let greeting = crate::mail::translate(lang, "mail.greeting", &[("name", &mail.to.name)]);
     crate::db::outbox::enqueue_mail(
         conn,
         &crate::db::outbox::NewMail {
             application_id: Some(mail.application_id),
-            recipient_id: Some(mail.applicant_id),
-            recipient_email: &email,
+            recipient_id: mail.to.recipient_id,
+            recipient_email: &mail.to.email,
             lang,
             kind: &format!("transition:{kind}"),
             subject: &subject,
             body: &format!("{greeting}\n{body}"),
-            link_path: Some(&format!("/applications/{}", mail.application_id)),
+            link_path: Some(&mail.link),
             status: "pending",
             next_attempt_at: stamp,
             created_at: stamp,
@@ -128,7 +187,7 @@ pub(super) fn notify_staff(
     } else {
         assigned
     };
-    let service = service_name(conn, case.service_id)?;
+    let service = case_title(conn, case)?;
     for recipient in recipients.into_iter().filter(|s| s.id != actor_id) {
         let lang = crate::services::accounts::mail_lang(&recipient.lang);
         let (subject, body) = fill_notice(
@@ -149,7 +208,7 @@ pub(super) fn notify_staff(
                 kind: &format!("staff:{kind}"),
                 subject: &subject,
                 body: &format!("{greeting}\n{body}"),
-                link_path: Some(&format!("/workspace/applications/{}", case.id)),
+                link_path: Some(&staff_link(case)),
                 status: "pending",
                 next_attempt_at: stamp,
                 created_at: stamp,
@@ -157,6 +216,25 @@ pub(super) fn notify_staff(
         )?;
     }
     Ok(())
+}
+
+/// What a case is about, as its mails name it: the service applied for, or a hotline request's
+/// subject.
+pub(super) fn case_title(
+    conn: &mut DbConnection,
+    case: &CaseRow,
+) -> Result<crate::domain::catalog::Names, ServiceError> {
+    match case.service_id {
+        Some(service_id) => service_name(conn, service_id),
+        None => {
+            let subject = crate::db::hotline::subject(conn, case.id)?
+                .ok_or_else(|| corrupt(format!("case {} has no service", case.id)))?;
+            Ok(crate::domain::catalog::Names {
+                zh: subject.clone(),
+                en: subject,
+            })
+        }
+    }
 }
 
 pub(super) fn service_name(
@@ -259,11 +337,18 @@ pub fn enqueue_receipt(
         deadline: deadlines.acceptance_due,
         opinions: &[],
     };
+    let (email, name, lang) = queries::contact(conn, receipt.applicant_id)?;
     let mail = ApplicantMail {
         application_id: receipt.application_id,
-        applicant_id: receipt.applicant_id,
+        to: Addressee {
+            recipient_id: Some(receipt.applicant_id),
+            email,
+            name,
+            lang,
+        },
         tracking_number: receipt.tracking_number,
         service_name: receipt.service_name,
+        link: format!("/applications/{}", receipt.application_id),
     };
     write_applicant_mail(conn, &mail, &notice, "submitted", &texts, stamp)
 }

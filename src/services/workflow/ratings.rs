@@ -72,7 +72,7 @@ fn rateable(
         .is_some_and(|s| s.kind == engine::StateKind::Terminal);
     // A withdrawal is the applicant's own act: there is no service to rate.
     let withdrawn = case.status == "withdrawn";
-    if case.applicant_id != user.id
+    if case.applicant_id != Some(user.id)
         || user.role.is_staff()
         || case.kind != KIND_APPLICATION
         || !ended
@@ -156,7 +156,9 @@ pub fn rate(
                     application_id: id,
                     rater_id: user.id,
                     department_id,
-                    service_id: case.service_id,
+                    service_id: case
+                        .service_id
+                        .ok_or_else(|| corrupt("an application has a service"))?,
                     level: given.level,
                     reasons: &reasons,
                     comment: &given.comment,
@@ -249,9 +251,9 @@ fn open_remedy(
         .with_state_limit(Some(today), initial.time_limit_days, &calendar);
     let limit = i32::try_from(limit).unwrap_or(i32::MAX);
     let number = crate::services::applications::unused_number(conn, Series::Remedy, today)?;
-    let remedy_id = rating_queries::insert_case(
+    let remedy_id = queries::insert_case(
         conn,
-        &rating_queries::NewCase {
+        &queries::NewCase {
             kind: KIND_REMEDY,
             tracking_number: number.as_str(),
             service_id: rated.service_id,
@@ -264,7 +266,7 @@ fn open_remedy(
             updated_at: stamp,
             submitted_at: stamp,
             workflow_definition_id: definition_id,
-            department_id,
+            department_id: Some(department_id),
             promised_days: limit,
             legal_days: limit,
             received_on: today,

@@ -61,10 +61,12 @@ pub(super) fn deem_accepted(
             details: Some(&details),
         },
     )?;
-    let service = service_name(conn, case.service_id)?;
+    let Some(to) = addressee(conn, case)? else {
+        return Ok(true);
+    };
+    let service = case_title(conn, case)?;
     let number = case.tracking_number.as_deref().unwrap_or("");
-    let (email, name, lang) = queries::contact(conn, case.applicant_id)?;
-    let lang = crate::services::accounts::mail_lang(&lang);
+    let lang = crate::services::accounts::mail_lang(&to.lang);
     let shown = |d: Option<NaiveDate>| d.map_or_else(|| "—".to_owned(), |d| d.to_string());
     let values = [
         ("service", service.for_lang(lang)),
@@ -75,8 +77,7 @@ pub(super) fn deem_accepted(
     ];
     let subject = crate::mail::translate(lang, "mail.deemed.subject", &values);
     let body = crate::mail::translate(lang, "mail.deemed.body", &values);
-    let to = (email.as_str(), name.as_str(), lang);
-    queue_case_mail(conn, case, "deemed_accepted", to, &subject, &body, stamp)?;
+    queue_case_mail(conn, case, "deemed_accepted", &to, &subject, &body, stamp)?;
     Ok(true)
 }
 

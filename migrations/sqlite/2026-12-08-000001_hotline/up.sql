@@ -1,0 +1,103 @@
+PRAGMA foreign_keys = OFF;
+BEGIN;
+CREATE TABLE applications_rebuilt (
+    id INTEGER PRIMARY KEY NOT NULL,
+    tracking_number TEXT UNIQUE,
+    service_id BIGINT REFERENCES services (id),
+    form_definition_id BIGINT REFERENCES form_definitions (id),
+    applicant_id BIGINT REFERENCES users (id),
+    status TEXT NOT NULL,
+    input TEXT NOT NULL,
+    data TEXT,
+    version INTEGER NOT NULL,
+    created_at TIMESTAMP NOT NULL,
+    updated_at TIMESTAMP NOT NULL,
+    submitted_at TIMESTAMP,
+    workflow_definition_id BIGINT REFERENCES workflow_definitions (id),
+    department_id BIGINT REFERENCES departments (id),
+    promised_days INTEGER NOT NULL DEFAULT 0,
+    legal_days INTEGER NOT NULL DEFAULT 0,
+    assignee_id BIGINT REFERENCES users (id),
+    received_on DATE,
+    accepted_on DATE,
+    deemed_accepted BOOLEAN NOT NULL DEFAULT FALSE,
+    paused_days INTEGER NOT NULL DEFAULT 0,
+    paused_since DATE,
+    extension_days INTEGER NOT NULL DEFAULT 0,
+    decided_on DATE,
+    on_time BOOLEAN,
+    decision TEXT,
+    due_on DATE,
+    warn_on DATE,
+    hard_due_on DATE,
+    state_entered_on DATE,
+    kind TEXT NOT NULL DEFAULT 'application'
+);
+INSERT INTO applications_rebuilt SELECT id, tracking_number, service_id, form_definition_id,
+    applicant_id, status, input, data, version, created_at, updated_at, submitted_at,
+    workflow_definition_id, department_id, promised_days, legal_days, assignee_id, received_on,
+    accepted_on, deemed_accepted, paused_days, paused_since, extension_days, decided_on, on_time,
+    decision, due_on, warn_on, hard_due_on, state_entered_on, kind FROM applications;
+DROP TABLE applications;
+ALTER TABLE applications_rebuilt RENAME TO applications;
+CREATE INDEX applications_applicant_updated ON applications (applicant_id, updated_at);
+CREATE INDEX applications_service_status ON applications (service_id, status);
+CREATE INDEX applications_queue ON applications (department_id, status, due_on, id);
+CREATE INDEX applications_queue_newest ON applications (department_id, status, submitted_at, id);
+CREATE INDEX applications_queue_deadline ON applications (department_id, due_on, id);
+CREATE INDEX applications_assignee ON applications (assignee_id, status);
+CREATE INDEX applications_workflow_status_due ON applications (workflow_definition_id, status, due_on, id);
+-- 12345 hotline requests (咨询, 求助, 投诉, 举报, 建议). One engine, several kinds of case: a
+-- hotline request is a case in `applications` (kind 'hotline'), in the same transitions, clocks,
+-- supervision, audit trail and outbox. It has no service, no form and, for a phone call or an
+-- anonymous request, no account: those columns became nullable. What is a request's own is here.
+CREATE TABLE hotline_requests (
+    application_id BIGINT PRIMARY KEY NOT NULL REFERENCES applications (id),
+    -- consultation, help, complaint, report, suggestion (domain/hotline.rs).
+    request_type TEXT NOT NULL,
+    -- online, phone.
+    channel TEXT NOT NULL,
+    urgent BOOLEAN NOT NULL,
+    subject TEXT NOT NULL,
+    description TEXT NOT NULL,
+    location TEXT NOT NULL,
+    -- The topic of the shipped classification, chosen by the operator at dispatch.
+    topic TEXT,
+    caller_name TEXT NOT NULL,
+    -- Digits only; the key to a caller's earlier requests.
+    caller_phone TEXT NOT NULL,
+    caller_email TEXT NOT NULL,
+    -- 保密: the caller's identity is kept from the department.
+    confidential BOOLEAN NOT NULL,
+    -- The operator who took the call or the request.
+    operator_id BIGINT REFERENCES users (id),
+    -- 合并: the request whose answer this one gets.
+    merged_into BIGINT REFERENCES applications (id),
+    -- The guide an operator's direct answer links (直接答复).
+    guide_service_id BIGINT REFERENCES services (id),
+    -- The caller's rating of the answer: satisfied, basically_satisfied, unsatisfied.
+    satisfaction TEXT,
+    rated_at TIMESTAMP,
+    -- Day (Beijing) of receipt, for the hotline's figures per day.
+    received_day DATE NOT NULL,
+    -- An urgent request's deadline, in hours from receipt.
+    urgent_due_at TIMESTAMP
+);
+-- The types of request and their time limits: data that administrators change, seeded from
+-- domain/hotline.toml when the table is empty.
+CREATE TABLE hotline_types (
+    code TEXT PRIMARY KEY NOT NULL,
+    name_zh TEXT NOT NULL,
+    name_en TEXT NOT NULL,
+    -- Working days from receipt.
+    answer_days INTEGER NOT NULL CHECK (answer_days BETWEEN 1 AND 60),
+    -- Hours from receipt, for an urgent request.
+    urgent_hours INTEGER NOT NULL CHECK (urgent_hours BETWEEN 1 AND 72),
+    position INTEGER NOT NULL
+);
+CREATE INDEX hotline_requests_phone ON hotline_requests (caller_phone, application_id);
+CREATE INDEX hotline_requests_merged ON hotline_requests (merged_into);
+CREATE INDEX hotline_requests_day ON hotline_requests (received_day);
+CREATE INDEX applications_kind_status ON applications (kind, status, due_on, id);
+COMMIT;
+PRAGMA foreign_keys = ON;
