@@ -61,7 +61,17 @@ where
     use diesel::Connection;
     use diesel::connection::{AnsiTransactionManager, TransactionManager};
     type Manager = <DbConnection as Connection>::TransactionManager;
-    if !matches!(conn, DbConnection::Sqlite(_)) {
+    // Inside another write transaction (a kind of case's step that fires a transition), the
+    // work is a savepoint of it: the writer's turn is already held.
+    let nested = match &mut *conn {
+        DbConnection::Sqlite(inner) => {
+            AnsiTransactionManager::transaction_manager_status_mut(inner)
+                .transaction_depth()?
+                .is_some()
+        }
+        DbConnection::Postgres(_) => true,
+    };
+    if nested {
         return conn.transaction(work);
     }
     let _turn = sqlite_library::writer_turn();

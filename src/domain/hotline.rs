@@ -328,8 +328,10 @@ mod tests {
         assert_eq!(ok.request_type, RequestType::Complaint);
         assert_eq!(ok.caller_phone, "13800138000");
 
-        let mut blank = IntakeInput::default();
-        blank.request_type = "gossip".into();
+        let blank = IntakeInput {
+            request_type: "gossip".into(),
+            ..IntakeInput::default()
+        };
         let errors = Intake::parse(&blank, true, false).unwrap_err();
         let fields: Vec<IntakeField> = errors.iter().map(|(f, _)| *f).collect();
         assert_eq!(

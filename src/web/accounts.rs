@@ -66,7 +66,8 @@ fn landing(role: crate::domain::identity::Role) -> &'static str {
         Role::Citizen | Role::Firm => "/applications",
         Role::Clerk | Role::Head => "/workspace",
         Role::Admin => "/admin",
-        Role::Operator => "/hotline/console",
+        // The operators' console is not built yet (issue 20).
+        Role::Operator => "/",
     }
 }
 
