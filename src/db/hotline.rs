@@ -231,6 +231,42 @@ pub struct ListedRequest {
     pub urgent_due_at: Option<NaiveDateTime>,
 }
 
+/// The columns of a [`ListedRequest`].
+#[allow(clippy::type_complexity)]
+fn listed_columns() -> (
+    applications::id,
+    applications::tracking_number,
+    applications::status,
+    applications::version,
+    applications::due_on,
+    applications::submitted_at,
+    diesel::dsl::Nullable<departments::name>,
+    hotline_requests::request_type,
+    hotline_requests::channel,
+    hotline_requests::urgent,
+    hotline_requests::subject,
+    hotline_requests::caller_phone,
+    hotline_requests::confidential,
+    hotline_requests::urgent_due_at,
+) {
+    (
+        applications::id,
+        applications::tracking_number,
+        applications::status,
+        applications::version,
+        applications::due_on,
+        applications::submitted_at,
+        departments::name.nullable(),
+        hotline_requests::request_type,
+        hotline_requests::channel,
+        hotline_requests::urgent,
+        hotline_requests::subject,
+        hotline_requests::caller_phone,
+        hotline_requests::confidential,
+        hotline_requests::urgent_due_at,
+    )
+}
+
 /// Where a list's page ended: (deadline, id) of its last line.
 pub type Cursor = (NaiveDate, i64);
 
@@ -262,22 +298,7 @@ pub fn list(
     query
         .order((applications::due_on.asc(), applications::id.asc()))
         .limit(limit)
-        .select((
-            applications::id,
-            applications::tracking_number,
-            applications::status,
-            applications::version,
-            applications::due_on,
-            applications::submitted_at,
-            departments::name.nullable(),
-            hotline_requests::request_type,
-            hotline_requests::channel,
-            hotline_requests::urgent,
-            hotline_requests::subject,
-            hotline_requests::caller_phone,
-            hotline_requests::confidential,
-            hotline_requests::urgent_due_at,
-        ))
+        .select(listed_columns())
         .load(conn)
 }
 
@@ -293,22 +314,7 @@ pub fn by_phone(
         .filter(hotline_requests::caller_phone.eq(phone))
         .order(hotline_requests::application_id.desc())
         .limit(limit)
-        .select((
-            applications::id,
-            applications::tracking_number,
-            applications::status,
-            applications::version,
-            applications::due_on,
-            applications::submitted_at,
-            departments::name.nullable(),
-            hotline_requests::request_type,
-            hotline_requests::channel,
-            hotline_requests::urgent,
-            hotline_requests::subject,
-            hotline_requests::caller_phone,
-            hotline_requests::confidential,
-            hotline_requests::urgent_due_at,
-        ))
+        .select(listed_columns())
         .load(conn)
 }
 
@@ -321,22 +327,7 @@ pub fn of_applicant(conn: &mut DbConnection, applicant_id: i64) -> QueryResult<V
         .filter(applications::applicant_id.eq(applicant_id))
         .order(applications::id.desc())
         .limit(100)
-        .select((
-            applications::id,
-            applications::tracking_number,
-            applications::status,
-            applications::version,
-            applications::due_on,
-            applications::submitted_at,
-            departments::name.nullable(),
-            hotline_requests::request_type,
-            hotline_requests::channel,
-            hotline_requests::urgent,
-            hotline_requests::subject,
-            hotline_requests::caller_phone,
-            hotline_requests::confidential,
-            hotline_requests::urgent_due_at,
-        ))
+        .select(listed_columns())
         .load(conn)
 }
 

@@ -54,55 +54,26 @@ pub fn receive(
         Err(errors) => return Ok(Err(errors)),
     };
     crate::db::write_transaction(conn, |conn| {
-        let (definition_id, _, digest) = queries::latest_definition(conn, HOTLINE_WORKFLOW)?
-            .ok_or_else(|| corrupt("no hotline workflow is published"))?;
-        let definition = parsed_definition(conn, definition_id, &digest)?;
-        let initial = definition.initial();
+        let stamp = now();
         let (answer_days, urgent_hours) =
             hotline_queries::limits(conn, intake.request_type.slug())?
                 .ok_or_else(|| corrupt("no time limit for a type of request"))?;
-        let calendar = load_calendar(conn)?;
-        let today = today();
-        let stamp = now();
-        // Counted like an application accepted on the day of receipt: day 1 is the next
-        // working day, and the answer is due on the last of the type's working days.
-        let facts = ClockFacts {
-            promised_days: days(answer_days),
-            legal_days: days(answer_days),
-            received_on: Some(today),
-            accepted_on: Some(today),
-            ..ClockFacts::default()
-        };
-        let deadlines = facts
-            .deadlines(initial.phase, &calendar, today)
-            .with_state_limit(Some(today), initial.time_limit_days, &calendar);
-        let number = crate::services::applications::unused_number(conn, Series::Hotline, today)?;
-        let id = queries::insert_case(
+        // The type's limit, counted like an application accepted on the day of receipt.
+        let opened = open_case(
             conn,
-            &queries::NewCase {
+            &Opening {
                 kind: KIND_HOTLINE,
-                tracking_number: number.as_str(),
+                series: Series::Hotline,
+                workflow: HOTLINE_WORKFLOW,
                 service_id: None,
                 form_definition_id: None,
                 applicant_id: account.map(|u| u.id),
-                status: &initial.code,
-                input: "[]",
-                version: 1,
-                created_at: stamp,
-                updated_at: stamp,
-                submitted_at: stamp,
-                workflow_definition_id: definition_id,
                 department_id: None,
-                promised_days: answer_days,
-                legal_days: answer_days,
-                received_on: today,
-                accepted_on: today,
-                due_on: deadlines.due_on.unwrap_or(NO_DEADLINE),
-                warn_on: deadlines.warn_on.unwrap_or(NO_DEADLINE),
-                hard_due_on: deadlines.hard_due_on.unwrap_or(NO_DEADLINE),
-                state_entered_on: today,
             },
+            |_| Ok(days(answer_days)),
+            stamp,
         )?;
+        let id = opened.id;
         // A signed-in caller is answered at their account; their name is the account's.
         let caller_name = match account {
             Some(user) if intake.caller_name.is_empty() => user.name.clone(),
@@ -126,7 +97,7 @@ pub fn receive(
                 caller_email: &intake.caller_email,
                 confidential: intake.confidential,
                 operator_id: operator.map(|u| u.id),
-                received_day: today,
+                received_day: today(),
                 urgent_due_at,
             },
         )?;
@@ -144,7 +115,7 @@ pub fn receive(
                 actor_id: account.or(operator).map(|u| u.id),
                 kind: "hotline_received",
                 from_status: None,
-                to_status: &initial.code,
+                to_status: &opened.initial,
                 note: None,
                 client_address: Some(client),
                 created_at: stamp,
@@ -162,14 +133,14 @@ pub fn receive(
         let texts = NoticeTexts {
             note: "",
             decision: "",
-            deadline: deadlines.due_on,
+            deadline: opened.due_on,
             opinions: &[],
         };
         notify_applicant(conn, &case, &receipt, "hotline_received", &texts, stamp)?;
         Ok(Ok(Received {
             id,
-            number: number.as_str().to_owned(),
-            due_on: deadlines.due_on,
+            number: opened.number.as_str().to_owned(),
+            due_on: opened.due_on,
         }))
     })
 }

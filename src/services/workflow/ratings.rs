@@ -230,54 +230,23 @@ fn open_remedy(
     department_id: i64,
     stamp: NaiveDateTime,
 ) -> Result<i64, ServiceError> {
-    let (definition_id, _, digest) = queries::latest_definition(conn, REMEDY_WORKFLOW)?
-        .ok_or_else(|| corrupt("no remedy workflow is published"))?;
-    let definition = parsed_definition(conn, definition_id, &digest)?;
-    let initial = definition.initial();
-    // The remedy period: the initial state's limit, as published by the administrators.
-    let limit = initial.time_limit_days.unwrap_or(15);
-    let calendar = load_calendar(conn)?;
-    let today = today();
-    // Accepted as it is opened: the decision clock runs from the day of the rating.
-    let facts = ClockFacts {
-        promised_days: limit,
-        legal_days: limit,
-        received_on: Some(today),
-        accepted_on: Some(today),
-        ..ClockFacts::default()
-    };
-    let deadlines = facts
-        .deadlines(initial.phase, &calendar, today)
-        .with_state_limit(Some(today), initial.time_limit_days, &calendar);
-    let limit = i32::try_from(limit).unwrap_or(i32::MAX);
-    let number = crate::services::applications::unused_number(conn, Series::Remedy, today)?;
-    let remedy_id = queries::insert_case(
+    let opened = open_case(
         conn,
-        &queries::NewCase {
+        &Opening {
             kind: KIND_REMEDY,
-            tracking_number: number.as_str(),
+            series: Series::Remedy,
+            workflow: REMEDY_WORKFLOW,
             service_id: rated.service_id,
             form_definition_id: rated.form_definition_id,
             applicant_id: rated.applicant_id,
-            status: &initial.code,
-            input: "[]",
-            version: 1,
-            created_at: stamp,
-            updated_at: stamp,
-            submitted_at: stamp,
-            workflow_definition_id: definition_id,
             department_id: Some(department_id),
-            promised_days: limit,
-            legal_days: limit,
-            received_on: today,
-            accepted_on: today,
-            due_on: deadlines.due_on.unwrap_or(NO_DEADLINE),
-            warn_on: deadlines.warn_on.unwrap_or(NO_DEADLINE),
-            hard_due_on: deadlines.hard_due_on.unwrap_or(NO_DEADLINE),
-            state_entered_on: today,
         },
+        // The remedy period: the initial state's limit, as published by the administrators.
+        |initial| Ok(initial.time_limit_days.unwrap_or(15)),
+        stamp,
     )?;
-    queries::count_move(conn, department_id, remedy_id, None, &initial.code)?;
+    let remedy_id = opened.id;
+    queries::count_move(conn, department_id, remedy_id, None, &opened.initial)?;
     let details = serde_json::json!({ "rated": rated.tracking_number }).to_string();
     queries::insert_audit_event(
         conn,
@@ -286,7 +255,7 @@ fn open_remedy(
             actor_id: None,
             kind: "remedy_opened",
             from_status: None,
-            to_status: &initial.code,
+            to_status: &opened.initial,
             note: None,
             client_address: None,
             created_at: stamp,
@@ -298,7 +267,7 @@ fn open_remedy(
     let texts = NoticeTexts {
         note: "",
         decision: "",
-        deadline: deadlines.due_on,
+        deadline: opened.due_on,
         opinions: &[],
     };
     let to_staff = engine::Notice {
