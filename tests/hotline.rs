@@ -156,6 +156,15 @@ on_both_databases! {
         dispatch(&app);
         let (status, _, department, _) = state(&app, first.id);
         assert_eq!((status.as_str(), department.as_deref()), ("dispatched", Some("SJJ")));
+        {
+            // The department's hotline list shows it; the caller's earlier requests by number.
+            let mut conn = pool(&app).get().unwrap();
+            let sjj = onestop::db::workflow::department_id(&mut conn, "SJJ").unwrap();
+            let listed = onestop::db::hotline::list(&mut conn, &["dispatched"], sjj, None, 50).unwrap();
+            assert_eq!(listed.iter().map(|l| l.id).collect::<Vec<_>>(), [first.id]);
+            let earlier = onestop::db::hotline::by_phone(&mut conn, "13800138001", 10).unwrap();
+            assert_eq!(earlier.iter().map(|l| l.id).collect::<Vec<_>>(), [second.id]);
+        }
         assert!(
             mails_of(&app, first.id).iter().any(|(k, to, _)| k == "staff:dispatch" && to == "clerk.sjj@demo.onestop.cn"),
             "the department's staff are told"

@@ -282,7 +282,11 @@ pub fn list(
     let mut query = applications::table
         .inner_join(hotline_requests::table)
         .left_join(departments::table)
-        .filter(applications::kind.eq(KIND_HOTLINE))
+        // A literal, not a bound value: SQLite uses the partial index applications_hotline only
+        // for a condition it can see is the index's own.
+        .filter(diesel::dsl::sql::<diesel::sql_types::Bool>(
+            "applications.kind = 'hotline'",
+        ))
         .filter(applications::status.eq_any(states))
         .into_boxed();
     if let Some(department) = department_id {

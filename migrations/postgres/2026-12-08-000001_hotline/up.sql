@@ -52,4 +52,6 @@ CREATE TABLE hotline_types (
 CREATE INDEX hotline_requests_phone ON hotline_requests (caller_phone, application_id);
 CREATE INDEX hotline_requests_merged ON hotline_requests (merged_into);
 CREATE INDEX hotline_requests_day ON hotline_requests (received_day);
-CREATE INDEX applications_kind_status ON applications (kind, status, due_on, id);
+-- The hotline's lists, most urgent first. Partial, so that an application's submission and
+-- transitions do not maintain it.
+CREATE INDEX applications_hotline ON applications (status, due_on, id) WHERE kind = 'hotline';
