@@ -6,7 +6,8 @@
 #   bash bench/run.sh postgres          # a fresh database onestop_bench on 127.0.0.1:5432
 #
 # Environment: ONESTOP_BIN (default target/release/onestop, built first if missing),
-# BENCH_APPLICATIONS (1000000), BENCH_DRAFTS (prepared drafts for W2: 120000, 60000 on
+# BENCH_APPLICATIONS (1000000), BENCH_HOTLINE (12345 hotline requests beside them: 1000000),
+# BENCH_DRAFTS (prepared drafts for W2: 120000, 60000 on
 # PostgreSQL), BENCH_KEEP=1 to reuse an already seeded database, BENCH_PORT (8090),
 # BENCH_ONLY (e.g. "w1 search"), BENCH_PERF=/tmp/perf to record a profile of core 0 during each
 # workload's first run (perf report -i ... --sort comm,dso; BENCH_PERF_CALLGRAPH='--call-graph dwarf'
@@ -32,7 +33,8 @@ base=http://127.0.0.1:$port
 bin=${ONESTOP_BIN:-target/release/onestop}
 applications=${BENCH_APPLICATIONS:-1000000}
 drafts=${BENCH_DRAFTS:-$([ "$backend" = postgres ] && echo 60000 || echo 120000)}
-only=${BENCH_ONLY:-"w1 w2 w3 search"}
+hotline=${BENCH_HOTLINE:-1000000}
+only=${BENCH_ONLY:-"w1 w2 w3 search h2 h3 hconsole hqueue"}
 work=$(mktemp -d)
 server=
 die() { echo "bench: $*" >&2; exit 1; }
@@ -69,8 +71,8 @@ esac
 export DATABASE_URL=$url RUST_LOG=${RUST_LOG:-warn}
 
 if [ "${BENCH_KEEP:-0}" != 1 ]; then
-  echo "seeding $applications applications and $drafts drafts ($backend)"
-  "$bin" seed --applications "$applications" --drafts "$drafts"
+  echo "seeding $applications applications, $hotline hotline requests and $drafts drafts ($backend)"
+  "$bin" seed --applications "$applications" --drafts "$drafts" --hotline "$hotline"
 fi
 
 # The day's first supervision pass is full: on a fresh seed it records about 359,000 deemed
@@ -79,6 +81,8 @@ fi
 # changed since); it is timed, as the nightly pass a district's server does once a day.
 started=$(date +%s%N)
 "$bin" supervise >/dev/null
+# The demo accounts: the hotline's operator among them.
+"$bin" demo >/dev/null
 echo "supervision's first pass of the day: $(( ($(date +%s%N) - started) / 1000000 )) ms"
 [ "$backend" = postgres ] && pin_postgres 0
 ONESTOP_BIND=127.0.0.1:$port ONESTOP_OUTBOX_WORKER=false ONESTOP_WORKERS=1 \
@@ -189,6 +193,60 @@ request = function()
 end
 LUA
 
+# The 12345 hotline (issue 20), beside W2 and W3: H2 an operator records a phone call (the
+# request's submission: number, clock, audit event and receipt in one transaction), H3 the
+# operator dispatches a received request to a department (a transition), and the two pages
+# that must stay fast: the operator's console with a caller's earlier requests, and a
+# department's hotline queue.
+read -r operator_cookie operator_token < <(sign_in operator@demo.onestop.cn /hotline/console)
+cat >"$work/h2.lua" <<LUA
+local i = 0
+local headers = {["Content-Type"] = "application/x-www-form-urlencoded", ["Cookie"] = "$operator_cookie"}
+request = function()
+  i = i + 1
+  return wrk.format("POST", "/hotline/console", headers,
+    "csrf_token=$operator_token&request_type=complaint&subject=%E5%B0%8F%E5%8C%BA%E5%A4%9C%E9%97%B4%E6%96%BD%E5%B7%A5%E5%99%AA%E9%9F%B3%E6%89%B0%E6%B0%91&description=%E8%A5%BF%E4%B9%A1%E8%A1%97%E9%81%93%E6%9F%90%E5%B7%A5%E5%9C%B0%E6%AF%8F%E6%99%9A%E5%8D%81%E4%B8%80%E7%82%B9%E5%90%8E%E4%BB%8D%E5%9C%A8%E6%96%BD%E5%B7%A5%EF%BC%8C%E5%99%AA%E9%9F%B3%E5%BE%88%E5%A4%A7%EF%BC%8C%E5%BD%B1%E5%93%8D%E5%B1%85%E6%B0%91%E4%BC%91%E6%81%AF%EF%BC%8C%E8%AF%B7%E5%B0%BD%E5%BF%AB%E5%A4%84%E7%90%86%E3%80%82&caller_phone=139" .. string.format("%08d", i))
+end
+LUA
+count "SELECT id FROM applications WHERE kind = 'hotline' AND status = 'hotline_received'
+       AND version = 1 ORDER BY id LIMIT 40000" >"$work/h3.ids"
+[ -s "$work/h3.ids" ] || die "no received hotline requests: seed with --hotline"
+cat >"$work/h3.lua" <<LUA
+local ids = {}
+for line in io.lines("$work/h3.ids") do ids[#ids + 1] = line end
+local i, last = 0, 0
+init = function(args) i, last = tonumber(args[1]) - 1, tonumber(args[2]) end
+local headers = {["Content-Type"] = "application/x-www-form-urlencoded", ["Cookie"] = "$operator_cookie"}
+request = function()
+  i = i + 1
+  if i > last or ids[i] == nil then return wrk.format("GET", "/healthz") end
+  return wrk.format("POST", "/workspace/hotline/" .. ids[i] .. "/transitions/dispatch", headers,
+    "csrf_token=$operator_token&version=1&department=SJJ&note=%E8%AF%B7%E6%A0%B8%E6%9F%A5%E5%A4%84%E7%90%86")
+end
+LUA
+cat >"$work/hconsole.lua" <<LUA
+local i = 0
+local headers = {["Cookie"] = "$operator_cookie"}
+request = function()
+  i = i + 1
+  return wrk.format("GET", "/hotline/console?phone=" .. (13800000000 + (i * 7919) % 200000), headers)
+end
+LUA
+# The departments the hotline's topics dispatch to (src/domain/hotline.toml).
+cat >"$work/hqueue.lua" <<LUA
+$lua_sessions
+local topical = {SJJ = true, CGJ = true, STHJ = true, SWJ = true, ZJJ = true, JTJ = true,
+  RLZYJ = true, JYJ = true, WJJ = true, GAFJ = true, MZJ = true, YJJ = true, ZSJ = true}
+local chosen = {}
+for _, s in ipairs(sessions) do if topical[s.dept] then chosen[#chosen + 1] = s end end
+local i = 0
+request = function()
+  i = i + 1
+  local s = chosen[(i % #chosen) + 1]
+  return wrk.format("GET", "/workspace/" .. s.dept .. "/hotline", {["Cookie"] = s.cookie})
+end
+LUA
+
 # The catalog search: two-character Chinese terms, in turn.
 cat >"$work/search.lua" <<'LUA'
 local terms = {"食品", "许可", "建设", "医疗", "登记", "变更", "道路", "教育", "药品", "排水"}
@@ -274,6 +332,11 @@ with_number=$(count "SELECT count(*) FROM applications a WHERE a.status <> 'draf
 outbox=$(count "SELECT count(*) FROM outbox")
 echo "on the record: $with_number submitted drafts with tracking numbers, $submitted submission events," \
   "$accepted acceptances, $outbox outbox rows"
+recorded=$(count "SELECT count(*) FROM application_events WHERE kind = 'hotline_received'")
+dispatched=$(count "SELECT count(*) FROM application_events WHERE kind = 'dispatch'")
+new_requests=$(count "SELECT count(*) FROM hotline_requests r JOIN application_events e
+  ON e.application_id = r.application_id AND e.kind = 'hotline_received'")
+echo "the hotline on the record: $recorded calls recorded ($new_requests with their request), $dispatched dispatches"
 
 # The regression guard: a workload whose server CPU per request exceeds its limit in
 # bench/limits fails the run, so that a slower commit shows in its first benchmark.

@@ -100,6 +100,9 @@ pub struct SeedArgs {
     /// benchmark's W2), cycling over the services a citizen may apply for.
     #[arg(long, default_value_t = 0)]
     pub drafts: u64,
+    /// 12345 hotline requests to add beside the applications (the hotline's benchmark).
+    #[arg(long, default_value_t = 0)]
+    pub hotline: u64,
 }
 
 #[derive(Debug, Clone, Args)]

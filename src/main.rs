@@ -145,6 +145,18 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 report.clerks_created,
                 started.elapsed().as_secs_f64()
             );
+            if args.hotline > 0 {
+                let started = std::time::Instant::now();
+                let added = onestop::services::seed_hotline::seed_hotline(
+                    &mut conn,
+                    args.hotline,
+                    args.seed,
+                )?;
+                println!(
+                    "seeded {added} hotline requests in {:.1} s",
+                    started.elapsed().as_secs_f64()
+                );
+            }
             if args.drafts > 0 {
                 let started = std::time::Instant::now();
                 let drafts = onestop::services::seed::seed_drafts(&mut conn, args.drafts)?;

@@ -344,3 +344,99 @@ pub fn id_by_number(conn: &mut DbConnection, number: &str) -> QueryResult<Option
         .first(conn)
         .optional()
 }
+
+/// (code, name, English name) of department `id`.
+pub fn department(
+    conn: &mut DbConnection,
+    id: i64,
+) -> QueryResult<Option<(String, String, String)>> {
+    departments::table
+        .find(id)
+        .select((departments::code, departments::name, departments::name_en))
+        .first(conn)
+        .optional()
+}
+
+/// (code, name, English name) of the service `id`: the guide a direct answer linked.
+pub fn service_names(
+    conn: &mut DbConnection,
+    id: i64,
+) -> QueryResult<Option<(String, String, String)>> {
+    use super::schema::services;
+    services::table
+        .find(id)
+        .select((services::code, services::name, services::name_en))
+        .first(conn)
+        .optional()
+}
+
+/// The tracking numbers of the cases `ids`.
+pub fn numbers(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<Vec<String>> {
+    applications::table
+        .filter(applications::id.eq_any(ids))
+        .filter(applications::tracking_number.is_not_null())
+        .order(applications::id.asc())
+        .select(applications::tracking_number.assume_not_null())
+        .load(conn)
+}
+
+diesel::allow_columns_to_appear_in_same_group_by_clause!(
+    super::schema::application_events::department_id,
+    super::schema::application_events::kind,
+    applications::on_time,
+    hotline_requests::satisfaction,
+);
+
+/// A group of the day's hotline events: (department, event kind, whether the case was
+/// answered on time, the caller's rating) and how many.
+pub type FigureGroup = (Option<i64>, String, Option<bool>, Option<String>, i64);
+
+/// The hotline's events in [from, until), grouped for the daily figures: those of requests no
+/// department held (`departments` None), or of the departments `departments`.
+pub fn figure_groups(
+    conn: &mut DbConnection,
+    departments: Option<&[i64]>,
+    from: NaiveDateTime,
+    until: NaiveDateTime,
+) -> QueryResult<Vec<FigureGroup>> {
+    use super::schema::application_events as events;
+    // Written out twice: diesel groups only unboxed queries.
+    macro_rules! grouped {
+        ($condition:expr) => {
+            events::table
+                .inner_join(applications::table.inner_join(hotline_requests::table))
+                .filter(applications::kind.eq(KIND_HOTLINE))
+                .filter(events::created_at.ge(from))
+                .filter(events::created_at.lt(until))
+                .filter($condition)
+                .group_by((
+                    events::department_id,
+                    events::kind,
+                    applications::on_time,
+                    hotline_requests::satisfaction,
+                ))
+                .select((
+                    events::department_id,
+                    events::kind,
+                    applications::on_time,
+                    hotline_requests::satisfaction,
+                    diesel::dsl::count_star(),
+                ))
+                .load(conn)
+        };
+    }
+    match departments {
+        // The partial index application_events_undepartmented serves this condition.
+        None => grouped!(events::department_id.is_null()),
+        Some(ids) => grouped!(events::department_id.eq_any(ids)),
+    }
+}
+
+/// Of the cases `ids`, the hotline requests whose callers asked for 保密.
+pub fn confidential_among(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<Vec<i64>> {
+    hotline_requests::table
+        .filter(hotline_requests::application_id.eq_any(ids))
+        .filter(hotline_requests::confidential.eq(true))
+        .select(hotline_requests::application_id)
+        .load(conn)
+}

@@ -11,6 +11,10 @@ pub const KIND_HOTLINE: &str = "hotline";
 /// The key of the shipped hotline workflow.
 pub const HOTLINE_WORKFLOW: &str = "hotline";
 
+/// The steps a caller takes themselves (the request online, and the rating that closes or
+/// reopens it): a 保密 caller is not named to the department on them.
+pub const CALLER_STEPS: &[&str] = &["hotline_received", "close", "reopen", "reopen_at_hotline"];
+
 labelled_enum! {
     /// What the caller wants.
     pub enum RequestType as "request type" {

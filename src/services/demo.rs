@@ -48,6 +48,12 @@ const STAFF: &[(&str, Role, &str, &[&str])] = &[
         "周审查（消防救援）",
         &["XFJY"],
     ),
+    (
+        "operator@demo.onestop.cn",
+        Role::Operator,
+        "王接线（12345热线）",
+        &[],
+    ),
     ("admin@demo.onestop.cn", Role::Admin, "系统管理员", &[]),
 ];
 pub const CITIZEN_EMAIL: &str = "citizen@demo.onestop.cn";

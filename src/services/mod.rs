@@ -15,6 +15,7 @@ pub mod outbox;
 pub mod parsed;
 pub mod secrets;
 pub mod seed;
+pub mod seed_hotline;
 pub mod service_picker;
 pub mod workflow;
 

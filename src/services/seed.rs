@@ -56,10 +56,10 @@ pub fn clerk_email(k: u32) -> String {
 
 /// A small deterministic generator (xorshift64*): the data set must be reproducible, and the
 /// quality needed is "spread evenly", not "unpredictable".
-struct Random(u64);
+pub(super) struct Random(pub(super) u64);
 
 impl Random {
-    fn next(&mut self) -> u64 {
+    pub(super) fn next(&mut self) -> u64 {
         let mut x = self.0;
         x ^= x >> 12;
         x ^= x << 25;
@@ -68,7 +68,7 @@ impl Random {
         x.wrapping_mul(0x2545_F491_4F6C_DD1D)
     }
 
-    fn below(&mut self, n: u64) -> u64 {
+    pub(super) fn below(&mut self, n: u64) -> u64 {
         self.next() % n.max(1)
     }
 }
@@ -173,7 +173,7 @@ pub fn seed(conn: &mut DbConnection, plan: SeedPlan) -> Result<SeedReport, Servi
 /// The secondary indexes of `applications` are dropped for the load and rebuilt after it from
 /// their own stored definitions (building an index over sorted keys is much faster than
 /// inserting a million random keys into it).
-struct BulkLoad {
+pub(super) struct BulkLoad {
     sqlite: bool,
     /// (name, CREATE INDEX statement)
     indexes: Vec<(String, String)>,
@@ -188,7 +188,7 @@ struct IndexSql {
 }
 
 impl BulkLoad {
-    fn begin(conn: &mut DbConnection) -> Result<Self, ServiceError> {
+    pub(super) fn begin(conn: &mut DbConnection) -> Result<Self, ServiceError> {
         use diesel::connection::SimpleConnection;
         let (sqlite, listing) = match conn {
             DbConnection::Sqlite(c) => {
@@ -218,7 +218,7 @@ impl BulkLoad {
 
     /// Inside the load's transaction (DDL is transactional on both), so that a failed load
     /// leaves every index in place.
-    fn drop_indexes(&self, conn: &mut DbConnection) -> Result<(), ServiceError> {
+    pub(super) fn drop_indexes(&self, conn: &mut DbConnection) -> Result<(), ServiceError> {
         for (name, _) in &self.indexes {
             let sql = format!("DROP INDEX \"{}\"", name.replace('"', ""));
             diesel::sql_query(sql).execute(conn)?;
@@ -226,14 +226,14 @@ impl BulkLoad {
         Ok(())
     }
 
-    fn rebuild_indexes(&self, conn: &mut DbConnection) -> Result<(), ServiceError> {
+    pub(super) fn rebuild_indexes(&self, conn: &mut DbConnection) -> Result<(), ServiceError> {
         for (_, sql) in &self.indexes {
             diesel::sql_query(sql.as_str()).execute(conn)?;
         }
         Ok(())
     }
 
-    fn end(self, conn: &mut DbConnection) -> Result<(), ServiceError> {
+    pub(super) fn end(self, conn: &mut DbConnection) -> Result<(), ServiceError> {
         use diesel::connection::SimpleConnection;
         if let (true, DbConnection::Sqlite(c)) = (self.sqlite, conn) {
             c.batch_execute("ANALYZE; PRAGMA journal_mode = WAL; PRAGMA cache_size = -2000;")?;

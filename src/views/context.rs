@@ -127,6 +127,10 @@ impl PageContext {
         self.user.as_ref().is_some_and(|u| u.role.is_applicant())
     }
 
+    pub fn is_operator(&self) -> bool {
+        self.user.as_ref().is_some_and(|u| u.role == Role::Operator)
+    }
+
     pub fn is_admin(&self) -> bool {
         self.user.as_ref().is_some_and(|u| u.role == Role::Admin)
     }

@@ -58,7 +58,7 @@ fn signed_in(
 }
 
 /// Where a role works, for a sign-in that no page asked for: applicants on their applications,
-/// clerks and heads on their workspace, administrators on their home, which summarises every
+/// clerks and heads on their workspace, hotline operators on their console, administrators on their home, which summarises every
 /// admin area.
 fn landing(role: crate::domain::identity::Role) -> &'static str {
     use crate::domain::identity::Role;
@@ -66,8 +66,7 @@ fn landing(role: crate::domain::identity::Role) -> &'static str {
         Role::Citizen | Role::Firm => "/applications",
         Role::Clerk | Role::Head => "/workspace",
         Role::Admin => "/admin",
-        // The operators' console is not built yet (issue 20).
-        Role::Operator => "/",
+        Role::Operator => "/hotline/console",
     }
 }
 

@@ -12,6 +12,7 @@ mod documents;
 pub mod error;
 pub mod forms;
 mod health;
+mod hotline;
 pub mod i18n;
 pub mod input;
 pub(crate) mod lang;
@@ -225,6 +226,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .configure(catalog::routes)
         .configure(applications::routes)
         .configure(documents::routes)
+        .configure(hotline::routes)
         .configure(workspace::routes)
         .configure(accounts::routes)
         .configure(api::routes)

@@ -455,7 +455,7 @@ async fn transition(
     }
 }
 
-fn refusal_code(refusal: &crate::domain::workflow::Refusal) -> &'static str {
+pub(super) fn refusal_code(refusal: &crate::domain::workflow::Refusal) -> &'static str {
     use crate::domain::workflow::Refusal;
     match refusal {
         Refusal::NotFromHere => "not_from_here",
@@ -651,7 +651,7 @@ fn inert_cell(cell: String) -> String {
 }
 
 /// Every CSV the portal writes goes through here, so that every cell is made inert.
-fn csv_response(name: &str, rows: Vec<Vec<String>>) -> Result<HttpResponse, WebError> {
+pub(super) fn csv_response(name: &str, rows: Vec<Vec<String>>) -> Result<HttpResponse, WebError> {
     let mut writer = csv::WriterBuilder::new()
         .flexible(true)
         .from_writer(Vec::new());

@@ -76,6 +76,13 @@ pub fn audit_log(
                 .escape('\\')
                 .or(users::name.like(pattern.clone()).escape('\\')),
         );
+        // A hotline caller's own steps are not found by their name (保密 is checked per
+        // request; a search by name must not tell which request a caller made).
+        query = query.filter(diesel::dsl::not(
+            applications::kind
+                .eq(crate::domain::hotline::KIND_HOTLINE)
+                .and(application_events::kind.eq_any(crate::domain::hotline::CALLER_STEPS)),
+        ));
     }
     if let Some(from) = filter.from {
         query = query.filter(application_events::created_at.ge(from));

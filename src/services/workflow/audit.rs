@@ -37,5 +37,19 @@ pub fn audit_log(
             .and_then(|d| d.succ_opt())
             .map(beijing_midnight),
     };
-    Ok(queries::audit_log(conn, &filter, before, limit)?)
+    let mut events = queries::audit_log(conn, &filter, before, limit)?;
+    // A hotline caller who asked for 保密 is not named to the department, here either: their own
+    // steps (the rating that closes or reopens the request) keep the time, not the person.
+    let ids: Vec<i64> = events.iter().map(|e| e.application_id).collect();
+    let confidential = crate::db::hotline::confidential_among(conn, &ids)?;
+    for event in &mut events {
+        if confidential.contains(&event.application_id)
+            && crate::domain::hotline::CALLER_STEPS.contains(&event.kind.as_str())
+        {
+            event.actor_name = None;
+            event.actor_email = None;
+            event.client_address = None;
+        }
+    }
+    Ok(events)
 }

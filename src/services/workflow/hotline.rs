@@ -315,15 +315,20 @@ pub fn rate(
             return Err(ServiceError::NotFound);
         }
         let counts = queries::transition_counts(conn, id)?;
-        let reopened = times_fired(&counts, "reopen") + times_fired(&counts, "callback_reopen") > 0;
+        let reopened = REOPENINGS.iter().any(|t| times_fired(&counts, t) > 0);
+        // A direct answer goes back to the hotline; a department's, to the department.
+        let at_hotline = case.department_id.is_none();
         let name = match (
             satisfaction == Satisfaction::Unsatisfied && !reopened,
             callback,
+            at_hotline,
         ) {
-            (true, false) => "reopen",
-            (true, true) => "callback_reopen",
-            (false, false) => "close",
-            (false, true) => "callback_close",
+            (true, false, false) => "reopen",
+            (true, true, false) => "callback_reopen",
+            (true, false, true) => "reopen_at_hotline",
+            (true, true, true) => "callback_reopen_at_hotline",
+            (false, false, _) => "close",
+            (false, true, _) => "callback_close",
         };
         let input = TransitionInput {
             note: format!("{} {}", satisfaction.zh(), satisfaction.en()),
@@ -334,6 +339,14 @@ pub fn rate(
         Ok(fired)
     })
 }
+
+/// The transitions that reopen a request (重办): together, at most once.
+const REOPENINGS: &[&str] = &[
+    "reopen",
+    "callback_reopen",
+    "reopen_at_hotline",
+    "callback_reopen_at_hotline",
+];
 
 /// The hotline case `id`, or not found.
 fn hotline_case(conn: &mut DbConnection, id: i64) -> Result<CaseRow, ServiceError> {

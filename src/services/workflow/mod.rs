@@ -20,6 +20,7 @@ mod clocks;
 mod dashboard;
 mod firing;
 pub mod hotline;
+pub mod hotline_pages;
 mod install;
 mod notices;
 mod opening;

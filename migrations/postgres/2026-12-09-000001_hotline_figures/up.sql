@@ -1,0 +1,5 @@
+-- The hotline's daily figures read the events of requests no department holds yet (received,
+-- answered at once, merged). Only hotline events lack a department, so a partial index keeps
+-- applications' transitions free of its upkeep.
+CREATE INDEX application_events_undepartmented ON application_events (created_at)
+    WHERE department_id IS NULL;
