@@ -36,6 +36,92 @@ async fn step(
         .await
 }
 
+/// Sends the online request form as a browser does (multipart, the CSRF token in the form's
+/// action), with `files`: (file name, content).
+async fn send_request(
+    browser: &mut Browser<'_>,
+    fields: &[(&str, &str)],
+    files: &[(&str, &[u8])],
+) -> common::Reply {
+    let page = browser.get("/hotline").await;
+    let action = page
+        .attrs("form[enctype=\"multipart/form-data\"]", "action")
+        .remove(0);
+    let boundary = "----onestop-hotline-boundary";
+    let mut body = Vec::new();
+    for (name, value) in fields {
+        body.extend_from_slice(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
+            )
+            .as_bytes(),
+        );
+    }
+    for (file_name, content) in files {
+        body.extend_from_slice(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"attachment\"; filename=\"{file_name}\"\r\nContent-Type: application/octet-stream\r\n\r\n").as_bytes());
+        body.extend_from_slice(content);
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+    let cookie = browser
+        .cookies
+        .iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect::<Vec<_>>()
+        .join("; ");
+    let mut request = browser
+        .app
+        .client
+        .post(browser.app.url(&action.replace("&amp;", "&")));
+    if !cookie.is_empty() {
+        request = request.insert_header(("Cookie", cookie));
+    }
+    let mut response = request
+        .insert_header((
+            "Content-Type",
+            format!("multipart/form-data; boundary={boundary}"),
+        ))
+        .send_body(body)
+        .await
+        .expect("POST /hotline");
+    let bytes = response.body().limit(8 * 1024 * 1024).await.expect("body");
+    common::Reply {
+        status: response.status(),
+        headers: response.headers().clone(),
+        body: String::from_utf8_lossy(&bytes).into_owned(),
+    }
+}
+
+/// A file as the browser downloads it: (status, content type, bytes).
+async fn fetch(browser: &Browser<'_>, path: &str) -> (u16, String, Vec<u8>) {
+    let cookie = browser
+        .cookies
+        .iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect::<Vec<_>>()
+        .join("; ");
+    let mut response = browser
+        .app
+        .client
+        .get(browser.app.url(path))
+        .insert_header(("Cookie", cookie))
+        .send()
+        .await
+        .expect("GET");
+    let content_type = response
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    let bytes = response.body().await.expect("body");
+    (response.status().as_u16(), content_type, bytes.to_vec())
+}
+
+/// A small PNG: the signature and an empty IHDR are what the type check reads.
+const PNG: &[u8] =
+    b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x06\0\0\0\x1f\x15\xc4\x89";
+
 /// The operator's call back: the caller's rating as given on the phone.
 async fn call_back(browser: &mut Browser<'_>, id: i64, satisfaction: &str) -> common::Reply {
     let path = format!("/workspace/hotline/{id}");
@@ -94,16 +180,21 @@ on_both_databases! {
         assert!(form.text("label[for=type-complaint]").contains("5个工作日内答复"), "{}", form.text("label[for=type-complaint]"));
 
         // Without a subject and without a way back: both fields named, the rest kept.
-        let refused = caller.submit("/hotline", "/hotline", &[
+        let refused = send_request(&mut caller, &[
             ("request_type", "complaint"),
             ("description", "新安街道某超市货架上的牛奶已过保质期三天。"),
-        ]).await;
+        ], &[("photo.png", PNG)]).await;
         assert_eq!(refused.status, 422);
-        assert_eq!(refused.attrs(".error-summary a", "href"), ["#subject", "#caller_phone"]);
+        assert_eq!(refused.attrs(".error-summary a", "href"), ["#subject", "#caller_phone", "#attachment"]);
+        assert!(refused.text("#attachment-error").contains("重新选择"), "the files must be chosen again");
         assert_eq!(refused.text("#description"), "新安街道某超市货架上的牛奶已过保质期三天。");
         assert_eq!(refused.attrs("#type-complaint", "checked"), [""], "the type stays chosen");
+        // A file that is not a PDF or an image is refused by what it is, not by its name.
+        let script = send_request(&mut caller, &[("request_type", "complaint"), ("subject", "过期食品"), ("description", "牛奶过期"), ("caller_phone", "13923456789")], &[("photo.png", b"#!/bin/sh\nrm -rf /\n")]).await;
+        assert_eq!(script.status, 422);
+        assert_eq!(script.attrs(".error-summary a", "href"), ["#attachment"]);
 
-        let sent = caller.submit("/hotline", "/hotline", &[
+        let sent = send_request(&mut caller, &[
             ("request_type", "complaint"),
             ("subject", "超市出售过期食品"),
             ("description", "新安街道某超市货架上的牛奶已过保质期三天。"),
@@ -111,7 +202,7 @@ on_both_databases! {
             ("caller_name", "张保密"),
             ("caller_phone", "139 2345 6789"),
             ("confidential", "on"),
-        ]).await;
+        ], &[("现场照片.png", PNG)]).await;
         assert_eq!(sent.status, 303, "{}", sent.body);
         let location = sent.header("location").unwrap().to_owned();
         let number = number_from(&location);
@@ -162,8 +253,13 @@ on_both_databases! {
             assert!(!queue.body.contains(secret), "{secret} in the department's queue");
         }
         assert!(page.text(".confidential").contains("12345"));
+        let file = page.attrs(".attachments a", "href").remove(0);
+        let (code, content_type, content) = fetch(&clerk, &file).await;
+        assert_eq!((code, content_type.as_str()), (200, "image/png"));
+        assert_eq!(content, PNG, "the file as sent");
         let mut other = signed_in(&app, "clerk.wjj@demo.onestop.cn").await;
         assert_eq!(other.get(&format!("/workspace/hotline/{id}")).await.status, 404);
+        assert_eq!(fetch(&other, &file).await.0, 404, "nor its files");
         assert_eq!(other.get("/workspace/SJJ/hotline").await.status, 404);
         let mut citizen = signed_in(&app, "citizen@demo.onestop.cn").await;
         assert_eq!(citizen.get(&format!("/workspace/hotline/{id}")).await.status, 404);
@@ -222,11 +318,11 @@ on_both_databases! {
     async fn a_signed_in_question_is_answered_from_a_guide_rated_reopened_once_and_closed(app) {
         create_demo_accounts(&app);
         let mut citizen = signed_in(&app, "citizen@demo.onestop.cn").await;
-        let sent = citizen.submit("/hotline", "/hotline", &[
+        let sent = send_request(&mut citizen, &[
             ("request_type", "consultation"),
             ("subject", "开餐馆要办什么证"),
             ("description", "想在西乡开一家小餐馆，需要办理哪些许可？"),
-        ]).await;
+        ], &[]).await;
         assert_eq!(sent.status, 303, "{}", sent.body);
         let location = sent.header("location").unwrap().to_owned();
         let number = number_from(&location);
@@ -327,9 +423,65 @@ on_both_databases! {
 
         // The console lists the caller's earlier requests by the number they call from.
         let console = operator.get("/hotline/console?phone=075527881234").await;
-        assert_eq!(console.texts("section .hotline-list tbody a"), std::slice::from_ref(&first_number));
+        assert_eq!(console.texts("#earlier tbody a"), std::slice::from_ref(&first_number));
         // Only operators have the console; the public form is not theirs.
         let mut clerk = signed_in(&app, CLERK).await;
         assert_eq!(clerk.get("/hotline/console").await.status, 404);
+
+        // Dispatched, an urgent request still held after its hours gets a yellow card at the
+        // next supervision pass; the merged one, held by nobody, none.
+        let first_id: i64 = number_from(&first_path).parse().unwrap();
+        assert_eq!(step(&mut operator, first_id, "dispatch", &[("department", "SWJ")]).await.status, 303);
+        let cards = |id: i64| -> Vec<String> {
+            use onestop::db::schema::supervision_cards;
+            let mut conn = pool(&app).get().unwrap();
+            supervision_cards::table.filter(supervision_cards::application_id.eq(id)).select(supervision_cards::level).load(&mut **conn).unwrap()
+        };
+        {
+            use onestop::db::schema::hotline_requests;
+            let mut conn = pool(&app).get().unwrap();
+            onestop::services::workflow::supervise(&mut conn).unwrap();
+            // (A warning may be there already: signing for it is due within a working day.)
+            assert!(!cards(first_id).contains(&"yellow".to_owned()), "within its hours");
+            let past = chrono::Utc::now().naive_utc() - chrono::Duration::hours(1);
+            diesel::update(hotline_requests::table).set(hotline_requests::urgent_due_at.eq(Some(past))).execute(&mut **conn).unwrap();
+            onestop::services::workflow::supervise(&mut conn).unwrap();
+        }
+        assert!(cards(first_id).contains(&"yellow".to_owned()), "{:?}", cards(first_id));
+        assert!(cards(second_id).is_empty());
+    }
+
+    async fn an_administrator_sets_the_time_limits_of_a_type_for_requests_from_now_on(app) {
+        create_demo_accounts(&app);
+        let mut admin = signed_in(&app, "admin@demo.onestop.cn").await;
+        let page = admin.get("/admin/hotline-types").await;
+        assert_eq!(page.status, 200);
+        assert_eq!(page.attrs("#days-complaint", "value"), ["5"]);
+        let mut caller = Browser::new(&app);
+        let fields = [("request_type", "complaint"), ("subject", "噪音扰民"), ("description", "工地夜间施工"), ("caller_phone", "13911112222")];
+        let before = send_request(&mut caller, &fields, &[]).await;
+        let before_id = id_of(&app, &number_from(before.header("location").unwrap()));
+
+        let refused = admin.submit("/admin/hotline-types", "/admin/hotline-types/complaint", &[("answer_days", "0"), ("urgent_hours", "24")]).await;
+        assert_eq!(refused.status, 422);
+        assert!(refused.text(".error-summary").contains("1 至 30 个工作日"), "{}", refused.text(".error-summary"));
+        let saved = admin.submit("/admin/hotline-types", "/admin/hotline-types/complaint", &[("answer_days", "7"), ("urgent_hours", "12")]).await;
+        assert_eq!(saved.status, 303);
+        assert_eq!(admin.get("/admin/hotline-types").await.attrs("#days-complaint", "value"), ["7"]);
+        assert!(admin.get("/admin/log").await.text(".admin-event").contains("修改热线诉求时限"));
+        let mut clerk = signed_in(&app, CLERK).await;
+        assert_eq!(clerk.submit("/account", "/admin/hotline-types/complaint", &[("answer_days", "1"), ("urgent_hours", "1")]).await.status, 404, "the administrators' only");
+
+        // A request received now gets 7 working days; the earlier one keeps its 5.
+        let after = send_request(&mut caller, &fields, &[]).await;
+        let after_id = id_of(&app, &number_from(after.header("location").unwrap()));
+        let due = |id: i64| -> chrono::NaiveDate {
+            let mut conn = pool(&app).get().unwrap();
+            applications::table.find(id).select(applications::due_on).first::<Option<chrono::NaiveDate>>(&mut **conn).unwrap().unwrap()
+        };
+        let calendar = onestop::services::workflow::load_calendar(&mut pool(&app).get().unwrap()).unwrap();
+        let today = onestop::services::workflow::today();
+        assert_eq!(due(before_id), calendar.add_working_days(today, 5));
+        assert_eq!(due(after_id), calendar.add_working_days(today, 7));
     }
 }

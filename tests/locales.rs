@@ -81,7 +81,7 @@ fn used_keys(sections: &BTreeSet<String>) -> BTreeSet<String> {
                 && literal.split('.').all(|p| {
                     !p.is_empty() && p.bytes().all(|b| b.is_ascii_lowercase() || b == b'_')
                 });
-            let template_name = literal.ends_with(".html");
+            let template_name = literal.ends_with(".html") || literal.ends_with(".toml");
             if dotted && !template_name && sections.contains(literal.split('.').next().unwrap()) {
                 used.insert(literal.to_owned());
             }
@@ -127,6 +127,26 @@ fn every_key_the_code_uses_has_a_text_in_both_languages() {
             .map(|v| format!("source.{}", v.slug())),
     );
     used.extend(Role::ALL.iter().map(|v| format!("role.{}", v.slug())));
+    // The hotline's labels are looked up as `hotline.{kind}.slug`; the kind alone is no text.
+    for kind in ["hotline.type", "hotline.channel", "hotline.satisfaction"] {
+        used.remove(kind);
+    }
+    use onestop::domain::hotline::{Channel, RequestType, Satisfaction};
+    used.extend(
+        RequestType::ALL
+            .iter()
+            .map(|v| format!("hotline.type.{}", v.slug())),
+    );
+    used.extend(
+        Channel::ALL
+            .iter()
+            .map(|v| format!("hotline.channel.{}", v.slug())),
+    );
+    used.extend(
+        Satisfaction::ALL
+            .iter()
+            .map(|v| format!("hotline.satisfaction.{}", v.slug())),
+    );
     used.insert(format!("status.{}", applications::DRAFT));
     used.extend(["draft_started", "submitted", "assign", "release"].map(|e| format!("event.{e}")));
     // Every state and transition of the shipped workflows has its name in both languages, as

@@ -11,6 +11,10 @@ pub const KIND_HOTLINE: &str = "hotline";
 /// The key of the shipped hotline workflow.
 pub const HOTLINE_WORKFLOW: &str = "hotline";
 
+/// The states in which a department holds a request: an urgent one still there after its
+/// hours gets a yellow card.
+pub const URGENT_SUPERVISED: &[&str] = &["dispatched", "handling", "extension_requested"];
+
 /// The steps a caller takes themselves (the request online, and the rating that closes or
 /// reopens it): a 保密 caller is not named to the department on them.
 pub const CALLER_STEPS: &[&str] = &["hotline_received", "close", "reopen", "reopen_at_hotline"];
@@ -136,6 +140,7 @@ pub enum IntakeField {
     CallerName,
     Phone,
     Email,
+    Attachment,
 }
 
 impl IntakeField {
@@ -149,6 +154,7 @@ impl IntakeField {
             IntakeField::CallerName => "caller_name",
             IntakeField::Phone => "caller_phone",
             IntakeField::Email => "caller_email",
+            IntakeField::Attachment => "attachment",
         }
     }
 }
@@ -189,6 +195,10 @@ pub const SUBJECT_MAX: usize = 80;
 pub const DESCRIPTION_MAX: usize = 4000;
 pub const LOCATION_MAX: usize = 200;
 pub const NAME_MAX: usize = 50;
+/// How many files a request may carry (photos of the place, a receipt…).
+pub const ATTACHMENTS_MAX: usize = 3;
+/// The name under which a request's files are kept beside an application's materials.
+pub const ATTACHMENT_MATERIAL: &str = "诉求附件";
 
 /// A phone number as a caller says it: spaces, dashes and brackets dropped; 7 to 15 digits
 /// (a landline with its area code, an 11-digit mobile, or an international number with +).

@@ -193,13 +193,14 @@ pub fn draft(conn: &mut DbConnection, id: i64) -> Result<DraftPage, ServiceError
 
 /// Every kind of administrator's change the log records; the log names each in words
 /// (`admin_event.<kind with _ for .>` in the locale files).
-pub const EVENT_KINDS: [&str; 16] = [
+pub const EVENT_KINDS: [&str; 17] = [
     "calendar.confirm",
     "calendar.put",
     "calendar.remove",
     "form_definition.discard",
     "form_definition.draft",
     "form_definition.publish",
+    "hotline_type.limits",
     "outbox.send_again",
     "user.activate",
     "user.create",
@@ -967,6 +968,62 @@ fn recompute(
     )?;
     tracing::info!(%day, moved = done.moved, told = done.told, "calendar change recomputed the clocks");
     Ok(())
+}
+
+// ---- The hotline's time limits ----
+
+/// The longest answer limit, in working days, and the longest urgent one, in hours, that an
+/// administrator may set: the national 12345 rules allow no longer.
+pub const HOTLINE_MAX_DAYS: i32 = 30;
+pub const HOTLINE_MAX_HOURS: i32 = 72;
+
+/// Sets the time limits of a type of hotline request. Requests received from now on get them;
+/// those already running keep the deadline they were given at receipt.
+pub fn set_hotline_limits(
+    conn: &mut DbConnection,
+    admin_id: i64,
+    code: &str,
+    answer_days: &str,
+    urgent_hours: &str,
+) -> Result<(), ServiceError> {
+    let mut problems = Vec::new();
+    let days = answer_days
+        .trim()
+        .parse::<i32>()
+        .ok()
+        .filter(|d| (1..=HOTLINE_MAX_DAYS).contains(d));
+    if days.is_none() {
+        problems.push(Reason::new(
+            format!("答复时限应为 1 至 {HOTLINE_MAX_DAYS} 个工作日"),
+            format!("The answer limit must be 1 to {HOTLINE_MAX_DAYS} working days"),
+        ));
+    }
+    let hours = urgent_hours
+        .trim()
+        .parse::<i32>()
+        .ok()
+        .filter(|h| (1..=HOTLINE_MAX_HOURS).contains(h));
+    if hours.is_none() {
+        problems.push(Reason::new(
+            format!("紧急诉求时限应为 1 至 {HOTLINE_MAX_HOURS} 小时"),
+            format!("The urgent limit must be 1 to {HOTLINE_MAX_HOURS} hours"),
+        ));
+    }
+    let (Some(days), Some(hours)) = (days, hours) else {
+        return Err(ServiceError::Rejected(problems));
+    };
+    crate::db::write_transaction(conn, |conn| {
+        let before = crate::db::hotline::limits(conn, code)?.ok_or(ServiceError::NotFound)?;
+        crate::db::hotline::update_type(conn, code, days, hours)?;
+        record(
+            conn,
+            admin_id,
+            "hotline_type.limits",
+            code,
+            Some(&format!("{} {}", before.0, before.1)),
+            Some(&format!("{days} {hours}")),
+        )
+    })
 }
 
 // ---- The record ----

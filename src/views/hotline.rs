@@ -25,6 +25,8 @@ pub struct IntakePage {
     pub types: Vec<TypeChoice>,
     /// The caller is signed in: answered at their account.
     pub signed_in: bool,
+    /// The largest file accepted, in MB.
+    pub per_file_mb: usize,
 }
 
 #[derive(Template, WebTemplate)]
@@ -138,6 +140,16 @@ impl FiguresPage {
             None => self.ctx.t("hotline.figures.hotline_line").into_owned(),
         }
     }
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "admin/hotline_types.html")]
+pub struct TypesPage {
+    pub ctx: PageContext,
+    pub types: Vec<crate::db::hotline::TypeRow>,
+    /// Why the change of `failed` was refused.
+    pub problems: Vec<crate::domain::reason::Reason>,
+    pub failed: Option<String>,
 }
 
 /// A deadline or a time as shown.

@@ -3,6 +3,7 @@
 //! hotline and the department work it, the department's hotline queue and the daily figures
 //! (with CSV). Every step goes through `services::workflow::hotline`, on the one engine.
 
+use actix_multipart::form::{MultipartForm, bytes::Bytes as MultipartBytes, text::Text};
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use serde::Deserialize;
@@ -10,21 +11,22 @@ use serde::Deserialize;
 use super::error::{BadParameter, WebError};
 use super::forms::{FormState, page_with_status, see_other};
 use super::run;
-use super::session::{SignedIn, Staff, Visitor};
+use super::session::{Admin, SignedIn, Staff, Visitor};
 use crate::db::DbPool;
 use crate::domain::hotline::{IntakeError, IntakeInput, Satisfaction};
 use crate::domain::identity::Role;
 use crate::services::ServiceError;
 use crate::services::accounts::User;
+use crate::services::applications::UploadLimits;
 use crate::services::catalog as catalog_service;
-use crate::services::workflow::hotline::{self as hotline_service, Taker};
+use crate::services::workflow::hotline::{self as hotline_service, Attachment, Taker};
 use crate::services::workflow::hotline_pages as pages;
 use crate::services::workflow::{self as service, TransitionInput};
 use crate::views::PageContext;
 use crate::views::accounts::MessagePage;
 use crate::views::hotline::{
     CasePage, ConsolePage, FiguresPage, IntakePage, MyRequestsPage, QueuePage, ReceivedPage,
-    RequestPage, TrackPage, TypeChoice,
+    RequestPage, TrackPage, TypeChoice, TypesPage,
 };
 use crate::views::workspace::TransitionForm;
 
@@ -88,6 +90,7 @@ async fn intake_form(
     req: HttpRequest,
     ctx: PageContext,
     pool: web::Data<DbPool>,
+    limits: web::Data<UploadLimits>,
 ) -> Result<IntakePage, WebError> {
     let user = signed_in(&req);
     if user.as_ref().is_some_and(|u| u.role == Role::Operator) {
@@ -97,42 +100,124 @@ async fn intake_form(
     Ok(IntakePage {
         types: type_choices(&ctx, &pool).await?,
         signed_in: user.is_some(),
+        per_file_mb: limits.per_file / 1024 / 1024,
         form: FormState::default(),
         ctx,
     })
 }
 
+/// The online form, sent as multipart (it may carry files); the CSRF token is in the query.
+#[derive(MultipartForm)]
+struct IntakeUpload {
+    request_type: Option<Text<String>>,
+    subject: Option<Text<String>>,
+    description: Option<Text<String>>,
+    location: Option<Text<String>>,
+    caller_name: Option<Text<String>>,
+    caller_phone: Option<Text<String>>,
+    caller_email: Option<Text<String>>,
+    confidential: Option<Text<String>>,
+    // The real per-file limit (a setting) is checked by the service; this one bounds memory.
+    #[multipart(limit = "64MiB")]
+    attachment: Vec<MultipartBytes>,
+}
+
+impl IntakeUpload {
+    /// The text fields as the form had them, to show again.
+    fn fields(&self) -> FormState {
+        let pairs = [
+            ("request_type", &self.request_type),
+            ("subject", &self.subject),
+            ("description", &self.description),
+            ("location", &self.location),
+            ("caller_name", &self.caller_name),
+            ("caller_phone", &self.caller_phone),
+            ("caller_email", &self.caller_email),
+            ("confidential", &self.confidential),
+        ]
+        .into_iter()
+        .filter_map(|(name, value)| {
+            value
+                .as_ref()
+                .map(|v| (name.to_owned(), v.as_str().to_owned()))
+        })
+        .collect();
+        FormState::new(pairs)
+    }
+}
+
 /// An online request: signed in (a citizen or a firm), or anonymous with a phone number or an
-/// email to be answered at.
+/// email to be answered at, with up to three files.
 #[post("/hotline")]
 async fn submit(
     req: HttpRequest,
     ctx: PageContext,
     pool: web::Data<DbPool>,
-    fields: Fields,
+    limits: web::Data<UploadLimits>,
+    upload: MultipartForm<IntakeUpload>,
 ) -> Result<HttpResponse, WebError> {
-    let mut form = FormState::new(fields.into_inner());
+    let upload = upload.into_inner();
+    let mut form = upload.fields();
     let input = intake_input(&form);
+    let files: Vec<Attachment> = upload
+        .attachment
+        .into_iter()
+        .map(|f| Attachment {
+            file_name: f.file_name.unwrap_or_default(),
+            content: f.data.to_vec(),
+        })
+        .collect();
+    let sent_files = files.iter().any(|f| !f.content.is_empty());
     let user = signed_in(&req);
     let client = super::client_address(&req);
     let taker_user = user.clone();
+    let per_file = limits.per_file;
     let received = run(&pool, move |conn| {
-        hotline_service::receive(conn, Taker::Online(taker_user.as_ref()), &input, &client)
+        hotline_service::receive_with_files(
+            conn,
+            Taker::Online(taker_user.as_ref()),
+            &input,
+            &files,
+            per_file,
+            &client,
+        )
     })
     .await?;
     match received {
         Ok(received) => Ok(see_other(&format!("/hotline/received/{}", received.number))),
         Err(errors) => {
+            let files_refused = errors.iter().any(|(f, _)| f.name() == "attachment");
             add_errors(&ctx, &mut form, errors);
+            if sent_files && !files_refused {
+                // A browser cannot be given files back: say so beside the field.
+                form.add("attachment", ctx.t("hotline.attachment_again"));
+            }
             let page = IntakePage {
                 types: type_choices(&ctx, &pool).await?,
                 signed_in: user.is_some(),
+                per_file_mb: limits.per_file / 1024 / 1024,
                 form,
                 ctx,
             };
             page_with_status(StatusCode::UNPROCESSABLE_ENTITY, &page)
         }
     }
+}
+
+/// A file of the request, to the operators and the department that has it.
+#[get("/workspace/hotline/{id}/files/{file}")]
+async fn download(
+    user: SignedIn,
+    pool: web::Data<DbPool>,
+    path: web::Path<(i64, i64)>,
+) -> Result<HttpResponse, WebError> {
+    let user = hotline_reader(&user)?;
+    let (id, file) = path.into_inner();
+    let (name, content_type, content) = run(&pool, move |conn| {
+        pages::hotline_file(conn, &user, id, file)
+    })
+    .await?;
+    Ok(super::applications::attachment(name, content_type, content))
 }
 
 /// The receipt: the number to follow the request by, and when the answer is due.
@@ -791,6 +876,60 @@ async fn figures_csv(
     super::workspace::csv_response(&format!("hotline-{}.csv", figures.day), rows)
 }
 
+async fn types_page(
+    ctx: PageContext,
+    pool: &DbPool,
+    problems: Vec<crate::domain::reason::Reason>,
+    failed: Option<String>,
+) -> Result<TypesPage, WebError> {
+    let types = run(pool, |conn| Ok(crate::db::hotline::types(conn)?)).await?;
+    Ok(TypesPage {
+        ctx,
+        types,
+        problems,
+        failed,
+    })
+}
+
+/// The administrators' page of the hotline's time limits per type of request.
+#[get("/admin/hotline-types")]
+async fn hotline_types(
+    ctx: PageContext,
+    _admin: Admin,
+    pool: web::Data<DbPool>,
+) -> Result<TypesPage, WebError> {
+    types_page(ctx, &pool, Vec::new(), None).await
+}
+
+#[post("/admin/hotline-types/{code}")]
+async fn set_limits(
+    ctx: PageContext,
+    Admin(admin): Admin,
+    pool: web::Data<DbPool>,
+    code: web::Path<String>,
+    fields: Fields,
+) -> Result<HttpResponse, WebError> {
+    let code = code.into_inner();
+    let form = FormState::new(fields.into_inner());
+    let (days, hours) = (
+        form.value("answer_days").to_owned(),
+        form.value("urgent_hours").to_owned(),
+    );
+    let (admin_id, changed) = (admin.user.id, code.clone());
+    match run(&pool, move |conn| {
+        crate::services::admin::set_hotline_limits(conn, admin_id, &changed, &days, &hours)
+    })
+    .await
+    {
+        Ok(()) => Ok(see_other("/admin/hotline-types")),
+        Err(WebError::Service(ServiceError::Rejected(problems))) => {
+            let page = types_page(ctx, &pool, problems, Some(code)).await?;
+            page_with_status(StatusCode::UNPROCESSABLE_ENTITY, &page)
+        }
+        Err(other) => Err(other),
+    }
+}
+
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(intake_form)
         .service(submit)
@@ -807,5 +946,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(show_case)
         .service(fire_step)
         .service(call_back)
-        .service(hotline_queue);
+        .service(hotline_queue)
+        .service(download)
+        .service(hotline_types)
+        .service(set_limits);
 }

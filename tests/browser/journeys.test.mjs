@@ -866,3 +866,96 @@ journey('5. 好差评: the firm rates the service 不满意, the clerk calls bac
   await assertText(clerkPhone.locator('.rating-reasons'), 'Several trips');
   await assertText(clerkPhone.locator('#contacts-title'), 'Calls back (回访)');
 });
+
+journey('6. 12345: a caller complains online in confidence, the operator dispatches, SJJ replies without knowing who, the operator approves and calls back', async ({ open }) => {
+  const OPERATOR = 'operator@demo.onestop.cn';
+  const caller = await (await open()).newPage();
+  const callerEmail = email('hotline');
+  const phone = mobile();
+  await visit(caller, '/', { name: 'j6-home' });
+  await nav(caller, () => caller.getByRole('link', { name: '12345诉求' }).click(), { name: 'j6-form' });
+  await caller.getByLabel('投诉').check();
+  await caller.getByLabel('诉求内容').fill('新安街道某超市货架上的牛奶已过保质期三天，店员不肯下架。');
+  await caller.getByLabel('联系电话').fill(phone);
+  await caller.getByLabel('电子邮箱').fill(callerEmail);
+  await caller.getByLabel('对承办部门保密我的身份').check();
+  // No subject: the field is named, announced, and nothing typed is lost.
+  await nav(caller, () => caller.getByRole('button', { name: '提交诉求' }).click(), { status: 422, name: 'j6-form-refused' });
+  await assertErrorsAnnounced(caller, ['subject']);
+  assert.equal(await caller.getByLabel('联系电话').inputValue(), phone, 'the phone number is kept');
+  assert.ok(await caller.getByLabel('对承办部门保密我的身份').isChecked(), 'the confidentiality is kept');
+  await caller.getByLabel('诉求标题').fill('超市出售过期食品');
+  await caller.getByLabel('姓名').fill('赵匿名');
+  await caller.getByLabel('附件', { exact: true }).setInputFiles([files.jpeg]);
+  await nav(caller, () => caller.getByRole('button', { name: '提交诉求' }).click(), { name: 'j6-received' });
+  const number = (await caller.locator('#tracking-number').innerText()).trim();
+  assert.match(number, /^RX440306\d{16}[\dX]$/, 'a hotline number of its own series');
+  await app.smtp.waitFor(callerEmail, (m) => subjectIs(m, '已收到您的诉求', number), { what: 'the receipt' });
+
+  // The operator works from the console: the caller's number finds the request, keyboard first.
+  const operator = await (await open()).newPage();
+  await signIn(operator, OPERATOR, DEMO_PASSWORD);
+  await visit(operator, '/hotline/console', { name: 'j6-console' });
+  assert.equal(await focused(operator).then((f) => f.id), 'phone', 'the caller\'s number has the focus');
+  await operator.keyboard.type(phone);
+  await nav(operator, () => operator.keyboard.press('Enter'), { name: 'j6-console-caller' });
+  await nav(operator, () => operator.locator('#earlier').getByRole('link', { name: number }).click(), { name: 'j6-operator-case' });
+  await assertText(operator.locator('.caller-name'), '赵匿名');
+  const dispatch = operator.locator('details#t-dispatch');
+  await dispatch.locator('summary').click();
+  assert.equal(await dispatch.getByLabel('承办部门', { exact: true }).inputValue(), 'SJJ', 'the words suggest the market regulator');
+  await nav(operator, () => dispatch.getByRole('button', { name: '派单' }).click());
+  await assertText(operator.locator('.case-status .status'), '待签收');
+  const casePath = new URL(operator.url()).pathname;
+
+  // SJJ signs for it and replies, never seeing who called.
+  const clerk = state.clerkPage;
+  await visit(clerk, '/workspace/SJJ/hotline', { name: 'j6-sjj-queue' });
+  await nav(clerk, () => clerk.getByRole('link', { name: number }).click(), { name: 'j6-sjj-case' });
+  const seen = await clerk.content();
+  for (const secret of ['赵匿名', phone, callerEmail]) assert.ok(!seen.includes(secret), `${secret} is kept from the department`);
+  await assertText(clerk.locator('.confidential'), '12345');
+  await assertText(clerk.locator('.attachments'), 'layout.jpg');
+  const signFor = clerk.locator('details#t-sign_for');
+  await signFor.locator('summary').click();
+  await nav(clerk, () => signFor.getByRole('button', { name: '签收' }).click());
+  const reply = clerk.locator('details#t-reply');
+  await reply.locator('summary').click();
+  const answer = '已责令该超市下架过期牛奶，并立案调查。';
+  await reply.getByLabel(/^答复内容/).fill(answer);
+  await nav(clerk, () => reply.getByRole('button', { name: '答复' }).click(), { name: 'j6-sjj-replied' });
+
+  // The hotline reviews the reply; the caller is told and finds it by the public lookup.
+  await visit(operator, casePath, { name: 'j6-review' });
+  await assertText(operator.locator('.reply'), answer);
+  const approve = operator.locator('details#t-approve_reply');
+  await approve.locator('summary').click();
+  assert.equal(await approve.getByLabel(/^答复内容/).inputValue(), answer, 'the reply is there to approve');
+  await nav(operator, () => approve.getByRole('button', { name: '审核通过，答复诉求人' }).click());
+  const told = await app.smtp.waitFor(callerEmail, (m) => subjectIs(m, '您的诉求已答复', number), { what: 'the answer' });
+  assert.ok(told.text.includes(answer), 'the mail carries the answer');
+  await visit(caller, '/hotline/track', { name: 'j6-track' });
+  await caller.getByLabel('诉求编号').fill(number);
+  await caller.getByLabel('联系电话后四位或电子邮箱').fill(phone.slice(-4));
+  await nav(caller, () => caller.getByRole('button', { name: '查询' }).click(), { name: 'j6-tracked' });
+  await assertText(caller.locator('.answer-text'), answer);
+
+  // The call back closes it; the day's figures count it.
+  const callBack = operator.locator('details#t-callback');
+  await callBack.locator('summary').click();
+  await callBack.getByLabel('满意', { exact: true }).check();
+  await nav(operator, () => callBack.getByRole('button', { name: '记录回访评价' }).click(), { name: 'j6-closed' });
+  await assertText(operator.locator('.case-status .status'), '已办结');
+  await visit(operator, '/hotline/figures', { name: 'j6-figures' });
+  await assertText(operator.locator('tr[data-code=SJJ] .dispatched'), '1');
+  await assertText(operator.locator('tr[data-code=SJJ] .satisfied'), '1');
+
+  // On a phone, in English: the console and the request's page fit the screen.
+  const phoneOperator = await (await open({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 })).newPage();
+  await signIn(phoneOperator, OPERATOR, DEMO_PASSWORD);
+  await visit(phoneOperator, '/hotline/console');
+  await nav(phoneOperator, () => phoneOperator.getByRole('link', { name: 'English' }).click(), { name: 'j6-phone-en-console' });
+  await assertText(phoneOperator.getByRole('heading', { level: 1 }), 'Hotline console');
+  await visit(phoneOperator, casePath, { name: 'j6-phone-en-case' });
+  await assertText(phoneOperator.locator('.case-status .status'), 'Closed');
+});

@@ -39,6 +39,36 @@ pub fn issue_cards(
     Ok(issued)
 }
 
+/// Yellow cards for urgent hotline requests a department still holds after their hours ran out
+/// (`urgent_due_at` before `now`), once each: the day-counted cards cannot see hours. Looks back
+/// a week, by the partial index of urgent requests, so that a pass costs the few urgent ones,
+/// not the hotline's history.
+pub fn issue_urgent_cards(
+    conn: &mut DbConnection,
+    states: &[&str],
+    now: NaiveDateTime,
+) -> QueryResult<usize> {
+    use diesel::sql_types::{Text, Timestamp};
+    let sql = format!(
+        "INSERT INTO supervision_cards (application_id, department_id, level, due_on, issued_at) \
+         SELECT a.id, a.department_id, 'yellow', a.due_on, $1 FROM hotline_requests r \
+         JOIN applications a ON a.id = r.application_id \
+         WHERE r.urgent AND r.urgent_due_at < $1 AND r.urgent_due_at >= $2 \
+         AND a.department_id IS NOT NULL AND a.due_on IS NOT NULL AND {states} \
+         ON CONFLICT (application_id, level, due_on) DO NOTHING",
+        states = match conn {
+            DbConnection::Postgres(_) => "a.status IN (SELECT json_array_elements_text($3::json))",
+            DbConnection::Sqlite(_) => "a.status IN (SELECT value FROM json_each($3))",
+        }
+    );
+    let sql = numbered(conn, &sql);
+    diesel::sql_query(sql)
+        .bind::<Timestamp, _>(now)
+        .bind::<Timestamp, _>(now - chrono::Duration::days(7))
+        .bind::<Text, _>(serde_json::to_string(states).unwrap_or_default())
+        .execute(conn)
+}
+
 /// Cards due on `today` for the applications of one department that changed since `since`
 /// (an event of theirs was written: a transition, a submission, a deemed acceptance), in any
 /// of `states`. By the events' (department, time) index: a pass between two full ones costs

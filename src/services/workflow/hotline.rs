@@ -28,13 +28,33 @@ pub struct Received {
     pub due_on: Option<NaiveDate>,
 }
 
-/// Records a request: numbered, its clock started on the day of receipt with its type's limit,
-/// the audit event and the caller's receipt written in the same transaction. A form with
-/// mistakes comes back as its field errors, and nothing is written.
+/// A file the caller sent with the request.
+#[derive(Debug, Clone)]
+pub struct Attachment {
+    pub file_name: String,
+    pub content: Vec<u8>,
+}
+
+/// Records a request without files (see [`receive_with_files`]).
 pub fn receive(
     conn: &mut DbConnection,
     taker: Taker<'_>,
     input: &IntakeInput,
+    client: &str,
+) -> Result<Result<Received, Vec<IntakeError>>, ServiceError> {
+    receive_with_files(conn, taker, input, &[], usize::MAX, client)
+}
+
+/// Records a request: numbered, its clock started on the day of receipt with its type's limit,
+/// its files, the audit event and the caller's receipt written in the same transaction. A
+/// form with mistakes (a file too large or of a type not accepted among them) comes back as
+/// its field errors, and nothing is written.
+pub fn receive_with_files(
+    conn: &mut DbConnection,
+    taker: Taker<'_>,
+    input: &IntakeInput,
+    files: &[Attachment],
+    per_file: usize,
     client: &str,
 ) -> Result<Result<Received, Vec<IntakeError>>, ServiceError> {
     let (account, operator, channel) = match taker {
@@ -49,9 +69,15 @@ pub fn receive(
     let mut input = input.clone();
     // Only the hotline decides what is urgent.
     input.urgent &= operator.is_some();
+    let files: Vec<&Attachment> = files.iter().filter(|f| !f.content.is_empty()).collect();
+    let file_errors = check_files(&files, per_file);
     let intake = match Intake::parse(&input, account.is_none(), operator.is_some()) {
-        Ok(intake) => intake,
-        Err(errors) => return Ok(Err(errors)),
+        Ok(intake) if file_errors.is_empty() => intake,
+        Ok(_) => return Ok(Err(file_errors)),
+        Err(mut errors) => {
+            errors.extend(file_errors);
+            return Ok(Err(errors));
+        }
     };
     crate::db::write_transaction(conn, |conn| {
         let stamp = now();
@@ -101,6 +127,9 @@ pub fn receive(
                 urgent_due_at,
             },
         )?;
+        for file in &files {
+            store_file(conn, id, file, stamp)?;
+        }
         // The trail names the type and the channel, never the caller.
         let details = serde_json::json!({
             "request_type": intake.request_type.slug(),
@@ -143,6 +172,48 @@ pub fn receive(
             due_on: opened.due_on,
         }))
     })
+}
+
+/// What is wrong with the files sent: too many, too large, or of a type not accepted.
+fn check_files(files: &[&Attachment], per_file: usize) -> Vec<IntakeError> {
+    use crate::domain::hotline::{ATTACHMENTS_MAX, IntakeField};
+    use crate::domain::upload::FileType;
+    let mut errors = Vec::new();
+    if files.len() > ATTACHMENTS_MAX {
+        errors.push((IntakeField::Attachment, "hotline.error.attachment_count"));
+    } else if files.iter().any(|f| f.content.len() > per_file) {
+        errors.push((IntakeField::Attachment, "hotline.error.attachment_size"));
+    } else if files.iter().any(|f| FileType::sniff(&f.content).is_none()) {
+        errors.push((IntakeField::Attachment, "hotline.error.attachment_type"));
+    }
+    errors
+}
+
+/// Keeps a request's file beside the materials of applications (the same table, the same
+/// downloads), under [`crate::domain::hotline::ATTACHMENT_MATERIAL`].
+fn store_file(
+    conn: &mut DbConnection,
+    id: i64,
+    file: &Attachment,
+    stamp: NaiveDateTime,
+) -> Result<(), ServiceError> {
+    use crate::domain::upload::{FileType, clean_file_name};
+    let file_type = FileType::sniff(&file.content)
+        .ok_or_else(|| corrupt("a file checked before the transaction"))?;
+    crate::db::applications::insert_file(
+        conn,
+        &crate::db::applications::NewFile {
+            application_id: id,
+            material_name: crate::domain::hotline::ATTACHMENT_MATERIAL,
+            original_name: &clean_file_name(&file.file_name, file_type),
+            content_type: file_type.mime(),
+            size: file.content.len() as i64,
+            sha256: &crate::domain::sha256_hex(&file.content),
+            content: &file.content,
+            created_at: stamp,
+        },
+    )?;
+    Ok(())
 }
 
 /// 派单: gives the request to `department_code`, filed under `topic` when the operator chose

@@ -54,6 +54,8 @@ pub struct HotlineCase {
     pub suggested: Option<&'static Topic>,
     /// (code, name, English name) of the service guide a direct answer linked.
     pub guide: Option<(String, String, String)>,
+    /// The caller's files: (id, name, size in bytes).
+    pub files: Vec<(i64, String, i64)>,
     /// The reader is a hotline operator.
     pub operator: bool,
 }
@@ -145,7 +147,9 @@ pub fn hotline_case(
         Some(service) => hotline_queries::service_names(conn, service)?,
         None => None,
     };
+    let files = files_of(conn, id)?;
     Ok(HotlineCase {
+        files,
         level: deadlines.level(today),
         deadlines,
         suggested: crate::domain::hotline::suggest_topic(&request.subject, &request.description),
@@ -162,6 +166,25 @@ pub fn hotline_case(
         request,
         case,
     })
+}
+
+fn files_of(conn: &mut DbConnection, id: i64) -> Result<Vec<(i64, String, i64)>, ServiceError> {
+    Ok(crate::db::applications::files_of(conn, id)?
+        .into_iter()
+        .map(|f| (f.id, f.original_name, f.size))
+        .collect())
+}
+
+/// A file of request `id`, for an operator or the department that has it: (name, content
+/// type, content).
+pub fn hotline_file(
+    conn: &mut DbConnection,
+    user: &User,
+    id: i64,
+    file: i64,
+) -> Result<(String, String, Vec<u8>), ServiceError> {
+    hotline_case(conn, user, id)?;
+    crate::db::applications::file_content(conn, id, file)?.ok_or(ServiceError::NotFound)
 }
 
 /// The operator's console: the caller's earlier requests, and what waits for the hotline.
@@ -246,6 +269,8 @@ pub struct CallerView {
     pub answer: Option<String>,
     /// The caller may rate the answer now (signed in, answered, not yet rated).
     pub may_rate: bool,
+    /// The names of the files sent with it.
+    pub files: Vec<String>,
 }
 
 fn caller_view(
@@ -267,6 +292,10 @@ fn caller_view(
         }
         None => (None, case.decision.clone()),
     };
+    let files = files_of(conn, case.id)?
+        .into_iter()
+        .map(|(_, name, _)| name)
+        .collect();
     let may_rate =
         case.status == "answered" && may_rate_as.is_some_and(|u| case.applicant_id == Some(u.id));
     Ok(CallerView {
@@ -276,6 +305,7 @@ fn caller_view(
         merged_into,
         answer,
         may_rate,
+        files,
     })
 }
 

@@ -103,8 +103,15 @@ pub fn supervise(conn: &mut DbConnection) -> Result<(usize, usize), ServiceError
         Some((day, previous)) if day == today => (0, supervise_changed(conn, previous - OVERLAP)?),
         _ => supervise_all(conn, today)?,
     };
+    let urgent = crate::db::write_transaction(conn, |conn| {
+        Ok::<_, ServiceError>(queries::issue_urgent_cards(
+            conn,
+            crate::domain::hotline::URGENT_SUPERVISED,
+            now(),
+        )?)
+    })?;
     queries::record_pass(conn, today, started)?;
-    Ok(outcome)
+    Ok((outcome.0, outcome.1 + urgent))
 }
 
 /// Cards for the applications with an event since `since`: one statement per department.

@@ -1,1 +1,2 @@
+DROP INDEX hotline_requests_urgent;
 DROP INDEX application_events_undepartmented;
