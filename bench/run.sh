@@ -9,7 +9,8 @@
 # BENCH_APPLICATIONS (1000000), BENCH_HOTLINE (12345 hotline requests beside them: 1000000),
 # BENCH_DRAFTS (prepared drafts for W2: 120000, 60000 on
 # PostgreSQL), BENCH_KEEP=1 to reuse an already seeded database, BENCH_PORT (8090),
-# BENCH_ONLY (e.g. "w1 search"), BENCH_PERF=/tmp/perf to record a profile of core 0 during each
+# BENCH_ONLY (e.g. "w1 search"), BENCH_SINGLE (the read workloads also timed at one connection,
+# for their p50: "w1 hconsole hqueue"), BENCH_PERF=/tmp/perf to record a profile of core 0 during each
 # workload's first run (perf report -i ... --sort comm,dso; BENCH_PERF_CALLGRAPH='--call-graph dwarf'
 # and BENCH_PERF_HZ=500 with a binary built with debug line tables, for callers), BENCH_SERVER_LOG to keep the server's log (RUST_LOG, warn).
 #
@@ -304,6 +305,7 @@ for workload in $only; do
     done
     echo "$workload: $total requests sent, warm-up included"
   fi
+  [ "${total:-0}" -gt 0 ] || die "$workload: no request completed (every one timed out?)"
   cpu=$(awk -v t=$((after - before)) -v hz="$ticks_per_second" -v n="$total" 'BEGIN{printf "%.0f", t / hz / n * 1e6}')
   # Core 0 busy: below 100% the server waits on something other than its core.
   busy=$(echo "$core_before $core_after" | awk '{b = $3 - $1; i = $4 - $2; printf "%.0f", 100 * b / (b + i)}')
@@ -312,6 +314,12 @@ for workload in $only; do
   echo "$line"
   results+=("$line")
   cpu_of[$workload]=$cpu
+  # The pages that must stay fast for one person (the issue's "under 10 ms at p50"): the time
+  # of one request alone, at one connection, not the queueing of 64.
+  if [[ " ${BENCH_SINGLE:-w1 hconsole hqueue} " == *" $workload "* ]]; then
+    taskset -c 1 wrk -t1 -c1 -d5s --latency -s "$script" "$base" >"$work/$workload.single"
+    echo "$workload at one connection: p50 $(awk '/ 50%/{print $2}' "$work/$workload.single" | to_ms) ms, p99 $(awk '/ 99%/{print $2}' "$work/$workload.single" | to_ms) ms"
+  fi
 done
 rss=$(awk '/VmHWM/{print $2 / 1024}' "/proc/$server/status")
 echo "peak resident memory of the server: ${rss} MB"

@@ -151,6 +151,16 @@ fn status(app: &TestApp, id: i64) -> String {
         .unwrap()
 }
 
+fn due_on(app: &TestApp, id: i64) -> chrono::NaiveDate {
+    let mut conn = pool(app).get().unwrap();
+    applications::table
+        .find(id)
+        .select(applications::due_on)
+        .first::<Option<chrono::NaiveDate>>(&mut **conn)
+        .unwrap()
+        .unwrap()
+}
+
 fn number_from(location: &str) -> String {
     location.rsplit('/').next().unwrap().to_owned()
 }
@@ -275,6 +285,16 @@ on_both_databases! {
         let page = clerk.get(&format!("/workspace/hotline/{id}")).await;
         assert!(page.attrs("details.transition", "id").iter().all(|t| t != "t-send_back"), "sent back once only");
         assert_eq!(step(&mut clerk, id, "sign_for", &[]).await.status, 303);
+        // More time: asked for once with a reason, granted by the hotline, five working days.
+        let due_before = due_on(&app, id);
+        assert_eq!(step(&mut clerk, id, "request_extension", &[]).await.status, 422, "a reason is needed");
+        assert_eq!(step(&mut clerk, id, "request_extension", &[("note", "需抽样送检")]).await.status, 303);
+        assert!(operator.get("/hotline/console").await.texts(".hotline-list a").contains(&number), "the hotline reviews the request");
+        assert_eq!(step(&mut operator, id, "approve_extension", &[]).await.status, 303);
+        let calendar = onestop::services::workflow::load_calendar(&mut pool(&app).get().unwrap()).unwrap();
+        assert_eq!(due_on(&app, id), calendar.add_working_days(due_before, 5));
+        let page = clerk.get(&format!("/workspace/hotline/{id}")).await;
+        assert!(page.attrs("details.transition", "id").iter().all(|t| t != "t-request_extension"), "once only");
         assert_eq!(step(&mut clerk, id, "reply", &[("decision", "已责令该超市下架过期牛奶并立案调查。")]).await.status, 303);
 
         // The hotline reviews the reply before the caller gets it.

@@ -270,8 +270,11 @@ fn listed_columns() -> (
 /// Where a list's page ended: (deadline, id) of its last line.
 pub type Cursor = (NaiveDate, i64);
 
-/// Hotline requests in `states`, of department `department_id` (or of any when None), most
-/// urgent first (urgent ones, then by deadline), `limit` a page after `after`.
+/// Hotline requests in `states`, of department `department_id` (or of any when None), the
+/// nearest deadline first, `limit` a page after `after`. One query per state, each read in the
+/// order of an index (the partial `applications_hotline`, or with a department the queue's
+/// `applications_queue`) and stopped at `limit`, merged here: with all the states in one `IN`,
+/// SQLite sorted every row of them (120,000 of 1,000,000 requests) for each page.
 pub fn list(
     conn: &mut DbConnection,
     states: &[&str],
@@ -279,31 +282,39 @@ pub fn list(
     after: Option<Cursor>,
     limit: i64,
 ) -> QueryResult<Vec<ListedRequest>> {
-    let mut query = applications::table
-        .inner_join(hotline_requests::table)
-        .left_join(departments::table)
-        // A literal, not a bound value: SQLite uses the partial index applications_hotline only
-        // for a condition it can see is the index's own.
-        .filter(diesel::dsl::sql::<diesel::sql_types::Bool>(
-            "applications.kind = 'hotline'",
-        ))
-        .filter(applications::status.eq_any(states))
-        .into_boxed();
-    if let Some(department) = department_id {
-        query = query.filter(applications::department_id.eq(department));
-    }
-    if let Some((due, id)) = after {
-        query = query.filter(
-            applications::due_on
-                .gt(due)
-                .or(applications::due_on.eq(due).and(applications::id.gt(id))),
+    let mut rows = Vec::new();
+    for state in states {
+        let mut query = applications::table
+            .inner_join(hotline_requests::table)
+            .left_join(departments::table)
+            // A literal, not a bound value: SQLite uses the partial index applications_hotline
+            // only for a condition it can see is the index's own.
+            .filter(diesel::dsl::sql::<diesel::sql_types::Bool>(
+                "applications.kind = 'hotline'",
+            ))
+            .filter(applications::status.eq(*state))
+            .into_boxed();
+        if let Some(department) = department_id {
+            query = query.filter(applications::department_id.eq(department));
+        }
+        if let Some((due, id)) = after {
+            query = query.filter(
+                applications::due_on
+                    .gt(due)
+                    .or(applications::due_on.eq(due).and(applications::id.gt(id))),
+            );
+        }
+        rows.extend(
+            query
+                .order((applications::due_on.asc(), applications::id.asc()))
+                .limit(limit)
+                .select(listed_columns())
+                .load::<ListedRequest>(conn)?,
         );
     }
-    query
-        .order((applications::due_on.asc(), applications::id.asc()))
-        .limit(limit)
-        .select(listed_columns())
-        .load(conn)
+    rows.sort_by_key(|r| (r.due_on, r.id));
+    rows.truncate(usize::try_from(limit).unwrap_or(0));
+    Ok(rows)
 }
 
 /// A caller's earlier requests, newest first: the operator sees them as the phone rings.

@@ -19,9 +19,9 @@ use crate::services::ServiceError;
 use crate::services::accounts::User;
 use crate::services::applications::UploadLimits;
 use crate::services::catalog as catalog_service;
-use crate::services::workflow::hotline::{self as hotline_service, Attachment, Taker};
+use crate::services::workflow as service;
+use crate::services::workflow::hotline::{self as hotline_service, Attachment, Step, Taker};
 use crate::services::workflow::hotline_pages as pages;
-use crate::services::workflow::{self as service, TransitionInput};
 use crate::views::PageContext;
 use crate::views::accounts::MessagePage;
 use crate::views::hotline::{
@@ -598,69 +598,18 @@ async fn fire_step(
     let (id, name) = path.into_inner();
     let form = FormState::new(fields.into_inner());
     let version = version_of(&form)?;
-    let note = clip(form.value("note"));
-    let decision = clip(form.value("decision"));
-    let department = form.value("department").trim().to_uppercase();
-    let topic = form.value("topic").trim().to_owned();
-    let into = form.value("into").trim().to_owned();
-    let guide = form.value("guide").trim().to_owned();
+    let step = Step {
+        note: clip(form.value("note")),
+        decision: clip(form.value("decision")),
+        department: form.value("department").trim().to_uppercase(),
+        topic: form.value("topic").trim().to_owned(),
+        merge_into: form.value("into").trim().to_owned(),
+        guide: form.value("guide").trim().to_owned(),
+    };
     let client = super::client_address(&req);
-    let actor = user.clone();
-    let (fired, input) = (
-        name.clone(),
-        TransitionInput {
-            note: note.clone(),
-            decision: decision.clone(),
-            checklist: Vec::new(),
-        },
-    );
-    let merge_into = into.clone();
+    let (actor, fired, taken) = (user.clone(), name.clone(), step.clone());
     let outcome = run(&pool, move |conn| {
-        // The steps the one path would take without what belongs to them; a rating is given
-        // on its own form.
-        match fired.as_str() {
-            "dispatch" => hotline_service::dispatch(
-                conn,
-                &actor,
-                id,
-                version,
-                &department,
-                (!topic.is_empty()).then_some(topic.as_str()),
-                &input.note,
-                &client,
-            ),
-            "merge" => hotline_service::merge(conn, &actor, id, version, &into, &client),
-            "answer_directly" | "approve_reply" => {
-                let guide = if guide.is_empty() {
-                    None
-                } else {
-                    Some(
-                        crate::db::catalog::service_id(conn, &guide)?
-                            .ok_or(ServiceError::NotFound)?,
-                    )
-                };
-                hotline_service::answer(
-                    conn,
-                    &actor,
-                    id,
-                    &fired,
-                    version,
-                    &input.decision,
-                    guide,
-                    &client,
-                )
-            }
-            name if name.starts_with("callback_")
-                || name.starts_with("close")
-                || name.starts_with("reopen") =>
-            {
-                Err(ServiceError::NotFound)
-            }
-            _ => {
-                pages::hotline_case(conn, &actor, id)?;
-                service::fire(conn, &actor, id, &fired, version, &input, &client)
-            }
-        }
+        hotline_service::take_step(conn, &actor, id, &fired, version, &taken, &client)
     })
     .await;
     let message = match outcome {
@@ -684,9 +633,9 @@ async fn fire_step(
     let attempt = Attempt {
         transition: name,
         message,
-        note,
-        decision,
-        merge_into,
+        note: step.note,
+        decision: step.decision,
+        merge_into: step.merge_into,
     };
     let page = case_page(ctx, &pool, user, id, String::new(), Some(attempt)).await?;
     page_with_status(StatusCode::UNPROCESSABLE_ENTITY, &page)

@@ -216,6 +216,72 @@ fn store_file(
     Ok(())
 }
 
+/// A step of a request as its page sends it: the fields of every step's form (each step reads
+/// its own).
+#[derive(Debug, Clone, Default)]
+pub struct Step {
+    pub note: String,
+    pub decision: String,
+    /// Dispatch: the department's code, and the topic the request was filed under.
+    pub department: String,
+    pub topic: String,
+    /// Merge: the number of the request to merge into.
+    pub merge_into: String,
+    /// A direct answer: the code of the service whose guide it links, if any.
+    pub guide: String,
+}
+
+/// Takes step `name` of request `id`: the hotline's own steps (dispatch, merge, an answer) with
+/// what belongs to them, any other through the one transition path. A rating is not a step:
+/// it is given on its own form ([`rate`]).
+#[allow(clippy::too_many_arguments)]
+pub fn take_step(
+    conn: &mut DbConnection,
+    user: &User,
+    id: i64,
+    name: &str,
+    version: i32,
+    step: &Step,
+    client: &str,
+) -> Result<Fired, ServiceError> {
+    match name {
+        "dispatch" => dispatch(
+            conn,
+            user,
+            id,
+            version,
+            &step.department,
+            (!step.topic.is_empty()).then_some(step.topic.as_str()),
+            &step.note,
+            client,
+        ),
+        "merge" => merge(conn, user, id, version, &step.merge_into, client),
+        "answer_directly" | "approve_reply" => {
+            let guide = if step.guide.is_empty() {
+                None
+            } else {
+                Some(
+                    crate::db::catalog::service_id(conn, &step.guide)?
+                        .ok_or(ServiceError::NotFound)?,
+                )
+            };
+            answer(conn, user, id, name, version, &step.decision, guide, client)
+        }
+        rating if REOPENINGS.contains(&rating) || rating.ends_with("close") => {
+            Err(ServiceError::NotFound)
+        }
+        _ => {
+            super::hotline_pages::hotline_case(conn, user, id)?;
+            let input = TransitionInput {
+                note: step.note.clone(),
+                decision: step.decision.clone(),
+                checklist: Vec::new(),
+            };
+            fire(conn, user, id, name, version, &input, client)
+        }
+    }
+}
+
 /// 派单: gives the request to `department_code`, filed under `topic` when the operator chose
 /// one, and tells the department's staff.
 #[allow(clippy::too_many_arguments)]
