@@ -210,7 +210,7 @@ request = function()
 end
 LUA
 count "SELECT id FROM applications WHERE kind = 'hotline' AND status = 'hotline_received'
-       AND version = 1 ORDER BY id LIMIT 40000" >"$work/h3.ids"
+       AND version = 1 ORDER BY id LIMIT 60000" >"$work/h3.ids"
 [ -s "$work/h3.ids" ] || die "no received hotline requests: seed with --hotline"
 cat >"$work/h3.lua" <<LUA
 local ids = {}

@@ -215,6 +215,7 @@ on_both_databases! {
         if winner == "refuse" {
             expected.push("rating_invitation".to_owned());
         }
+        let mut expected: Vec<String> = expected.into_iter().map(|k| format!("transition:{k}")).collect();
         let mut mailed: Vec<String> = outbox(&app, id).into_iter().map(|(kind, ..)| kind).collect();
         mailed.sort();
         expected.sort();

@@ -63,6 +63,8 @@ pub struct CaseChange {
     pub paused_days: i32,
     pub paused_since: Option<NaiveDate>,
     pub extension_days: i32,
+    /// Moved by an extension of a hotline request, whose one deadline is the answer's.
+    pub promised_days: i32,
     pub decided_on: Option<NaiveDate>,
     pub on_time: Option<bool>,
     pub decision: Option<String>,

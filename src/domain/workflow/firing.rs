@@ -252,7 +252,14 @@ pub(super) fn clock_rules(
     // Arts 42, 45: the decision clock is stopped or extended only while it runs.
     let pauses = state.phase == Phase::Decision && to_phase == Phase::Paused;
     if transition.effect == Effect::Extend {
-        if actor.role != Role::Head {
+        // Art 42: the head of the agency grants an extension; a hotline request's is granted
+        // by the hotline (the definition check holds the same rule).
+        let granter = if transition.performer == Performer::Hotline {
+            Role::Operator
+        } else {
+            Role::Head
+        };
+        if actor.role != granter {
             return Err(Refusal::NotAllowed);
         }
         if clock.extended || state.phase != Phase::Decision || to_phase != Phase::Decision {

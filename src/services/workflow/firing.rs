@@ -205,6 +205,11 @@ pub fn fire(
             &calendar,
             today,
         );
+        // A hotline request has one deadline, the answer's: an extension granted moves it. (An
+        // application's promise stays; the extension moves its legal deadline only.)
+        if effect == Effect::Extend && case.kind == crate::domain::hotline::KIND_HOTLINE {
+            facts.promised_days += extension_days;
+        }
         let entered = if firing.moves {
             Some(today)
         } else {
@@ -223,6 +228,7 @@ pub fn fire(
             paused_days: i32::try_from(facts.paused_days).unwrap_or(i32::MAX),
             paused_since: facts.paused_since,
             extension_days: i32::try_from(facts.extension_days).unwrap_or(i32::MAX),
+            promised_days: i32::try_from(facts.promised_days).unwrap_or(i32::MAX),
             decided_on: facts.decided_on,
             on_time: decided.0,
             decision: decided.1,
