@@ -14,26 +14,14 @@ use onestop::db::schema::applications;
 const OPERATOR: &str = "operator@demo.onestop.cn";
 const CLERK: &str = "clerk.sjj@demo.onestop.cn";
 
-/// Fires a step from the request's page, as the browser does: (status, page).
+/// Fires a step from the request's page, as the browser does.
 async fn step(
     browser: &mut Browser<'_>,
     id: i64,
     name: &str,
     fields: &[(&str, &str)],
 ) -> common::Reply {
-    let path = format!("/workspace/hotline/{id}");
-    let page = browser.get(&path).await;
-    assert_eq!(page.status, 200, "{}", page.body);
-    let version = page.attrs("input[name=version]", "value").remove(0);
-    let token = page.attrs("input[name=csrf_token]", "value").remove(0);
-    let mut all = vec![
-        ("csrf_token", token.as_str()),
-        ("version", version.as_str()),
-    ];
-    all.extend_from_slice(fields);
-    browser
-        .post_raw(&format!("{path}/transitions/{name}"), &all)
-        .await
+    common::act_on(browser, &format!("/workspace/hotline/{id}"), name, fields).await
 }
 
 /// Sends the online request form as a browser does (multipart, the CSRF token in the form's
@@ -63,16 +51,8 @@ async fn send_request(
         body.extend_from_slice(b"\r\n");
     }
     body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
-    let cookie = browser
-        .cookies
-        .iter()
-        .map(|(k, v)| format!("{k}={v}"))
-        .collect::<Vec<_>>()
-        .join("; ");
-    let mut request = browser
-        .app
-        .client
-        .post(browser.app.url(&action.replace("&amp;", "&")));
+    let cookie = browser.cookie_header();
+    let mut request = browser.app.client.post(browser.app.url(&action));
     if !cookie.is_empty() {
         request = request.insert_header(("Cookie", cookie));
     }
@@ -94,12 +74,7 @@ async fn send_request(
 
 /// A file as the browser downloads it: (status, content type, bytes).
 async fn fetch(browser: &Browser<'_>, path: &str) -> (u16, String, Vec<u8>) {
-    let cookie = browser
-        .cookies
-        .iter()
-        .map(|(k, v)| format!("{k}={v}"))
-        .collect::<Vec<_>>()
-        .join("; ");
+    let cookie = browser.cookie_header();
     let mut response = browser
         .app
         .client

@@ -27,17 +27,20 @@ impl Drop for Proxy {
     }
 }
 
-/// HAProxy in front of the two nodes: round robin, each node checked on `/readyz` every 300 ms,
-/// a connection refused retried on the other node.
+/// HAProxy in front of the two nodes: round robin, each node checked on `/readyz` every 300 ms
+/// (down after two failed checks, each given 2 s: with the check's timeout defaulting to the
+/// 300 ms interval and one failure enough, a node busy under this load once answered a check
+/// late, both were marked down and the proxy answered 503 for seconds), a connection refused
+/// retried on the other node.
 fn start_haproxy(dir: &std::path::Path, front: u16, a: u16, b: u16) -> Proxy {
     let config = dir.join("haproxy.cfg");
     std::fs::write(
         &config,
         format!(
             "global\n    maxconn 4096\n\
-             defaults\n    mode http\n    timeout connect 1s\n    timeout client 60s\n    timeout server 60s\n    retries 3\n    option redispatch\n\
+             defaults\n    mode http\n    timeout connect 1s\n    timeout check 2s\n    timeout client 60s\n    timeout server 60s\n    retries 3\n    option redispatch\n\
              frontend portal\n    bind 127.0.0.1:{front}\n    default_backend nodes\n\
-             backend nodes\n    balance roundrobin\n    option httpchk GET /readyz\n    http-check expect status 200\n    default-server inter 300ms fall 1 rise 2\n\
+             backend nodes\n    balance roundrobin\n    option httpchk GET /readyz\n    http-check expect status 200\n    default-server inter 300ms fall 2 rise 2\n\
              \x20   server a 127.0.0.1:{a} check\n    server b 127.0.0.1:{b} check\n"
         ),
     )

@@ -619,26 +619,33 @@ async fn track(
                 },
             )
         }
-        Err(WebError::Service(ServiceError::Throttled { until })) => {
-            let seconds = (until - chrono::Utc::now().naive_utc())
-                .num_seconds()
-                .max(1);
-            let page = MessagePage {
-                title: ctx.t("track.throttled_title").into_owned(),
-                message: ctx
-                    .lang
-                    .tf("track.throttled", &[("minutes", &((seconds + 59) / 60))]),
-                ctx,
-            };
-            let mut response = page_with_status(StatusCode::TOO_MANY_REQUESTS, &page)?;
-            response.headers_mut().insert(
-                actix_web::http::header::RETRY_AFTER,
-                actix_web::http::header::HeaderValue::from(seconds),
-            );
-            Ok(response)
-        }
+        Err(WebError::Service(ServiceError::Throttled { until })) => lookups_throttled(ctx, until),
         Err(other) => Err(other),
     }
+}
+
+/// Too many failed lookups from this client (of an application or of a hotline request): 429,
+/// saying when to try again.
+pub(super) fn lookups_throttled(
+    ctx: PageContext,
+    until: chrono::NaiveDateTime,
+) -> Result<HttpResponse, WebError> {
+    let seconds = (until - chrono::Utc::now().naive_utc())
+        .num_seconds()
+        .max(1);
+    let page = MessagePage {
+        title: ctx.t("track.throttled_title").into_owned(),
+        message: ctx
+            .lang
+            .tf("track.throttled", &[("minutes", &((seconds + 59) / 60))]),
+        ctx,
+    };
+    let mut response = page_with_status(StatusCode::TOO_MANY_REQUESTS, &page)?;
+    response.headers_mut().insert(
+        actix_web::http::header::RETRY_AFTER,
+        actix_web::http::header::HeaderValue::from(seconds),
+    );
+    Ok(response)
 }
 
 async fn materials_page(

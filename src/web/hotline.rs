@@ -288,17 +288,7 @@ async fn track(
             )
         }
         Err(WebError::Service(ServiceError::Throttled { until })) => {
-            let minutes = ((until - chrono::Utc::now().naive_utc())
-                .num_seconds()
-                .max(1)
-                + 59)
-                / 60;
-            let page = MessagePage {
-                title: ctx.t("track.throttled_title").into_owned(),
-                message: ctx.lang.tf("track.throttled", &[("minutes", &minutes)]),
-                ctx,
-            };
-            page_with_status(StatusCode::TOO_MANY_REQUESTS, &page)
+            super::applications::lookups_throttled(ctx, until)
         }
         Err(other) => Err(other),
     }

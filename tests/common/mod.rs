@@ -340,7 +340,8 @@ impl<'a> Browser<'a> {
         }
     }
 
-    fn cookie_header(&self) -> String {
+    /// The Cookie header the browser sends.
+    pub fn cookie_header(&self) -> String {
         self.cookies
             .iter()
             .map(|(k, v)| format!("{k}={v}"))
@@ -600,8 +601,24 @@ pub fn id_of(app: &TestApp, number: &str) -> i64 {
 
 /// Fires a transition from the application's page, as the clerk's browser does.
 pub async fn act(browser: &mut Browser<'_>, id: i64, name: &str, fields: &[(&str, &str)]) -> Reply {
-    let path = format!("/workspace/applications/{id}");
-    let page = browser.get(&path).await;
+    act_on(
+        browser,
+        &format!("/workspace/applications/{id}"),
+        name,
+        fields,
+    )
+    .await
+}
+
+/// Fires a transition from the case's page at `path` (its form posts to
+/// `{path}/transitions/{name}`), with the page's token and version.
+pub async fn act_on(
+    browser: &mut Browser<'_>,
+    path: &str,
+    name: &str,
+    fields: &[(&str, &str)],
+) -> Reply {
+    let page = browser.get(path).await;
     assert_eq!(page.status, 200, "{}", page.body);
     let version = page.attrs("input[name=version]", "value").remove(0);
     let token = page.attrs("input[name=csrf_token]", "value").remove(0);

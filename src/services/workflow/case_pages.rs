@@ -15,6 +15,25 @@ pub fn department_names(
         .collect())
 }
 
+/// The clock of `case` in its current state today, as a staff page shows it: (facts, deadlines
+/// with the state's own limit, the calendar, today).
+pub(super) fn clock_today(
+    conn: &mut DbConnection,
+    case: &CaseRow,
+    definition: &Definition,
+) -> Result<(ClockFacts, Deadlines, Calendar, NaiveDate), ServiceError> {
+    let calendar = load_calendar(conn)?;
+    let today = today();
+    let state = definition
+        .state(&case.status)
+        .ok_or_else(|| corrupt("unknown state"))?;
+    let facts = case.facts_on(state.phase, &calendar, today);
+    let deadlines = facts
+        .deadlines(state.phase, &calendar, today)
+        .with_state_limit(case.state_entered_on, state.time_limit_days, &calendar);
+    Ok((facts, deadlines, calendar, today))
+}
+
 /// Everything the staff page of an application shows.
 pub struct StaffCase {
     pub case: CaseRow,
@@ -63,15 +82,10 @@ pub fn staff_case(
     else {
         return Err(ServiceError::NotFound);
     };
-    let calendar = load_calendar(conn)?;
-    let today = today();
     let state = definition
         .state(&case.status)
         .ok_or_else(|| corrupt("unknown state"))?;
-    let facts = case.facts_on(state.phase, &calendar, today);
-    let deadlines = facts
-        .deadlines(state.phase, &calendar, today)
-        .with_state_limit(case.state_entered_on, state.time_limit_days, &calendar);
+    let (facts, deadlines, calendar, today) = clock_today(conn, &case, &definition)?;
     let opinions = queries::opinions(conn, id, &case.status)?;
     let counts = queries::transition_counts(conn, id)?;
     let times_fired = |t: &str| times_fired(&counts, t);

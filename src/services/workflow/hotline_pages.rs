@@ -81,15 +81,8 @@ pub fn hotline_case(
         return Err(ServiceError::NotFound);
     }
     let request = hotline_queries::find(conn, id)?.ok_or_else(|| corrupt("hotline request"))?;
-    let calendar = load_calendar(conn)?;
-    let today = today();
-    let state = definition
-        .state(&case.status)
-        .ok_or_else(|| corrupt("unknown state"))?;
-    let facts = case.facts_on(state.phase, &calendar, today);
-    let deadlines = facts
-        .deadlines(state.phase, &calendar, today)
-        .with_state_limit(case.state_entered_on, state.time_limit_days, &calendar);
+    let (facts, deadlines, calendar, today) =
+        super::case_pages::clock_today(conn, &case, &definition)?;
     let counts = queries::transition_counts(conn, id)?;
     let times_fired = |t: &str| times_fired(&counts, t);
     let situation = engine::Situation {
