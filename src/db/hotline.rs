@@ -368,19 +368,6 @@ pub fn department(
         .optional()
 }
 
-/// (code, name, English name) of the service `id`: the guide a direct answer linked.
-pub fn service_names(
-    conn: &mut DbConnection,
-    id: i64,
-) -> QueryResult<Option<(String, String, String)>> {
-    use super::schema::services;
-    services::table
-        .find(id)
-        .select((services::code, services::name, services::name_en))
-        .first(conn)
-        .optional()
-}
-
 /// The tracking numbers of the cases `ids`.
 pub fn numbers(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<Vec<String>> {
     applications::table

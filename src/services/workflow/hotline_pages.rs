@@ -137,7 +137,10 @@ pub fn hotline_case(
     let merged_ids = hotline_queries::merged_into(conn, id)?;
     let merged = hotline_queries::numbers(conn, &merged_ids)?;
     let guide = match request.guide_service_id {
-        Some(service) => hotline_queries::service_names(conn, service)?,
+        Some(service) => crate::db::ratings::service_names(conn, &[service])?
+            .into_iter()
+            .next()
+            .map(|(_, code, name, name_en)| (code, name, name_en)),
         None => None,
     };
     let files = files_of(conn, id)?;
