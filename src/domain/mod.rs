@@ -8,13 +8,16 @@ pub mod clock;
 pub mod diagram;
 pub mod documents;
 pub mod forms;
+pub mod grid_event;
 mod labelled;
 
 pub use labelled::UnknownLabel;
 pub mod hotline;
 pub mod identity;
+pub mod patrol;
 pub mod rating;
 pub mod reason;
+pub mod territory;
 pub mod tracking;
 pub mod upload;
 pub mod workflow;

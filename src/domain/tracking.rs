@@ -24,6 +24,8 @@ pub enum Series {
     Remedy,
     /// A 12345 hotline request (热线).
     Hotline,
+    /// A grid event (网格事件), found on patrol or reported by a citizen (随手拍).
+    Event,
 }
 
 impl Series {
@@ -32,6 +34,7 @@ impl Series {
             Series::Application => "",
             Series::Remedy => "ZG",
             Series::Hotline => "RX",
+            Series::Event => "SJ",
         }
     }
 }
@@ -81,7 +84,7 @@ impl TrackingNumber {
         if !clean.is_ascii() {
             return Err(NotATrackingNumber);
         }
-        let prefix = [Series::Remedy, Series::Hotline]
+        let prefix = [Series::Remedy, Series::Hotline, Series::Event]
             .map(Series::prefix)
             .into_iter()
             .find(|p| clean.starts_with(p))
@@ -104,7 +107,7 @@ impl TrackingNumber {
     }
 
     pub fn series(&self) -> Series {
-        [Series::Remedy, Series::Hotline]
+        [Series::Remedy, Series::Hotline, Series::Event]
             .into_iter()
             .find(|s| self.0.starts_with(s.prefix()))
             .unwrap_or(Series::Application)
