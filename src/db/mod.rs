@@ -10,6 +10,7 @@ pub mod backup;
 pub mod catalog;
 pub(crate) mod dates;
 pub mod documents;
+pub mod grid;
 pub mod hotline;
 pub mod licences;
 pub mod outbox;

@@ -96,6 +96,158 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    streets (id) {
+        id -> BigInt,
+        code -> Text,
+        name_zh -> Text,
+        name_en -> Text,
+    }
+}
+
+diesel::table! {
+    communities (id) {
+        id -> BigInt,
+        code -> Text,
+        street_id -> BigInt,
+        name_zh -> Text,
+    }
+}
+
+diesel::table! {
+    grids (id) {
+        id -> BigInt,
+        code -> Text,
+        community_id -> BigInt,
+        name_zh -> Text,
+        outline -> Text,
+        west -> Double,
+        south -> Double,
+        east -> Double,
+        north -> Double,
+        illustrative -> Bool,
+    }
+}
+
+diesel::table! {
+    grid_assignments (grid_id, user_id) {
+        grid_id -> BigInt,
+        user_id -> BigInt,
+    }
+}
+
+diesel::table! {
+    inspector_streets (user_id) {
+        user_id -> BigInt,
+        street_id -> BigInt,
+    }
+}
+
+diesel::table! {
+    territory_stamp (id) {
+        id -> BigInt,
+        token -> Text,
+    }
+}
+
+diesel::table! {
+    event_categories (code) {
+        code -> Text,
+        name_zh -> Text,
+        name_en -> Text,
+        position -> Integer,
+    }
+}
+
+diesel::table! {
+    event_types (code) {
+        code -> Text,
+        category_code -> Text,
+        name_zh -> Text,
+        name_en -> Text,
+        department_code -> Text,
+        on_the_spot -> Bool,
+        limit_days -> Integer,
+        position -> Integer,
+    }
+}
+
+diesel::table! {
+    grid_events (application_id) {
+        application_id -> BigInt,
+        event_type -> Text,
+        category_code -> Text,
+        grid_id -> BigInt,
+        community_id -> BigInt,
+        street_id -> BigInt,
+        longitude -> Double,
+        latitude -> Double,
+        address -> Text,
+        description -> Text,
+        source -> Text,
+        reporter_id -> Nullable<BigInt>,
+        reporter_phone -> Text,
+        merged_into -> Nullable<BigInt>,
+        reported_at -> Timestamp,
+        reported_day -> Date,
+        closed_day -> Nullable<Date>,
+    }
+}
+
+diesel::table! {
+    event_day_counts (day, community_id, category_code, department_code) {
+        day -> Date,
+        community_id -> BigInt,
+        street_id -> BigInt,
+        category_code -> Text,
+        department_code -> Text,
+        found -> Integer,
+        dispatched -> Integer,
+        closed -> Integer,
+        closed_on_time -> Integer,
+    }
+}
+
+diesel::table! {
+    devices (id) {
+        id -> BigInt,
+        user_id -> BigInt,
+        label -> Text,
+        token_hash -> Text,
+        created_at -> Timestamp,
+        revoked_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    patrols (id) {
+        id -> BigInt,
+        user_id -> BigInt,
+        day -> Date,
+        started_at -> Timestamp,
+        ended_at -> Nullable<Timestamp>,
+        points -> Integer,
+        distance_m -> Integer,
+        rounds -> Integer,
+        checkpoints_reached -> Integer,
+        checkpoints_total -> Integer,
+        gaps -> Integer,
+        too_fast -> Integer,
+        summarized_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    patrol_points (device_id, seq) {
+        device_id -> BigInt,
+        seq -> BigInt,
+        user_id -> BigInt,
+        recorded_at -> Timestamp,
+        longitude -> Double,
+        latitude -> Double,
+    }
+}
+
 diesel::joinable!(services -> items (item_id));
 diesel::joinable!(services -> departments (department_id));
 diesel::joinable!(service_materials -> services (service_id));
@@ -520,4 +672,17 @@ diesel::allow_tables_to_appear_in_same_query!(
     ratings,
     hotline_requests,
     hotline_types,
+    streets,
+    communities,
+    grids,
+    grid_assignments,
+    inspector_streets,
+    territory_stamp,
+    event_categories,
+    event_types,
+    grid_events,
+    event_day_counts,
+    devices,
+    patrols,
+    patrol_points,
 );

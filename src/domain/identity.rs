@@ -268,6 +268,9 @@ labelled_enum! {
         Head = ("head", "部门负责人"),
         Admin = ("admin", "系统管理员"),
         Operator = ("operator", "热线话务员"),
+        GridWorker = ("grid_worker", "网格员"),
+        Inspector = ("inspector", "督察员"),
+        Commander = ("commander", "指挥中心值班员"),
     }
 }
 
@@ -275,6 +278,11 @@ impl Role {
     /// Clerks and heads work a department's queue.
     pub fn is_staff(self) -> bool {
         matches!(self, Role::Clerk | Role::Head)
+    }
+
+    /// Grid workers, inspectors and the command centre govern the grid (网格化管理).
+    pub fn is_grid(self) -> bool {
+        matches!(self, Role::GridWorker | Role::Inspector | Role::Commander)
     }
 
     /// Citizens and firms apply for services.

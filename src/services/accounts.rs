@@ -102,6 +102,14 @@ fn stored_role(value: &str) -> Result<Role, ServiceError> {
         .map_err(|_| ServiceError::Corrupt(format!("unknown role {value:?}")))
 }
 
+/// The user of account `id`, if it exists.
+pub fn user_by_id(conn: &mut DbConnection, id: i64) -> Result<Option<User>, ServiceError> {
+    match crate::db::accounts::find_user(conn, id)? {
+        Some(row) => Ok(Some(user_of(conn, &row)?)),
+        None => Ok(None),
+    }
+}
+
 fn user_of(conn: &mut DbConnection, row: &UserRow) -> Result<User, ServiceError> {
     let role = stored_role(&row.role)?;
     let departments = if role.is_staff() {

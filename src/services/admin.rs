@@ -193,15 +193,18 @@ pub fn draft(conn: &mut DbConnection, id: i64) -> Result<DraftPage, ServiceError
 
 /// Every kind of administrator's change the log records; the log names each in words
 /// (`admin_event.<kind with _ for .>` in the locale files).
-pub const EVENT_KINDS: [&str; 17] = [
+pub const EVENT_KINDS: [&str; 20] = [
     "calendar.confirm",
     "calendar.put",
     "calendar.remove",
+    "device.issue",
+    "device.revoke",
     "form_definition.discard",
     "form_definition.draft",
     "form_definition.publish",
     "hotline_type.limits",
     "outbox.send_again",
+    "territory.import",
     "user.activate",
     "user.create",
     "user.deactivate",

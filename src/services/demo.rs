@@ -54,8 +54,23 @@ const STAFF: &[(&str, Role, &str, &[&str])] = &[
         "王接线（12345热线）",
         &[],
     ),
+    (
+        GRID_WORKER_EMAIL,
+        Role::GridWorker,
+        "黄网格（新安第1社区）",
+        &[],
+    ),
+    (
+        "commander@demo.onestop.cn",
+        Role::Commander,
+        "周值班（指挥中心）",
+        &[],
+    ),
     ("admin@demo.onestop.cn", Role::Admin, "系统管理员", &[]),
 ];
+/// The demo grid worker patrols these grids of 新安街道 (the illustrative tiling's codes).
+pub const GRID_WORKER_EMAIL: &str = "grid.worker@demo.onestop.cn";
+const DEMO_GRIDS: &[&str] = &["BA01-01-001", "BA01-01-002", "BA01-01-003"];
 pub const CITIZEN_EMAIL: &str = "citizen@demo.onestop.cn";
 pub const FIRM_EMAIL: &str = "firm@demo.onestop.cn";
 
@@ -105,7 +120,23 @@ pub fn create_demo_accounts(pool: &DbPool) -> Result<Vec<(String, Role, bool)>, 
         let created = skip_existing(accounts::create_account(pool, None, &account))?;
         report.push(((*email).to_owned(), *role, created));
     }
+    assign_demo_grids(pool)?;
     Ok(report)
+}
+
+/// Gives the demo grid worker her grids (again, harmlessly, on a second run).
+fn assign_demo_grids(pool: &DbPool) -> Result<(), ServiceError> {
+    let mut conn = pool.get()?;
+    let Some(worker) = crate::db::accounts::find_user_by_email(&mut conn, GRID_WORKER_EMAIL)?
+    else {
+        return Ok(());
+    };
+    for code in DEMO_GRIDS {
+        if let Some(grid) = crate::db::grid::grid_id(&mut conn, code)? {
+            crate::db::grid::assign(&mut conn, grid, worker.id)?;
+        }
+    }
+    Ok(())
 }
 
 fn skip_existing<T>(result: Result<T, ServiceError>) -> Result<bool, ServiceError> {

@@ -10,6 +10,7 @@ pub mod catalog_import;
 pub mod demo;
 pub mod digests;
 pub mod documents;
+pub mod grid;
 pub mod metrics;
 pub mod outbox;
 pub mod parsed;

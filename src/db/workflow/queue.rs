@@ -312,7 +312,7 @@ pub fn recount(conn: &mut DbConnection) -> QueryResult<()> {
     diesel::sql_query(
         "INSERT INTO queue_counts (department_id, status, slot, count) \
          SELECT department_id, status, 0, COUNT(*) FROM applications \
-         WHERE department_id IS NOT NULL AND kind <> 'hotline' \
+         WHERE department_id IS NOT NULL AND kind NOT IN ('hotline', 'event') \
          GROUP BY department_id, status",
     )
     .execute(conn)?;

@@ -305,6 +305,15 @@ pub(super) fn acting_department(
                 Err(Refusal::NotAllowed)
             }
         }
+        Performer::Grid => {
+            if matches!(actor.role, Role::GridWorker | Role::Commander)
+                && transition.roles.contains(&actor.role)
+            {
+                Ok(None)
+            } else {
+                Err(Refusal::NotAllowed)
+            }
+        }
         Performer::Hotline => {
             if actor.role == Role::Operator && transition.roles.contains(&actor.role) {
                 Ok(None)

@@ -92,6 +92,9 @@ pub enum Performer {
     /// The 12345 hotline's operators (话务员), of no department: they answer or dispatch a
     /// hotline request and review the department's reply.
     Hotline,
+    /// The grid (网格化管理), of no department: a grid worker of the event's grid (the service
+    /// checks the grid) or the command centre's operators, by the transition's roles.
+    Grid,
 }
 
 /// What a transition records beyond the state change.
@@ -185,7 +188,9 @@ pub struct Notice {
 /// Whether workflow `key` runs a kind of case of its own (a rating's remedy, a hotline request)
 /// rather than a service's applications: no service may be given it.
 pub fn runs_own_kind(key: &str) -> bool {
-    key == crate::domain::rating::REMEDY_WORKFLOW || key == crate::domain::hotline::HOTLINE_WORKFLOW
+    key == crate::domain::rating::REMEDY_WORKFLOW
+        || key == crate::domain::hotline::HOTLINE_WORKFLOW
+        || key == crate::domain::grid_event::EVENT_WORKFLOW
 }
 
 /// The definitions shipped with OneStop, checked by the tests.
@@ -195,6 +200,7 @@ pub fn shipped() -> Vec<Definition> {
         include_str!("../workflows/joint-review.toml"),
         include_str!("../workflows/remedy.toml"),
         include_str!("../workflows/hotline.toml"),
+        include_str!("../workflows/grid-event.toml"),
     ]
     .into_iter()
     .map(|text| toml::from_str(text).expect("shipped workflows are checked by the tests"))

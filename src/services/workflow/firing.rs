@@ -39,19 +39,24 @@ pub(super) fn access(
 ) -> Result<Access, ServiceError> {
     let case = queries::find_case(conn, id)?.ok_or(ServiceError::NotFound)?;
     let hotline = case.kind == crate::domain::hotline::KIND_HOTLINE;
+    let event = case.kind == crate::domain::grid_event::KIND_EVENT;
     let Some(definition_id) = case.workflow_definition_id else {
         return Err(ServiceError::NotFound);
     };
     // A hotline request belongs to no department until the hotline dispatches it.
     let department_code = match case.department_id {
         Some(department_id) => queries::department_code(conn, department_id)?,
-        None if hotline => String::new(),
+        None if hotline || event => String::new(),
         None => return Err(ServiceError::NotFound),
     };
     let (version, digest) = queries::definition_version(conn, definition_id)?;
     let definition = parsed_definition(conn, definition_id, &digest)?;
     let kind = case.kind.as_str();
-    let (visible, read_only) = if user.role == crate::domain::identity::Role::Admin {
+    let (visible, read_only) = if event {
+        super::grid_events::event_visibility(conn, user, &case, &department_code)?
+    } else if user.role.is_grid() {
+        (false, false)
+    } else if user.role == crate::domain::identity::Role::Admin {
         // The administrators review what the remedy workflow gives them; no application.
         (kind == crate::domain::rating::KIND_REMEDY, false)
     } else if user.role == crate::domain::identity::Role::Operator {
@@ -240,9 +245,22 @@ pub fn fire(
         if !queries::update_case(conn, id, &case.status, case.version, &change)? {
             return Err(ServiceError::StaleVersion);
         }
-        // A hotline request's lists are read live from its own index; it keeps no counts.
+        // A grid event's counts are the command centre's, per day.
+        if case.kind == crate::domain::grid_event::KIND_EVENT {
+            super::grid_events::count_step(
+                conn,
+                &case,
+                &firing.to,
+                &department_code,
+                decided.0,
+                today,
+            )?;
+        }
+        // A hotline request's and a grid event's lists are read live from their own indexes;
+        // they keep no queue counts.
         if firing.moves
             && case.kind != crate::domain::hotline::KIND_HOTLINE
+            && case.kind != crate::domain::grid_event::KIND_EVENT
             && let Some(department) = case.department_id
         {
             queries::count_move(conn, department, id, Some(&case.status), &firing.to)?;

@@ -95,6 +95,7 @@ pub fn receive_with_files(
                 form_definition_id: None,
                 applicant_id: account.map(|u| u.id),
                 department_id: None,
+                state: None,
             },
             |_| Ok(days(answer_days)),
             stamp,

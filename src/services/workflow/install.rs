@@ -41,6 +41,7 @@ pub fn install_if_empty(conn: &mut DbConnection) -> Result<bool, ServiceError> {
             )?;
         }
         crate::db::hotline::seed_types(conn, crate::domain::hotline::shipped_types())?;
+        crate::services::grid::install(conn)?;
         if !first {
             return Ok(false);
         }

@@ -19,6 +19,8 @@ mod case_pages;
 mod clocks;
 mod dashboard;
 mod firing;
+pub mod grid_events;
+pub mod grid_pages;
 pub mod hotline;
 pub mod hotline_pages;
 mod install;

@@ -38,7 +38,12 @@ pub(super) fn addressee(
 
 /// The page a case's mail links to: the applicant's page, or a hotline request's public page.
 pub(super) fn applicant_link(case: &CaseRow) -> String {
-    if case.kind == crate::domain::hotline::KIND_HOTLINE {
+    if case.kind == crate::domain::grid_event::KIND_EVENT {
+        format!(
+            "/grid/reports/{}",
+            case.tracking_number.as_deref().unwrap_or("")
+        )
+    } else if case.kind == crate::domain::hotline::KIND_HOTLINE {
         format!(
             "/hotline/requests/{}",
             case.tracking_number.as_deref().unwrap_or("")
@@ -50,7 +55,9 @@ pub(super) fn applicant_link(case: &CaseRow) -> String {
 
 /// The page staff open from a mail about a case.
 pub(super) fn staff_link(case: &CaseRow) -> String {
-    if case.kind == crate::domain::hotline::KIND_HOTLINE {
+    if case.kind == crate::domain::grid_event::KIND_EVENT {
+        format!("/grid/events/{}", case.id)
+    } else if case.kind == crate::domain::hotline::KIND_HOTLINE {
         format!("/workspace/hotline/{}", case.id)
     } else {
         format!("/workspace/applications/{}", case.id)
@@ -226,6 +233,16 @@ pub(super) fn case_title(
 ) -> Result<crate::domain::catalog::Names, ServiceError> {
     match case.service_id {
         Some(service_id) => service_name(conn, service_id),
+        None if case.kind == crate::domain::grid_event::KIND_EVENT => {
+            let event = crate::db::grid::find_event(conn, case.id)?
+                .ok_or_else(|| corrupt(format!("event {}", case.id)))?;
+            let kind = crate::db::grid::event_type(conn, &event.event_type)?
+                .ok_or_else(|| corrupt(format!("event type {}", event.event_type)))?;
+            Ok(crate::domain::catalog::Names {
+                zh: kind.name_zh,
+                en: kind.name_en,
+            })
+        }
         None => {
             let subject = crate::db::hotline::subject(conn, case.id)?
                 .ok_or_else(|| corrupt(format!("case {} has no service", case.id)))?;

@@ -14,6 +14,9 @@ pub(super) struct Opening<'a> {
     pub(super) form_definition_id: Option<i64>,
     pub(super) applicant_id: Option<i64>,
     pub(super) department_id: Option<i64>,
+    /// The state it opens in when not the workflow's initial one (a grid event dispatched by
+    /// its type as it is reported).
+    pub(super) state: Option<&'a str>,
 }
 
 /// A case just opened.
@@ -35,7 +38,12 @@ pub(super) fn open_case(
     let (definition_id, _, digest) = queries::latest_definition(conn, opening.workflow)?
         .ok_or_else(|| corrupt(format!("no {} workflow is published", opening.workflow)))?;
     let definition = parsed_definition(conn, definition_id, &digest)?;
-    let initial = definition.initial();
+    let initial = match opening.state {
+        Some(code) => definition
+            .state(code)
+            .ok_or_else(|| corrupt(format!("no state {code} in {}", opening.workflow)))?,
+        None => definition.initial(),
+    };
     let limit = limit(initial)?;
     let calendar = load_calendar(conn)?;
     let today = today();

@@ -240,6 +240,7 @@ fn open_remedy(
             form_definition_id: rated.form_definition_id,
             applicant_id: rated.applicant_id,
             department_id: Some(department_id),
+            state: None,
         },
         // The remedy period: the initial state's limit, as published by the administrators.
         |initial| Ok(initial.time_limit_days.unwrap_or(15)),

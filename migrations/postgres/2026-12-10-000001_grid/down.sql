@@ -1,0 +1,13 @@
+DROP TABLE patrol_points;
+DROP TABLE patrols;
+DROP TABLE devices;
+DROP TABLE event_day_counts;
+DROP TABLE grid_events;
+DROP TABLE event_types;
+DROP TABLE event_categories;
+DROP TABLE territory_stamp;
+DROP TABLE inspector_streets;
+DROP TABLE grid_assignments;
+DROP TABLE grids;
+DROP TABLE communities;
+DROP TABLE streets;

@@ -1,0 +1,480 @@
+//! Grid management beside its events: the territory (installed, imported, a point's grid),
+//! the grid workers' devices and their patrols' traces.
+
+use std::collections::HashMap;
+use std::sync::{Arc, LazyLock, RwLock};
+
+use super::accounts::User;
+use super::{ServiceError, stored_now as now};
+use crate::db::DbConnection;
+use crate::db::grid as queries;
+use crate::domain::identity::Role;
+use crate::domain::patrol::{TracePoint, TraceSummary, summarize};
+use crate::domain::territory::{GridIndex, Outline, Point, illustrative_tiling};
+
+fn corrupt(e: impl std::fmt::Display) -> ServiceError {
+    ServiceError::Corrupt(e.to_string())
+}
+
+/// Installs the illustrative territory and the shipped taxonomy into a database that has
+/// neither. Part of the first start's transaction.
+pub fn install(conn: &mut DbConnection) -> Result<(), ServiceError> {
+    crate::db::grid::seed_taxonomy(conn, crate::domain::grid_event::shipped_categories())?;
+    if !queries::territory_is_empty(conn)? {
+        return Ok(());
+    }
+    let tiling = illustrative_tiling();
+    let mut rows = Vec::with_capacity(crate::domain::territory::GRIDS);
+    for (street, communities) in crate::domain::territory::STREETS.iter().zip(tiling) {
+        let street_id = queries::insert_street(conn, street.code, street.name_zh, street.name_en)?;
+        for community in communities {
+            let community_id =
+                queries::insert_community(conn, &community.code, street_id, &community.name_zh)?;
+            for grid in community.grids {
+                let b = grid.outline.bounds();
+                rows.push(queries::NewGrid {
+                    code: grid.code,
+                    community_id,
+                    name_zh: grid.name_zh,
+                    outline: grid.outline.to_json(),
+                    west: b.west,
+                    south: b.south,
+                    east: b.east,
+                    north: b.north,
+                    illustrative: true,
+                });
+            }
+        }
+    }
+    queries::insert_grids(conn, &rows)?;
+    queries::set_territory_token(conn, &super::secrets::random_token())?;
+    Ok(())
+}
+
+/// The point indexes this process has built, by territory token (a node may serve several
+/// databases in the tests; an import changes the token, so every node rebuilds).
+static INDEXES: LazyLock<RwLock<HashMap<String, Arc<GridIndex>>>> =
+    LazyLock::new(|| RwLock::new(HashMap::new()));
+
+/// The grid index of the territory the database holds now.
+pub fn grid_index(conn: &mut DbConnection) -> Result<Arc<GridIndex>, ServiceError> {
+    let token = queries::territory_token(conn)?.unwrap_or_default();
+    if let Some(index) = INDEXES.read().expect("not poisoned").get(&token) {
+        return Ok(index.clone());
+    }
+    let grids = queries::outlines(conn)?
+        .into_iter()
+        .map(|(id, text)| {
+            Outline::from_json(&text)
+                .map(|o| (id, o))
+                .ok_or_else(|| corrupt(format!("grid {id}: outline")))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let index = Arc::new(GridIndex::new(grids));
+    INDEXES
+        .write()
+        .expect("not poisoned")
+        .insert(token, index.clone());
+    Ok(index)
+}
+
+/// The grid that contains `point`, if any.
+pub fn locate(conn: &mut DbConnection, point: Point) -> Result<Option<i64>, ServiceError> {
+    Ok(grid_index(conn)?.locate(point))
+}
+
+/// What an import of outlines did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Imported {
+    pub replaced: usize,
+    /// Codes in the file that no grid has.
+    pub unknown: Vec<String>,
+}
+
+/// Replaces the outlines of the grids named in a GeoJSON FeatureCollection (by their `code`
+/// property), in one transaction; the point index of every node is rebuilt.
+pub fn import_outlines(
+    conn: &mut DbConnection,
+    user: &User,
+    geojson: &str,
+) -> Result<Result<Imported, String>, ServiceError> {
+    if user.role != Role::Admin {
+        return Err(ServiceError::NotFound);
+    }
+    let outlines = match crate::domain::territory::parse_geojson(geojson) {
+        Ok(outlines) if outlines.is_empty() => return Ok(Err("no features".into())),
+        Ok(outlines) => outlines,
+        Err(e) => return Ok(Err(e)),
+    };
+    crate::db::write_transaction(conn, |conn| {
+        let mut imported = Imported {
+            replaced: 0,
+            unknown: Vec::new(),
+        };
+        for o in &outlines {
+            if queries::set_outline(conn, &o.code, &o.outline.to_json(), o.outline.bounds())? {
+                imported.replaced += 1;
+            } else {
+                imported.unknown.push(o.code.clone());
+            }
+        }
+        if imported.replaced > 0 {
+            queries::set_territory_token(conn, &super::secrets::random_token())?;
+            super::admin::record_change(
+                conn,
+                Some(user.id),
+                "territory.import",
+                &format!("{} outlines", imported.replaced),
+                None,
+                None,
+            )?;
+        }
+        Ok(Ok(imported))
+    })
+}
+
+// ---- Devices ----
+
+/// Issues a device token to grid worker `worker_id`: the token is shown once; only its hash
+/// is kept.
+pub fn issue_device(
+    conn: &mut DbConnection,
+    admin: &User,
+    worker_id: i64,
+    label: &str,
+) -> Result<String, ServiceError> {
+    if admin.role != Role::Admin {
+        return Err(ServiceError::NotFound);
+    }
+    let refuse = |zh: &str, en: &str| {
+        ServiceError::Rejected(vec![crate::domain::reason::Reason::new(zh, en)])
+    };
+    crate::db::write_transaction(conn, |conn| {
+        let worker = crate::db::accounts::find_user(conn, worker_id)?
+            .filter(|u| u.role == Role::GridWorker.slug())
+            .ok_or_else(|| refuse("只能给网格员发放设备", "Devices are issued to grid workers"))?;
+        let label = label.trim();
+        if label.is_empty() || label.chars().count() > 60 {
+            return Err(refuse(
+                "请填写设备名称（60字以内）",
+                "Name the device (up to 60 characters)",
+            ));
+        }
+        let token = super::secrets::random_token();
+        let stamp = now();
+        let id = queries::insert_device(
+            conn,
+            worker.id,
+            label,
+            &crate::domain::sha256_hex(token.as_bytes()),
+            stamp,
+        )?;
+        super::admin::record_change(
+            conn,
+            Some(admin.id),
+            "device.issue",
+            &format!("device {id} ({label}) for {}", worker.email),
+            None,
+            None,
+        )?;
+        Ok(token)
+    })
+}
+
+pub fn revoke_device(
+    conn: &mut DbConnection,
+    admin: &User,
+    device_id: i64,
+) -> Result<bool, ServiceError> {
+    if admin.role != Role::Admin {
+        return Err(ServiceError::NotFound);
+    }
+    crate::db::write_transaction(conn, |conn| {
+        let stamp = now();
+        let revoked = queries::revoke_device(conn, device_id, stamp)?;
+        if revoked {
+            super::admin::record_change(
+                conn,
+                Some(admin.id),
+                "device.revoke",
+                &format!("device {device_id}"),
+                None,
+                None,
+            )?;
+        }
+        Ok(revoked)
+    })
+}
+
+/// A device authenticated by its token.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Device {
+    pub id: i64,
+    pub worker_id: i64,
+}
+
+/// The device of a bearer token; none for an unknown or revoked token.
+pub fn device(conn: &mut DbConnection, token: &str) -> Result<Option<Device>, ServiceError> {
+    let hash = crate::domain::sha256_hex(token.trim().as_bytes());
+    Ok(queries::device_by_token(conn, &hash)?.map(|(id, worker_id)| Device { id, worker_id }))
+}
+
+// ---- Points and patrols ----
+
+/// A point as a device posts it.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PostedPoint {
+    pub seq: i64,
+    /// When the device took it (RFC 3339, any offset).
+    pub at: chrono::DateTime<chrono::FixedOffset>,
+    pub lon: f64,
+    pub lat: f64,
+}
+
+/// The largest batch a device may post at once.
+pub const BATCH_MAX: usize = 1000;
+
+/// What a batch did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct Accepted {
+    /// Points stored now.
+    pub accepted: usize,
+    /// Points the server had already (sent again).
+    pub duplicates: usize,
+}
+
+/// Why a batch was refused as a whole (nothing is stored).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BatchError {
+    Empty,
+    TooLarge,
+    /// The n-th point (1-based) is not a position, has a negative sequence number or a time
+    /// more than a day ahead.
+    BadPoint(usize),
+}
+
+/// Stores a device's points (idempotent by device and sequence number; late and out of order
+/// accepted), in one transaction. Points for a patrol already summarised make it summarised
+/// again when next shown.
+pub fn post_points(
+    conn: &mut DbConnection,
+    device: Device,
+    points: &[PostedPoint],
+) -> Result<Result<Accepted, BatchError>, ServiceError> {
+    if points.is_empty() {
+        return Ok(Err(BatchError::Empty));
+    }
+    if points.len() > BATCH_MAX {
+        return Ok(Err(BatchError::TooLarge));
+    }
+    let latest = now() + chrono::Duration::days(1);
+    let mut rows = Vec::with_capacity(points.len());
+    for (i, p) in points.iter().enumerate() {
+        let at = p.at.naive_utc();
+        if p.seq < 0 || !Point::new(p.lon, p.lat).is_valid() || at > latest {
+            return Ok(Err(BatchError::BadPoint(i + 1)));
+        }
+        rows.push(queries::NewPoint {
+            device_id: device.id,
+            seq: p.seq,
+            user_id: device.worker_id,
+            recorded_at: at,
+            longitude: p.lon,
+            latitude: p.lat,
+        });
+    }
+    let earliest = rows.iter().map(|r| r.recorded_at).min().expect("not empty");
+    crate::db::write_transaction(conn, |conn| {
+        let accepted = queries::insert_points(conn, &rows)?;
+        if accepted > 0 {
+            queries::mark_stale(conn, device.worker_id, earliest)?;
+        }
+        Ok(Ok(Accepted {
+            accepted,
+            duplicates: rows.len() - accepted,
+        }))
+    })
+}
+
+/// Starts a patrol for the worker (one at a time: the one under way is returned).
+pub fn start_patrol(conn: &mut DbConnection, worker: &User) -> Result<i64, ServiceError> {
+    if worker.role != Role::GridWorker {
+        return Err(ServiceError::NotFound);
+    }
+    crate::db::write_transaction(conn, |conn| {
+        if let Some(open) = queries::open_patrol(conn, worker.id)? {
+            return Ok(open.id);
+        }
+        let stamp = now();
+        Ok(queries::start_patrol(
+            conn,
+            worker.id,
+            super::workflow::today(),
+            stamp,
+        )?)
+    })
+}
+
+/// Ends the worker's patrol under way and summarises it; none under way is not found.
+pub fn end_patrol(conn: &mut DbConnection, worker: &User) -> Result<i64, ServiceError> {
+    if worker.role != Role::GridWorker {
+        return Err(ServiceError::NotFound);
+    }
+    crate::db::write_transaction(conn, |conn| {
+        let open = queries::open_patrol(conn, worker.id)?.ok_or(ServiceError::NotFound)?;
+        queries::end_patrol(conn, open.id, now())?;
+        summarise(conn, open.id)?;
+        Ok(open.id)
+    })
+}
+
+/// A patrol's trace: its points and what they say, against the check points of its worker's
+/// grids.
+pub struct Trace {
+    pub patrol: queries::PatrolRow,
+    pub points: Vec<TracePoint>,
+    pub checkpoints: Vec<Point>,
+    pub grids: Vec<(i64, Outline)>,
+    pub summary: TraceSummary,
+}
+
+/// Computes patrol `id`'s trace (up to now while it is under way).
+pub fn trace(conn: &mut DbConnection, id: i64) -> Result<Option<Trace>, ServiceError> {
+    let Some(patrol) = queries::find_patrol(conn, id)? else {
+        return Ok(None);
+    };
+    let until = patrol.ended_at.unwrap_or_else(now);
+    let points: Vec<TracePoint> =
+        queries::points_between(conn, patrol.user_id, patrol.started_at, until)?
+            .into_iter()
+            .map(|(at, lon, lat)| TracePoint {
+                at,
+                point: Point::new(lon, lat),
+            })
+            .collect();
+    let grid_ids: Vec<i64> = queries::worker_grids(conn, patrol.user_id)?
+        .iter()
+        .map(|g| g.id)
+        .collect();
+    let grids: Vec<(i64, Outline)> = queries::grid_outlines(conn, &grid_ids)?
+        .into_iter()
+        .filter_map(|(id, text)| Outline::from_json(&text).map(|o| (id, o)))
+        .collect();
+    let checkpoints: Vec<Point> = grids.iter().flat_map(|(_, o)| o.checkpoints()).collect();
+    let summary = summarize(&points, &checkpoints);
+    Ok(Some(Trace {
+        patrol,
+        points,
+        checkpoints,
+        grids,
+        summary,
+    }))
+}
+
+/// Computes and stores patrol `id`'s summary.
+pub fn summarise(conn: &mut DbConnection, id: i64) -> Result<(), ServiceError> {
+    let Some(trace) = trace(conn, id)? else {
+        return Ok(());
+    };
+    let s = &trace.summary;
+    let count = |n: usize| i32::try_from(n).unwrap_or(i32::MAX);
+    queries::set_summary(
+        conn,
+        id,
+        &queries::PatrolSummary {
+            points: count(s.points),
+            distance_m: s.distance_m.round() as i32,
+            rounds: i32::try_from(s.rounds).unwrap_or(i32::MAX),
+            checkpoints_reached: count(s.checkpoints_reached()),
+            checkpoints_total: count(trace.checkpoints.len()),
+            gaps: count(s.gaps.len()),
+            too_fast: count(s.too_fast.len()),
+            summarized_at: Some(now()),
+        },
+    )?;
+    Ok(())
+}
+
+/// A worker's day at a glance.
+#[derive(Debug, Clone)]
+pub struct WorkerDay {
+    pub worker_id: i64,
+    pub name: String,
+    pub patrols: Vec<queries::PatrolRow>,
+}
+
+impl WorkerDay {
+    pub fn total(&self, field: fn(&queries::PatrolRow) -> i32) -> i64 {
+        self.patrols.iter().map(|p| i64::from(field(p))).sum()
+    }
+
+    /// Whether any patrol of the day has a gap or an impossible speed.
+    pub fn flagged(&self) -> bool {
+        self.patrols.iter().any(|p| p.gaps > 0 || p.too_fast > 0)
+    }
+}
+
+/// The day of every grid worker of the inspector's street (an inspector sees their street;
+/// the command centre any street). Patrols whose summary is stale are summarised first.
+pub fn street_day(
+    conn: &mut DbConnection,
+    user: &User,
+    street_id: Option<i64>,
+    day: chrono::NaiveDate,
+) -> Result<(i64, Vec<WorkerDay>), ServiceError> {
+    let street_id = match user.role {
+        Role::Inspector => {
+            queries::inspector_street(conn, user.id)?.ok_or(ServiceError::NotFound)?
+        }
+        Role::Commander => street_id.ok_or(ServiceError::NotFound)?,
+        _ => return Err(ServiceError::NotFound),
+    };
+    let workers = queries::street_workers(conn, street_id)?;
+    let ids: Vec<i64> = workers.iter().map(|(id, _)| *id).collect();
+    let mut patrols = queries::patrols_on(conn, &ids, day)?;
+    for patrol in patrols
+        .iter_mut()
+        .filter(|p| p.ended_at.is_some() && p.summarized_at.is_none())
+    {
+        crate::db::write_transaction(conn, |conn| summarise(conn, patrol.id))?;
+        if let Some(fresh) = queries::find_patrol(conn, patrol.id)? {
+            *patrol = fresh;
+        }
+    }
+    Ok((
+        street_id,
+        workers
+            .into_iter()
+            .map(|(worker_id, name)| WorkerDay {
+                worker_id,
+                name,
+                patrols: patrols
+                    .iter()
+                    .filter(|p| p.user_id == worker_id)
+                    .cloned()
+                    .collect(),
+            })
+            .collect(),
+    ))
+}
+
+/// Whether `user` may see patrol `patrol`'s trace: its worker, the inspector of a street the
+/// worker patrols, or the command centre.
+pub fn may_see_patrol(
+    conn: &mut DbConnection,
+    user: &User,
+    patrol: &queries::PatrolRow,
+) -> Result<bool, ServiceError> {
+    Ok(match user.role {
+        Role::GridWorker => patrol.user_id == user.id,
+        Role::Commander => true,
+        Role::Inspector => match queries::inspector_street(conn, user.id)? {
+            Some(street) => queries::worker_grids(conn, patrol.user_id)?
+                .iter()
+                .any(|g| g.street_id == street),
+            None => false,
+        },
+        _ => false,
+    })
+}
