@@ -88,9 +88,9 @@ on_both_databases! {
         for area in AREAS {
             assert!(home.attrs(".admin-area h2 a", "href").iter().any(|l| l == area), "{area}");
         }
-        // The licensing procedure, joint review, the remedy of bad ratings (好差评) and the
-        // 12345 hotline.
-        assert!(home.text("#area-workflows").contains("4 个流程"), "{}", home.text("#area-workflows"));
+        // The licensing procedure, joint review, the remedy of bad ratings (好差评), the
+        // 12345 hotline and the grid's events.
+        assert!(home.text("#area-workflows").contains("5 个流程"), "{}", home.text("#area-workflows"));
         assert!(home.text("#area-outbox").contains("无法投递 0 封"), "{}", home.text("#area-outbox"));
         assert!(home.text("#area-users").contains("目前没有账户被反复尝试密码"));
         assert_eq!(home.attrs("#area-forms form", "action"), ["/admin/services"], "a service is searched from here");

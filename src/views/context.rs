@@ -131,6 +131,22 @@ impl PageContext {
         self.user.as_ref().is_some_and(|u| u.role == Role::Operator)
     }
 
+    pub fn is_grid(&self) -> bool {
+        self.user.as_ref().is_some_and(|u| u.role.is_grid())
+    }
+
+    pub fn is_grid_worker(&self) -> bool {
+        self.user
+            .as_ref()
+            .is_some_and(|u| u.role == Role::GridWorker)
+    }
+
+    pub fn is_commander(&self) -> bool {
+        self.user
+            .as_ref()
+            .is_some_and(|u| u.role == Role::Commander)
+    }
+
     pub fn is_admin(&self) -> bool {
         self.user.as_ref().is_some_and(|u| u.role == Role::Admin)
     }

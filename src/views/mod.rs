@@ -8,6 +8,7 @@ pub mod catalog;
 pub mod context;
 pub mod documents;
 pub mod error;
+pub mod grid;
 pub mod hotline;
 pub mod ratings;
 pub mod workspace;

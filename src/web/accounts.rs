@@ -67,6 +67,9 @@ fn landing(role: crate::domain::identity::Role) -> &'static str {
         Role::Clerk | Role::Head => "/workspace",
         Role::Admin => "/admin",
         Role::Operator => "/hotline/console",
+        Role::GridWorker => "/grid",
+        Role::Inspector => "/grid/inspection",
+        Role::Commander => "/grid/command",
     }
 }
 

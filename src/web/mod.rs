@@ -11,6 +11,7 @@ mod catalog;
 mod documents;
 pub mod error;
 pub mod forms;
+pub mod grid;
 mod health;
 mod hotline;
 pub mod i18n;
@@ -188,6 +189,17 @@ fn favicon_response() -> HttpResponse {
         .body(FAVICON)
 }
 
+/// The report form's location helper (optional: the form works without it).
+const LOCATE_SCRIPT: &str = include_str!("../../static/locate.js");
+
+#[get("/static/locate.js")]
+async fn locate_script() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/javascript; charset=utf-8")
+        .insert_header(("Cache-Control", "public, max-age=86400"))
+        .body(LOCATE_SCRIPT)
+}
+
 #[get("/static/app.css")]
 async fn stylesheet() -> HttpResponse {
     HttpResponse::Ok()
@@ -211,6 +223,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         )
         .app_data(web::PathConfig::default().error_handler(|_, _| WebError::NotFound.into()))
         .service(stylesheet)
+        .service(locate_script)
         .service(favicon)
         .service(favicon_ico)
         .service(help)
@@ -227,6 +240,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .configure(applications::routes)
         .configure(documents::routes)
         .configure(hotline::routes)
+        .configure(grid::routes)
         .configure(workspace::routes)
         .configure(accounts::routes)
         .configure(api::routes)

@@ -97,6 +97,12 @@ fn needs_csrf(method: &Method) -> bool {
     !matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
 }
 
+/// The grid devices' API authenticates each request by its bearer token alone, never by a
+/// cookie, so a page elsewhere cannot forge one: it needs no CSRF token.
+fn device_api(path: &str) -> bool {
+    path.starts_with(crate::web::grid::DEVICE_API)
+}
+
 /// The token the request carries, reading (and putting back) a urlencoded body if needed.
 async fn provided_token(req: &mut ServiceRequest) -> Result<Option<String>, actix_web::Error> {
     if let Some(value) = req
@@ -188,7 +194,7 @@ pub async fn session_layer(
         res.response_mut().add_cookie(&removal(SESSION_COOKIE))?;
         return Ok(res);
     }
-    if needs_csrf(req.method()) {
+    if needs_csrf(req.method()) && !device_api(req.path()) {
         // A body that cannot be read (too large) gets its error page, not a dropped connection.
         let provided = match provided_token(&mut req).await {
             Ok(provided) => provided,

@@ -468,6 +468,57 @@ impl<'a> Browser<'a> {
         reply
     }
 
+    /// Sends the multipart form of the page at `path` as a browser does (the CSRF token in the
+    /// form's action), with `files`: (field, file name, content).
+    pub async fn submit_multipart(
+        &mut self,
+        path: &str,
+        fields: &[(&str, &str)],
+        files: &[(&str, &str, &[u8])],
+    ) -> Reply {
+        let page = self.get(path).await;
+        let action = page
+            .attrs("form[enctype=\"multipart/form-data\"]", "action")
+            .into_iter()
+            .next()
+            .unwrap_or_else(|| panic!("{path} has no multipart form"));
+        let boundary = "----onestop-test-multipart";
+        let mut body = Vec::new();
+        for (name, value) in fields {
+            body.extend_from_slice(
+                format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n")
+                    .as_bytes(),
+            );
+        }
+        for (field, file_name, content) in files {
+            body.extend_from_slice(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{field}\"; filename=\"{file_name}\"\r\nContent-Type: application/octet-stream\r\n\r\n").as_bytes());
+            body.extend_from_slice(content);
+            body.extend_from_slice(b"\r\n");
+        }
+        body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+        let mut request = self.app.client.post(self.app.url(&action));
+        let cookie = self.cookie_header();
+        if !cookie.is_empty() {
+            request = request.insert_header(("Cookie", cookie));
+        }
+        let mut response = request
+            .insert_header((
+                "Content-Type",
+                format!("multipart/form-data; boundary={boundary}"),
+            ))
+            .send_body(body)
+            .await
+            .unwrap_or_else(|e| panic!("POST {action}: {e}"));
+        let bytes = response.body().limit(8 * 1024 * 1024).await.expect("body");
+        let reply = Reply {
+            status: response.status(),
+            headers: response.headers().clone(),
+            body: String::from_utf8_lossy(&bytes).into_owned(),
+        };
+        self.remember(&reply);
+        reply
+    }
+
     pub async fn sign_in(&mut self, email: &str, password: &str) -> Reply {
         self.submit(
             "/login",

@@ -1,0 +1,402 @@
+//! Grid management on the one engine: an event reported on patrol, dispatched by its type,
+//! handled by the department, verified on site and closed (and a failed verification sent
+//! back), an event handled on the spot, duplicates offered for merging, who may see and act,
+//! the command centre's counts; the devices' tokens and their points; the pages.
+
+mod common;
+
+use common::{Browser, TestApp, on_both_databases, pool, signed_in};
+use onestop::domain::grid_event::{ReportField, ReportInput};
+use onestop::domain::identity::Role;
+use onestop::services::ServiceError;
+use onestop::services::accounts::User;
+use onestop::services::grid as grid_service;
+use onestop::services::workflow::grid_events::{
+    self as events, Attachment, Duplicates, EventStep, NotReported, Reported, Reporter,
+};
+use onestop::services::workflow::grid_pages;
+
+const CLIENT: &str = "127.0.0.1";
+const PNG: &[u8] =
+    b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x06\0\0\0\x1f\x15\xc4\x89";
+const PER_FILE: usize = 5 * 1024 * 1024;
+
+fn account(app: &TestApp, email: &str, role: Role, departments: &[&str]) -> User {
+    let new = onestop::services::accounts::NewAccount {
+        email: onestop::domain::identity::Email::parse(email).unwrap(),
+        name: email.split('@').next().unwrap().to_owned(),
+        role,
+        password: onestop::services::demo::password(),
+        departments: departments.iter().map(|d| d.to_string()).collect(),
+    };
+    onestop::services::accounts::create_account(&pool(app), None, &new).unwrap();
+    let mut conn = pool(app).get().unwrap();
+    let row = onestop::db::accounts::find_user_by_email(&mut conn, email)
+        .unwrap()
+        .unwrap();
+    onestop::services::accounts::user_by_id(&mut conn, row.id)
+        .unwrap()
+        .unwrap()
+}
+
+/// A grid worker of the grids given by code.
+fn worker(app: &TestApp, email: &str, grids: &[&str]) -> User {
+    let user = account(app, email, Role::GridWorker, &[]);
+    let mut conn = pool(app).get().unwrap();
+    for code in grids {
+        let id = onestop::db::grid::grid_id(&mut conn, code)
+            .unwrap()
+            .expect(code);
+        onestop::db::grid::assign(&mut conn, id, user.id).unwrap();
+    }
+    user
+}
+
+/// The centre of grid `code`, as typed into the form.
+fn centre(app: &TestApp, code: &str) -> (String, String) {
+    let mut conn = pool(app).get().unwrap();
+    let id = onestop::db::grid::grid_id(&mut conn, code)
+        .unwrap()
+        .unwrap();
+    let (_, text) = onestop::db::grid::grid_outlines(&mut conn, &[id])
+        .unwrap()
+        .remove(0);
+    let b = onestop::domain::territory::Outline::from_json(&text)
+        .unwrap()
+        .bounds();
+    (
+        format!("{:.6}", (b.west + b.east) / 2.0),
+        format!("{:.6}", (b.south + b.north) / 2.0),
+    )
+}
+
+/// The first type of event that is (or is not) closed on the spot, of the department given.
+fn a_type(app: &TestApp, on_the_spot: bool, department: Option<&str>) -> String {
+    let mut conn = pool(app).get().unwrap();
+    onestop::db::grid::event_types(&mut conn)
+        .unwrap()
+        .into_iter()
+        .find(|t| t.on_the_spot == on_the_spot && department.is_none_or(|d| t.department_code == d))
+        .expect("a type")
+        .code
+}
+
+fn report(
+    app: &TestApp,
+    reporter: Reporter<'_>,
+    event_type: &str,
+    at: &(String, String),
+    duplicates: Duplicates,
+) -> Result<Reported, NotReported> {
+    let input = ReportInput {
+        event_type: event_type.into(),
+        description: "人行道上堆放建筑垃圾，影响通行。".into(),
+        address: "宝安大道旁".into(),
+        longitude: at.0.clone(),
+        latitude: at.1.clone(),
+        phone: String::new(),
+    };
+    let photos = [Attachment {
+        file_name: "现场.png".into(),
+        content: PNG.to_vec(),
+    }];
+    let mut conn = pool(app).get().unwrap();
+    events::report(
+        &mut conn,
+        reporter,
+        &input,
+        &photos,
+        PER_FILE,
+        &duplicates,
+        CLIENT,
+    )
+    .unwrap()
+}
+
+fn version(app: &TestApp, id: i64) -> (String, i32) {
+    let mut conn = pool(app).get().unwrap();
+    let case = onestop::db::workflow::find_case(&mut conn, id)
+        .unwrap()
+        .unwrap();
+    (case.status, case.version)
+}
+
+fn step(
+    app: &TestApp,
+    who: &User,
+    id: i64,
+    name: &str,
+    note: &str,
+    photo: bool,
+) -> Result<(), ServiceError> {
+    let step = EventStep {
+        note: note.into(),
+        decision: note.into(),
+        photo: photo.then(|| Attachment {
+            file_name: "结果.png".into(),
+            content: PNG.to_vec(),
+        }),
+        ..EventStep::default()
+    };
+    let (_, version) = version(app, id);
+    let mut conn = pool(app).get().unwrap();
+    events::take_step(&mut conn, who, id, name, version, &step, PER_FILE, CLIENT).map(drop)
+}
+
+on_both_databases! {
+    async fn an_event_is_dispatched_handled_verified_and_closed(app) {
+        let department = "SJJ";
+        let worker_a = worker(&app, "worker.a@test.onestop.cn", &["BA01-01-001", "BA01-01-002"]);
+        let stranger = worker(&app, "worker.b@test.onestop.cn", &["BA05-01-001"]);
+        let clerk = account(&app, "clerk.grid@test.onestop.cn", Role::Clerk, &[department]);
+        let other_clerk = account(&app, "clerk.other@test.onestop.cn", Role::Clerk, &["MZJ"]);
+        let commander = account(&app, "commander@test.onestop.cn", Role::Commander, &[]);
+        let dispatched_type = a_type(&app, false, Some(department));
+        let spot_type = a_type(&app, true, None);
+        let here = centre(&app, "BA01-01-001");
+
+        // A report with mistakes comes back field by field.
+        let blank = ReportInput { longitude: "113.1".into(), latitude: "22.6".into(), ..ReportInput::default() };
+        let errors = {
+            let mut conn = pool(&app).get().unwrap();
+            events::report(&mut conn, Reporter::Worker(&worker_a), &blank, &[], PER_FILE, &Duplicates::Check, CLIENT).unwrap().unwrap_err()
+        };
+        let NotReported::Fields(errors) = errors else { panic!("fields") };
+        let fields: Vec<ReportField> = errors.iter().map(|(f, _)| *f).collect();
+        assert_eq!(fields, [ReportField::EventType, ReportField::Description]);
+        // Outside the district's grids.
+        let far = ("113.100000".to_owned(), "22.600000".to_owned());
+        assert!(matches!(
+            report(&app, Reporter::Worker(&worker_a), &dispatched_type, &far, Duplicates::Check),
+            Err(NotReported::Fields(errors)) if errors == vec![(ReportField::Location, "grid.error.outside")]
+        ));
+
+        // Dispatched by its type at once, numbered in the event series, due by its limit.
+        let first = report(&app, Reporter::Worker(&worker_a), &dispatched_type, &here, Duplicates::Check).unwrap();
+        assert!(first.number.starts_with("SJ"), "{}", first.number);
+        assert_eq!(first.department.as_deref(), Some(department));
+        assert!(first.due_on > Some(onestop::services::workflow::today()));
+        assert_eq!(version(&app, first.id).0, "event_handling");
+
+        // The same type 20 m away within the day is offered for merging; merged, it is closed
+        // with the first as its answer; reported anew, it is another event.
+        let near = (here.0.clone(), format!("{:.6}", here.1.parse::<f64>().unwrap() + 0.00018));
+        let offered = report(&app, Reporter::Worker(&worker_a), &dispatched_type, &near, Duplicates::Check);
+        assert!(matches!(&offered, Err(NotReported::PossibleDuplicate(id, number)) if *id == first.id && *number == first.number), "{offered:?}");
+        let merged = report(&app, Reporter::Worker(&worker_a), &dispatched_type, &near, Duplicates::MergeInto(first.number.clone())).unwrap();
+        assert_eq!(merged.merged_into.as_deref(), Some(first.number.as_str()));
+        assert_eq!(version(&app, merged.id).0, "event_merged");
+
+        // Who sees it: the grid's worker, the department, the command centre; not another
+        // grid's worker or another department.
+        let mut conn = pool(&app).get().unwrap();
+        assert!(grid_pages::event_case(&mut conn, &worker_a, first.id).is_ok());
+        assert!(grid_pages::event_case(&mut conn, &clerk, first.id).is_ok());
+        assert!(grid_pages::event_case(&mut conn, &commander, first.id).is_ok());
+        assert!(matches!(grid_pages::event_case(&mut conn, &stranger, first.id), Err(ServiceError::NotFound)));
+        assert!(matches!(grid_pages::event_case(&mut conn, &other_clerk, first.id), Err(ServiceError::NotFound)));
+        drop(conn);
+        assert!(matches!(step(&app, &stranger, first.id, "handled", "x", false), Err(ServiceError::NotFound)));
+
+        // The department handles it; the worker's verification needs a photo; failed, it goes
+        // back; passed, it is closed on time.
+        step(&app, &clerk, first.id, "handled", "已清理建筑垃圾", false).unwrap();
+        assert_eq!(version(&app, first.id).0, "event_verifying");
+        assert!(matches!(step(&app, &worker_a, first.id, "verify_pass", "已清理", false), Err(ServiceError::Rejected(_))));
+        step(&app, &worker_a, first.id, "verify_fail", "仍有部分垃圾未清运", false).unwrap();
+        assert_eq!(version(&app, first.id).0, "event_handling");
+        step(&app, &clerk, first.id, "handled", "已全部清运", false).unwrap();
+        step(&app, &worker_a, first.id, "verify_pass", "现场已清理干净", true).unwrap();
+        assert_eq!(version(&app, first.id).0, "event_closed");
+
+        // A type the worker may handle herself stays with her, and is closed on the spot with
+        // a photo; a dispatched type may not be closed so.
+        let spot = report(&app, Reporter::Worker(&worker_a), &spot_type, &centre(&app, "BA01-01-002"), Duplicates::Check).unwrap();
+        assert_eq!(spot.department, None);
+        assert_eq!(version(&app, spot.id).0, "event_reported");
+        assert!(matches!(step(&app, &worker_a, spot.id, "close_on_spot", "已劝离", false), Err(ServiceError::Rejected(_))));
+        step(&app, &worker_a, spot.id, "close_on_spot", "已现场劝离", true).unwrap();
+        assert_eq!(version(&app, spot.id).0, "event_closed");
+        let another = report(&app, Reporter::Worker(&worker_a), &dispatched_type, &centre(&app, "BA01-01-002"), Duplicates::Check).unwrap();
+        // The command centre redirects it to another department, which now has it.
+        {
+            let step = EventStep { note: "属民政部门职责".into(), department: "MZJ".into(), ..EventStep::default() };
+            let (_, v) = version(&app, another.id);
+            let mut conn = pool(&app).get().unwrap();
+            events::take_step(&mut conn, &commander, another.id, "redirect", v, &step, PER_FILE, CLIENT).unwrap();
+            assert!(grid_pages::event_case(&mut conn, &other_clerk, another.id).is_ok());
+            assert!(matches!(grid_pages::event_case(&mut conn, &clerk, another.id), Err(ServiceError::NotFound)));
+        }
+
+        // The command centre's day: four found (one merged), two dispatched by type, three
+        // closed (the merge, the verified one, the one on the spot), all on time.
+        let mut conn = pool(&app).get().unwrap();
+        let day = grid_pages::command_day(&mut conn, &commander, onestop::services::workflow::today()).unwrap();
+        assert_eq!((day.total.found, day.total.dispatched, day.total.closed, day.total.closed_on_time), (4, 2, 3, 3));
+        let xinan = day.streets.iter().find(|l| l.name_zh == "新安街道").unwrap();
+        assert_eq!(xinan.found, 4);
+        assert_eq!(day.total.closure_rate(), Some(75));
+        assert!(matches!(grid_pages::command_day(&mut conn, &clerk, day.day), Err(ServiceError::NotFound)));
+        let open = grid_pages::map_data(&mut conn, &commander).unwrap();
+        assert_eq!(open.grids.len(), 4_833);
+        assert_eq!(open.open.values().sum::<i64>(), 1, "only the redirected event is open");
+    }
+
+    async fn devices_post_points_with_their_own_tokens(app) {
+        let admin = account(&app, "admin.grid@test.onestop.cn", Role::Admin, &[]);
+        let worker_a = worker(&app, "worker.pts@test.onestop.cn", &["BA02-01-001"]);
+        let other = worker(&app, "worker.other@test.onestop.cn", &["BA02-01-002"]);
+        let token = {
+            let mut conn = pool(&app).get().unwrap();
+            // Only a grid worker gets a device.
+            assert!(matches!(grid_service::issue_device(&mut conn, &admin, admin.id, "PDA"), Err(ServiceError::Rejected(_))));
+            assert!(matches!(grid_service::issue_device(&mut conn, &worker_a, worker_a.id, "PDA"), Err(ServiceError::NotFound)));
+            grid_service::issue_device(&mut conn, &admin, worker_a.id, "PDA-001").unwrap()
+        };
+        let post = |body: serde_json::Value, token: Option<String>| {
+            let app = &app;
+            async move {
+                let mut request = app.client.post(app.url("/api/grid/points"));
+                if let Some(token) = token {
+                    request = request.insert_header(("Authorization", format!("Bearer {token}")));
+                }
+                let mut response = request.send_json(&body).await.unwrap();
+                let json: serde_json::Value = response.json().await.unwrap_or_default();
+                (response.status().as_u16(), json)
+            }
+        };
+        let patrol = |action: &'static str, token: String| {
+            let app = &app;
+            async move {
+                let mut response = app.client.post(app.url(&format!("/api/grid/patrol/{action}")))
+                    .insert_header(("Authorization", format!("Bearer {token}")))
+                    .send().await.unwrap();
+                let json: serde_json::Value = response.json().await.unwrap_or_default();
+                (response.status().as_u16(), json)
+            }
+        };
+        let (status, json) = patrol("start", token.clone()).await;
+        assert_eq!(status, 200);
+        // The patrol began half an hour ago; its points are posted now, late.
+        let start = chrono::Utc::now() - chrono::Duration::minutes(30);
+        {
+            use diesel::prelude::*;
+            use onestop::db::schema::patrols;
+            let mut conn = pool(&app).get().unwrap();
+            diesel::update(patrols::table.find(json["patrol_id"].as_i64().unwrap()))
+                .set(patrols::started_at.eq(start.naive_utc() - chrono::Duration::seconds(1)))
+                .execute(&mut **conn)
+                .unwrap();
+        }
+        // The grid's check points, walked to in 10 s steps, posted in two batches out of
+        // order, the second batch sent twice (the device was not sure it arrived).
+        let checkpoints = {
+            let mut conn = pool(&app).get().unwrap();
+            let id = onestop::db::grid::grid_id(&mut conn, "BA02-01-001").unwrap().unwrap();
+            let (_, text) = onestop::db::grid::grid_outlines(&mut conn, &[id]).unwrap().remove(0);
+            onestop::domain::territory::Outline::from_json(&text).unwrap().checkpoints()
+        };
+        let mut points = Vec::new();
+        for (i, c) in checkpoints.iter().cycle().take(8).enumerate() {
+            // Three points at each check point, a minute apart, then the next.
+            for j in 0..3 {
+                let seq = (i * 3 + j) as i64;
+                points.push(serde_json::json!({
+                    "seq": seq,
+                    "at": (start + chrono::Duration::seconds(seq * 60)).to_rfc3339(),
+                    "lon": c.lon, "lat": c.lat,
+                }));
+            }
+        }
+        let (late, early) = points.split_at(12);
+        let (status, json) = post(serde_json::json!({ "points": early }), Some(token.clone())).await;
+        assert_eq!((status, json["accepted"].as_u64()), (200, Some(12)), "{json}");
+        let (status, json) = post(serde_json::json!({ "points": late }), Some(token.clone())).await;
+        assert_eq!((status, json["accepted"].as_u64()), (200, Some(12)));
+        let (_, json) = post(serde_json::json!({ "points": late }), Some(token.clone())).await;
+        assert_eq!((json["accepted"].as_u64(), json["duplicates"].as_u64()), (Some(0), Some(12)));
+        // For another worker: refused. Bad points: the whole batch refused.
+        let (status, json) = post(serde_json::json!({ "worker_id": other.id, "points": early }), Some(token.clone())).await;
+        assert_eq!((status, json["error"].as_str()), (403, Some("other_worker")));
+        let bad = serde_json::json!({ "points": [{ "seq": 99, "at": start.to_rfc3339(), "lon": 500.0, "lat": 22.6 }] });
+        assert_eq!(post(bad, Some(token.clone())).await.0, 422);
+        assert_eq!(post(serde_json::json!({ "points": early }), None).await.0, 401);
+        assert_eq!(post(serde_json::json!({ "points": early }), Some("not-a-token".into())).await.0, 401);
+
+        let (status, json) = patrol("end", token.clone()).await;
+        assert_eq!(status, 200);
+        let patrol_id = json["patrol_id"].as_i64().unwrap();
+        let mut conn = pool(&app).get().unwrap();
+        let row = onestop::db::grid::find_patrol(&mut conn, patrol_id).unwrap().unwrap();
+        // 8 stops over 4 check points: two full rounds, two minutes a stop.
+        assert_eq!((row.points, row.rounds, row.checkpoints_reached, row.checkpoints_total), (24, 2, 4, 4));
+        assert_eq!((row.gaps, row.too_fast), (0, 0));
+        let trace = grid_service::trace(&mut conn, patrol_id).unwrap().unwrap();
+        assert_eq!(trace.summary.dwell.iter().map(|d| d.visits).collect::<Vec<_>>(), vec![2, 2, 2, 2]);
+        assert!(trace.summary.dwell.iter().all(|d| (d.minutes - 4.0).abs() < 0.01), "{:?}", trace.summary.dwell);
+
+        // Revoked, the token is refused.
+        let device_id = onestop::db::grid::device_lines(&mut conn).unwrap()[0].id;
+        assert!(grid_service::revoke_device(&mut conn, &admin, device_id).unwrap());
+        drop(conn);
+        let (status, json) = post(serde_json::json!({ "points": early }), Some(token)).await;
+        assert_eq!((status, json["error"].as_str()), (401, Some("token_refused")));
+    }
+
+    async fn the_grid_pages(app) {
+        worker(&app, "worker.page@test.onestop.cn", &["BA03-02-005"]);
+        account(&app, "commander.page@test.onestop.cn", Role::Commander, &[]);
+        let mut browser = signed_in(&app, "worker.page@test.onestop.cn").await;
+        let home = browser.get("/grid").await;
+        assert_eq!(home.status, 200, "{}", home.body);
+        assert!(home.body.contains("BA03-02-005"));
+        let started = browser.submit("/grid", "/grid/patrol/start", &[]).await;
+        assert_eq!(started.status, 303);
+        let form = browser.get("/grid/report").await;
+        assert_eq!(form.status, 200);
+        assert!(form.body.contains("/static/locate.js"), "the optional location script");
+        // The grid picked by hand gives the position (no script).
+        let pick = form.attrs("#grid_point option", "value").into_iter().find(|v| !v.is_empty()).unwrap();
+        let event_type = a_type(&app, false, None);
+        let reply = browser.submit_multipart("/grid/report", &[
+            ("event_type", event_type.as_str()), ("description", "井盖缺失"), ("address", "航城大道"),
+            ("grid_point", pick.as_str()),
+        ], &[("photo", "现场.png", PNG)]).await;
+        assert_eq!(reply.status, 201, "{}", reply.body);
+        let number = reply.text("#tracking-number");
+        assert!(number.starts_with("SJ"));
+        // Without a type: the form again, the other values kept.
+        let reply = browser.submit_multipart("/grid/report", &[
+            ("event_type", ""), ("description", "井盖缺失"), ("grid_point", pick.as_str()),
+        ], &[]).await;
+        assert_eq!(reply.status, 422);
+        assert!(reply.body.contains("井盖缺失"));
+        let ended = browser.submit("/grid", "/grid/patrol/end", &[]).await;
+        assert_eq!(ended.status, 303);
+        let trace = browser.get(ended.header("location").unwrap()).await;
+        assert_eq!(trace.status, 200);
+        assert!(trace.body.contains("<svg"));
+        assert_eq!(browser.get("/grid/command").await.status, 404, "a worker is not the command centre");
+
+        let mut commander = signed_in(&app, "commander.page@test.onestop.cn").await;
+        let page = commander.get("/grid/command").await;
+        assert_eq!(page.status, 200);
+        assert_eq!(page.html().select(&scraper::Selector::parse("svg rect").unwrap()).count(), 4_833);
+        assert!(page.body.contains(&number));
+        let csv = commander.get("/grid/command.csv?table=street").await;
+        assert_eq!(csv.status, 200);
+        assert!(csv.body.contains("航城街道"));
+        let event = commander.get(&format!("/grid/events/{}", common::id_of(&app, &number))).await;
+        assert_eq!(event.status, 200);
+        assert!(event.body.contains("redirect"));
+        // A citizen reports without an account: a phone is needed.
+        let mut visitor = Browser::new(&app);
+        visitor.get("/grid/report").await;
+        let reply = visitor.submit_multipart("/grid/report", &[
+            ("event_type", event_type.as_str()), ("description", "路灯不亮"),
+            ("longitude", "113.9"), ("latitude", "22.7"),
+        ], &[]).await;
+        assert_eq!(reply.status, 422);
+        assert!(reply.body.contains("路灯不亮"));
+    }
+}
