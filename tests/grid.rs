@@ -398,5 +398,49 @@ on_both_databases! {
         ], &[]).await;
         assert_eq!(reply.status, 422);
         assert!(reply.body.contains("路灯不亮"));
+        let reply = visitor.submit_multipart("/grid/report", &[
+            ("event_type", event_type.as_str()), ("description", "路灯不亮"),
+            ("longitude", "113.9"), ("latitude", "22.7"), ("phone", "13800138000"),
+        ], &[]).await;
+        assert_eq!(reply.status, 201, "{}", reply.body);
+        let anonymous = reply.text("#tracking-number");
+        // It is followed by its number and the phone's last four digits; a wrong pair is a
+        // field error with the number kept.
+        assert_eq!(visitor.get("/grid/track").await.status, 200);
+        let wrong = visitor.submit("/grid/track", "/grid/track", &[
+            ("tracking_number", anonymous.as_str()), ("phone_tail", "1234"),
+        ]).await;
+        assert_eq!(wrong.status, 404);
+        assert!(wrong.body.contains("tracking_number-error"));
+        assert_eq!(wrong.attrs("#tracking_number", "value"), vec![anonymous.clone()]);
+        let found = visitor.submit("/grid/track", "/grid/track", &[
+            ("tracking_number", anonymous.as_str()), ("phone_tail", "8000"),
+        ]).await;
+        assert_eq!(found.status, 200, "{}", found.body);
+        assert_eq!(found.text(".tracking-number"), anonymous);
+        assert_eq!(found.text(".status"), "部门处置中");
+
+        // A signed-in citizen's report: the page its mails link to is theirs alone.
+        account(&app, "citizen.grid@test.onestop.cn", Role::Citizen, &[]);
+        account(&app, "other.grid@test.onestop.cn", Role::Citizen, &[]);
+        let mut citizen = signed_in(&app, "citizen.grid@test.onestop.cn").await;
+        citizen.get("/grid/report").await;
+        // Elsewhere: the same type within 50 m would be offered as a duplicate.
+        let (lon, lat) = centre(&app, "BA01-01-002");
+        let reply = citizen.submit_multipart("/grid/report", &[
+            ("event_type", event_type.as_str()), ("description", "垃圾堆放"),
+            ("longitude", lon.as_str()), ("latitude", lat.as_str()),
+        ], &[]).await;
+        assert_eq!(reply.status, 201, "{}", reply.body);
+        let own = reply.text("#tracking-number");
+        let page = citizen.get(&format!("/grid/reports/{own}")).await;
+        assert_eq!(page.status, 200, "{}", page.body);
+        assert_eq!(page.text(".tracking-number"), own);
+        let mut other = signed_in(&app, "other.grid@test.onestop.cn").await;
+        assert_eq!(other.get(&format!("/grid/reports/{own}")).await.status, 404);
+        let mut nobody = Browser::new(&app);
+        let away = nobody.get(&format!("/grid/reports/{own}")).await;
+        assert_eq!(away.status, 303);
+        assert_eq!(away.header("location"), Some("/grid/track"));
     }
 }

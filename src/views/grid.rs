@@ -7,7 +7,9 @@ use askama_web::WebTemplate;
 use super::PageContext;
 use crate::db::grid::{EventLine, EventTypeRow, GridPlace, PatrolRow};
 use crate::services::grid::Trace;
-use crate::services::workflow::grid_pages::{CommandDay, EventCase, FigureLine, MapData};
+use crate::services::workflow::grid_pages::{
+    CommandDay, EventCase, FigureLine, MapData, ReportView,
+};
 use crate::web::forms::FormState;
 
 /// The size of a server-drawn map, in SVG units.
@@ -342,4 +344,21 @@ impl CommandPage {
             _ => "#b8420f",
         }
     }
+}
+
+/// A citizen's report as its reporter follows it: signed in by its number, or by the public
+/// lookup (number and the phone's last four digits).
+#[derive(Template, WebTemplate)]
+#[template(path = "grid/track.html")]
+pub struct GridTrackPage {
+    pub ctx: PageContext,
+    pub form: FormState,
+    pub view: Option<ReportView>,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "grid/own_report.html")]
+pub struct OwnReportPage {
+    pub ctx: PageContext,
+    pub view: ReportView,
 }

@@ -26,7 +26,8 @@ use crate::services::workflow::grid_pages as pages;
 use crate::views::PageContext;
 use crate::views::accounts::MessagePage;
 use crate::views::grid::{
-    CommandPage, EventPage, HomePage, Projection, ReportPage, ReportedPage, StepAttempt, TracePage,
+    CommandPage, EventPage, GridTrackPage, HomePage, OwnReportPage, Projection, ReportPage,
+    ReportedPage, StepAttempt, TracePage,
 };
 
 /// Where the devices' API lives (bearer tokens, no cookies, no CSRF).
@@ -741,6 +742,83 @@ async fn device_patrol(
     }
 }
 
+// ---- A citizen follows a report ----
+
+type Fields = web::Form<Vec<(String, String)>>;
+
+#[get("/grid/track")]
+async fn track_form(ctx: PageContext) -> GridTrackPage {
+    GridTrackPage {
+        ctx,
+        form: FormState::default(),
+        view: None,
+    }
+}
+
+/// The public lookup of a report (随手拍): its number and the last four digits of the phone it
+/// was left with. A POST, so that the digits stay out of addresses and logs; failures are
+/// throttled with the other public lookups.
+#[post("/grid/track")]
+async fn track(
+    req: HttpRequest,
+    ctx: PageContext,
+    pool: web::Data<DbPool>,
+    fields: Fields,
+) -> Result<HttpResponse, WebError> {
+    let mut form = FormState::new(fields.into_inner());
+    let (number, tail) = (
+        form.value("tracking_number").to_owned(),
+        form.value("phone_tail").to_owned(),
+    );
+    let client = super::client_address(&req);
+    match run(&pool, move |conn| {
+        pages::lookup_report(conn, &number, &tail, &client)
+    })
+    .await
+    {
+        Ok(view) => page_with_status(
+            StatusCode::OK,
+            &GridTrackPage {
+                ctx,
+                form,
+                view: Some(view),
+            },
+        ),
+        Err(WebError::NotFound) => {
+            form.add("tracking_number", ctx.t("grid.track_not_found"));
+            page_with_status(
+                StatusCode::NOT_FOUND,
+                &GridTrackPage {
+                    ctx,
+                    form,
+                    view: None,
+                },
+            )
+        }
+        Err(WebError::Service(ServiceError::Throttled { until })) => {
+            super::applications::lookups_throttled(ctx, until)
+        }
+        Err(other) => Err(other),
+    }
+}
+
+/// The reporter's own report, by number: the mails sent about it link here. Without a
+/// session it is the public lookup.
+#[get("/grid/reports/{number}")]
+async fn own_report(
+    req: HttpRequest,
+    ctx: PageContext,
+    pool: web::Data<DbPool>,
+    number: web::Path<String>,
+) -> Result<HttpResponse, WebError> {
+    let Some(user) = signed_in(&req) else {
+        return Ok(see_other("/grid/track"));
+    };
+    let number = number.into_inner();
+    let view = run(&pool, move |conn| pages::own_report(conn, &user, &number)).await?;
+    page_with_status(StatusCode::OK, &OwnReportPage { ctx, view })
+}
+
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(home)
         .service(start_patrol)
@@ -754,5 +832,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(command)
         .service(command_csv)
         .service(post_points)
-        .service(device_patrol);
+        .service(device_patrol)
+        .service(track_form)
+        .service(track)
+        .service(own_report);
 }
