@@ -99,10 +99,14 @@ pub fn build_server(
 ) -> std::io::Result<Server> {
     let labels = parts.labels.clone();
     crate::web::refresh_labels(&pool, &labels);
-    // Database work runs on the blocking pool; threads beyond twice the connections would only
-    // wait for a connection, and each keeps its own allocator heap (resident memory grew to
-    // 300 MB under 64 connections with actix's default of 512).
-    let blocking_threads = (pool.max_size() as usize * 2).max(4);
+    // Database work runs on the blocking pool, one thread per connection: a thread beyond
+    // them could only wait for a connection, and each keeps its own allocator heap (resident
+    // memory grew to 300 MB under 64 connections with actix's default of 512). With twice as
+    // many threads as connections, a quarter of the server's context switches under the
+    // submission benchmark were threads spinning on the pool's lock (`perf record -e
+    // sched:sched_switch`: r2d2's `get_timeout` and the connection's return, in
+    // parking_lot's `sched_yield`).
+    let blocking_threads = (pool.max_size() as usize).max(4);
     let pool = web::Data::new(pool);
     let info = web::Data::new(parts.info);
     let accounts = web::Data::new(parts.accounts);
