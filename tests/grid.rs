@@ -378,7 +378,31 @@ on_both_databases! {
         assert!(trace.body.contains("<svg"));
         assert_eq!(browser.get("/grid/command").await.status, 404, "a worker is not the command centre");
 
+        // The street's inspector sees the worker's day: the patrol, linked to its trace.
+        let inspector = account(&app, "inspector.page@test.onestop.cn", Role::Inspector, &[]);
+        let street = {
+            let mut conn = pool(&app).get().unwrap();
+            let street = onestop::db::grid::streets(&mut conn).unwrap()
+                .into_iter().find(|s| s.1 == "BA03").unwrap().0;
+            onestop::db::grid::set_inspector_street(&mut conn, inspector.id, street).unwrap();
+            street
+        };
+        let mut looking = signed_in(&app, "inspector.page@test.onestop.cn").await;
+        let day = looking.get("/grid/inspection").await;
+        assert_eq!(day.status, 200, "{}", day.body);
+        assert_eq!(day.text(".street-name"), "航城街道");
+        assert_eq!(day.texts("tbody th"), vec!["worker.page"]);
+        assert_eq!(day.attrs("td.patrols a", "href"), vec![ended.header("location").unwrap().to_owned()]);
+        assert_eq!(looking.get("/grid/inspection?day=2026-13-01").await.status, 400);
+        assert_eq!(browser.get("/grid/inspection").await.status, 404, "a worker is not an inspector");
+
         let mut commander = signed_in(&app, "commander.page@test.onestop.cn").await;
+        let other = commander.get("/grid/inspection").await;
+        assert_eq!(other.status, 200);
+        assert!(other.texts("tbody th").is_empty(), "BA01 has no worker in this test");
+        let chosen = commander.get(&format!("/grid/inspection?street={street}")).await;
+        assert_eq!(chosen.texts("tbody th"), vec!["worker.page"]);
+        assert_eq!(commander.get("/grid/inspection?street=x").await.status, 400);
         let page = commander.get("/grid/command").await;
         assert_eq!(page.status, 200);
         assert_eq!(page.html().select(&scraper::Selector::parse("svg rect").unwrap()).count(), 4_833);

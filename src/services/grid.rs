@@ -409,6 +409,31 @@ impl WorkerDay {
         self.patrols.iter().map(|p| i64::from(field(p))).sum()
     }
 
+    pub fn distance_m(&self) -> i64 {
+        self.total(|p| p.distance_m)
+    }
+
+    pub fn rounds(&self) -> i64 {
+        self.total(|p| p.rounds)
+    }
+
+    pub fn points(&self) -> i64 {
+        self.total(|p| p.points)
+    }
+
+    /// Check points reached, and of how many.
+    pub fn checkpoints(&self) -> (i64, i64) {
+        (
+            self.total(|p| p.checkpoints_reached),
+            self.total(|p| p.checkpoints_total),
+        )
+    }
+
+    /// Gaps, and stretches at impossible speed.
+    pub fn anomalies(&self) -> (i64, i64) {
+        (self.total(|p| p.gaps), self.total(|p| p.too_fast))
+    }
+
     /// Whether any patrol of the day has a gap or an impossible speed.
     pub fn flagged(&self) -> bool {
         self.patrols.iter().any(|p| p.gaps > 0 || p.too_fast > 0)

@@ -141,6 +141,12 @@ impl PageContext {
             .is_some_and(|u| u.role == Role::GridWorker)
     }
 
+    pub fn is_inspector(&self) -> bool {
+        self.user
+            .as_ref()
+            .is_some_and(|u| u.role == Role::Inspector)
+    }
+
     pub fn is_commander(&self) -> bool {
         self.user
             .as_ref()

@@ -362,3 +362,30 @@ pub struct OwnReportPage {
     pub ctx: PageContext,
     pub view: ReportView,
 }
+
+/// A street's grid workers' day (the inspector's page).
+#[derive(Template, WebTemplate)]
+#[template(path = "grid/inspection.html")]
+pub struct InspectionPage {
+    pub ctx: PageContext,
+    pub day: chrono::NaiveDate,
+    pub street: i64,
+    /// The streets the reader may choose from: (id, code, name, English name).
+    pub streets: Vec<(i64, String, String, String)>,
+    pub workers: Vec<crate::services::grid::WorkerDay>,
+    pub commander: bool,
+}
+
+impl InspectionPage {
+    pub fn km(metres: i64) -> String {
+        format!("{:.2} km", metres as f64 / 1000.0)
+    }
+
+    pub fn street_name(&self) -> String {
+        self.streets
+            .iter()
+            .find(|s| s.0 == self.street)
+            .map(|s| self.ctx.pick(&s.2, &s.3).to_string())
+            .unwrap_or_default()
+    }
+}

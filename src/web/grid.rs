@@ -26,8 +26,8 @@ use crate::services::workflow::grid_pages as pages;
 use crate::views::PageContext;
 use crate::views::accounts::MessagePage;
 use crate::views::grid::{
-    CommandPage, EventPage, GridTrackPage, HomePage, OwnReportPage, Projection, ReportPage,
-    ReportedPage, StepAttempt, TracePage,
+    CommandPage, EventPage, GridTrackPage, HomePage, InspectionPage, OwnReportPage, Projection,
+    ReportPage, ReportedPage, StepAttempt, TracePage,
 };
 
 /// Where the devices' API lives (bearer tokens, no cookies, no CSRF).
@@ -513,6 +513,59 @@ async fn download(
     Ok(super::applications::attachment(name, content_type, content))
 }
 
+// ---- The inspector (督察员) ----
+
+#[derive(Debug, Default, Deserialize)]
+struct InspectionQuery {
+    day: Option<String>,
+    street: Option<String>,
+}
+
+/// A street's grid workers' day at a glance: patrols, distance, rounds, check points and the
+/// patrols with gaps or impossible speeds. The inspector sees their own street; the command
+/// centre picks one.
+#[get("/grid/inspection")]
+async fn inspection(
+    ctx: PageContext,
+    user: SignedIn,
+    pool: web::Data<DbPool>,
+    query: web::Query<InspectionQuery>,
+) -> Result<InspectionPage, WebError> {
+    let user = with_role(&user, &[Role::Inspector, Role::Commander])?;
+    let day = day_of(&DayQuery {
+        day: query.day.clone(),
+        table: None,
+    })?;
+    let bad = || WebError::BadRequest(BadParameter::Malformed);
+    let chosen = match query.street.as_deref().filter(|s| !s.is_empty()) {
+        Some(text) => Some(text.parse::<i64>().map_err(|_| bad())?),
+        None => None,
+    };
+    let commander = user.role == Role::Commander;
+    let (streets, workers) = run(&pool, move |conn| {
+        let streets = crate::db::grid::streets(conn)?;
+        // The command centre without a choice sees the first street.
+        let street = chosen.or_else(|| streets.first().map(|s| s.0));
+        let (street, workers) = grid_service::street_day(conn, &user, street, day)?;
+        let streets = if commander {
+            streets
+        } else {
+            streets.into_iter().filter(|s| s.0 == street).collect()
+        };
+        Ok(((street, streets), workers))
+    })
+    .await?;
+    let (street, streets) = streets;
+    Ok(InspectionPage {
+        ctx,
+        day,
+        street,
+        streets,
+        workers,
+        commander,
+    })
+}
+
 // ---- The command centre ----
 
 #[derive(Debug, Default, Deserialize)]
@@ -835,5 +888,6 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(device_patrol)
         .service(track_form)
         .service(track)
-        .service(own_report);
+        .service(own_report)
+        .service(inspection);
 }
