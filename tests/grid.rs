@@ -413,6 +413,22 @@ on_both_databases! {
         let event = commander.get(&format!("/grid/events/{}", common::id_of(&app, &number))).await;
         assert_eq!(event.status, 200);
         assert!(event.body.contains("redirect"));
+        // The department the type dispatches to lists the event, linked from its queue.
+        let department = {
+            let mut conn = pool(&app).get().unwrap();
+            onestop::db::grid::event_type(&mut conn, &event_type).unwrap().unwrap().department_code
+        };
+        let other = if department == "SJJ" { "MZJ" } else { "SJJ" };
+        account(&app, "clerk.page@test.onestop.cn", Role::Clerk, &[department.as_str()]);
+        let mut clerk = signed_in(&app, "clerk.page@test.onestop.cn").await;
+        let queue = clerk.get(&format!("/workspace/{department}")).await;
+        assert!(queue.attrs("a", "href").contains(&format!("/workspace/{department}/events")));
+        let held = clerk.get(&format!("/workspace/{department}/events")).await;
+        assert_eq!(held.status, 200, "{}", held.body);
+        assert_eq!(held.attrs("tbody tr", "data-number"), vec![number.clone()]);
+        assert_eq!(clerk.get(&format!("/workspace/{other}/events")).await.status, 404);
+        assert_eq!(clerk.get(&format!("/workspace/{department}/events?before=x")).await.status, 400);
+
         // A citizen reports without an account: a phone is needed.
         let mut visitor = Browser::new(&app);
         visitor.get("/grid/report").await;

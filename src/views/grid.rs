@@ -389,3 +389,21 @@ impl InspectionPage {
             .unwrap_or_default()
     }
 }
+
+/// The grid events a department holds.
+#[derive(Template, WebTemplate)]
+#[template(path = "grid/department.html")]
+pub struct DepartmentEventsPage {
+    pub ctx: PageContext,
+    pub department_code: String,
+    pub events: Vec<EventLine>,
+    pub types: Vec<EventTypeRow>,
+    /// The cursor of the next page, if this one is full.
+    pub more: Option<i64>,
+}
+
+impl DepartmentEventsPage {
+    pub fn type_name(&self, code: &str) -> String {
+        type_name(&self.ctx, &self.types, code)
+    }
+}

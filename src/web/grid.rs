@@ -11,7 +11,7 @@ use serde::Deserialize;
 use super::error::{BadParameter, WebError};
 use super::forms::{FormState, page_with_status, see_other};
 use super::run;
-use super::session::{SignedIn, Visitor};
+use super::session::{SignedIn, Staff, Visitor};
 use crate::db::DbPool;
 use crate::domain::grid_event::ReportInput;
 use crate::domain::identity::Role;
@@ -26,8 +26,8 @@ use crate::services::workflow::grid_pages as pages;
 use crate::views::PageContext;
 use crate::views::accounts::MessagePage;
 use crate::views::grid::{
-    CommandPage, EventPage, GridTrackPage, HomePage, InspectionPage, OwnReportPage, Projection,
-    ReportPage, ReportedPage, StepAttempt, TracePage,
+    CommandPage, DepartmentEventsPage, EventPage, GridTrackPage, HomePage, InspectionPage,
+    OwnReportPage, Projection, ReportPage, ReportedPage, StepAttempt, TracePage,
 };
 
 /// Where the devices' API lives (bearer tokens, no cookies, no CSRF).
@@ -513,6 +513,50 @@ async fn download(
     Ok(super::applications::attachment(name, content_type, content))
 }
 
+// ---- A department's events ----
+
+#[derive(Debug, Default, Deserialize)]
+struct ListQuery {
+    before: Option<String>,
+}
+
+/// The grid events a department holds, newest first, fifty a page (the cursor is the last
+/// event's id); linked from the department's queue.
+#[get("/workspace/{department}/events")]
+async fn department_events(
+    ctx: PageContext,
+    staff: Staff,
+    pool: web::Data<DbPool>,
+    code: web::Path<String>,
+    query: web::Query<ListQuery>,
+) -> Result<DepartmentEventsPage, WebError> {
+    let code = staff.department(&code)?;
+    let before = match query.before.as_deref().filter(|b| !b.is_empty()) {
+        Some(text) => Some(
+            text.parse::<i64>()
+                .map_err(|_| WebError::BadRequest(BadParameter::Page))?,
+        ),
+        None => None,
+    };
+    let user = staff.0.user.clone();
+    let department = code.clone();
+    let (events, types) = run(&pool, move |conn| {
+        let events = pages::event_list(conn, &user, Some(&department), None, before)?;
+        Ok((events, pages::report_types(conn)?))
+    })
+    .await?;
+    let more = (events.len() as i64 == pages::LIST_PAGE)
+        .then(|| events.last().map(|e| e.id))
+        .flatten();
+    Ok(DepartmentEventsPage {
+        ctx,
+        department_code: code,
+        events,
+        types,
+        more,
+    })
+}
+
 // ---- The inspector (督察员) ----
 
 #[derive(Debug, Default, Deserialize)]
@@ -889,5 +933,6 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(track_form)
         .service(track)
         .service(own_report)
-        .service(inspection);
+        .service(inspection)
+        .service(department_events);
 }
