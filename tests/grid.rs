@@ -336,7 +336,7 @@ on_both_databases! {
         assert!(trace.summary.dwell.iter().all(|d| (d.minutes - 4.0).abs() < 0.01), "{:?}", trace.summary.dwell);
 
         // Revoked, the token is refused.
-        let device_id = onestop::db::grid::device_lines(&mut conn).unwrap()[0].id;
+        let device_id = onestop::db::grid::device_lines(&mut conn, None, 1).unwrap()[0].id;
         assert!(grid_service::revoke_device(&mut conn, &admin, device_id).unwrap());
         drop(conn);
         let (status, json) = post(serde_json::json!({ "points": early }), Some(token)).await;
@@ -365,6 +365,9 @@ on_both_databases! {
         assert_eq!(reply.status, 201, "{}", reply.body);
         let number = reply.text("#tracking-number");
         assert!(number.starts_with("SJ"));
+        let due = reply.text(".due");
+        assert!(due.starts_with("处置时限：2") && !due.contains('{'), "{due}");
+        assert!(!reply.text(".dispatched-to").contains('{'));
         // Without a type: the form again, the other values kept.
         let reply = browser.submit_multipart("/grid/report", &[
             ("event_type", ""), ("description", "井盖缺失"), ("grid_point", pick.as_str()),
@@ -413,6 +416,57 @@ on_both_databases! {
         let event = commander.get(&format!("/grid/events/{}", common::id_of(&app, &number))).await;
         assert_eq!(event.status, 200);
         assert!(event.body.contains("redirect"));
+        // The administrator issues the worker a device on the page; its token, shown once,
+        // opens a patrol through the API until the administrator revokes it.
+        account(&app, "admin.page@test.onestop.cn", Role::Admin, &[]);
+        let mut admin = signed_in(&app, "admin.page@test.onestop.cn").await;
+        assert_eq!(admin.get("/admin/grid/devices").await.status, 200);
+        let refused = admin.submit("/admin/grid/devices", "/admin/grid/devices", &[
+            ("worker", "nobody@test.onestop.cn"), ("label", "手持终端 7"),
+        ]).await;
+        assert_eq!(refused.status, 422);
+        assert_eq!(refused.attrs("#label", "value"), vec!["手持终端 7"]);
+        let issued = admin.submit("/admin/grid/devices", "/admin/grid/devices", &[
+            ("worker", "worker.page@test.onestop.cn"), ("label", "手持终端 7"),
+        ]).await;
+        assert_eq!(issued.status, 201, "{}", issued.body);
+        assert_eq!(issued.header("cache-control"), Some("no-store"));
+        let token = issued.text(".device-token");
+        assert!(token.len() >= 32);
+        let again = admin.get("/admin/grid/devices").await;
+        assert!(!again.body.contains(&token), "a token is shown once");
+        let device = again.attrs("tr[data-device]", "data-device").remove(0);
+        let open = |token: String| {
+            let app = &app;
+            async move {
+                app.client.post(app.url("/api/grid/patrol/start"))
+                    .insert_header(("Authorization", format!("Bearer {token}")))
+                    .send().await.unwrap().status().as_u16()
+            }
+        };
+        assert_eq!(open(token.clone()).await, 200);
+        assert_eq!(browser.get("/admin/grid/devices").await.status, 404, "a worker is not an administrator");
+        let revoked = admin.submit("/admin/grid/devices", &format!("/admin/grid/devices/{device}/revoke"), &[]).await;
+        assert_eq!(revoked.status, 303);
+        assert_eq!(admin.get("/admin/grid/devices").await.text(&format!("tr[data-device=\"{device}\"] .device-state")).split_whitespace().next(), Some("已吊销"));
+        assert_eq!(open(token).await, 401);
+
+        // Real outlines come as GeoJSON; a code no grid has is named, a broken file refused.
+        let (lon, lat) = centre(&app, "BA01-01-001");
+        let (x, y): (f64, f64) = (lon.parse().unwrap(), lat.parse().unwrap());
+        let ring = format!("[[{},{}],[{},{}],[{},{}],[{},{}],[{},{}]]",
+            x - 0.001, y - 0.001, x + 0.001, y - 0.001, x + 0.001, y + 0.001, x - 0.001, y + 0.001, x - 0.001, y - 0.001);
+        let geojson = format!(r#"{{"type":"FeatureCollection","features":[
+            {{"type":"Feature","properties":{{"code":"BA01-01-001"}},"geometry":{{"type":"Polygon","coordinates":[{ring}]}}}},
+            {{"type":"Feature","properties":{{"code":"XX99"}},"geometry":{{"type":"Polygon","coordinates":[{ring}]}}}}]}}"#);
+        let imported = admin.submit_multipart("/admin/grid/territory", &[], &[("file", "grids.geojson", geojson.as_bytes())]).await;
+        assert_eq!(imported.status, 200, "{}", imported.body);
+        assert_eq!(imported.text(".imported"), "已替换 1 个网格边界。");
+        assert_eq!(imported.texts(".unknown-codes li"), vec!["XX99"]);
+        let broken = admin.submit_multipart("/admin/grid/territory", &[], &[("file", "grids.geojson", b"{\"type\":")]).await;
+        assert_eq!(broken.status, 422);
+        assert_eq!(browser.get("/admin/grid/territory").await.status, 404);
+
         // The department the type dispatches to lists the event, linked from its queue.
         let department = {
             let mut conn = pool(&app).get().unwrap();

@@ -751,6 +751,42 @@ pub fn insert_device(
         .get_result(c))
 }
 
+/// A device as the administrators' list shows it.
+#[derive(Debug, Clone, Queryable)]
+pub struct DeviceLine {
+    pub id: i64,
+    pub label: String,
+    pub worker_email: String,
+    pub worker_name: String,
+    pub created_at: NaiveDateTime,
+    pub revoked_at: Option<NaiveDateTime>,
+}
+
+/// Devices newest first, `limit` of them before id `before` (keyset).
+pub fn device_lines(
+    conn: &mut DbConnection,
+    before: Option<i64>,
+    limit: i64,
+) -> QueryResult<Vec<DeviceLine>> {
+    let mut query = devices::table
+        .inner_join(users::table.on(users::id.eq(devices::user_id)))
+        .select((
+            devices::id,
+            devices::label,
+            users::email,
+            users::name,
+            devices::created_at,
+            devices::revoked_at,
+        ))
+        .order(devices::id.desc())
+        .limit(limit)
+        .into_boxed();
+    if let Some(before) = before {
+        query = query.filter(devices::id.lt(before));
+    }
+    query.load(conn)
+}
+
 pub fn revoke_device(conn: &mut DbConnection, id: i64, at: NaiveDateTime) -> QueryResult<bool> {
     diesel::update(
         devices::table
@@ -770,33 +806,6 @@ pub fn device_by_token(conn: &mut DbConnection, hash: &str) -> QueryResult<Optio
         .select((devices::id, devices::user_id))
         .first(conn)
         .optional()
-}
-
-/// A device as the administrators list it.
-#[derive(Debug, Clone, Queryable)]
-pub struct DeviceLine {
-    pub id: i64,
-    pub label: String,
-    pub user_name: String,
-    pub user_email: String,
-    pub created_at: NaiveDateTime,
-    pub revoked_at: Option<NaiveDateTime>,
-}
-
-pub fn device_lines(conn: &mut DbConnection) -> QueryResult<Vec<DeviceLine>> {
-    devices::table
-        .inner_join(users::table.on(users::id.eq(devices::user_id)))
-        .select((
-            devices::id,
-            devices::label,
-            users::name,
-            users::email,
-            devices::created_at,
-            devices::revoked_at,
-        ))
-        .order(devices::id.desc())
-        .limit(500)
-        .load(conn)
 }
 
 pub fn start_patrol(

@@ -181,6 +181,42 @@ pub fn issue_device(
     })
 }
 
+/// Devices on one page of the administrators' list.
+pub const DEVICE_PAGE: i64 = 100;
+
+/// The administrators' list of devices, newest first.
+pub fn devices(
+    conn: &mut DbConnection,
+    admin: &User,
+    before: Option<i64>,
+) -> Result<Vec<queries::DeviceLine>, ServiceError> {
+    if admin.role != Role::Admin {
+        return Err(ServiceError::NotFound);
+    }
+    Ok(queries::device_lines(conn, before, DEVICE_PAGE)?)
+}
+
+/// Issues a device to the grid worker whose account has this email (see [`issue_device`]).
+pub fn issue_device_by_email(
+    conn: &mut DbConnection,
+    admin: &User,
+    worker_email: &str,
+    label: &str,
+) -> Result<String, ServiceError> {
+    if admin.role != Role::Admin {
+        return Err(ServiceError::NotFound);
+    }
+    let worker =
+        crate::db::accounts::find_user_by_email(conn, &worker_email.trim().to_lowercase())?
+            .ok_or_else(|| {
+                ServiceError::Rejected(vec![crate::domain::reason::Reason::new(
+                    "没有使用该邮箱的网格员账号",
+                    "No grid worker's account has this email",
+                )])
+            })?;
+    issue_device(conn, admin, worker.id, label)
+}
+
 pub fn revoke_device(
     conn: &mut DbConnection,
     admin: &User,

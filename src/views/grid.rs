@@ -407,3 +407,34 @@ impl DepartmentEventsPage {
         type_name(&self.ctx, &self.types, code)
     }
 }
+
+/// The administrators' page of the grid workers' devices.
+#[derive(Template, WebTemplate)]
+#[template(path = "admin/devices.html")]
+pub struct DevicesPage {
+    pub ctx: PageContext,
+    pub devices: Vec<crate::db::grid::DeviceLine>,
+    /// The cursor of the next page, if this one is full.
+    pub more: Option<i64>,
+    pub form: FormState,
+    pub problems: Vec<crate::domain::reason::Reason>,
+    /// The token just issued, shown once.
+    pub token: Option<String>,
+}
+
+/// The administrators' import of grid outlines.
+#[derive(Template, WebTemplate)]
+#[template(path = "admin/territory.html")]
+pub struct TerritoryPage {
+    pub ctx: PageContext,
+    pub imported: Option<crate::services::grid::Imported>,
+    /// Why the file was refused (the GeoJSON reader's words).
+    pub error: Option<String>,
+}
+
+impl TerritoryPage {
+    pub fn imported_text(&self) -> String {
+        let n = self.imported.as_ref().map_or(0, |i| i.replaced);
+        self.ctx.tf("grid.imported", &[("n", &n)])
+    }
+}
