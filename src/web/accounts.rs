@@ -5,7 +5,7 @@ use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use serde::Deserialize;
 
 use super::error::WebError;
-use super::forms::{FormState, local_path, page_with_status, see_other};
+use super::forms::{Fields, FormState, local_path, page_with_status, see_other};
 use super::run;
 use super::session::{
     CSRF_COOKIE, SESSION_COOKIE, SignedIn, Visitor, device_cookie, removal, session_cookie,
@@ -21,8 +21,6 @@ use crate::views::accounts::{
     AccountPage, CitizenRegisterPage, FirmRegisterPage, LoginPage, MessagePage, PasswordChangePage,
     PasswordForgotPage, PasswordResetPage, RegisterChoicePage,
 };
-
-type Fields = web::Form<Vec<(String, String)>>;
 
 #[derive(Deserialize)]
 struct NoticeQuery {

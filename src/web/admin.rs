@@ -6,7 +6,7 @@ use actix_web::{HttpResponse, get, post, web};
 use serde::Deserialize;
 
 use super::error::WebError;
-use super::forms::{FormState, page_with_status, see_other};
+use super::forms::{Fields, FormState, page_with_status, see_other};
 use super::run;
 use super::session::Admin;
 use crate::db::DbPool;
@@ -15,8 +15,6 @@ use crate::services::accounts::{self as service, ACCOUNTS_PAGE, NewAccount};
 use crate::services::{ServiceError, catalog as catalog_service, outbox as outbox_service};
 use crate::views::PageContext;
 use crate::views::accounts::{NewStaffPage, OutboxPage, UserPage, UsersPage};
-
-type Fields = web::Form<Vec<(String, String)>>;
 
 #[derive(Deserialize)]
 struct UsersQuery {

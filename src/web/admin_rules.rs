@@ -9,7 +9,7 @@ use chrono::NaiveDate;
 use serde::Deserialize;
 
 use super::error::{BadParameter, WebError};
-use super::forms::{FormState, page_with_status, see_other};
+use super::forms::{Fields, FormState, page_with_status, see_other};
 use super::run;
 use super::session::Admin;
 use crate::db::DbPool;
@@ -23,8 +23,6 @@ use crate::views::PageContext;
 use crate::views::admin::{
     AdminLogPage, CalendarPage, DiffPage, DraftPage, FormEditorPage, WorkflowPage, WorkflowsPage,
 };
-
-type Fields = web::Form<Vec<(String, String)>>;
 
 fn malformed() -> WebError {
     WebError::BadRequest(BadParameter::Malformed)

@@ -7,7 +7,7 @@ use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use serde::Deserialize;
 
 use super::error::WebError;
-use super::forms::{FormState, page_with_status, see_other};
+use super::forms::{Fields, FormState, page_with_status, see_other};
 use super::run;
 use super::session::SignedIn;
 use crate::db::DbPool;
@@ -25,8 +25,6 @@ use crate::views::applications::{
 use crate::views::applications::{MaterialsPage, TrackPage};
 use crate::views::ratings::{RatingForm, RatingSection};
 use actix_multipart::form::{MultipartForm, bytes::Bytes as MultipartBytes, text::Text};
-
-type Fields = web::Form<Vec<(String, String)>>;
 
 /// What the applicant block shows, from the account (never retyped). Identity numbers are
 /// shown masked, as on a receipt: enough to recognise, not enough to copy from a screen.

@@ -4,6 +4,9 @@ use actix_web::HttpResponse;
 use actix_web::http::StatusCode;
 use askama::Template;
 
+/// A urlencoded form as its fields in order (repeated names kept).
+pub type Fields = actix_web::web::Form<Vec<(String, String)>>;
+
 use super::error::WebError;
 use super::i18n::Lang;
 use crate::domain::identity::IdentityError;

@@ -9,7 +9,7 @@ use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use serde::Deserialize;
 
 use super::error::{BadParameter, WebError};
-use super::forms::{FormState, page_with_status, see_other};
+use super::forms::{Fields, FormState, page_with_status, see_other};
 use super::run;
 use super::session::{Admin, SignedIn, Staff, Visitor};
 use crate::db::DbPool;
@@ -29,8 +29,6 @@ use crate::views::hotline::{
     RequestPage, TrackPage, TypeChoice, TypesPage,
 };
 use crate::views::workspace::TransitionForm;
-
-type Fields = web::Form<Vec<(String, String)>>;
 
 /// The longest text a note, an answer or a reply may have.
 const TEXT_MAX: usize = 4000;

@@ -70,6 +70,17 @@ fn whole_number(
         .ok_or(WebError::BadRequest(parameter))
 }
 
+/// A keyset cursor (`before=` the last id shown): none when absent or empty.
+pub fn cursor(value: &Option<String>) -> Result<Option<i64>, WebError> {
+    match value.as_deref().filter(|v| !v.is_empty()) {
+        Some(text) => text
+            .parse::<i64>()
+            .map(Some)
+            .map_err(|_| WebError::BadRequest(BadParameter::Page)),
+        None => Ok(None),
+    }
+}
+
 pub fn page_number(value: &Option<String>) -> Result<i64, WebError> {
     whole_number(value, 1, 1..=MAX_PAGE, BadParameter::Page)
 }

@@ -8,7 +8,7 @@ use chrono::{NaiveDate, NaiveDateTime};
 use serde::Deserialize;
 
 use super::error::{BadParameter, WebError};
-use super::forms::{FormState, local_path, page_with_status, see_other};
+use super::forms::{Fields, FormState, local_path, page_with_status, see_other};
 use super::run;
 use super::session::Staff;
 use crate::db::DbPool;
@@ -23,8 +23,6 @@ use crate::views::accounts::{MessagePage, WorkspacePage};
 use crate::views::workspace::{
     AuditPage, CasePage, DashboardPage, OpinionLine, QueueLinks, QueuePage, TransitionForm, date,
 };
-
-type Fields = web::Form<Vec<(String, String)>>;
 
 /// Audit events per page.
 const AUDIT_PAGE: i64 = 50;
