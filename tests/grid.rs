@@ -537,4 +537,134 @@ on_both_databases! {
         assert_eq!(away.status, 303);
         assert_eq!(away.header("location"), Some("/grid/track"));
     }
+
+    async fn administrators_edit_the_taxonomy_and_the_next_report_follows_it(app) {
+        account(&app, "admin.types@test.onestop.cn", Role::Admin, &[]);
+        let mut admin = signed_in(&app, "admin.types@test.onestop.cn").await;
+        let list = admin.get("/admin/grid/types").await;
+        assert_eq!(list.status, 200);
+        assert_eq!(list.texts("table.event-types tbody tr").len(), 152);
+        assert_eq!(list.texts("section h2").len(), 11);
+        let code = a_type(&app, false, Some("SJJ"));
+        let form = format!("/admin/grid/types/{code}");
+        assert_eq!(admin.get(&form).await.attrs("#department option[selected]", "value"), vec!["SJJ"]);
+        let worker_a = worker(&app, "worker.types@test.onestop.cn", &["BA02-01-001"]);
+        let here = centre(&app, "BA02-01-001");
+        let before = report(&app, Reporter::Worker(&worker_a), &code, &here, Duplicates::New).unwrap();
+        assert_eq!(before.department.as_deref(), Some("SJJ"));
+
+        // A mistake keeps what was typed and says which field is wrong.
+        let refused = admin.submit(&form, &form, &[
+            ("name_zh", "道路积水"), ("name_en", "Flooded road"), ("department", "MZJ"), ("limit_days", "31"),
+        ]).await;
+        assert_eq!(refused.status, 422);
+        assert_eq!(refused.texts(".field-error label"), vec!["处置时限（工作日）"]);
+        assert_eq!(refused.attrs("#name_zh", "value"), vec!["道路积水"]);
+        assert_eq!(refused.attrs("#department option[selected]", "value"), vec!["MZJ"]);
+        let unknown = admin.submit(&form, &form, &[
+            ("name_zh", "道路积水"), ("name_en", "Flooded road"), ("department", "XXX"), ("limit_days", "2"),
+        ]).await;
+        assert_eq!(unknown.status, 422);
+
+        let saved = admin.submit(&form, &form, &[
+            ("name_zh", "道路积水"), ("name_en", "Flooded road"), ("department", "MZJ"),
+            ("limit_days", "2"), ("on_the_spot", "yes"),
+        ]).await;
+        assert_eq!(saved.status, 303);
+        assert_eq!(saved.header("location"), Some(format!("/admin/grid/types#type-{code}").as_str()));
+        let row = admin.get("/admin/grid/types").await;
+        assert_eq!(row.text(&format!("#type-{code} th")), "道路积水");
+        assert_eq!(row.texts(&format!("#type-{code} td")).get(2).map(String::as_str), Some("是"));
+
+        // The next report follows the change: the worker keeps it (on the spot); a citizen's
+        // goes to the new department with the new limit. The earlier event keeps its own.
+        let kept = report(&app, Reporter::Worker(&worker_a), &code, &(here.0.clone(), here.1.clone()), Duplicates::New).unwrap();
+        assert_eq!(kept.department, None);
+        let citizen = account(&app, "citizen.types@test.onestop.cn", Role::Citizen, &[]);
+        let dispatched = report(&app, Reporter::Citizen(Some(&citizen)), &code, &here, Duplicates::New).unwrap();
+        assert_eq!(dispatched.department.as_deref(), Some("MZJ"));
+        let mut conn = pool(&app).get().unwrap();
+        let calendar = onestop::services::workflow::load_calendar(&mut conn).unwrap();
+        let today = onestop::services::workflow::today();
+        assert_eq!(dispatched.due_on, Some(calendar.add_working_days(today, 2)));
+        let earlier = onestop::db::workflow::find_case(&mut conn, before.id).unwrap().unwrap();
+        let sjj = onestop::db::workflow::department_id(&mut conn, "SJJ").unwrap();
+        assert_eq!(earlier.department_id, sjj, "an event already dispatched stays");
+        drop(conn);
+
+        // A new type: its code must be free; then it can be reported.
+        let taken = admin.submit("/admin/grid/types/new", "/admin/grid/types", &[
+            ("code", &code), ("category", "SR"), ("name_zh", "共享单车乱停放"), ("name_en", "Shared bikes in the way"),
+            ("department", "CGJ"), ("limit_days", "1"),
+        ]).await;
+        assert_eq!(taken.status, 422);
+        assert_eq!(taken.attrs("#code", "aria-invalid"), vec!["true"]);
+        let added = admin.submit("/admin/grid/types/new", "/admin/grid/types", &[
+            ("code", "sr99"), ("category", "SR"), ("name_zh", "共享单车乱停放"), ("name_en", "Shared bikes in the way"),
+            ("department", "CGJ"), ("limit_days", "1"),
+        ]).await;
+        assert_eq!(added.status, 303, "{}", added.body);
+        assert_eq!(admin.get("/admin/grid/types").await.text("#type-SR99 th"), "共享单车乱停放");
+        let new_kind = report(&app, Reporter::Worker(&worker_a), "SR99", &here, Duplicates::New).unwrap();
+        assert_eq!(new_kind.department.as_deref(), Some("CGJ"));
+
+        // On the record, and for administrators only.
+        let log = admin.get("/admin/log").await;
+        assert!(log.body.contains("修改事件类型") && log.body.contains("新增事件类型"), "the admin log names both");
+        let mut browser = signed_in(&app, "worker.types@test.onestop.cn").await;
+        assert_eq!(browser.get("/admin/grid/types").await.status, 404);
+        assert_eq!(browser.get(&form).await.status, 404);
+        assert_eq!(admin.get("/admin/grid/types/NOPE").await.status, 404);
+    }
+
+    async fn an_overdue_event_gets_the_cards_an_application_would(app) {
+        let department = "SJJ";
+        let worker_a = worker(&app, "worker.late@test.onestop.cn", &["BA03-01-001"]);
+        account(&app, "clerk.late@test.onestop.cn", Role::Clerk, &[department]);
+        let kind = a_type(&app, false, Some(department));
+        let reported = report(&app, Reporter::Worker(&worker_a), &kind, &centre(&app, "BA03-01-001"), Duplicates::New).unwrap();
+        let cards = |id: i64| -> Vec<String> {
+            use diesel::prelude::*;
+            use onestop::db::schema::supervision_cards;
+            let mut conn = pool(&app).get().unwrap();
+            supervision_cards::table
+                .filter(supervision_cards::application_id.eq(id))
+                .order(supervision_cards::id)
+                .select(supervision_cards::level)
+                .load(&mut **conn)
+                .unwrap()
+        };
+        // Past its deadline (and past the day after which it is red), as the days go by; a
+        // full supervision pass (the day's first) looks at every open case of every kind.
+        let pass_with = |due: i64, hard_due: i64| {
+            use diesel::prelude::*;
+            use onestop::db::schema::applications as a;
+            let today = onestop::services::workflow::today();
+            let mut conn = pool(&app).get().unwrap();
+            diesel::update(a::table.find(reported.id))
+                .set((
+                    a::due_on.eq(today + chrono::Duration::days(due)),
+                    a::warn_on.eq(today + chrono::Duration::days(due - 1)),
+                    a::hard_due_on.eq(today + chrono::Duration::days(hard_due)),
+                ))
+                .execute(&mut **conn)
+                .unwrap();
+            onestop::db::workflow::forget_passes(&mut conn).unwrap();
+            onestop::services::workflow::supervise(&mut conn).unwrap();
+        };
+        pass_with(5, 10);
+        assert!(cards(reported.id).is_empty(), "five days to go: nothing yet");
+        pass_with(1, 5);
+        assert_eq!(cards(reported.id), ["warning"]);
+        pass_with(-1, 5);
+        assert_eq!(cards(reported.id), ["warning", "yellow"]);
+        pass_with(-3, -1);
+        assert_eq!(cards(reported.id), ["warning", "yellow", "red"]);
+        // The department's clerk sees them on the event.
+        let mut clerk = signed_in(&app, "clerk.late@test.onestop.cn").await;
+        let page = clerk.get(&format!("/grid/events/{}", reported.id)).await;
+        assert_eq!(page.status, 200);
+        let badges = page.texts(".cards .level");
+        assert_eq!(badges, ["预警", "黄牌", "红牌"], "{}", page.body);
+    }
 }

@@ -392,6 +392,46 @@ pub fn event_types(conn: &mut DbConnection) -> QueryResult<Vec<EventTypeRow>> {
         .load(conn)
 }
 
+/// Changes an event type's names, department, on-the-spot handling and limit; whether it exists.
+pub fn update_event_type(
+    conn: &mut DbConnection,
+    draft: &crate::domain::grid_event::TypeDraft,
+) -> QueryResult<bool> {
+    diesel::update(event_types::table.find(&draft.code))
+        .set((
+            event_types::name_zh.eq(&draft.name_zh),
+            event_types::name_en.eq(&draft.name_en),
+            event_types::department_code.eq(&draft.department),
+            event_types::on_the_spot.eq(draft.on_the_spot),
+            event_types::limit_days.eq(draft.limit_days),
+        ))
+        .execute(conn)
+        .map(|n| n > 0)
+}
+
+/// Adds a type after every other (the lists show them by position).
+pub fn insert_event_type(
+    conn: &mut DbConnection,
+    draft: &crate::domain::grid_event::TypeDraft,
+) -> QueryResult<()> {
+    let last: Option<i32> = event_types::table
+        .select(diesel::dsl::max(event_types::position))
+        .first(conn)?;
+    diesel::insert_into(event_types::table)
+        .values((
+            event_types::code.eq(&draft.code),
+            event_types::category_code.eq(&draft.category),
+            event_types::name_zh.eq(&draft.name_zh),
+            event_types::name_en.eq(&draft.name_en),
+            event_types::department_code.eq(&draft.department),
+            event_types::on_the_spot.eq(draft.on_the_spot),
+            event_types::limit_days.eq(draft.limit_days),
+            event_types::position.eq(last.unwrap_or(0) + 1),
+        ))
+        .execute(conn)
+        .map(drop)
+}
+
 /// (code, name_zh, name_en) of the categories, in order.
 pub fn categories(conn: &mut DbConnection) -> QueryResult<Vec<(String, String, String)>> {
     event_categories::table
@@ -924,6 +964,8 @@ pub fn mark_stale(
 /// A point as posted.
 #[derive(Debug, Clone, Insertable)]
 #[diesel(table_name = patrol_points)]
+// Every column given: also what PostgreSQL's COPY needs (the seed's bulk load).
+#[diesel(treat_none_as_default_value = false)]
 pub struct NewPoint {
     pub device_id: i64,
     pub seq: i64,

@@ -184,6 +184,91 @@ impl Report {
     }
 }
 
+/// An event type as an administrator types it (a new one, or the changes to one: then its code
+/// and category are the type's own).
+#[derive(Debug, Clone, Default)]
+pub struct TypeInput {
+    pub code: String,
+    pub category: String,
+    pub name_zh: String,
+    pub name_en: String,
+    pub department: String,
+    pub on_the_spot: bool,
+    pub limit_days: String,
+}
+
+/// An event type as it is stored; the department and the category are checked against the
+/// database by the caller.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TypeDraft {
+    pub code: String,
+    pub category: String,
+    pub name_zh: String,
+    pub name_en: String,
+    pub department: String,
+    pub on_the_spot: bool,
+    pub limit_days: i32,
+}
+
+/// A field of the type form and the message key of what is wrong with it.
+pub type TypeError = (&'static str, &'static str);
+
+pub const TYPE_NAME_MAX: usize = 40;
+/// The longest time limit an administrator may give, in working days (the law's decision
+/// period with its extension is 30; an event is meant to be quicker than an application).
+pub const TYPE_LIMIT_MAX: i32 = 30;
+
+impl TypeDraft {
+    pub fn parse(input: &TypeInput) -> Result<TypeDraft, Vec<TypeError>> {
+        let mut errors = Vec::new();
+        let code = input.code.trim().to_ascii_uppercase();
+        let code_ok = (2..=10).contains(&code.len())
+            && code.starts_with(|c: char| c.is_ascii_uppercase())
+            && code
+                .chars()
+                .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit());
+        if !code_ok {
+            errors.push(("code", "grid.types.error.code"));
+        }
+        if input.category.trim().is_empty() {
+            errors.push(("category", "grid.types.error.category"));
+        }
+        let name = |value: &str, field: &'static str, errors: &mut Vec<TypeError>| {
+            let value = value.trim();
+            if value.is_empty() || value.chars().count() > TYPE_NAME_MAX {
+                errors.push((field, "grid.types.error.name"));
+            }
+            value.to_owned()
+        };
+        let name_zh = name(&input.name_zh, "name_zh", &mut errors);
+        let name_en = name(&input.name_en, "name_en", &mut errors);
+        if input.department.trim().is_empty() {
+            errors.push(("department", "grid.types.error.department"));
+        }
+        let limit_days = input
+            .limit_days
+            .trim()
+            .parse::<i32>()
+            .ok()
+            .filter(|d| (1..=TYPE_LIMIT_MAX).contains(d));
+        if limit_days.is_none() {
+            errors.push(("limit_days", "grid.types.error.limit"));
+        }
+        match limit_days {
+            Some(limit_days) if errors.is_empty() => Ok(TypeDraft {
+                code,
+                category: input.category.trim().to_owned(),
+                name_zh,
+                name_en,
+                department: input.department.trim().to_owned(),
+                on_the_spot: input.on_the_spot,
+                limit_days,
+            }),
+            _ => Err(errors),
+        }
+    }
+}
+
 /// Whether an earlier report at `other` is the same event as one at `here` (same type, the
 /// caller has checked the time window): within [`DUPLICATE_METRES`].
 pub fn is_duplicate(here: Point, other: Point) -> bool {
@@ -212,6 +297,45 @@ mod tests {
             assert!((1..=30).contains(&t.limit_days), "{}", t.code);
         }
         assert!(types.iter().any(|t| t.on_the_spot) && types.iter().any(|t| !t.on_the_spot));
+    }
+
+    #[test]
+    fn an_event_type_is_checked_field_by_field() {
+        let typed = TypeInput {
+            code: " sr99 ".into(),
+            category: "SR".into(),
+            name_zh: "共享单车乱停放".into(),
+            name_en: "Shared bikes parked in the way".into(),
+            department: "CGJ".into(),
+            on_the_spot: true,
+            limit_days: "2".into(),
+        };
+        let draft = TypeDraft::parse(&typed).expect("a good type");
+        assert_eq!((draft.code.as_str(), draft.limit_days), ("SR99", 2));
+        let bad = TypeInput {
+            code: "9X".into(),
+            name_zh: " ".into(),
+            name_en: "x".repeat(TYPE_NAME_MAX + 1),
+            limit_days: "31".into(),
+            department: String::new(),
+            ..typed.clone()
+        };
+        let fields: Vec<&str> = TypeDraft::parse(&bad)
+            .unwrap_err()
+            .iter()
+            .map(|(f, _)| *f)
+            .collect();
+        assert_eq!(
+            fields,
+            ["code", "name_zh", "name_en", "department", "limit_days"]
+        );
+        for days in ["0", "", "1.5"] {
+            let typed = TypeInput {
+                limit_days: days.into(),
+                ..typed.clone()
+            };
+            assert!(TypeDraft::parse(&typed).is_err(), "{days:?}");
+        }
     }
 
     fn input() -> ReportInput {

@@ -193,12 +193,14 @@ pub fn draft(conn: &mut DbConnection, id: i64) -> Result<DraftPage, ServiceError
 
 /// Every kind of administrator's change the log records; the log names each in words
 /// (`admin_event.<kind with _ for .>` in the locale files).
-pub const EVENT_KINDS: [&str; 20] = [
+pub const EVENT_KINDS: [&str; 22] = [
     "calendar.confirm",
     "calendar.put",
     "calendar.remove",
     "device.issue",
     "device.revoke",
+    "event_type.add",
+    "event_type.edit",
     "form_definition.discard",
     "form_definition.draft",
     "form_definition.publish",

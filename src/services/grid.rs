@@ -206,14 +206,15 @@ pub fn issue_device_by_email(
     if admin.role != Role::Admin {
         return Err(ServiceError::NotFound);
     }
+    let unknown = || {
+        ServiceError::Rejected(vec![crate::domain::reason::Reason::new(
+            "没有使用该邮箱的网格员账号",
+            "No grid worker's account has this email",
+        )])
+    };
+    let email = crate::domain::identity::Email::parse(worker_email).map_err(|_| unknown())?;
     let worker =
-        crate::db::accounts::find_user_by_email(conn, &worker_email.trim().to_lowercase())?
-            .ok_or_else(|| {
-                ServiceError::Rejected(vec![crate::domain::reason::Reason::new(
-                    "没有使用该邮箱的网格员账号",
-                    "No grid worker's account has this email",
-                )])
-            })?;
+        crate::db::accounts::find_user_by_email(conn, email.as_str())?.ok_or_else(unknown)?;
     issue_device(conn, admin, worker.id, label)
 }
 
@@ -239,6 +240,129 @@ pub fn revoke_device(
             )?;
         }
         Ok(revoked)
+    })
+}
+
+// ---- The taxonomy ----
+
+/// The administrators' list of event types, with the categories and the departments to
+/// choose from: (types, categories, departments as (code, name_zh, name_en)).
+pub type Taxonomy = (
+    Vec<queries::EventTypeRow>,
+    Vec<(String, String, String)>,
+    Vec<(String, String, String)>,
+);
+
+pub fn taxonomy(conn: &mut DbConnection, admin: &User) -> Result<Taxonomy, ServiceError> {
+    if admin.role != Role::Admin {
+        return Err(ServiceError::NotFound);
+    }
+    Ok((
+        queries::event_types(conn)?,
+        queries::categories(conn)?,
+        queries::departments(conn)?,
+    ))
+}
+
+/// Saves an event type: a new one (`existing` None), or the changes to type `existing`, whose
+/// code and category stay. Events already reported keep the department and the deadline they
+/// were given; the change applies to the next report. Field errors come back as the form's.
+pub fn save_event_type(
+    conn: &mut DbConnection,
+    admin: &User,
+    existing: Option<&str>,
+    input: &crate::domain::grid_event::TypeInput,
+) -> Result<Result<String, Vec<crate::domain::grid_event::TypeError>>, ServiceError> {
+    use crate::domain::grid_event::TypeDraft;
+    if admin.role != Role::Admin {
+        return Err(ServiceError::NotFound);
+    }
+    let before = match existing {
+        Some(code) => Some(queries::event_type(conn, code)?.ok_or(ServiceError::NotFound)?),
+        None => None,
+    };
+    let mut input = input.clone();
+    if let Some(before) = &before {
+        input.code = before.code.clone();
+        input.category = before.category_code.clone();
+    }
+    let mut errors = Vec::new();
+    let draft = TypeDraft::parse(&input).map_err(|e| errors = e).ok();
+    let departments = queries::departments(conn)?;
+    if !input.department.trim().is_empty()
+        && !departments
+            .iter()
+            .any(|(code, _, _)| code == input.department.trim())
+    {
+        errors.push(("department", "grid.types.error.department"));
+    }
+    if before.is_none() {
+        let category = input.category.trim();
+        if !category.is_empty()
+            && !queries::categories(conn)?
+                .iter()
+                .any(|(c, _, _)| c == category)
+        {
+            errors.push(("category", "grid.types.error.category"));
+        }
+        if let Some(draft) = &draft
+            && queries::event_type(conn, &draft.code)?.is_some()
+        {
+            errors.push(("code", "grid.types.error.code_taken"));
+        }
+    }
+    let Some(draft) = draft.filter(|_| errors.is_empty()) else {
+        return Ok(Err(errors));
+    };
+    let describe = |d: &TypeDraft| {
+        format!(
+            "{} / {} · {} · {} · {}",
+            d.name_zh,
+            d.name_en,
+            d.department,
+            if d.on_the_spot {
+                "on the spot"
+            } else {
+                "dispatched"
+            },
+            d.limit_days
+        )
+    };
+    crate::db::write_transaction(conn, |conn| {
+        match &before {
+            Some(row) => {
+                queries::update_event_type(conn, &draft)?;
+                let was = TypeDraft {
+                    code: row.code.clone(),
+                    category: row.category_code.clone(),
+                    name_zh: row.name_zh.clone(),
+                    name_en: row.name_en.clone(),
+                    department: row.department_code.clone(),
+                    on_the_spot: row.on_the_spot,
+                    limit_days: row.limit_days,
+                };
+                super::admin::record_change(
+                    conn,
+                    Some(admin.id),
+                    "event_type.edit",
+                    &draft.code,
+                    Some(&describe(&was)),
+                    Some(&describe(&draft)),
+                )?;
+            }
+            None => {
+                queries::insert_event_type(conn, &draft)?;
+                super::admin::record_change(
+                    conn,
+                    Some(admin.id),
+                    "event_type.add",
+                    &draft.code,
+                    None,
+                    Some(&describe(&draft)),
+                )?;
+            }
+        }
+        Ok(Ok(draft.code.clone()))
     })
 }
 

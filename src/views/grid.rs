@@ -422,6 +422,63 @@ pub struct DevicesPage {
     pub token: Option<String>,
 }
 
+/// The administrators' list of event types, by category.
+#[derive(Template, WebTemplate)]
+#[template(path = "admin/event_types.html")]
+pub struct EventTypesPage {
+    pub ctx: PageContext,
+    pub types: Vec<crate::db::grid::EventTypeRow>,
+    /// (code, name_zh, name_en)
+    pub categories: Vec<(String, String, String)>,
+    pub departments: Vec<(String, String, String)>,
+}
+
+impl EventTypesPage {
+    pub fn of_category(&self, code: &str) -> Vec<&crate::db::grid::EventTypeRow> {
+        self.types
+            .iter()
+            .filter(|t| t.category_code == code)
+            .collect()
+    }
+
+    pub fn department(&self, code: &str) -> String {
+        self.departments
+            .iter()
+            .find(|(c, _, _)| c == code)
+            .map_or_else(
+                || code.to_owned(),
+                |(_, zh, en)| self.ctx.pick(zh, en).to_owned(),
+            )
+    }
+}
+
+/// The form of an event type: a new one (`code` None) or one to change.
+#[derive(Template, WebTemplate)]
+#[template(path = "admin/event_type.html")]
+pub struct EventTypePage {
+    pub ctx: PageContext,
+    pub code: Option<String>,
+    pub categories: Vec<(String, String, String)>,
+    pub departments: Vec<(String, String, String)>,
+    pub form: FormState,
+}
+
+impl EventTypePage {
+    pub fn title(&self) -> String {
+        match &self.code {
+            Some(code) => self.ctx.tf("grid.types.edit_title", &[("code", code)]),
+            None => self.ctx.t("grid.types.add").into_owned(),
+        }
+    }
+
+    pub fn action(&self) -> String {
+        match &self.code {
+            Some(code) => format!("/admin/grid/types/{code}"),
+            None => "/admin/grid/types".to_owned(),
+        }
+    }
+}
+
 /// The administrators' import of grid outlines.
 #[derive(Template, WebTemplate)]
 #[template(path = "admin/territory.html")]

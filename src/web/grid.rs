@@ -9,9 +9,9 @@ use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use serde::Deserialize;
 
 use super::error::{BadParameter, WebError};
-use super::forms::{FormState, page_with_status, see_other};
+use super::forms::{Fields, FormState, page_with_status, see_other};
 use super::run;
-use super::session::{Admin, SignedIn, Staff, Visitor};
+use super::session::{SignedIn, Staff, Visitor};
 use crate::db::DbPool;
 use crate::domain::grid_event::ReportInput;
 use crate::domain::identity::Role;
@@ -26,9 +26,8 @@ use crate::services::workflow::grid_pages as pages;
 use crate::views::PageContext;
 use crate::views::accounts::MessagePage;
 use crate::views::grid::{
-    CommandPage, DepartmentEventsPage, DevicesPage, EventPage, GridTrackPage, HomePage,
-    InspectionPage, OwnReportPage, Projection, ReportPage, ReportedPage, StepAttempt,
-    TerritoryPage, TracePage,
+    CommandPage, DepartmentEventsPage, EventPage, GridTrackPage, HomePage, InspectionPage,
+    OwnReportPage, Projection, ReportPage, ReportedPage, StepAttempt, TracePage,
 };
 
 /// Where the devices' API lives (bearer tokens, no cookies, no CSRF).
@@ -517,8 +516,8 @@ async fn download(
 // ---- A department's events ----
 
 #[derive(Debug, Default, Deserialize)]
-struct ListQuery {
-    before: Option<String>,
+pub(super) struct ListQuery {
+    pub(super) before: Option<String>,
 }
 
 /// The grid events a department holds, newest first, fifty a page (the cursor is the last
@@ -532,13 +531,7 @@ async fn department_events(
     query: web::Query<ListQuery>,
 ) -> Result<DepartmentEventsPage, WebError> {
     let code = staff.department(&code)?;
-    let before = match query.before.as_deref().filter(|b| !b.is_empty()) {
-        Some(text) => Some(
-            text.parse::<i64>()
-                .map_err(|_| WebError::BadRequest(BadParameter::Page))?,
-        ),
-        None => None,
-    };
+    let before = super::params::cursor(&query.before)?;
     let user = staff.0.user.clone();
     let department = code.clone();
     let (events, types) = run(&pool, move |conn| {
@@ -556,184 +549,6 @@ async fn department_events(
         types,
         more,
     })
-}
-
-// ---- The administrators' devices ----
-
-async fn devices_page(
-    ctx: PageContext,
-    pool: &DbPool,
-    admin: User,
-    before: Option<i64>,
-    form: FormState,
-    problems: Vec<crate::domain::reason::Reason>,
-    token: Option<String>,
-) -> Result<DevicesPage, WebError> {
-    let devices = run(pool, move |conn| {
-        grid_service::devices(conn, &admin, before)
-    })
-    .await?;
-    let more = (devices.len() as i64 == grid_service::DEVICE_PAGE)
-        .then(|| devices.last().map(|d| d.id))
-        .flatten();
-    Ok(DevicesPage {
-        ctx,
-        devices,
-        more,
-        form,
-        problems,
-        token,
-    })
-}
-
-/// The grid workers' devices: issue a token (shown once), revoke one.
-#[get("/admin/grid/devices")]
-async fn device_list(
-    ctx: PageContext,
-    Admin(admin): Admin,
-    pool: web::Data<DbPool>,
-    query: web::Query<ListQuery>,
-) -> Result<DevicesPage, WebError> {
-    let before = match query.before.as_deref().filter(|b| !b.is_empty()) {
-        Some(text) => Some(
-            text.parse::<i64>()
-                .map_err(|_| WebError::BadRequest(BadParameter::Page))?,
-        ),
-        None => None,
-    };
-    devices_page(
-        ctx,
-        &pool,
-        admin.user,
-        before,
-        FormState::default(),
-        Vec::new(),
-        None,
-    )
-    .await
-}
-
-#[post("/admin/grid/devices")]
-async fn issue_device(
-    ctx: PageContext,
-    Admin(admin): Admin,
-    pool: web::Data<DbPool>,
-    fields: Fields,
-) -> Result<HttpResponse, WebError> {
-    let form = FormState::new(fields.into_inner());
-    let (email, label) = (
-        form.value("worker").to_owned(),
-        form.value("label").to_owned(),
-    );
-    let user = admin.user.clone();
-    let issued = run(&pool, move |conn| {
-        grid_service::issue_device_by_email(conn, &user, &email, &label)
-    })
-    .await;
-    match issued {
-        // The token is shown once, on this answer: it is not kept.
-        Ok(token) => {
-            let page = devices_page(
-                ctx,
-                &pool,
-                admin.user,
-                None,
-                FormState::default(),
-                Vec::new(),
-                Some(token),
-            )
-            .await?;
-            let mut response = page_with_status(StatusCode::CREATED, &page)?;
-            response.headers_mut().insert(
-                actix_web::http::header::CACHE_CONTROL,
-                actix_web::http::header::HeaderValue::from_static("no-store"),
-            );
-            Ok(response)
-        }
-        Err(WebError::Service(ServiceError::Rejected(problems))) => {
-            let page = devices_page(ctx, &pool, admin.user, None, form, problems, None).await?;
-            page_with_status(StatusCode::UNPROCESSABLE_ENTITY, &page)
-        }
-        Err(other) => Err(other),
-    }
-}
-
-#[post("/admin/grid/devices/{id}/revoke")]
-async fn revoke_device(
-    Admin(admin): Admin,
-    pool: web::Data<DbPool>,
-    id: web::Path<i64>,
-) -> Result<HttpResponse, WebError> {
-    let (user, id) = (admin.user, id.into_inner());
-    run(&pool, move |conn| {
-        grid_service::revoke_device(conn, &user, id)
-    })
-    .await?;
-    Ok(see_other("/admin/grid/devices"))
-}
-
-// ---- The administrators' grid outlines ----
-
-#[derive(Debug, MultipartForm)]
-struct OutlinesUpload {
-    // The real limit is the uploads' setting (the multipart configuration); this bounds memory.
-    #[multipart(limit = "64MiB")]
-    file: Option<MultipartBytes>,
-}
-
-#[get("/admin/grid/territory")]
-async fn territory(ctx: PageContext, _admin: Admin) -> TerritoryPage {
-    TerritoryPage {
-        ctx,
-        imported: None,
-        error: None,
-    }
-}
-
-/// Replaces grid outlines from a GeoJSON FeatureCollection (each feature's `code` names its
-/// grid); every node's point index follows.
-#[post("/admin/grid/territory")]
-async fn import_territory(
-    ctx: PageContext,
-    Admin(admin): Admin,
-    pool: web::Data<DbPool>,
-    upload: MultipartForm<OutlinesUpload>,
-) -> Result<HttpResponse, WebError> {
-    let text = upload
-        .into_inner()
-        .file
-        .map(|f| String::from_utf8(f.data.to_vec()));
-    let refused = |ctx: PageContext, error: String| {
-        page_with_status(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            &TerritoryPage {
-                ctx,
-                imported: None,
-                error: Some(error),
-            },
-        )
-    };
-    let text = match text {
-        Some(Ok(text)) if !text.trim().is_empty() => text,
-        Some(Ok(_)) | None => return refused(ctx, "no file".into()),
-        Some(Err(_)) => return refused(ctx, "not UTF-8 text".into()),
-    };
-    let user = admin.user;
-    match run(&pool, move |conn| {
-        grid_service::import_outlines(conn, &user, &text)
-    })
-    .await?
-    {
-        Ok(imported) => page_with_status(
-            StatusCode::OK,
-            &TerritoryPage {
-                ctx,
-                imported: Some(imported),
-                error: None,
-            },
-        ),
-        Err(error) => refused(ctx, error),
-    }
 }
 
 // ---- The inspector (督察员) ----
@@ -1020,8 +835,6 @@ async fn device_patrol(
 
 // ---- A citizen follows a report ----
 
-type Fields = web::Form<Vec<(String, String)>>;
-
 #[get("/grid/track")]
 async fn track_form(ctx: PageContext) -> GridTrackPage {
     GridTrackPage {
@@ -1113,10 +926,5 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(track)
         .service(own_report)
         .service(inspection)
-        .service(department_events)
-        .service(device_list)
-        .service(issue_device)
-        .service(revoke_device)
-        .service(territory)
-        .service(import_territory);
+        .service(department_events);
 }

@@ -12,6 +12,7 @@ mod documents;
 pub mod error;
 pub mod forms;
 pub mod grid;
+pub mod grid_admin;
 mod health;
 mod hotline;
 pub mod i18n;
@@ -241,6 +242,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .configure(documents::routes)
         .configure(hotline::routes)
         .configure(grid::routes)
+        .configure(grid_admin::routes)
         .configure(workspace::routes)
         .configure(accounts::routes)
         .configure(api::routes)

@@ -23,6 +23,8 @@ pub struct EventCase {
     pub department: Option<(String, String, String)>,
     pub deadlines: Deadlines,
     pub level: Level,
+    /// Its supervision cards (效能监察), as an application's: (level, deadline, issued at).
+    pub cards: Vec<(String, NaiveDate, chrono::NaiveDateTime)>,
     pub available: Vec<engine::Transition>,
     pub events: Vec<queries::StaffEvent>,
     /// Its photos: (id, material, name, size in bytes).
@@ -101,6 +103,7 @@ pub fn event_case(
         .collect();
     Ok(EventCase {
         events: queries::case_events(conn, id)?,
+        cards: queries::cards_of(conn, id)?,
         level: deadlines.level(today),
         deadlines,
         available,
