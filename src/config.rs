@@ -103,6 +103,12 @@ pub struct SeedArgs {
     /// 12345 hotline requests to add beside the applications (the hotline's benchmark).
     #[arg(long, default_value_t = 0)]
     pub hotline: u64,
+    /// Grid events to add (the grid's benchmark); one grid worker per grid is created first.
+    #[arg(long, default_value_t = 0)]
+    pub events: u64,
+    /// Patrol points to add: eight-hour patrols of the grid workers, a point every 10 s.
+    #[arg(long, default_value_t = 0)]
+    pub patrol_points: u64,
 }
 
 #[derive(Debug, Clone, Args)]

@@ -157,6 +157,23 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                     started.elapsed().as_secs_f64()
                 );
             }
+            if args.events > 0 || args.patrol_points > 0 {
+                let started = std::time::Instant::now();
+                let grid = onestop::services::seed_grid::seed_grid(
+                    &mut conn,
+                    args.events,
+                    args.patrol_points,
+                    args.seed,
+                )?;
+                println!(
+                    "seeded {} grid events, {} patrols with {} points ({} grid workers created) in {:.1} s",
+                    grid.events,
+                    grid.patrols,
+                    grid.points,
+                    grid.workers_created,
+                    started.elapsed().as_secs_f64()
+                );
+            }
             if args.drafts > 0 {
                 let started = std::time::Instant::now();
                 let drafts = onestop::services::seed::seed_drafts(&mut conn, args.drafts)?;

@@ -16,6 +16,7 @@ pub mod outbox;
 pub mod parsed;
 pub mod secrets;
 pub mod seed;
+pub mod seed_grid;
 pub mod seed_hotline;
 pub mod service_picker;
 pub mod workflow;

@@ -189,7 +189,13 @@ struct IndexSql {
 
 impl BulkLoad {
     pub(super) fn begin(conn: &mut DbConnection) -> Result<Self, ServiceError> {
+        Self::begin_for(conn, "applications")
+    }
+
+    /// The same for another table's secondary indexes.
+    pub(super) fn begin_for(conn: &mut DbConnection, table: &str) -> Result<Self, ServiceError> {
         use diesel::connection::SimpleConnection;
+        use diesel::sql_types::Text;
         let (sqlite, listing) = match conn {
             DbConnection::Sqlite(c) => {
                 c.batch_execute("PRAGMA cache_size = -262144;")?;
@@ -199,17 +205,19 @@ impl BulkLoad {
                 (
                     true,
                     "SELECT name, sql FROM sqlite_master WHERE type = 'index' \
-                     AND tbl_name = 'applications' AND sql IS NOT NULL \
+                     AND tbl_name = ? AND sql IS NOT NULL \
                      AND sql NOT LIKE '%UNIQUE%'",
                 )
             }
             DbConnection::Postgres(_) => (
                 false,
                 "SELECT indexname AS name, indexdef AS sql FROM pg_indexes \
-                 WHERE tablename = 'applications' AND indexdef NOT LIKE '%UNIQUE%'",
+                 WHERE tablename = $1 AND indexdef NOT LIKE '%UNIQUE%'",
             ),
         };
-        let indexes: Vec<IndexSql> = diesel::sql_query(listing).load(conn)?;
+        let indexes: Vec<IndexSql> = diesel::sql_query(listing)
+            .bind::<Text, _>(table)
+            .load(conn)?;
         Ok(BulkLoad {
             sqlite,
             indexes: indexes.into_iter().map(|i| (i.name, i.sql)).collect(),

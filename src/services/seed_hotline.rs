@@ -41,31 +41,32 @@ const TYPES: &[(&str, u32)] = &[
 /// How many numbers the callers call from.
 const PHONES: u64 = 200_000;
 
+/// A case of a kind other than an application (no service, no form), as the seeds write it.
 #[derive(Insertable)]
 #[diesel(table_name = applications)]
-struct SeedCase {
-    id: i64,
-    tracking_number: String,
-    kind: &'static str,
-    status: &'static str,
-    input: &'static str,
-    version: i32,
-    created_at: NaiveDateTime,
-    updated_at: NaiveDateTime,
-    submitted_at: NaiveDateTime,
-    workflow_definition_id: i64,
-    department_id: Option<i64>,
-    legal_days: i32,
-    promised_days: i32,
-    received_on: NaiveDate,
-    accepted_on: NaiveDate,
-    decided_on: Option<NaiveDate>,
-    on_time: Option<bool>,
-    decision: Option<&'static str>,
-    due_on: NaiveDate,
-    warn_on: NaiveDate,
-    hard_due_on: NaiveDate,
-    state_entered_on: NaiveDate,
+pub(super) struct SeedCase {
+    pub(super) id: i64,
+    pub(super) tracking_number: String,
+    pub(super) kind: &'static str,
+    pub(super) status: &'static str,
+    pub(super) input: &'static str,
+    pub(super) version: i32,
+    pub(super) created_at: NaiveDateTime,
+    pub(super) updated_at: NaiveDateTime,
+    pub(super) submitted_at: NaiveDateTime,
+    pub(super) workflow_definition_id: i64,
+    pub(super) department_id: Option<i64>,
+    pub(super) legal_days: i32,
+    pub(super) promised_days: i32,
+    pub(super) received_on: NaiveDate,
+    pub(super) accepted_on: NaiveDate,
+    pub(super) decided_on: Option<NaiveDate>,
+    pub(super) on_time: Option<bool>,
+    pub(super) decision: Option<&'static str>,
+    pub(super) due_on: NaiveDate,
+    pub(super) warn_on: NaiveDate,
+    pub(super) hard_due_on: NaiveDate,
+    pub(super) state_entered_on: NaiveDate,
 }
 
 #[derive(Insertable)]
@@ -87,7 +88,7 @@ struct SeedRequest {
     received_day: NaiveDate,
 }
 
-fn weighted(random: &mut Random, table: &[(&'static str, u32)]) -> &'static str {
+pub(super) fn weighted(random: &mut Random, table: &[(&'static str, u32)]) -> &'static str {
     let mut pick = random.below(100) as u32;
     for (code, weight) in table {
         if pick < *weight {
@@ -98,17 +99,41 @@ fn weighted(random: &mut Random, table: &[(&'static str, u32)]) -> &'static str 
     table[0].0
 }
 
+/// The id of the newest version of workflow `key`.
+pub(super) fn latest_workflow(conn: &mut DbConnection, key: &str) -> Result<i64, ServiceError> {
+    use crate::db::schema::workflow_definitions as wd;
+    Ok(wd::table
+        .filter(wd::key.eq(key))
+        .order(wd::version.desc())
+        .select(wd::id)
+        .first(conn)?)
+}
+
+/// The next free case id.
+pub(super) fn next_case_id(conn: &mut DbConnection) -> Result<i64, ServiceError> {
+    Ok(applications::table
+        .select(diesel::dsl::max(applications::id))
+        .first::<Option<i64>>(conn)?
+        .unwrap_or(0)
+        + 1)
+}
+
+/// After cases were inserted with explicit ids: PostgreSQL's sequence moves past them.
+pub(super) fn advance_case_ids(conn: &mut DbConnection) -> Result<(), ServiceError> {
+    if let DbConnection::Postgres(c) = conn {
+        diesel::sql_query(
+            "SELECT setval(pg_get_serial_sequence('applications', 'id'), \
+             (SELECT max(id) FROM applications))",
+        )
+        .execute(c)?;
+    }
+    Ok(())
+}
+
 /// Adds `count` hotline requests; returns how many.
 pub fn seed_hotline(conn: &mut DbConnection, count: u64, seed: u64) -> Result<u64, ServiceError> {
     let calendar = super::workflow::load_calendar(conn)?;
-    let workflow_id: i64 = {
-        use crate::db::schema::workflow_definitions as wd;
-        wd::table
-            .filter(wd::key.eq(HOTLINE_WORKFLOW))
-            .order(wd::version.desc())
-            .select(wd::id)
-            .first(conn)?
-    };
+    let workflow_id = latest_workflow(conn, HOTLINE_WORKFLOW)?;
     let limits: Vec<(String, i32)> = crate::db::hotline::types(conn)?
         .into_iter()
         .map(|t| (t.code, t.answer_days))
@@ -127,11 +152,7 @@ pub fn seed_hotline(conn: &mut DbConnection, count: u64, seed: u64) -> Result<u6
     }
     let bulk = BulkLoad::begin(conn)?;
     let outcome = crate::db::write_transaction(conn, |conn| {
-        let first: i64 = applications::table
-            .select(diesel::dsl::max(applications::id))
-            .first::<Option<i64>>(conn)?
-            .unwrap_or(0)
-            + 1;
+        let first = next_case_id(conn)?;
         let mut random = Random(seed.max(1) ^ 0x5eed_1234);
         let now = Utc::now().naive_utc();
         let span = Duration::days(60);
@@ -221,13 +242,7 @@ pub fn seed_hotline(conn: &mut DbConnection, count: u64, seed: u64) -> Result<u6
         }
         insert(conn, &cases, &requests)?;
         bulk.rebuild_indexes(conn)?;
-        if let DbConnection::Postgres(c) = conn {
-            diesel::sql_query(
-                "SELECT setval(pg_get_serial_sequence('applications', 'id'), \
-                 (SELECT max(id) FROM applications))",
-            )
-            .execute(c)?;
-        }
+        advance_case_ids(conn)?;
         crate::db::workflow::recount(conn)?;
         Ok(count)
     });
