@@ -60,6 +60,7 @@ const STAFF: &[(&str, Role, &str, &[&str])] = &[
         "黄网格（新安第1社区）",
         &[],
     ),
+    (INSPECTOR_EMAIL, Role::Inspector, "陈督察（新安街道）", &[]),
     (
         "commander@demo.onestop.cn",
         Role::Commander,
@@ -68,6 +69,9 @@ const STAFF: &[(&str, Role, &str, &[&str])] = &[
     ),
     ("admin@demo.onestop.cn", Role::Admin, "系统管理员", &[]),
 ];
+/// The demo inspector (督察员) watches the workers of 新安街道, the demo grid worker's street.
+pub const INSPECTOR_EMAIL: &str = "inspector@demo.onestop.cn";
+const INSPECTOR_STREET: &str = "BA01";
 /// The demo grid worker patrols these grids of 新安街道 (the illustrative tiling's codes).
 pub const GRID_WORKER_EMAIL: &str = "grid.worker@demo.onestop.cn";
 const DEMO_GRIDS: &[&str] = &["BA01-01-001", "BA01-01-002", "BA01-01-003"];
@@ -124,7 +128,8 @@ pub fn create_demo_accounts(pool: &DbPool) -> Result<Vec<(String, Role, bool)>, 
     Ok(report)
 }
 
-/// Gives the demo grid worker her grids (again, harmlessly, on a second run).
+/// Gives the demo grid worker her grids and the inspector his street (again, harmlessly, on a
+/// second run).
 fn assign_demo_grids(pool: &DbPool) -> Result<(), ServiceError> {
     let mut conn = pool.get()?;
     let Some(worker) = crate::db::accounts::find_user_by_email(&mut conn, GRID_WORKER_EMAIL)?
@@ -135,6 +140,12 @@ fn assign_demo_grids(pool: &DbPool) -> Result<(), ServiceError> {
         if let Some(grid) = crate::db::grid::grid_id(&mut conn, code)? {
             crate::db::grid::assign(&mut conn, grid, worker.id)?;
         }
+    }
+    if let (Some(inspector), Some(street)) = (
+        crate::db::accounts::find_user_by_email(&mut conn, INSPECTOR_EMAIL)?,
+        crate::db::grid::street_id(&mut conn, INSPECTOR_STREET)?,
+    ) {
+        crate::db::grid::set_inspector_street(&mut conn, inspector.id, street)?;
     }
     Ok(())
 }
