@@ -959,3 +959,95 @@ journey('6. 12345: a caller complains online in confidence, the operator dispatc
   await visit(phoneOperator, casePath, { name: 'j6-phone-en-case' });
   await assertText(phoneOperator.locator('.case-status .status'), 'Closed');
 });
+
+journey('7. The grid on a phone: a worker reports on patrol, SJJ handles it, the worker verifies and closes it; a passer-by reports in English and follows the report; the inspector and the command centre see the day; an administrator changes a type', async ({ open }) => {
+  const onPhone = () => open({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 });
+  const WORKER = 'grid.worker@demo.onestop.cn';
+
+  // The worker starts a patrol and reports what she finds, without the position script: the
+  // place is picked from her grids. A report without a place is refused and loses nothing.
+  const worker = await (await onPhone()).newPage();
+  await signIn(worker, WORKER, DEMO_PASSWORD);
+  await visit(worker, '/grid', { name: 'j7-phone-home' });
+  await nav(worker, () => worker.getByRole('button', { name: '开始巡查' }).click());
+  assert.match(await worker.locator('.patrol-state').innerText(), /巡查进行中/);
+  await nav(worker, () => worker.getByRole('link', { name: '上报事件' }).click(), { name: 'j7-phone-report' });
+  await worker.getByLabel('事件类型').selectOption('SC04');
+  const seen = '新安第1社区某便利店货架上有过期牛奶。';
+  await worker.getByLabel('现场情况').fill(seen);
+  await nav(worker, () => worker.getByRole('button', { name: '上报' }).click(), { status: 422, name: 'j7-phone-report-refused' });
+  await assertErrorsAnnounced(worker, ['longitude']);
+  assert.equal(await worker.getByLabel('现场情况').inputValue(), seen, 'the description is kept');
+  assert.equal(await worker.getByLabel('事件类型').inputValue(), 'SC04', 'the type is kept');
+  await worker.getByLabel('或选择我负责的网格中心点').selectOption({ index: 1 });
+  await worker.getByLabel('照片（最多3张）').setInputFiles([files.jpeg]);
+  await nav(worker, () => worker.getByRole('button', { name: '上报' }).click(), { status: 201, name: 'j7-phone-reported' });
+  const number = (await worker.locator('#tracking-number').innerText()).trim();
+  assert.match(number, /^SJ440306\d{16}[\dX]$/, 'an event number of its own series');
+  assert.match(await worker.locator('.dispatched-to').innerText(), /市场监督管理局/, 'dispatched by its type');
+
+  // SJJ finds it among its grid events and reports it handled.
+  const clerk = await (await onPhone()).newPage();
+  await signIn(clerk, CLERK, DEMO_PASSWORD);
+  await visit(clerk, '/workspace/SJJ/events', { name: 'j7-phone-sjj-events' });
+  await nav(clerk, () => clerk.getByRole('link', { name: number }).click(), { name: 'j7-phone-sjj-event' });
+  await assertText(clerk.locator('.description'), seen);
+  const handled = clerk.locator('details#t-handled');
+  await handled.locator('summary').click();
+  await handled.getByLabel('说明').fill('已责令下架并立案调查。');
+  await nav(clerk, () => handled.getByRole('button', { name: '处置完毕' }).click(), { name: 'j7-phone-sjj-handled' });
+  await assertText(clerk.locator('.case-status .status'), '待核查');
+
+  // The worker checks on site and closes it with a photo of the result.
+  await visit(worker, '/grid', { name: 'j7-phone-home-again' });
+  await nav(worker, () => worker.getByRole('link', { name: number }).click(), { name: 'j7-phone-verify' });
+  const verify = worker.locator('details#t-verify_pass');
+  await verify.locator('summary').click();
+  await verify.getByLabel('处置情况').fill('现场核查，已下架。');
+  await verify.getByLabel('处置结果照片').setInputFiles([files.png]);
+  await nav(worker, () => verify.getByRole('button', { name: '核查通过，结案' }).click(), { name: 'j7-phone-closed' });
+  await assertText(worker.locator('.case-status .status'), '已结案');
+  await visit(worker, '/grid');
+  await nav(worker, () => worker.getByRole('button', { name: '结束巡查' }).click());
+
+  // A passer-by, in English, reports what he saw (随手拍) and follows it with the number.
+  const passer = await (await onPhone()).newPage();
+  await visit(passer, '/grid/report');
+  await nav(passer, () => passer.getByRole('link', { name: 'English' }).click(), { name: 'j7-phone-en-report' });
+  await passer.getByLabel('Type of event').selectOption('AQ01');
+  await passer.getByLabel('What you see').fill('A fire lane blocked by parked cars.');
+  await passer.getByLabel('Longitude').fill('113.8900');
+  await passer.getByLabel('Latitude').fill('22.5600');
+  const phone = mobile();
+  await passer.getByLabel('Mobile phone number').fill(phone);
+  await nav(passer, () => passer.getByRole('button', { name: 'Report' }).click(), { status: 201, name: 'j7-phone-en-reported' });
+  const theirs = (await passer.locator('#tracking-number').innerText()).trim();
+  await nav(passer, () => passer.getByRole('link', { name: 'Follow a report' }).click(), { name: 'j7-phone-en-track' });
+  await passer.getByLabel('Event number').fill(theirs);
+  await passer.getByLabel('Last four digits of the phone').fill(phone.slice(-4));
+  await nav(passer, () => passer.getByRole('button', { name: 'Follow' }).click(), { name: 'j7-phone-en-progress' });
+  assert.ok((await passer.content()).includes(theirs), 'the progress page names the report');
+
+  // The inspector sees the street's workers' day; the command centre the district's, in English.
+  const inspector = await (await onPhone()).newPage();
+  await signIn(inspector, 'inspector@demo.onestop.cn', DEMO_PASSWORD);
+  await visit(inspector, '/grid/inspection', { name: 'j7-phone-inspection' });
+  assert.ok((await inspector.locator('tbody th').allInnerTexts()).some((n) => n.includes('黄网格')), 'the demo worker is on her street');
+  const commander = await (await onPhone()).newPage();
+  await signIn(commander, 'commander@demo.onestop.cn', DEMO_PASSWORD);
+  await visit(commander, '/grid/command');
+  await nav(commander, () => commander.getByRole('link', { name: 'English' }).click(), { name: 'j7-phone-en-command' });
+  assert.ok((await commander.content()).includes(number), 'the day\'s events list the worker\'s report');
+
+  // An administrator gives a type another time limit; the form refuses a nonsense one first.
+  const admin = await (await onPhone()).newPage();
+  await signIn(admin, ADMIN, DEMO_PASSWORD);
+  await visit(admin, '/admin/grid/types', { name: 'j7-phone-types' });
+  await nav(admin, () => admin.locator('#type-SC04').getByRole('link').click(), { name: 'j7-phone-type' });
+  await admin.getByLabel('处置时限（工作日）').fill('0');
+  await nav(admin, () => admin.getByRole('button', { name: '保存' }).click(), { status: 422, name: 'j7-phone-type-refused' });
+  await assertErrorsAnnounced(admin, ['limit_days']);
+  await admin.getByLabel('处置时限（工作日）').fill('2');
+  await nav(admin, () => admin.getByRole('button', { name: '保存' }).click(), { name: 'j7-phone-types-saved' });
+  await assertText(admin.locator('#type-SC04 td.number'), '2');
+});
