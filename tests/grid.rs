@@ -667,4 +667,45 @@ on_both_databases! {
         let badges = page.texts(".cards .level");
         assert_eq!(badges, ["预警", "黄牌", "红牌"], "{}", page.body);
     }
+
+    async fn the_command_centre_compares_a_day_with_the_30_before(app) {
+        use diesel::prelude::*;
+        use onestop::db::schema::{event_day_counts as c, event_day_totals as t};
+        let commander = account(&app, "commander.avg@test.onestop.cn", Role::Commander, &[]);
+        let today = onestop::services::workflow::today();
+        let mut conn = pool(&app).get().unwrap();
+        let (community, street): (i64, i64) = {
+            use onestop::db::schema::communities as k;
+            k::table.select((k::id, k::street_id)).order(k::id).first(&mut **conn).unwrap()
+        };
+        // 30 found a day on each of the 30 days before today, 600 on the day before those
+        // (outside the window), and 7 today.
+        for back in 0..=31i64 {
+            let found = match back { 0 => 7, 31 => 600, _ => 30 };
+            diesel::insert_into(c::table)
+                .values((
+                    c::day.eq(today - chrono::Duration::days(back)),
+                    c::community_id.eq(community),
+                    c::street_id.eq(street),
+                    c::category_code.eq("AQ"),
+                    c::department_code.eq("XFJY"),
+                    c::found.eq(found),
+                    c::dispatched.eq(found),
+                    c::closed.eq(found / 2),
+                    c::closed_on_time.eq(found / 2),
+                ))
+                .execute(&mut **conn)
+                .unwrap();
+        }
+        let day = grid_pages::command_day(&mut conn, &commander, today).unwrap();
+        assert_eq!((day.total.found, day.average.found, day.average.closed), (7, 30, 15));
+        // The settled days (all but yesterday) are kept; the second view reads them.
+        let kept: i64 = t::table.count().get_result(&mut **conn).unwrap();
+        assert_eq!(kept, 29);
+        let again = grid_pages::command_day(&mut conn, &commander, today).unwrap();
+        assert_eq!(again.average.found, 30);
+        // A day further back is compared with its own 30 days (the 600 among them).
+        let earlier = grid_pages::command_day(&mut conn, &commander, today - chrono::Duration::days(1)).unwrap();
+        assert_eq!(earlier.average.found, (29 * 30 + 600 + 15) / 30);
+    }
 }

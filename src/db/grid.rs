@@ -6,9 +6,9 @@ use diesel::prelude::*;
 
 use super::DbConnection;
 use super::schema::{
-    applications, communities, devices, event_categories, event_day_counts, event_types,
-    grid_assignments, grid_events, grids, inspector_streets, patrol_points, patrols, streets,
-    territory_stamp, users,
+    applications, communities, devices, event_categories, event_day_counts, event_day_totals,
+    event_types, grid_assignments, grid_events, grids, inspector_streets, patrol_points, patrols,
+    streets, territory_stamp, users,
 };
 use crate::domain::grid_event::KIND_EVENT;
 
@@ -736,8 +736,76 @@ type DaySums = (
     Option<i64>,
 );
 
-/// Per day in [from, until].
+/// Per day in [from, until], days without events left out. Days before `settled` (a day no
+/// count can reach any more: every count is made on its own day) are read from the memo of
+/// past days, which the first reader fills; later days are summed from the counts.
 pub fn daily_totals(
+    conn: &mut DbConnection,
+    from: NaiveDate,
+    until: NaiveDate,
+    settled: NaiveDate,
+) -> QueryResult<Vec<DayTotal>> {
+    use event_day_totals as t;
+    let memo_until = until.min(settled - chrono::Duration::days(1));
+    let mut totals: Vec<DayTotal> = Vec::new();
+    if from <= memo_until {
+        let kept: Vec<DayTotal> = t::table
+            .filter(t::day.ge(from))
+            .filter(t::day.le(memo_until))
+            .select((
+                t::day,
+                t::found,
+                t::dispatched,
+                t::closed,
+                t::closed_on_time,
+            ))
+            .order(t::day)
+            .load(conn)?;
+        let known: std::collections::HashSet<NaiveDate> = kept.iter().map(|k| k.0).collect();
+        let missing: Vec<NaiveDate> = from
+            .iter_days()
+            .take_while(|d| *d <= memo_until)
+            .filter(|d| !known.contains(d))
+            .collect();
+        if let (Some(first), Some(last)) = (missing.first(), missing.last()) {
+            let summed = summed_days(conn, *first, *last)?;
+            let rows: Vec<_> = missing
+                .iter()
+                .map(|d| {
+                    let (_, f, di, cl, ot) = summed
+                        .iter()
+                        .find(|s| s.0 == *d)
+                        .copied()
+                        .unwrap_or((*d, 0, 0, 0, 0));
+                    (
+                        t::day.eq(*d),
+                        t::found.eq(f),
+                        t::dispatched.eq(di),
+                        t::closed.eq(cl),
+                        t::closed_on_time.eq(ot),
+                    )
+                })
+                .collect();
+            // Two readers may fill the same day at once: the same figures, the first kept.
+            super::on_backend!(&mut *conn, |c| diesel::insert_into(t::table)
+                .values(&rows)
+                .on_conflict_do_nothing()
+                .execute(c))?;
+            totals.extend(summed);
+        }
+        totals.extend(kept);
+    }
+    let live_from = from.max(settled);
+    if live_from <= until {
+        totals.extend(summed_days(conn, live_from, until)?);
+    }
+    totals.retain(|(_, f, di, cl, ot)| f + di + cl + ot > 0);
+    totals.sort_by_key(|t| t.0);
+    Ok(totals)
+}
+
+/// The day counts summed per day in [from, until].
+fn summed_days(
     conn: &mut DbConnection,
     from: NaiveDate,
     until: NaiveDate,
@@ -769,6 +837,13 @@ pub fn daily_totals(
             )
         })
         .collect())
+}
+
+/// Forgets the kept totals of past days (the seed adds events to them).
+pub fn forget_day_totals(conn: &mut DbConnection) -> QueryResult<()> {
+    diesel::delete(event_day_totals::table)
+        .execute(conn)
+        .map(drop)
 }
 
 // ---- Devices, patrols and points ----

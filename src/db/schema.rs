@@ -209,6 +209,16 @@ diesel::table! {
 }
 
 diesel::table! {
+    event_day_totals (day) {
+        day -> Date,
+        found -> BigInt,
+        dispatched -> BigInt,
+        closed -> BigInt,
+        closed_on_time -> BigInt,
+    }
+}
+
+diesel::table! {
     devices (id) {
         id -> BigInt,
         user_id -> BigInt,

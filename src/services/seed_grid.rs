@@ -434,6 +434,7 @@ fn seed_events(
         bulk.rebuild_indexes(conn)?;
         advance_case_ids(conn)?;
         add_counts(conn, counts)?;
+        grid_queries::forget_day_totals(conn)?;
         crate::db::workflow::recount(conn)?;
         Ok(count)
     });

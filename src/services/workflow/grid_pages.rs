@@ -6,6 +6,7 @@ use super::*;
 use crate::db::grid::{self as grid_queries, EventLine, EventRow, EventScope, EventTypeRow};
 use crate::domain::grid_event::KIND_EVENT;
 use crate::domain::identity::Role;
+use std::collections::HashMap;
 
 /// How many lines a page of an event list shows.
 pub const LIST_PAGE: i64 = 50;
@@ -339,29 +340,34 @@ pub fn command_day(
         .map(|(code, zh, en)| line(code.clone(), zh, en))
         .collect();
     let mut by_department: Vec<FigureLine> = Vec::new();
+    // Where each key's line is: a day has thousands of rows (community × category × department).
+    let street_at: HashMap<i64, usize> =
+        streets.iter().enumerate().map(|(i, s)| (s.0, i)).collect();
+    let community_at: HashMap<i64, usize> = communities
+        .iter()
+        .enumerate()
+        .map(|(i, c)| (c.0, i))
+        .collect();
+    let category_at: HashMap<&str, usize> = categories
+        .iter()
+        .enumerate()
+        .map(|(i, c)| (c.0.as_str(), i))
+        .collect();
+    let mut department_at: HashMap<String, usize> = HashMap::new();
     for row in &rows {
         total.add(row);
-        if let Some(l) = by_street
-            .iter_mut()
-            .find(|l| l.key == row.street_id.to_string())
-        {
-            l.add(row);
+        if let Some(&i) = street_at.get(&row.street_id) {
+            by_street[i].add(row);
         }
-        if let Some(l) = by_community
-            .iter_mut()
-            .find(|l| l.key == row.community_id.to_string())
-        {
-            l.add(row);
+        if let Some(&i) = community_at.get(&row.community_id) {
+            by_community[i].add(row);
         }
-        if let Some(l) = by_category.iter_mut().find(|l| l.key == row.category_code) {
-            l.add(row);
+        if let Some(&i) = category_at.get(row.category_code.as_str()) {
+            by_category[i].add(row);
         }
-        match by_department
-            .iter_mut()
-            .find(|l| l.key == row.department_code)
-        {
-            Some(l) => l.add(row),
-            None => {
+        let at = *department_at
+            .entry(row.department_code.clone())
+            .or_insert_with(|| {
                 let (zh, en) = departments
                     .iter()
                     .find(|(code, _, _)| *code == row.department_code)
@@ -369,18 +375,19 @@ pub fn command_day(
                     .unwrap_or_else(|| {
                         ("网格员自行处置".into(), "Grid workers on the spot".into())
                     });
-                let mut l = line(row.department_code.clone(), &zh, &en);
-                l.add(row);
-                by_department.push(l);
-            }
-        }
+                by_department.push(line(row.department_code.clone(), &zh, &en));
+                by_department.len() - 1
+            });
+        by_department[at].add(row);
     }
     by_community.retain(|l| l.found + l.closed > 0);
     by_department.sort_by(|a, b| b.found.cmp(&a.found).then(a.key.cmp(&b.key)));
+    // Yesterday is not settled yet: a step begun before midnight may still count on it.
     let before = grid_queries::daily_totals(
         conn,
         day - chrono::Duration::days(30),
         day - chrono::Duration::days(1),
+        today() - chrono::Duration::days(1),
     )?;
     let mut average = line(String::new(), "前30日日均", "Average day of the 30 before");
     for (_, found, dispatched, closed, on_time) in &before {
