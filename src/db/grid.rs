@@ -506,16 +506,19 @@ pub fn find_event(conn: &mut DbConnection, id: i64) -> QueryResult<Option<EventR
 /// An open event near a report: (id, number, longitude, latitude).
 pub type NearbyEvent = (i64, Option<String>, f64, f64);
 
-/// Open events of `event_type` reported since `since`.
-pub fn open_of_type_since(
+/// Open events of `event_type` reported since `since` inside the box (west, south, east, north), newest first.
+pub fn open_of_type_near(
     conn: &mut DbConnection,
     event_type: &str,
     since: NaiveDateTime,
+    (west, south, east, north): (f64, f64, f64, f64),
 ) -> QueryResult<Vec<NearbyEvent>> {
     grid_events::table
         .inner_join(applications::table.on(applications::id.eq(grid_events::application_id)))
         .filter(grid_events::event_type.eq(event_type))
+        .filter(grid_events::latitude.between(south, north))
         .filter(grid_events::reported_at.ge(since))
+        .filter(grid_events::longitude.between(west, east))
         .filter(grid_events::closed_day.is_null())
         .select((
             grid_events::application_id,
@@ -524,7 +527,6 @@ pub fn open_of_type_since(
             grid_events::latitude,
         ))
         .order(grid_events::reported_at.desc())
-        .limit(200)
         .load(conn)
 }
 

@@ -269,6 +269,22 @@ impl TypeDraft {
     }
 }
 
+/// The box around `here` that holds every point within [`DUPLICATE_METRES`] (with a tenth to
+/// spare): (west, south, east, north), for the database to narrow the search before
+/// [`is_duplicate`] measures.
+pub fn duplicate_box(here: Point) -> (f64, f64, f64, f64) {
+    const METRES_PER_DEGREE: f64 = 111_320.0;
+    let reach = DUPLICATE_METRES * 1.1;
+    let dlat = reach / METRES_PER_DEGREE;
+    let dlon = reach / (METRES_PER_DEGREE * here.lat.to_radians().cos().max(0.01));
+    (
+        here.lon - dlon,
+        here.lat - dlat,
+        here.lon + dlon,
+        here.lat + dlat,
+    )
+}
+
 /// Whether an earlier report at `other` is the same event as one at `here` (same type, the
 /// caller has checked the time window): within [`DUPLICATE_METRES`].
 pub fn is_duplicate(here: Point, other: Point) -> bool {
@@ -297,6 +313,34 @@ mod tests {
             assert!((1..=30).contains(&t.limit_days), "{}", t.code);
         }
         assert!(types.iter().any(|t| t.on_the_spot) && types.iter().any(|t| !t.on_the_spot));
+    }
+
+    #[test]
+    fn the_duplicate_box_holds_every_point_within_50_metres() {
+        let here = Point::new(113.8512, 22.5803);
+        let (west, south, east, north) = duplicate_box(here);
+        for step in 0..360 {
+            let angle = f64::from(step).to_radians();
+            // 49.9 m in every direction, by the same measure as is_duplicate.
+            let (mut lo, mut hi) = (0.0, 0.01);
+            let at = |d: f64| Point::new(here.lon + d * angle.cos(), here.lat + d * angle.sin());
+            for _ in 0..60 {
+                let mid = (lo + hi) / 2.0;
+                if here.metres_to(at(mid)) < 49.9 {
+                    lo = mid
+                } else {
+                    hi = mid
+                }
+            }
+            let p = at(lo);
+            assert!(is_duplicate(here, p));
+            assert!(
+                p.lon > west && p.lon < east && p.lat > south && p.lat < north,
+                "{step}°"
+            );
+        }
+        // And not much more: 60 m east is outside.
+        assert!(here.lon + 60.0 / (111_320.0 * here.lat.to_radians().cos()) > east);
     }
 
     #[test]

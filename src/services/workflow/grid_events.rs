@@ -115,7 +115,8 @@ pub fn report(
             Duplicates::Check => {
                 let since =
                     stamp - chrono::Duration::hours(crate::domain::grid_event::DUPLICATE_HOURS);
-                let found = grid_queries::open_of_type_since(conn, &kind.code, since)?
+                let near = crate::domain::grid_event::duplicate_box(report.point);
+                let found = grid_queries::open_of_type_near(conn, &kind.code, since, near)?
                     .into_iter()
                     .find(|(_, _, lon, lat)| {
                         crate::domain::grid_event::is_duplicate(
