@@ -644,6 +644,84 @@ pub fn street_day(
     ))
 }
 
+/// The inspection page's street, the streets its reader may pick (the command centre any,
+/// an inspector their own) and the workers' day.
+pub struct Inspection {
+    pub street: i64,
+    /// (id, code, name_zh, name_en)
+    pub streets: Vec<(i64, String, String, String)>,
+    pub workers: Vec<WorkerDay>,
+}
+
+pub fn inspection(
+    conn: &mut DbConnection,
+    user: &User,
+    chosen: Option<i64>,
+    day: chrono::NaiveDate,
+) -> Result<Inspection, ServiceError> {
+    let streets = queries::streets(conn)?;
+    // The command centre without a choice sees the first street.
+    let street = chosen.or_else(|| streets.first().map(|s| s.0));
+    let (street, workers) = street_day(conn, user, street, day)?;
+    let streets = if user.role == Role::Commander {
+        streets
+    } else {
+        streets.into_iter().filter(|s| s.0 == street).collect()
+    };
+    Ok(Inspection {
+        street,
+        streets,
+        workers,
+    })
+}
+
+/// A grid worker's home: her grids, the patrol under way, today's patrols.
+pub struct WorkerHome {
+    pub grids: Vec<queries::GridPlace>,
+    pub patrol: Option<queries::PatrolRow>,
+    pub today: Vec<queries::PatrolRow>,
+}
+
+pub fn worker_home(conn: &mut DbConnection, worker: &User) -> Result<WorkerHome, ServiceError> {
+    if worker.role != Role::GridWorker {
+        return Err(ServiceError::NotFound);
+    }
+    Ok(WorkerHome {
+        grids: queries::worker_grids(conn, worker.id)?,
+        patrol: queries::open_patrol(conn, worker.id)?,
+        today: queries::patrols_on(conn, &[worker.id], crate::services::workflow::today())?,
+    })
+}
+
+/// The centres of a grid worker's grids, for picking a place by hand on the report form:
+/// (code, name, longitude, latitude) as the form sends them. None for anyone else.
+pub fn grid_centres(
+    conn: &mut DbConnection,
+    user: &User,
+) -> Result<Vec<(String, String, String, String)>, ServiceError> {
+    if user.role != Role::GridWorker {
+        return Ok(Vec::new());
+    }
+    let grids = queries::worker_grids(conn, user.id)?;
+    let ids: Vec<i64> = grids.iter().map(|g| g.id).collect();
+    let mut points = Vec::new();
+    for (id, text) in queries::grid_outlines(conn, &ids)? {
+        let (Some(grid), Some(outline)) =
+            (grids.iter().find(|g| g.id == id), Outline::from_json(&text))
+        else {
+            continue;
+        };
+        let centre = outline.checkpoints()[0];
+        points.push((
+            grid.code.clone(),
+            grid.name_zh.clone(),
+            format!("{:.6}", centre.lon),
+            format!("{:.6}", centre.lat),
+        ));
+    }
+    Ok(points)
+}
+
 /// Whether `user` may see patrol `patrol`'s trace: its worker, the inspector of a street the
 /// worker patrols, or the command centre.
 pub fn may_see_patrol(

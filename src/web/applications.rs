@@ -587,44 +587,74 @@ async fn track(
     pool: web::Data<DbPool>,
     fields: Fields,
 ) -> Result<HttpResponse, WebError> {
-    let mut form = FormState::new(fields.into_inner());
-    let (number, last_four) = (
-        form.value("tracking_number").to_owned(),
-        form.value("last_four").to_owned(),
-    );
-    let client = super::client_address(&req);
-    match run(&pool, move |conn| {
-        service::lookup(conn, &number, &last_four, &client)
-    })
-    .await
-    {
-        Ok(progress) => page_with_status(
-            StatusCode::OK,
-            &TrackPage {
+    let lookup = PublicLookup {
+        proof_field: "last_four",
+        not_found: "track.not_found",
+    };
+    lookup
+        .answer(
+            &req,
+            ctx,
+            &pool,
+            fields,
+            service::lookup,
+            |ctx, form, progress| TrackPage {
                 ctx,
                 form,
-                progress: Some(progress),
+                progress,
             },
-        ),
-        Err(WebError::NotFound) => {
-            form.add("tracking_number", ctx.t("track.not_found"));
-            page_with_status(
-                StatusCode::NOT_FOUND,
-                &TrackPage {
-                    ctx,
-                    form,
-                    progress: None,
-                },
-            )
+        )
+        .await
+}
+
+/// A public lookup of a case by its number and a proof that the asker is its applicant or
+/// caller (the phone's last four digits, an email): the page with what was found; a 404 with
+/// a field error and what was typed kept; a 429 after too many failures from this client (the
+/// service counts them). Applications, hotline requests and grid reports share it.
+pub(super) struct PublicLookup {
+    /// The form field of the proof (beside `tracking_number`).
+    pub(super) proof_field: &'static str,
+    /// The message key of "nothing has this number and proof".
+    pub(super) not_found: &'static str,
+}
+
+impl PublicLookup {
+    pub(super) async fn answer<V, P>(
+        &self,
+        req: &HttpRequest,
+        ctx: PageContext,
+        pool: &DbPool,
+        fields: Fields,
+        lookup: fn(&mut crate::db::DbConnection, &str, &str, &str) -> Result<V, ServiceError>,
+        page: impl FnOnce(PageContext, FormState, Option<V>) -> P,
+    ) -> Result<HttpResponse, WebError>
+    where
+        V: Send + 'static,
+        P: askama::Template,
+    {
+        let mut form = FormState::new(fields.into_inner());
+        let (number, proof) = (
+            form.value("tracking_number").to_owned(),
+            form.value(self.proof_field).to_owned(),
+        );
+        let client = super::client_address(req);
+        match run(pool, move |conn| lookup(conn, &number, &proof, &client)).await {
+            Ok(view) => page_with_status(StatusCode::OK, &page(ctx, form, Some(view))),
+            Err(WebError::NotFound) => {
+                form.add("tracking_number", ctx.t(self.not_found));
+                page_with_status(StatusCode::NOT_FOUND, &page(ctx, form, None))
+            }
+            Err(WebError::Service(ServiceError::Throttled { until })) => {
+                lookups_throttled(ctx, until)
+            }
+            Err(other) => Err(other),
         }
-        Err(WebError::Service(ServiceError::Throttled { until })) => lookups_throttled(ctx, until),
-        Err(other) => Err(other),
     }
 }
 
 /// Too many failed lookups from this client (of an application or of a hotline request): 429,
 /// saying when to try again.
-pub(super) fn lookups_throttled(
+fn lookups_throttled(
     ctx: PageContext,
     until: chrono::NaiveDateTime,
 ) -> Result<HttpResponse, WebError> {

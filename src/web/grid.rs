@@ -61,21 +61,18 @@ async fn home(
     pool: web::Data<DbPool>,
 ) -> Result<HomePage, WebError> {
     let user = with_role(&user, &[Role::GridWorker])?;
-    let (grids, patrol, today, events, types) = run(&pool, move |conn| {
-        let grids = crate::db::grid::worker_grids(conn, user.id)?;
-        let patrol = crate::db::grid::open_patrol(conn, user.id)?;
-        let today =
-            crate::db::grid::patrols_on(conn, &[user.id], crate::services::workflow::today())?;
+    let (home, events, types) = run(&pool, move |conn| {
+        let home = grid_service::worker_home(conn, &user)?;
         let events = pages::event_list(conn, &user, None, None, None)?;
         let types = pages::report_types(conn)?;
-        Ok((grids, patrol, today, events, types))
+        Ok((home, events, types))
     })
     .await?;
     Ok(HomePage {
         ctx,
-        grids,
-        patrol,
-        today,
+        grids: home.grids,
+        patrol: home.patrol,
+        today: home.today,
         events,
         types,
     })
@@ -224,26 +221,10 @@ async fn report_page(
     let signed_in = user.is_some();
     let (types, grid_points) = run(pool, move |conn| {
         let types = pages::report_types(conn)?;
-        let mut points = Vec::new();
-        if let Some(user) = user.filter(|u| u.role == Role::GridWorker) {
-            let grids = crate::db::grid::worker_grids(conn, user.id)?;
-            let ids: Vec<i64> = grids.iter().map(|g| g.id).collect();
-            for (id, text) in crate::db::grid::grid_outlines(conn, &ids)? {
-                let (Some(grid), Some(outline)) = (
-                    grids.iter().find(|g| g.id == id),
-                    crate::domain::territory::Outline::from_json(&text),
-                ) else {
-                    continue;
-                };
-                let centre = outline.checkpoints()[0];
-                points.push((
-                    grid.code.clone(),
-                    grid.name_zh.clone(),
-                    format!("{:.6}", centre.lon),
-                    format!("{:.6}", centre.lat),
-                ));
-            }
-        }
+        let points = match &user {
+            Some(user) => grid_service::grid_centres(conn, user)?,
+            None => Vec::new(),
+        };
         Ok((types, points))
     })
     .await?;
@@ -345,10 +326,7 @@ async fn report(
             let department = match &reported.department {
                 Some(code) => {
                     let code = code.clone();
-                    run(&pool, move |conn| {
-                        Ok(crate::db::grid::department_names_of(conn, &code)?)
-                    })
-                    .await?
+                    run(&pool, move |conn| pages::department_names(conn, &code)).await?
                 }
                 None => None,
             };
@@ -393,7 +371,7 @@ async fn event_page(
 ) -> Result<EventPage, WebError> {
     let (ec, departments) = run(pool, move |conn| {
         let ec = pages::event_case(conn, &user, id)?;
-        let departments = crate::db::grid::departments(conn)?;
+        let departments = pages::departments(conn)?;
         Ok((ec, departments))
     })
     .await?;
@@ -580,26 +558,16 @@ async fn inspection(
         None => None,
     };
     let commander = user.role == Role::Commander;
-    let (streets, workers) = run(&pool, move |conn| {
-        let streets = crate::db::grid::streets(conn)?;
-        // The command centre without a choice sees the first street.
-        let street = chosen.or_else(|| streets.first().map(|s| s.0));
-        let (street, workers) = grid_service::street_day(conn, &user, street, day)?;
-        let streets = if commander {
-            streets
-        } else {
-            streets.into_iter().filter(|s| s.0 == street).collect()
-        };
-        Ok(((street, streets), workers))
+    let seen = run(&pool, move |conn| {
+        grid_service::inspection(conn, &user, chosen, day)
     })
     .await?;
-    let (street, streets) = streets;
     Ok(InspectionPage {
         ctx,
         day,
-        street,
-        streets,
-        workers,
+        street: seen.street,
+        streets: seen.streets,
+        workers: seen.workers,
         commander,
     })
 }
@@ -854,41 +822,20 @@ async fn track(
     pool: web::Data<DbPool>,
     fields: Fields,
 ) -> Result<HttpResponse, WebError> {
-    let mut form = FormState::new(fields.into_inner());
-    let (number, tail) = (
-        form.value("tracking_number").to_owned(),
-        form.value("phone_tail").to_owned(),
-    );
-    let client = super::client_address(&req);
-    match run(&pool, move |conn| {
-        pages::lookup_report(conn, &number, &tail, &client)
-    })
-    .await
-    {
-        Ok(view) => page_with_status(
-            StatusCode::OK,
-            &GridTrackPage {
-                ctx,
-                form,
-                view: Some(view),
-            },
-        ),
-        Err(WebError::NotFound) => {
-            form.add("tracking_number", ctx.t("grid.track_not_found"));
-            page_with_status(
-                StatusCode::NOT_FOUND,
-                &GridTrackPage {
-                    ctx,
-                    form,
-                    view: None,
-                },
-            )
-        }
-        Err(WebError::Service(ServiceError::Throttled { until })) => {
-            super::applications::lookups_throttled(ctx, until)
-        }
-        Err(other) => Err(other),
-    }
+    let lookup = super::applications::PublicLookup {
+        proof_field: "phone_tail",
+        not_found: "grid.track_not_found",
+    };
+    lookup
+        .answer(
+            &req,
+            ctx,
+            &pool,
+            fields,
+            pages::lookup_report,
+            |ctx, form, view| GridTrackPage { ctx, form, view },
+        )
+        .await
 }
 
 /// The reporter's own report, by number: the mails sent about it link here. Without a

@@ -255,41 +255,20 @@ async fn track(
     pool: web::Data<DbPool>,
     fields: Fields,
 ) -> Result<HttpResponse, WebError> {
-    let mut form = FormState::new(fields.into_inner());
-    let (number, contact) = (
-        form.value("tracking_number").to_owned(),
-        form.value("contact").to_owned(),
-    );
-    let client = super::client_address(&req);
-    match run(&pool, move |conn| {
-        pages::lookup(conn, &number, &contact, &client)
-    })
-    .await
-    {
-        Ok(view) => page_with_status(
-            StatusCode::OK,
-            &TrackPage {
-                ctx,
-                form,
-                view: Some(view),
-            },
-        ),
-        Err(WebError::NotFound) => {
-            form.add("tracking_number", ctx.t("hotline.track_not_found"));
-            page_with_status(
-                StatusCode::NOT_FOUND,
-                &TrackPage {
-                    ctx,
-                    form,
-                    view: None,
-                },
-            )
-        }
-        Err(WebError::Service(ServiceError::Throttled { until })) => {
-            super::applications::lookups_throttled(ctx, until)
-        }
-        Err(other) => Err(other),
-    }
+    let lookup = super::applications::PublicLookup {
+        proof_field: "contact",
+        not_found: "hotline.track_not_found",
+    };
+    lookup
+        .answer(
+            &req,
+            ctx,
+            &pool,
+            fields,
+            pages::lookup,
+            |ctx, form, view| TrackPage { ctx, form, view },
+        )
+        .await
 }
 
 #[get("/hotline/mine")]
