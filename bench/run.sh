@@ -4,6 +4,7 @@
 #
 #   bash bench/run.sh sqlite            # a fresh SQLite file under data/bench/
 #   bash bench/run.sh postgres          # a fresh database onestop_bench on 127.0.0.1:5432
+#   bash bench/run.sh sqlite grid       # the grid's workloads G1–G3 instead (bench/grid.sh)
 #
 # Environment: ONESTOP_BIN (default target/release/onestop, built first if missing),
 # BENCH_APPLICATIONS (1000000), BENCH_HOTLINE (12345 hotline requests beside them: 1000000),
@@ -29,6 +30,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 backend=${1:-sqlite}
+# The grid's workloads have their own data set (events and patrol points): bench/grid.sh.
+[ "${2:-}" = grid ] && exec bash bench/grid.sh "$backend"
 port=${BENCH_PORT:-8090}
 base=http://127.0.0.1:$port
 bin=${ONESTOP_BIN:-target/release/onestop}
