@@ -323,15 +323,10 @@ async fn report(
     let worker = user.as_ref().is_some_and(|u| u.role == Role::GridWorker);
     let (duplicate, errors) = match outcome {
         Ok(reported) => {
-            let department = match &reported.department {
-                Some(code) => {
-                    let code = code.clone();
-                    run(&pool, move |conn| pages::department_names(conn, &code)).await?
-                }
-                None => None,
-            };
             let page = ReportedPage {
-                department: department.map(|(zh, en)| ctx.pick(&zh, &en).to_owned()),
+                department: reported
+                    .department_names
+                    .map(|(zh, en)| ctx.pick(&zh, &en).to_owned()),
                 number: reported.number,
                 due_on: reported.due_on,
                 merged_into: reported.merged_into,

@@ -46,6 +46,8 @@ pub struct Reported {
     pub due_on: Option<NaiveDate>,
     /// The department it was dispatched to, by code (none: the worker handles it).
     pub department: Option<String>,
+    /// That department's names (zh, en), for the receipt.
+    pub department_names: Option<(String, String)>,
     /// Merged into this event (by number) as it was reported.
     pub merged_into: Option<String>,
 }
@@ -266,6 +268,11 @@ pub fn report(
             number: opened.number.as_str().to_owned(),
             due_on: opened.due_on,
             department: dispatch.then(|| kind.department_code.clone()),
+            department_names: if dispatch {
+                grid_queries::department_names_of(conn, &kind.department_code)?
+            } else {
+                None
+            },
             merged_into: None,
         };
         if let Some((target, number)) = merge_target {

@@ -446,14 +446,6 @@ pub fn departments(conn: &mut DbConnection) -> Result<Vec<(String, String, Strin
     Ok(grid_queries::departments(conn)?)
 }
 
-/// A department's names (zh, en) by its code.
-pub fn department_names(
-    conn: &mut DbConnection,
-    code: &str,
-) -> Result<Option<(String, String)>, ServiceError> {
-    Ok(grid_queries::department_names_of(conn, code)?)
-}
-
 /// The event types for a report form, in order.
 pub fn report_types(conn: &mut DbConnection) -> Result<Vec<EventTypeRow>, ServiceError> {
     Ok(grid_queries::event_types(conn)?)
