@@ -18,7 +18,8 @@
 # answer is checked against the record (points stored, events reported).
 #
 # Environment: ONESTOP_BIN (target/release/onestop), BENCH_EVENTS (1000000), BENCH_POINTS
-# (50000000), BENCH_KEEP=1 to reuse the seeded database, BENCH_PORT (8091), BENCH_DEVICES (64).
+# (50000000), BENCH_KEEP=1 to reuse the seeded database, BENCH_PORT (8091), BENCH_DEVICES (64),
+# BENCH_ONLY (e.g. "g2"), BENCH_PERF=/tmp/perf to profile core 0 during each workload's first run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -169,6 +170,16 @@ events_before=$(count "SELECT count(*) FROM application_events WHERE kind = 'eve
 cat >"$work/g2.lua" <<LUA
 local i = 0
 init = function(args) i = tonumber(args[1] or "0") end
+-- The answers other than 201 by status, printed at the end ("409" is a merge offered).
+local threads = {}
+setup = function(thread) threads[#threads + 1] = thread end
+others = {}
+response = function(status) if status ~= 201 then others[status] = (others[status] or 0) + 1 end end
+done = function()
+  for _, thread in ipairs(threads) do
+    for status, n in pairs(thread:get("others")) do print("status " .. status .. ": " .. n) end
+  end
+end
 local boundary = "onestopbench"
 local function part(name, value)
   return "--" .. boundary .. "\r\nContent-Disposition: form-data; name=\"" .. name .. "\"\r\n\r\n" .. value .. "\r\n"
@@ -209,7 +220,14 @@ for workload in ${BENCH_ONLY:-g1 g2 g3}; do
   errors=$(awk '/Non-2xx or 3xx/{print $5}' "$work/$workload.0" | grep . || echo 0)
   before=$(cpu_ticks); core_before=$(core0_ticks)
   for run in 1 2 3; do
+    profile=
+    if [ -n "${BENCH_PERF:-}" ] && [ $run -eq 1 ]; then
+      # As bench/run.sh: all of core 0 during the first run (perf report -i $BENCH_PERF.gN).
+      perf record -q -e cpu-clock -F "${BENCH_PERF_HZ:-2000}" ${BENCH_PERF_CALLGRAPH:--g} -C 0 -o "$BENCH_PERF.$workload" -- sleep 9 2>/dev/null &
+      profile=$!
+    fi
     taskset -c 1 wrk -t1 -c64 -d10s --latency -s "$script" "$base" -- $((run * 40000)) "$(date +%s)" >"$work/$workload.$run"
+    [ -n "$profile" ] && wait "$profile"
     rates+=("$(awk '/Requests\/sec/{print $2}' "$work/$workload.$run")")
     p99s+=("$(awk '/ 99%/{print $2}' "$work/$workload.$run" | to_ms)")
     errors=$((errors + $(awk '/Non-2xx or 3xx/{print $5}' "$work/$workload.$run" | grep . || echo 0)))
@@ -225,12 +243,12 @@ for workload in ${BENCH_ONLY:-g1 g2 g3}; do
   printf '%-3s %8.0f req/s (runs %s)%s  p99 %6.1f ms (runs %s)  %5s µs CPU/request  core 0 %3s%% busy  non-2xx/3xx %d\n' \
     "$workload" "$rate" "$(IFS=/; echo "${rates[*]}")" "$extra" "$p99" "$(IFS=/; echo "${p99s[*]}")" "$cpu" "$busy" "$errors"
   cpu_of[$workload]=$cpu
-  [ "$errors" -eq 0 ] || echo "WARNING: $workload had $errors answers that were not 2xx/3xx"
+  [ "$errors" -eq 0 ] || echo "WARNING: $workload had $errors answers that were not 2xx/3xx: $(cat "$work/$workload".[0-3] | awk '/^status /{n[$2] += $3} END{for (s in n) printf "%s %d× ", s, n[s]}')"
   if [ "$workload" = g3 ]; then
     taskset -c 1 wrk -t1 -c1 -d5s --latency -s "$script" "$base" >"$work/g3.single"
     echo "g3 at one connection: p50 $(awk '/ 50%/{print $2}' "$work/g3.single" | to_ms) ms, p99 $(awk '/ 99%/{print $2}' "$work/g3.single" | to_ms) ms"
   fi
-  eval "total_$workload=$total"
+  eval "total_$workload=$total errors_$workload=$errors"
 done
 echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"
 kill "$server" && wait "$server" 2>/dev/null || true
@@ -247,7 +265,9 @@ within() { [ "$1" -ge "$2" ] && [ "$1" -le "$3" ]; }
 if [ -n "${total_g1:-}" ] && ! within "$stored" $((total_g1 * 100)) $(((total_g1 + 256) * 100)); then
   echo "MISMATCH: $stored points stored for ${total_g1} batches of 100" >&2; failed=1
 fi
-if [ -n "${total_g2:-}" ] && ! within "$reported" "$total_g2" $((total_g2 + 256)); then
+# A report offered a merge (409: an open event of its type within 50 m, among the seeded ones)
+# is not recorded: the form waits for the reporter's choice.
+if [ -n "${total_g2:-}" ] && ! within "$reported" $((total_g2 - errors_g2)) $((total_g2 + 256)); then
   echo "MISMATCH: $reported events for $total_g2 reports" >&2; failed=1
 fi
 while read -r limit_backend limit_workload limit_us _; do
