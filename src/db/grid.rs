@@ -1000,7 +1000,7 @@ pub fn patrols_on(
 }
 
 /// A patrol's summary as computed from its points.
-#[derive(Debug, Clone, Copy, Default, AsChangeset)]
+#[derive(Debug, Clone, Copy, Default, AsChangeset, Insertable)]
 #[diesel(table_name = patrols)]
 pub struct PatrolSummary {
     pub points: i32,

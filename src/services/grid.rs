@@ -537,23 +537,28 @@ pub fn summarise(conn: &mut DbConnection, id: i64) -> Result<(), ServiceError> {
     let Some(trace) = trace(conn, id)? else {
         return Ok(());
     };
-    let s = &trace.summary;
-    let count = |n: usize| i32::try_from(n).unwrap_or(i32::MAX);
-    queries::set_summary(
-        conn,
-        id,
-        &queries::PatrolSummary {
-            points: count(s.points),
-            distance_m: s.distance_m.round() as i32,
-            rounds: i32::try_from(s.rounds).unwrap_or(i32::MAX),
-            checkpoints_reached: count(s.checkpoints_reached()),
-            checkpoints_total: count(trace.checkpoints.len()),
-            gaps: count(s.gaps.len()),
-            too_fast: count(s.too_fast.len()),
-            summarized_at: Some(now()),
-        },
-    )?;
+    let summary = patrol_summary(&trace.summary, trace.checkpoints.len(), now());
+    queries::set_summary(conn, id, &summary)?;
     Ok(())
+}
+
+/// A trace's summary as a patrol's row keeps it, computed at `at`.
+pub(crate) fn patrol_summary(
+    s: &TraceSummary,
+    checkpoints_total: usize,
+    at: chrono::NaiveDateTime,
+) -> queries::PatrolSummary {
+    let count = |n: usize| i32::try_from(n).unwrap_or(i32::MAX);
+    queries::PatrolSummary {
+        points: count(s.points),
+        distance_m: s.distance_m.round() as i32,
+        rounds: i32::try_from(s.rounds).unwrap_or(i32::MAX),
+        checkpoints_reached: count(s.checkpoints_reached()),
+        checkpoints_total: count(checkpoints_total),
+        gaps: count(s.gaps.len()),
+        too_fast: count(s.too_fast.len()),
+        summarized_at: Some(at),
+    }
 }
 
 /// A worker's day at a glance.

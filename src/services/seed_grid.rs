@@ -100,14 +100,8 @@ struct SeedPatrol {
     day: NaiveDate,
     started_at: NaiveDateTime,
     ended_at: NaiveDateTime,
-    points: i32,
-    distance_m: i32,
-    rounds: i32,
-    checkpoints_reached: i32,
-    checkpoints_total: i32,
-    gaps: i32,
-    too_fast: i32,
-    summarized_at: NaiveDateTime,
+    #[diesel(embed)]
+    summary: grid_queries::PatrolSummary,
 }
 
 /// The day counts' key: (day, community, category, department) and its street.
@@ -588,21 +582,16 @@ fn seed_patrols(
                     *seq += 1;
                 }
                 written += trace.len() as u64;
-                let s = summarize(&trace, &corners);
-                let count_of = |n: usize| i32::try_from(n).unwrap_or(i32::MAX);
                 summaries.push(SeedPatrol {
                     user_id: *user,
                     day,
                     started_at: started,
                     ended_at: started + Duration::seconds(n as i64 * POINT_SECONDS),
-                    points: count_of(s.points),
-                    distance_m: s.distance_m.round() as i32,
-                    rounds: i32::try_from(s.rounds).unwrap_or(i32::MAX),
-                    checkpoints_reached: count_of(s.checkpoints_reached()),
-                    checkpoints_total: count_of(corners.len()),
-                    gaps: count_of(s.gaps.len()),
-                    too_fast: count_of(s.too_fast.len()),
-                    summarized_at: summarised,
+                    summary: super::grid::patrol_summary(
+                        &summarize(&trace, &corners),
+                        corners.len(),
+                        summarised,
+                    ),
                 });
                 patrol_rows += 1;
                 if batch.len() >= 100_000 {
