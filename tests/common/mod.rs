@@ -9,8 +9,6 @@
 pub mod load;
 pub mod smtp;
 
-use std::net::TcpListener;
-
 use awc::http::StatusCode;
 use diesel::Connection;
 use diesel::connection::SimpleConnection;
@@ -226,14 +224,11 @@ pub async fn spawn_app_on(backend: Backend, db: TestDb, database_url: String) ->
             .await
             .expect("join")
             .expect("database ready");
-    let listener = TcpListener::bind("127.0.0.1:0").expect("bind a free port");
+    let listener = onestop::startup::listen("127.0.0.1:0").expect("bind a free port");
     let port = listener.local_addr().expect("address").port();
     let server = onestop::startup::build_server(listener, pool, parts, Some(1)).expect("server");
     actix_web::rt::spawn(server);
-    let client = awc::Client::builder()
-        .disable_redirects()
-        .timeout(std::time::Duration::from_secs(30))
-        .finish();
+    let client = client_from(None);
     TestApp {
         address: format!("http://127.0.0.1:{port}"),
         backend,
@@ -241,6 +236,23 @@ pub async fn spawn_app_on(backend: Backend, db: TestDb, database_url: String) ->
         client,
         db,
     }
+}
+
+/// A test's HTTP client, its requests leaving from `local` if given. An idle connection is not
+/// reused after two seconds, well within the server's keep-alive of five: a test that blocks its
+/// runtime for a while (a supervision pass, a query) would otherwise take from the pool a
+/// connection the server's expired timer closes unread the moment the request arrives
+/// ("connector has been disconnected"), where a browser would quietly retry.
+fn client_from(local: Option<std::net::IpAddr>) -> awc::Client {
+    let mut connector = awc::Connector::new().conn_keep_alive(std::time::Duration::from_secs(2));
+    if let Some(address) = local {
+        connector = connector.local_address(address);
+    }
+    awc::Client::builder()
+        .connector(connector)
+        .disable_redirects()
+        .timeout(std::time::Duration::from_secs(30))
+        .finish()
 }
 
 /// A second app node on the same database, as several stateless nodes share one PostgreSQL.
@@ -256,10 +268,7 @@ pub fn attach(address: String) -> TestApp {
         address,
         backend: Backend::Sqlite,
         database_url: String::new(),
-        client: awc::Client::builder()
-            .disable_redirects()
-            .timeout(std::time::Duration::from_secs(30))
-            .finish(),
+        client: client_from(None),
         db: TestDb::Sqlite(tempfile::tempdir().expect("temporary folder")),
     }
 }
@@ -267,16 +276,11 @@ pub fn attach(address: String) -> TestApp {
 /// The same app seen from another client address on the loopback network (127.0.0.2, …), as a
 /// visitor from elsewhere: its requests leave from `local`.
 pub fn from_address(app: &TestApp, local: &str) -> TestApp {
-    let connector = awc::Connector::new().local_address(local.parse().expect("an IP address"));
     TestApp {
         address: app.address.clone(),
         backend: app.backend,
         database_url: app.database_url.clone(),
-        client: awc::Client::builder()
-            .connector(connector)
-            .disable_redirects()
-            .timeout(std::time::Duration::from_secs(30))
-            .finish(),
+        client: client_from(Some(local.parse().expect("an IP address"))),
         db: TestDb::Sqlite(tempfile::tempdir().expect("temporary folder")),
     }
 }
