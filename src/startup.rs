@@ -90,6 +90,19 @@ impl AppParts {
     }
 }
 
+/// Connections the kernel holds for the server before it accepts them: actix-web's own default.
+const LISTEN_BACKLOG: i32 = 1024;
+
+/// Listens on `address` with room for a burst of connections. std's `bind` asks for a backlog of
+/// 128: 1,000 clients connecting at once overflowed it (`nstat`: TcpExtListenOverflows 91 in
+/// one run of tests/under_load.rs), and a handshake dropped that way can end in a reset instead
+/// of a late answer. The kernel caps the figure at `net.core.somaxconn`.
+pub fn listen(address: &str) -> std::io::Result<TcpListener> {
+    let listener = TcpListener::bind(address)?;
+    socket2::SockRef::from(&listener).listen(LISTEN_BACKLOG)?;
+    Ok(listener)
+}
+
 /// A server listening on `listener`, not yet running.
 pub fn build_server(
     listener: TcpListener,
@@ -154,8 +167,7 @@ pub async fn serve(url: DatabaseUrl, pool_size: u32, args: ServeArgs) -> anyhow:
         let url = url.clone();
         actix_web::rt::task::spawn_blocking(move || prepare_database(&url, pool_size)).await??
     };
-    let listener =
-        TcpListener::bind(&args.bind).with_context(|| format!("cannot listen on {}", args.bind))?;
+    let listener = listen(&args.bind).with_context(|| format!("cannot listen on {}", args.bind))?;
     tracing::info!(address = %args.bind, database = %url, "OneStop is serving on http://{}", args.bind);
     let parts = AppParts::new(backend, &args.app, &args.bind)?;
     let courier = args.app.courier(&args.bind).map_err(anyhow::Error::msg)?;
