@@ -596,7 +596,7 @@ pub enum EventScope<'a> {
     Department(i64, &'a [&'a str]),
     /// Every event reported on a day.
     Day(NaiveDate),
-    /// A citizen's reports.
+    /// A signed-in citizen's reports (the applicant of their cases).
     Reporter(i64),
 }
 
@@ -619,7 +619,10 @@ pub fn events(
             .filter(applications::kind.eq(KIND_EVENT))
             .filter(applications::status.eq_any(states.to_vec())),
         EventScope::Day(day) => query.filter(grid_events::reported_day.eq(day)),
-        EventScope::Reporter(user) => query.filter(grid_events::reporter_id.eq(user)),
+        // By the case's applicant, whose index finds a citizen's few cases among a million.
+        EventScope::Reporter(user) => query
+            .filter(applications::applicant_id.eq(user))
+            .filter(applications::kind.eq(KIND_EVENT)),
     };
     if let Some(before) = before {
         query = query.filter(grid_events::application_id.lt(before));

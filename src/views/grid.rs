@@ -119,9 +119,15 @@ pub struct ReportPage {
     pub per_file_mb: usize,
     /// A possible duplicate: its number.
     pub duplicate: Option<String>,
+    /// A signed-in citizen's own reports, newest first, to follow each one.
+    pub mine: Vec<EventLine>,
 }
 
 impl ReportPage {
+    pub fn type_name(&self, code: &str) -> String {
+        type_name(&self.ctx, &self.types, code)
+    }
+
     pub fn duplicate_text(&self) -> String {
         let number = self.duplicate.clone().unwrap_or_default();
         self.ctx.tf("grid.duplicate", &[("number", &number)])

@@ -219,13 +219,16 @@ async fn report_page(
 ) -> Result<ReportPage, WebError> {
     let worker = user.as_ref().is_some_and(|u| u.role == Role::GridWorker);
     let signed_in = user.is_some();
-    let (types, grid_points) = run(pool, move |conn| {
+    let (types, grid_points, mine) = run(pool, move |conn| {
         let types = pages::report_types(conn)?;
-        let points = match &user {
-            Some(user) => grid_service::grid_centres(conn, user)?,
-            None => Vec::new(),
+        let (points, mine) = match &user {
+            Some(user) if user.role.is_applicant() => {
+                (Vec::new(), pages::event_list(conn, user, None, None, None)?)
+            }
+            Some(user) => (grid_service::grid_centres(conn, user)?, Vec::new()),
+            None => (Vec::new(), Vec::new()),
         };
-        Ok((types, points))
+        Ok((types, points, mine))
     })
     .await?;
     Ok(ReportPage {
@@ -237,6 +240,7 @@ async fn report_page(
         grid_points,
         per_file_mb: per_file / 1024 / 1024,
         duplicate,
+        mine,
     })
 }
 
