@@ -1050,4 +1050,9 @@ journey('7. The grid on a phone: a worker reports on patrol, SJJ handles it, the
   await admin.getByLabel('处置时限（工作日）').fill('2');
   await nav(admin, () => admin.getByRole('button', { name: '保存' }).click(), { name: 'j7-phone-types-saved' });
   await assertText(admin.locator('#type-SC04 td.number'), '2');
+  // The taxonomy in English fits the phone too, the new limit in the form.
+  await nav(admin, () => admin.getByRole('link', { name: 'English' }).click(), { name: 'j7-phone-en-types' });
+  await assertText(admin.locator('h1'), 'Event types');
+  await nav(admin, () => admin.locator('#type-SC04').getByRole('link').click(), { name: 'j7-phone-en-type' });
+  assert.equal(await admin.getByLabel('Time limit (working days)').inputValue(), '2');
 });
