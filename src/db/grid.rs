@@ -311,14 +311,15 @@ pub fn departments(conn: &mut DbConnection) -> QueryResult<Vec<(String, String, 
 }
 
 /// (name, English name) of the department `code`.
-pub fn department_names_of(
+/// The department `code`: (id, name, English name).
+pub fn department_of(
     conn: &mut DbConnection,
     code: &str,
-) -> QueryResult<Option<(String, String)>> {
+) -> QueryResult<Option<(i64, String, String)>> {
     use super::schema::departments as d;
     d::table
         .filter(d::code.eq(code))
-        .select((d::name, d::name_en))
+        .select((d::id, d::name, d::name_en))
         .first(conn)
         .optional()
 }
@@ -650,11 +651,29 @@ pub struct CountChange {
     pub closed_on_time: i32,
 }
 
+/// Where an event is counted: its community (in its street) and its category.
+#[derive(Debug, Clone, Copy)]
+pub struct CountPlace<'a> {
+    pub community_id: i64,
+    pub street_id: i64,
+    pub category_code: &'a str,
+}
+
+impl EventRow {
+    pub fn count_place(&self) -> CountPlace<'_> {
+        CountPlace {
+            community_id: self.community_id,
+            street_id: self.street_id,
+            category_code: &self.category_code,
+        }
+    }
+}
+
 /// Adds `change` to the counts of `day` for the event's community, category and department.
 pub fn count(
     conn: &mut DbConnection,
     day: NaiveDate,
-    event: &EventRow,
+    event: CountPlace<'_>,
     department_code: &str,
     change: CountChange,
 ) -> QueryResult<()> {
@@ -668,7 +687,7 @@ pub fn count(
             c::day.eq(day),
             c::community_id.eq(event.community_id),
             c::street_id.eq(event.street_id),
-            c::category_code.eq(&event.category_code),
+            c::category_code.eq(event.category_code),
             c::department_code.eq(department_code),
             c::found.eq(change.found),
             c::dispatched.eq(change.dispatched),

@@ -148,14 +148,15 @@ pub fn report(
             .ok_or_else(|| corrupt(format!("grid {grid_id}")))?;
         // A worker keeps what she may handle herself; anything else goes to its department.
         let dispatch = !(worker.is_some() && kind.on_the_spot) && merge_target.is_none();
-        let department_id = if dispatch {
+        let department = if dispatch {
             Some(
-                queries::department_id(conn, &kind.department_code)?
+                grid_queries::department_of(conn, &kind.department_code)?
                     .ok_or_else(|| corrupt(format!("department {}", kind.department_code)))?,
             )
         } else {
             None
         };
+        let department_id = department.as_ref().map(|(id, _, _)| *id);
         let limit = u32::try_from(kind.limit_days).unwrap_or(1);
         let opened = open_case(
             conn,
@@ -223,11 +224,15 @@ pub fn report(
                 details: Some(&details),
             },
         )?;
-        let event = grid_queries::find_event(conn, id)?.ok_or_else(|| corrupt("event"))?;
+        let counted_at = grid_queries::CountPlace {
+            community_id: place.community_id,
+            street_id: place.street_id,
+            category_code: &kind.category_code,
+        };
         grid_queries::count(
             conn,
             today(),
-            &event,
+            counted_at,
             department_code,
             grid_queries::CountChange {
                 found: 1,
@@ -251,28 +256,23 @@ pub fn report(
             };
             notify_applicant(conn, &case, &receipt, "event_reported", &texts, stamp)?;
         }
-        if dispatch {
-            let definition = definition_of(conn, &case)?;
-            if let Some(notice) = definition
+        if dispatch
+            && let Some(notice) = opened
+                .definition
                 .transitions
                 .iter()
                 .find(|t| t.name == "dispatch")
                 .and_then(|t| t.notify_staff.clone())
-            {
-                let actor = worker.or(citizen).map_or(0, |u| u.id);
-                notify_staff(conn, &case, &notice, "dispatch", &texts, actor, stamp)?;
-            }
+        {
+            let actor = worker.or(citizen).map_or(0, |u| u.id);
+            notify_staff(conn, &case, &notice, "dispatch", &texts, actor, stamp)?;
         }
         let mut reported = Reported {
             id,
             number: opened.number.as_str().to_owned(),
             due_on: opened.due_on,
             department: dispatch.then(|| kind.department_code.clone()),
-            department_names: if dispatch {
-                grid_queries::department_names_of(conn, &kind.department_code)?
-            } else {
-                None
-            },
+            department_names: department.map(|(_, zh, en)| (zh, en)),
             merged_into: None,
         };
         if let Some((target, number)) = merge_target {
@@ -287,14 +287,6 @@ pub fn report(
         }
         Ok(Ok(reported))
     })
-}
-
-fn definition_of(conn: &mut DbConnection, case: &CaseRow) -> Result<Arc<Definition>, ServiceError> {
-    let definition_id = case
-        .workflow_definition_id
-        .ok_or_else(|| corrupt("event without a workflow"))?;
-    let (_, digest) = queries::definition_version(conn, definition_id)?;
-    parsed_definition(conn, definition_id, &digest)
 }
 
 /// What is wrong with the photos sent: too many, too large, or not an image or a PDF.
@@ -490,7 +482,7 @@ pub(super) fn count_step(
         // A merged report is answered with the event it joined: not late on its own account.
         closed_on_time: i32::from(closes && (to == "event_merged" || on_time != Some(false))),
     };
-    grid_queries::count(conn, today, &event, department_code, change)?;
+    grid_queries::count(conn, today, event.count_place(), department_code, change)?;
     if closes {
         grid_queries::set_closed(conn, case.id, today)?;
     }

@@ -189,13 +189,19 @@ pub(super) fn notify_staff(
         .iter()
         .filter(|s| Some(s.id) == case.assignee_id)
         .collect();
-    let recipients = if assigned.is_empty() {
+    let recipients: Vec<_> = if assigned.is_empty() {
         staff.iter().collect()
     } else {
         assigned
-    };
+    }
+    .into_iter()
+    .filter(|s| s.id != actor_id)
+    .collect();
+    if recipients.is_empty() {
+        return Ok(());
+    }
     let service = case_title(conn, case)?;
-    for recipient in recipients.into_iter().filter(|s| s.id != actor_id) {
+    for recipient in recipients {
         let lang = crate::services::accounts::mail_lang(&recipient.lang);
         let (subject, body) = fill_notice(
             notice,

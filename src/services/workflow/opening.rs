@@ -25,6 +25,8 @@ pub(super) struct Opened {
     pub(super) number: TrackingNumber,
     pub(super) initial: String,
     pub(super) due_on: Option<NaiveDate>,
+    /// The workflow it runs on, for the notices of its first step.
+    pub(super) definition: Arc<Definition>,
 }
 
 /// Inserts the case, in its workflow's initial state; its period is `limit` working days (given
@@ -91,5 +93,6 @@ pub(super) fn open_case(
         number,
         initial: initial.code.clone(),
         due_on: deadlines.due_on,
+        definition,
     })
 }
