@@ -32,18 +32,7 @@ points=${BENCH_POINTS:-50000000}
 devices=${BENCH_DEVICES:-64}
 work=$(mktemp -d)
 server=
-die() { echo "bench: $*" >&2; exit 1; }
-for tool in wrk curl taskset; do command -v $tool >/dev/null || die "$tool is missing (apt-get install wrk curl util-linux)"; done
-[ -x "$bin" ] || cargo build --release --locked
-pin_postgres() {
-  for pid in $(pgrep -x postgres || pgrep -f 'postgres:|/postgres '); do taskset -a -cp "$1" "$pid" >/dev/null 2>&1 || true; done
-}
-cleanup() {
-  [ -n "$server" ] && kill "$server" 2>/dev/null && wait "$server" 2>/dev/null
-  [ "$backend" = postgres ] && pin_postgres 0-1
-  rm -rf "$work"
-}
-trap cleanup EXIT
+source bench/lib.sh
 
 case $backend in
   sqlite)
@@ -78,39 +67,7 @@ ONESTOP_BIND=127.0.0.1:$port ONESTOP_OUTBOX_WORKER=false ONESTOP_WORKERS=1 \
 server=$!
 for _ in $(seq 100); do curl -sf "$base/healthz" >/dev/null && break; sleep 0.2; done
 curl -sf "$base/healthz" >/dev/null || { cat "$work/server.log"; die "the server did not start"; }
-cpu_ticks() { awk '{print $14 + $15}' "/proc/$server/stat"; }
-core0_ticks() { awk '$1 == "cpu0" {print $2 + $3 + $4 + $7 + $8, $5 + $6}' /proc/stat; }
-# Waits until core 0 (the server and the database) has been quiet for a second: the server's
-# start-up supervision pass, and after a workload the supervision of what it wrote and the
-# WAL's checkpoint, are not the next workload's.
-wait_quiet() {
-  local quiet=0 b0 b1
-  for _ in $(seq 240); do
-    read -r b0 _ < <(core0_ticks); sleep 0.5; read -r b1 _ < <(core0_ticks)
-    if [ $((b1 - b0)) -le 5 ]; then quiet=$((quiet + 1)); else quiet=0; fi
-    [ $quiet -ge 2 ] && return 0
-  done
-  echo "WARNING: core 0 did not become quiet"
-}
 wait_quiet
-
-# Signs in; prints "cookie token" (the CSRF token from `page`).
-sign_in() {
-  local email=$1 page=$2 jar="$work/jar.$1"
-  curl -s -c "$jar" -b "$jar" "$base/login" -o "$work/login.html"
-  local token
-  token=$(grep -m1 -o 'name="csrf_token" value="[^"]*"' "$work/login.html" | sed 's/.*value="//;s/"//')
-  curl -s -c "$jar" -b "$jar" -o /dev/null -X POST "$base/login" \
-    --data-urlencode "csrf_token=$token" --data-urlencode "email=$email" \
-    --data-urlencode "password=onestop-demo-2026"
-  local cookie
-  cookie=$(awk '$6=="onestop_session"{print "onestop_session="$7}' "$jar")
-  [ -n "$cookie" ] || die "cannot sign in as $email"
-  curl -s -H "Cookie: $cookie" "$base$page" -o "$work/page.html"
-  token=$(grep -m1 -o 'name="csrf_token" value="[^"]*"' "$work/page.html" | sed 's/.*value="//;s/"//')
-  [ -n "$token" ] || die "no CSRF token on $page for $email"
-  echo "$cookie $token"
-}
 
 # The administrator issues a token to each of the first $devices seeded workers, on the
 # devices page, as a district would (the seeded devices' tokens are known to nobody).
@@ -207,8 +164,6 @@ end
 LUA
 
 ticks_per_second=$(getconf CLK_TCK)
-median() { sort -g | awk '{v[NR]=$1} END{print v[int((NR+1)/2)]}'; }
-to_ms() { awk '{v=$1; if (v ~ /us$/) {sub(/us/,"",v); v/=1000} else if (v ~ /ms$/) {sub(/ms/,"",v)} else if (v ~ /s$/) {sub(/s/,"",v); v*=1000}; printf "%.2f\n", v}'; }
 echo "load before: $(cut -d' ' -f1-3 /proc/loadavg)"
 declare -A cpu_of
 for workload in ${BENCH_ONLY:-g1 g2 g3}; do

@@ -41,19 +41,7 @@ hotline=${BENCH_HOTLINE:-1000000}
 only=${BENCH_ONLY:-"w1 w2 w3 search h2 h3 hconsole hqueue"}
 work=$(mktemp -d)
 server=
-die() { echo "bench: $*" >&2; exit 1; }
-for tool in wrk curl taskset; do command -v $tool >/dev/null || die "$tool is missing (apt-get install wrk curl util-linux)"; done
-[ -x "$bin" ] || cargo build --release --locked
-cleanup() {
-  [ -n "$server" ] && kill "$server" 2>/dev/null && wait "$server" 2>/dev/null
-  [ "$backend" = postgres ] && pin_postgres 0-1
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-pin_postgres() {
-  for pid in $(pgrep -x postgres || pgrep -f 'postgres:|/postgres '); do taskset -a -cp "$1" "$pid" >/dev/null 2>&1 || true; done
-}
+source bench/lib.sh
 
 case $backend in
   sqlite)
@@ -99,35 +87,7 @@ curl -sf "$base/healthz" >/dev/null || { cat "$work/server.log"; die "the server
 # counted against the first workload (it comes back every SUPERVISION_INTERVAL, not per request).
 # Most of that work is PostgreSQL's, so what is watched is core 0 (the server and the
 # database), not the server's process alone.
-# The server's CPU time so far, in clock ticks (user + system).
-cpu_ticks() { awk '{print $14 + $15}' "/proc/$server/stat"; }
-# Core 0's busy and idle ticks so far (everything on it: the server, PostgreSQL, the kernel).
-core0_ticks() { awk '$1 == "cpu0" {print $2 + $3 + $4 + $7 + $8, $5 + $6}' /proc/stat; }
-quiet=0
-for _ in $(seq 240); do
-  read -r b0 _ < <(core0_ticks); sleep 0.5; read -r b1 _ < <(core0_ticks)
-  if [ $((b1 - b0)) -le 5 ]; then quiet=$((quiet + 1)); else quiet=0; fi
-  [ $quiet -ge 2 ] && break
-done
-[ $quiet -ge 2 ] || echo "WARNING: core 0 did not become quiet after the server started"
-
-# Signs in; prints "cookie token" (the token from a page of the session).
-sign_in() {
-  local email=$1 page=$2 jar="$work/jar.$1"
-  curl -s -c "$jar" -b "$jar" "$base/login" -o "$work/login.html"
-  local token
-  token=$(grep -m1 -o 'name="csrf_token" value="[^"]*"' "$work/login.html" | sed 's/.*value="//;s/"//')
-  curl -s -c "$jar" -b "$jar" -o /dev/null -X POST "$base/login" \
-    --data-urlencode "csrf_token=$token" --data-urlencode "email=$email" \
-    --data-urlencode "password=onestop-demo-2026"
-  local cookie
-  cookie=$(awk '$6=="onestop_session"{print "onestop_session="$7}' "$jar")
-  [ -n "$cookie" ] || die "cannot sign in as $email"
-  curl -s -H "Cookie: $cookie" "$base$page" -o "$work/page.html"
-  token=$(grep -m1 -o 'name="csrf_token" value="[^"]*"' "$work/page.html" | sed 's/.*value="//;s/"//')
-  [ -n "$token" ] || die "no CSRF token on $page for $email"
-  echo "$cookie $token"
-}
+wait_quiet
 
 # The 30 departments in position order; clerk k (k = 1..30) works in department k.
 mapfile -t departments < <(count "SELECT code FROM departments ORDER BY position")
@@ -263,8 +223,6 @@ end
 LUA
 
 ticks_per_second=$(getconf CLK_TCK)
-median() { sort -g | awk '{v[NR]=$1} END{print v[int((NR+1)/2)]}'; }
-to_ms() { awk '{v=$1; if (v ~ /us$/) {sub(/us/,"",v); v/=1000} else if (v ~ /ms$/) {sub(/ms/,"",v)} else if (v ~ /s$/) {sub(/s/,"",v); v*=1000}; printf "%.2f\n", v}'; }
 
 results=()
 declare -A cpu_of
