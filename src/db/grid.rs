@@ -310,7 +310,6 @@ pub fn departments(conn: &mut DbConnection) -> QueryResult<Vec<(String, String, 
         .load(conn)
 }
 
-/// (name, English name) of the department `code`.
 /// The department `code`: (id, name, English name).
 pub fn department_of(
     conn: &mut DbConnection,
