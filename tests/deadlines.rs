@@ -16,6 +16,7 @@ use common::{
 use diesel::prelude::*;
 use onestop::db::schema::applications;
 use onestop::domain::calendar::Calendar;
+use std::sync::Arc;
 
 const CITIZEN: &str = "citizen@demo.onestop.cn";
 const CLERK: &str = "clerk.sjj@demo.onestop.cn";
@@ -25,7 +26,7 @@ fn today() -> NaiveDate {
     onestop::services::workflow::today()
 }
 
-fn calendar(app: &TestApp) -> Calendar {
+fn calendar(app: &TestApp) -> Arc<Calendar> {
     let mut conn = pool(app).get().unwrap();
     onestop::services::workflow::load_calendar(&mut conn).unwrap()
 }
@@ -122,6 +123,74 @@ fn card_levels(app: &TestApp, id: i64) -> Vec<String> {
 }
 
 on_both_databases! {
+    // Every deadline needs the calendar, and a node keeps the one it read, keyed by a token the
+    // database draws anew, by trigger, at every change to the calendar's tables: whoever
+    // changes them (the admin pages, the import, someone at the database's prompt), the next
+    // deadline is counted on the changed calendar.
+    async fn a_change_to_the_calendar_is_counted_at_once_whoever_makes_it(app) {
+        use onestop::db::schema::{calendar_days, calendar_years};
+        // A Wednesday and a Saturday of a year the shipped calendar does not list.
+        let wednesday = NaiveDate::from_ymd_opt(2031, 3, 12).unwrap();
+        let saturday = NaiveDate::from_ymd_opt(2031, 3, 15).unwrap();
+        let first = calendar(&app);
+        assert!(
+            Arc::ptr_eq(&first, &calendar(&app)),
+            "an unchanged calendar is read once"
+        );
+        assert!(first.is_working_day(wednesday) && !first.is_working_day(saturday));
+        assert!(!first.covers(wednesday));
+
+        let mut conn = pool(&app).get().unwrap();
+        diesel::insert_into(calendar_days::table)
+            .values((
+                calendar_days::day.eq(wednesday),
+                calendar_days::kind.eq("holiday"),
+                calendar_days::note.eq("by hand"),
+            ))
+            .execute(&mut **conn)
+            .unwrap();
+        let holiday = calendar(&app);
+        assert!(!holiday.is_working_day(wednesday), "an inserted holiday");
+        assert_eq!(
+            holiday.add_working_days(wednesday.pred_opt().unwrap(), 1),
+            wednesday.succ_opt().unwrap(),
+            "a period starting the day before skips the new holiday"
+        );
+
+        diesel::update(calendar_days::table.find(wednesday))
+            .set(calendar_days::day.eq(saturday))
+            .execute(&mut **conn)
+            .unwrap();
+        diesel::update(calendar_days::table.find(saturday))
+            .set(calendar_days::kind.eq("workday"))
+            .execute(&mut **conn)
+            .unwrap();
+        let moved = calendar(&app);
+        assert!(moved.is_working_day(wednesday), "the holiday moved away");
+        assert!(moved.is_working_day(saturday), "an updated row: a make-up day");
+
+        diesel::insert_into(calendar_years::table)
+            .values((
+                calendar_years::year.eq(2031),
+                calendar_years::status.eq("confirmed"),
+                calendar_years::source.eq("by hand"),
+            ))
+            .execute(&mut **conn)
+            .unwrap();
+        assert!(calendar(&app).covers(wednesday), "a year confirmed by hand is settled");
+
+        diesel::delete(calendar_days::table.find(saturday))
+            .execute(&mut **conn)
+            .unwrap();
+        diesel::delete(calendar_years::table.find(2031))
+            .execute(&mut **conn)
+            .unwrap();
+        let last = calendar(&app);
+        assert!(!last.is_working_day(saturday), "a deleted make-up day");
+        assert!(!last.covers(wednesday), "a deleted year");
+        assert!(Arc::ptr_eq(&last, &calendar(&app)));
+    }
+
     async fn between_full_passes_supervision_looks_only_at_what_changed(app) {
         let (id, _) = under_review(&app).await;
         // The day's first pass is full; the next ones look at the applications with an event

@@ -431,6 +431,13 @@ diesel::table! {
 }
 
 diesel::table! {
+    calendar_stamp (id) {
+        id -> BigInt,
+        token -> Text,
+    }
+}
+
+diesel::table! {
     calendar_years (year) {
         year -> Integer,
         status -> Text,
@@ -665,6 +672,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     material_pledges,
     workflow_definitions,
     calendar_days,
+    calendar_stamp,
     calendar_years,
     application_sign_offs,
     application_notes,

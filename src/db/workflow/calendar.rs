@@ -3,6 +3,15 @@
 
 use super::*;
 
+/// The token of the calendar the database holds now (drawn anew by trigger at every change).
+pub fn calendar_token(conn: &mut DbConnection) -> QueryResult<Option<String>> {
+    crate::db::schema::calendar_stamp::table
+        .find(1_i64)
+        .select(crate::db::schema::calendar_stamp::token)
+        .first(conn)
+        .optional()
+}
+
 /// The official calendar's exceptions (holidays and make-up working days), without notes.
 pub fn calendar(conn: &mut DbConnection) -> QueryResult<Vec<(NaiveDate, String)>> {
     calendar_days::table

@@ -21,7 +21,7 @@ pub(super) fn clock_today(
     conn: &mut DbConnection,
     case: &CaseRow,
     definition: &Definition,
-) -> Result<(ClockFacts, Deadlines, Calendar, NaiveDate), ServiceError> {
+) -> Result<(ClockFacts, Deadlines, Arc<Calendar>, NaiveDate), ServiceError> {
     let calendar = load_calendar(conn)?;
     let today = today();
     let state = definition

@@ -130,8 +130,32 @@ pub(super) fn day_kind_code(kind: DayKind) -> &'static str {
     }
 }
 
-/// The calendar as stored; a year counts as settled once confirmed.
-pub fn load_calendar(conn: &mut DbConnection) -> Result<Calendar, ServiceError> {
+/// The calendars this process has read, by the database's calendar token (a node may serve
+/// several databases in the tests; every change to the calendar draws a new token, so every
+/// node reads it again). A token's calendar never changes, so an entry is never stale; the
+/// few entries of edits past are left to the process's end.
+static CALENDARS: std::sync::LazyLock<
+    std::sync::RwLock<std::collections::HashMap<String, Arc<Calendar>>>,
+> = std::sync::LazyLock::new(Default::default);
+
+/// The calendar as stored; a year counts as settled once confirmed. One small read when this
+/// node has read the same calendar before.
+pub fn load_calendar(conn: &mut DbConnection) -> Result<Arc<Calendar>, ServiceError> {
+    // The token first: a change committed between the two reads can only put the newer
+    // calendar under the older token, which no read after that commit returns.
+    let token = queries::calendar_token(conn)?.unwrap_or_default();
+    if let Some(calendar) = CALENDARS.read().expect("not poisoned").get(&token) {
+        return Ok(calendar.clone());
+    }
+    let calendar = Arc::new(read_calendar(conn)?);
+    CALENDARS
+        .write()
+        .expect("not poisoned")
+        .insert(token, calendar.clone());
+    Ok(calendar)
+}
+
+fn read_calendar(conn: &mut DbConnection) -> Result<Calendar, ServiceError> {
     let days = queries::calendar(conn)?;
     let settled: Vec<i32> = queries::calendar_years(conn)?
         .into_iter()
