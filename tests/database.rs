@@ -344,3 +344,56 @@ async fn a_connection_the_server_dropped_is_not_handed_out_again() {
     );
     assert!(statuses[10..].iter().all(|s| *s == 200), "{statuses:?}");
 }
+
+common::on_both_databases! {
+    // A case's number is drawn at random (eight digits a day and series): the insert itself
+    // says when the number drawn is taken, and stores nothing, so that the engine draws again
+    // (services::workflow::opening) instead of asking first.
+    async fn a_case_whose_number_is_taken_is_not_stored(app) {
+        use onestop::db::workflow::{NewCase, insert_case, latest_definition};
+        use onestop::domain::hotline::{HOTLINE_WORKFLOW, KIND_HOTLINE};
+        let mut conn = common::pool(&app).get().unwrap();
+        let (definition, _, _) = latest_definition(&mut conn, HOTLINE_WORKFLOW).unwrap().unwrap();
+        let stamp = chrono::NaiveDate::from_ymd_opt(2026, 12, 7)
+            .unwrap()
+            .and_hms_opt(9, 30, 0)
+            .unwrap();
+        let day = stamp.date();
+        let case = |number| NewCase {
+            kind: KIND_HOTLINE,
+            tracking_number: number,
+            service_id: None,
+            form_definition_id: None,
+            applicant_id: None,
+            status: "received",
+            input: "[]",
+            version: 1,
+            created_at: stamp,
+            updated_at: stamp,
+            submitted_at: stamp,
+            workflow_definition_id: definition,
+            department_id: None,
+            promised_days: 15,
+            legal_days: 15,
+            received_on: day,
+            accepted_on: day,
+            due_on: day,
+            warn_on: day,
+            hard_due_on: day,
+            state_entered_on: day,
+        };
+        let first = insert_case(&mut conn, &case("RX4403062026120712345678A"))
+            .unwrap()
+            .expect("a new number is stored");
+        assert_eq!(first.tracking_number.as_deref(), Some("RX4403062026120712345678A"));
+        assert_eq!(first.status, "received");
+        assert_eq!(first.kind, KIND_HOTLINE);
+
+        let again = insert_case(&mut conn, &case("RX4403062026120712345678A")).unwrap();
+        assert!(again.is_none(), "a taken number: nothing stored");
+        let second = insert_case(&mut conn, &case("RX4403062026120787654321B"))
+            .unwrap()
+            .expect("another number is stored");
+        assert!(second.id > first.id);
+    }
+}

@@ -89,10 +89,27 @@ pub fn insert_grids(conn: &mut DbConnection, rows: &[NewGrid]) -> QueryResult<()
     Ok(())
 }
 
-/// Every grid's (id, outline), for the point index.
-pub fn outlines(conn: &mut DbConnection) -> QueryResult<Vec<(i64, String)>> {
+/// A grid's outline with where it belongs, for the point index.
+#[derive(Debug, Clone, Queryable)]
+pub struct GridOutline {
+    pub id: i64,
+    pub code: String,
+    pub community_id: i64,
+    pub street_id: i64,
+    pub outline: String,
+}
+
+/// Every grid's outline, community and street, for the point index.
+pub fn outlines(conn: &mut DbConnection) -> QueryResult<Vec<GridOutline>> {
     grids::table
-        .select((grids::id, grids::outline))
+        .inner_join(communities::table.on(communities::id.eq(grids::community_id)))
+        .select((
+            grids::id,
+            grids::code,
+            communities::id,
+            communities::street_id,
+            grids::outline,
+        ))
         .order(grids::id)
         .load(conn)
 }
@@ -311,14 +328,22 @@ pub fn departments(conn: &mut DbConnection) -> QueryResult<Vec<(String, String, 
 }
 
 /// The department `code`: (id, name, English name).
-pub fn department_of(
+/// A department: (id, name, English name).
+pub type DepartmentNames = (i64, String, String);
+
+/// An event type with the department it is dispatched to, in one query: a report needs both.
+pub fn event_type_and_department(
     conn: &mut DbConnection,
     code: &str,
-) -> QueryResult<Option<(i64, String, String)>> {
+) -> QueryResult<Option<(EventTypeRow, Option<DepartmentNames>)>> {
     use super::schema::departments as d;
-    d::table
-        .filter(d::code.eq(code))
-        .select((d::id, d::name, d::name_en))
+    event_types::table
+        .left_join(d::table.on(d::code.eq(event_types::department_code)))
+        .filter(event_types::code.eq(code))
+        .select((
+            EventTypeRow::as_select(),
+            (d::id, d::name, d::name_en).nullable(),
+        ))
         .first(conn)
         .optional()
 }

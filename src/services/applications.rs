@@ -227,13 +227,25 @@ pub(crate) fn unused_number(
     date: chrono::NaiveDate,
 ) -> Result<TrackingNumber, ServiceError> {
     loop {
-        let mut random = [0u8; 8];
-        getrandom::fill(&mut random).map_err(corrupt)?;
-        let candidate = TrackingNumber::in_series(series, date, u64::from_le_bytes(random));
+        let candidate = drawn_number(series, date)?;
         if !queries::tracking_number_taken(conn, candidate.as_str())? {
             return Ok(candidate);
         }
     }
+}
+
+/// A tracking number of `series` and `date` drawn at random, not yet checked against those taken.
+pub(crate) fn drawn_number(
+    series: Series,
+    date: chrono::NaiveDate,
+) -> Result<TrackingNumber, ServiceError> {
+    let mut random = [0u8; 8];
+    getrandom::fill(&mut random).map_err(corrupt)?;
+    Ok(TrackingNumber::in_series(
+        series,
+        date,
+        u64::from_le_bytes(random),
+    ))
 }
 
 /// Submits a complete draft with the declaration: validated strictly against its form version,

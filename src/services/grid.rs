@@ -51,36 +51,68 @@ pub fn install(conn: &mut DbConnection) -> Result<(), ServiceError> {
     Ok(())
 }
 
-/// The point indexes this process has built, by territory token (a node may serve several
+/// A grid a point fell in, with where it belongs (a grid's code, community and street are set
+/// when the territory is installed; an import changes outlines only).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LocatedGrid {
+    pub id: i64,
+    pub code: String,
+    pub community_id: i64,
+    pub street_id: i64,
+}
+
+/// The territory as a node holds it: the point index and each grid's place.
+struct Territory {
+    index: GridIndex,
+    grids: HashMap<i64, LocatedGrid>,
+}
+
+/// The territories this process has built, by territory token (a node may serve several
 /// databases in the tests; an import changes the token, so every node rebuilds).
-static INDEXES: LazyLock<RwLock<HashMap<String, Arc<GridIndex>>>> =
+static TERRITORIES: LazyLock<RwLock<HashMap<String, Arc<Territory>>>> =
     LazyLock::new(|| RwLock::new(HashMap::new()));
 
-/// The grid index of the territory the database holds now.
-pub fn grid_index(conn: &mut DbConnection) -> Result<Arc<GridIndex>, ServiceError> {
+/// The territory the database holds now.
+fn territory(conn: &mut DbConnection) -> Result<Arc<Territory>, ServiceError> {
     let token = queries::territory_token(conn)?.unwrap_or_default();
-    if let Some(index) = INDEXES.read().expect("not poisoned").get(&token) {
-        return Ok(index.clone());
+    if let Some(territory) = TERRITORIES.read().expect("not poisoned").get(&token) {
+        return Ok(territory.clone());
     }
-    let grids = queries::outlines(conn)?
-        .into_iter()
-        .map(|(id, text)| {
-            Outline::from_json(&text)
-                .map(|o| (id, o))
-                .ok_or_else(|| corrupt(format!("grid {id}: outline")))
-        })
-        .collect::<Result<Vec<_>, _>>()?;
-    let index = Arc::new(GridIndex::new(grids));
-    INDEXES
+    let rows = queries::outlines(conn)?;
+    let mut outlines = Vec::with_capacity(rows.len());
+    let mut grids = HashMap::with_capacity(rows.len());
+    for row in rows {
+        let outline = Outline::from_json(&row.outline)
+            .ok_or_else(|| corrupt(format!("grid {}: outline", row.id)))?;
+        outlines.push((row.id, outline));
+        grids.insert(
+            row.id,
+            LocatedGrid {
+                id: row.id,
+                code: row.code,
+                community_id: row.community_id,
+                street_id: row.street_id,
+            },
+        );
+    }
+    let territory = Arc::new(Territory {
+        index: GridIndex::new(outlines),
+        grids,
+    });
+    TERRITORIES
         .write()
         .expect("not poisoned")
-        .insert(token, index.clone());
-    Ok(index)
+        .insert(token, territory.clone());
+    Ok(territory)
 }
 
 /// The grid that contains `point`, if any.
-pub fn locate(conn: &mut DbConnection, point: Point) -> Result<Option<i64>, ServiceError> {
-    Ok(grid_index(conn)?.locate(point))
+pub fn locate(conn: &mut DbConnection, point: Point) -> Result<Option<LocatedGrid>, ServiceError> {
+    let territory = territory(conn)?;
+    Ok(territory
+        .index
+        .locate(point)
+        .and_then(|id| territory.grids.get(&id).cloned()))
 }
 
 /// What an import of outlines did.

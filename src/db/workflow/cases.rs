@@ -210,9 +210,15 @@ pub struct NewCase<'a> {
     pub state_entered_on: NaiveDate,
 }
 
-pub fn insert_case(conn: &mut DbConnection, row: &NewCase<'_>) -> QueryResult<i64> {
+/// Inserts a case and returns it as stored, or None when its tracking number is taken (the
+/// caller draws another): the unique index answers in the same round trip as the insert.
+pub fn insert_case(conn: &mut DbConnection, row: &NewCase<'_>) -> QueryResult<Option<CaseRow>> {
     on_backend!(&mut *conn, |c| diesel::insert_into(applications::table)
         .values(row)
-        .returning(applications::id)
-        .get_result(c))
+        // Only the number's conflict: any other is an error, not a reason to draw again.
+        .on_conflict(applications::tracking_number)
+        .do_nothing()
+        .returning(CaseRow::as_returning())
+        .get_result(c)
+        .optional())
 }

@@ -352,6 +352,7 @@ pub fn fire(
                 decision: &input.decision,
                 deadline: deadlines.due_on,
                 opinions: &opinions,
+                title: None,
             };
             notify_applicant(conn, &case, notice, name, &texts, stamp)?;
         }
@@ -361,6 +362,7 @@ pub fn fire(
                 decision: &input.decision,
                 deadline: deadlines.due_on,
                 opinions: &[],
+                title: None,
             };
             notify_staff(conn, &case, notice, name, &texts, user.id, stamp)?;
         }

@@ -93,13 +93,15 @@ pub fn report(
             return Ok(Err(NotReported::Fields(more)));
         }
     };
-    let Some(kind) = grid_queries::event_type(conn, &report.event_type)? else {
+    let Some((kind, department)) =
+        grid_queries::event_type_and_department(conn, &report.event_type)?
+    else {
         return Ok(Err(NotReported::Fields(vec![(
             ReportField::EventType,
             "grid.error.type",
         )])));
     };
-    let Some(grid_id) = crate::services::grid::locate(conn, report.point)? else {
+    let Some(place) = crate::services::grid::locate(conn, report.point)? else {
         return Ok(Err(NotReported::Fields(vec![(
             ReportField::Location,
             "grid.error.outside",
@@ -144,13 +146,12 @@ pub fn report(
                 Some((target, number.clone()))
             }
         };
-        let place = grid_queries::grid_place(conn, grid_id)?
-            .ok_or_else(|| corrupt(format!("grid {grid_id}")))?;
         // A worker keeps what she may handle herself; anything else goes to its department.
         let dispatch = !(worker.is_some() && kind.on_the_spot) && merge_target.is_none();
         let department = if dispatch {
             Some(
-                grid_queries::department_of(conn, &kind.department_code)?
+                department
+                    .clone()
                     .ok_or_else(|| corrupt(format!("department {}", kind.department_code)))?,
             )
         } else {
@@ -180,7 +181,7 @@ pub fn report(
                 application_id: id,
                 event_type: &kind.code,
                 category_code: &kind.category_code,
-                grid_id,
+                grid_id: place.id,
                 community_id: place.community_id,
                 street_id: place.street_id,
                 longitude: report.point.lon,
@@ -240,13 +241,18 @@ pub fn report(
                 ..Default::default()
             },
         )?;
-        let case = queries::find_case(conn, id)?.ok_or_else(|| corrupt("event case"))?;
+        let title = crate::domain::catalog::Names {
+            zh: kind.name_zh.clone(),
+            en: kind.name_en.clone(),
+        };
         let texts = NoticeTexts {
             note: "",
             decision: "",
             deadline: opened.due_on,
             opinions: &[],
+            title: Some(&title),
         };
+        let case = &opened.case;
         if citizen.is_some() {
             let receipt = engine::Notice {
                 subject_zh: "已收到您反映的问题：{tracking_number}".into(),
@@ -254,7 +260,7 @@ pub fn report(
                 body_zh: "您反映的“{service}”已登记，编号 {tracking_number}，将于 {deadline} 前处置。可凭编号随时查询进度。".into(),
                 body_en: "Your report of {service} is registered under number {tracking_number} and will be dealt with by {deadline}. You can follow it with the number at any time.".into(),
             };
-            notify_applicant(conn, &case, &receipt, "event_reported", &texts, stamp)?;
+            notify_applicant(conn, case, &receipt, "event_reported", &texts, stamp)?;
         }
         if dispatch
             && let Some(notice) = opened
@@ -265,7 +271,7 @@ pub fn report(
                 .and_then(|t| t.notify_staff.clone())
         {
             let actor = worker.or(citizen).map_or(0, |u| u.id);
-            notify_staff(conn, &case, &notice, "dispatch", &texts, actor, stamp)?;
+            notify_staff(conn, case, &notice, "dispatch", &texts, actor, stamp)?;
         }
         let mut reported = Reported {
             id,

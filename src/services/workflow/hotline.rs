@@ -153,7 +153,7 @@ pub fn receive_with_files(
                 details: Some(&details),
             },
         )?;
-        let case = queries::find_case(conn, id)?.ok_or_else(|| corrupt("hotline case"))?;
+        let case = opened.case;
         let receipt = engine::Notice {
             subject_zh: "已收到您的诉求".into(),
             subject_en: "We have received your request".into(),
@@ -165,6 +165,7 @@ pub fn receive_with_files(
             decision: "",
             deadline: opened.due_on,
             opinions: &[],
+            title: None,
         };
         notify_applicant(conn, &case, &receipt, "hotline_received", &texts, stamp)?;
         Ok(Ok(Received {
@@ -429,6 +430,7 @@ fn tell_merged(
             decision: answer,
             deadline: None,
             opinions: &[],
+            title: None,
         };
         notify_applicant(conn, &merged, &notice, name, &texts, stamp)?;
     }

@@ -105,6 +105,21 @@ pub(super) struct NoticeTexts<'a> {
     pub(super) deadline: Option<NaiveDate>,
     /// The co-reviewing departments' opinions (`{opinions}`), for a joint review's decision.
     pub(super) opinions: &'a [queries::OpinionRow],
+    /// The case's title (`{service}`) when the caller has it at hand (a report knows its
+    /// type's names); read from the case otherwise.
+    pub(super) title: Option<&'a crate::domain::catalog::Names>,
+}
+
+/// The case's title: as the caller gave it, or read.
+fn title_of(
+    conn: &mut DbConnection,
+    case: &CaseRow,
+    texts: &NoticeTexts<'_>,
+) -> Result<crate::domain::catalog::Names, ServiceError> {
+    match texts.title {
+        Some(title) => Ok(title.clone()),
+        None => case_title(conn, case),
+    }
 }
 
 /// Writes the applicant's mail for a transition to the outbox, in their language.
@@ -119,7 +134,7 @@ pub(super) fn notify_applicant(
     let Some(to) = addressee(conn, case)? else {
         return Ok(());
     };
-    let title = case_title(conn, case)?;
+    let title = title_of(conn, case, texts)?;
     let mail = ApplicantMail {
         application_id: case.id,
         to,
@@ -200,7 +215,7 @@ pub(super) fn notify_staff(
     if recipients.is_empty() {
         return Ok(());
     }
-    let service = case_title(conn, case)?;
+    let service = title_of(conn, case, texts)?;
     for recipient in recipients {
         let lang = crate::services::accounts::mail_lang(&recipient.lang);
         let (subject, body) = fill_notice(
@@ -359,6 +374,7 @@ pub fn enqueue_receipt(
         decision: "",
         deadline: deadlines.acceptance_due,
         opinions: &[],
+        title: None,
     };
     let (email, name, lang) = queries::contact(conn, receipt.applicant_id)?;
     let mail = ApplicantMail {

@@ -27,6 +27,8 @@ pub(super) struct Opened {
     pub(super) due_on: Option<NaiveDate>,
     /// The workflow it runs on, for the notices of its first step.
     pub(super) definition: Arc<Definition>,
+    /// The case as stored.
+    pub(super) case: queries::CaseRow,
 }
 
 /// Inserts the case, in its workflow's initial state; its period is `limit` working days (given
@@ -61,38 +63,46 @@ pub(super) fn open_case(
         .deadlines(initial.phase, &calendar, today)
         .with_state_limit(Some(today), initial.time_limit_days, &calendar);
     let limit = i32::try_from(limit).unwrap_or(i32::MAX);
-    let number = crate::services::applications::unused_number(conn, opening.series, today)?;
-    let id = queries::insert_case(
-        conn,
-        &queries::NewCase {
-            kind: opening.kind,
-            tracking_number: number.as_str(),
-            service_id: opening.service_id,
-            form_definition_id: opening.form_definition_id,
-            applicant_id: opening.applicant_id,
-            status: &initial.code,
-            input: "[]",
-            version: 1,
-            created_at: stamp,
-            updated_at: stamp,
-            submitted_at: stamp,
-            workflow_definition_id: definition_id,
-            department_id: opening.department_id,
-            promised_days: limit,
-            legal_days: limit,
-            received_on: today,
-            accepted_on: today,
-            due_on: deadlines.due_on.unwrap_or(NO_DEADLINE),
-            warn_on: deadlines.warn_on.unwrap_or(NO_DEADLINE),
-            hard_due_on: deadlines.hard_due_on.unwrap_or(NO_DEADLINE),
-            state_entered_on: today,
-        },
-    )?;
+    // A number drawn again in the rare case it is taken: the insert says so itself.
+    let case = loop {
+        let number = crate::services::applications::drawn_number(opening.series, today)?;
+        let inserted = queries::insert_case(
+            conn,
+            &queries::NewCase {
+                kind: opening.kind,
+                tracking_number: number.as_str(),
+                service_id: opening.service_id,
+                form_definition_id: opening.form_definition_id,
+                applicant_id: opening.applicant_id,
+                status: &initial.code,
+                input: "[]",
+                version: 1,
+                created_at: stamp,
+                updated_at: stamp,
+                submitted_at: stamp,
+                workflow_definition_id: definition_id,
+                department_id: opening.department_id,
+                promised_days: limit,
+                legal_days: limit,
+                received_on: today,
+                accepted_on: today,
+                due_on: deadlines.due_on.unwrap_or(NO_DEADLINE),
+                warn_on: deadlines.warn_on.unwrap_or(NO_DEADLINE),
+                hard_due_on: deadlines.hard_due_on.unwrap_or(NO_DEADLINE),
+                state_entered_on: today,
+            },
+        )?;
+        if let Some(case) = inserted {
+            break (number, case);
+        }
+    };
+    let (number, case) = case;
     Ok(Opened {
-        id,
+        id: case.id,
         number,
         initial: initial.code.clone(),
         due_on: deadlines.due_on,
         definition,
+        case,
     })
 }

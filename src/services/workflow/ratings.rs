@@ -29,6 +29,7 @@ pub(super) fn invite(
         decision: "",
         deadline: None,
         opinions: &[],
+        title: None,
     };
     notify_applicant(conn, case, &notice, "rating_invitation", &texts, stamp)
 }
@@ -264,12 +265,13 @@ fn open_remedy(
             details: Some(&details),
         },
     )?;
-    let remedy = queries::find_case(conn, remedy_id)?.ok_or_else(|| corrupt("remedy case"))?;
+    let remedy = opened.case;
     let texts = NoticeTexts {
         note: "",
         decision: "",
         deadline: opened.due_on,
         opinions: &[],
+        title: None,
     };
     let to_staff = engine::Notice {
         subject_zh: "差评待整改：{tracking_number}".into(),
