@@ -471,8 +471,10 @@ pub fn categories(conn: &mut DbConnection) -> QueryResult<Vec<(String, String, S
 
 // ---- Events ----
 
+/// A `None` is written as NULL, so that the insert is one prepared statement (see
+/// [`crate::db::workflow::NewCase`]).
 #[derive(Debug, Clone, Insertable)]
-#[diesel(table_name = grid_events)]
+#[diesel(table_name = grid_events, treat_none_as_default_value = false)]
 pub struct NewEvent<'a> {
     pub application_id: i64,
     pub event_type: &'a str,

@@ -183,9 +183,12 @@ pub fn department_code(conn: &mut DbConnection, id: i64) -> QueryResult<String> 
         .first(conn)
 }
 
-/// A case of another kind than an application, received and pinned as it is opened.
+/// A case of another kind than an application, received and pinned as it is opened. A `None`
+/// is written as NULL, not DEFAULT: with DEFAULT the statement's text depends on the values,
+/// and diesel never keeps such an insert as a prepared statement (PostgreSQL would parse and
+/// plan it at every report, hotline call and rating).
 #[derive(Debug, Clone, Insertable)]
-#[diesel(table_name = applications)]
+#[diesel(table_name = applications, treat_none_as_default_value = false)]
 pub struct NewCase<'a> {
     pub kind: &'a str,
     pub tracking_number: &'a str,
