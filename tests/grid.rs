@@ -544,6 +544,54 @@ on_both_databases! {
         assert_eq!(away.header("location"), Some("/grid/track"));
     }
 
+    async fn a_department_hears_of_dispatched_events_in_a_digest_not_a_mail_each(app) {
+        use chrono::Duration;
+        use onestop::services::digests::{Schedule, send_due};
+        let worker_a = worker(&app, "worker.a@test.onestop.cn", &["BA01-01-001", "BA01-01-002"]);
+        account(&app, "clerk.grid@test.onestop.cn", Role::Clerk, &["SJJ"]);
+        account(&app, "head.grid@test.onestop.cn", Role::Head, &["SJJ"]);
+        account(&app, "clerk.other@test.onestop.cn", Role::Clerk, &["MZJ"]);
+        let commander = account(&app, "commander@test.onestop.cn", Role::Commander, &[]);
+        let dispatched_type = a_type(&app, false, Some("SJJ"));
+        let schedule = Schedule { arrivals_every: Duration::minutes(60), daily_hour: 8 };
+        let start = onestop::services::stored_now();
+        let digests = |at: chrono::NaiveDateTime| {
+            send_due(&mut pool(&app).get().unwrap(), &schedule, at).unwrap();
+            mails_of_kind(&app, "digest:events")
+        };
+        assert!(digests(start).is_empty(), "the first run only starts the count");
+
+        let first = report(&app, Reporter::Worker(&worker_a), &dispatched_type, &centre(&app, "BA01-01-001"), Duplicates::New).unwrap();
+        let second = report(&app, Reporter::Worker(&worker_a), &dispatched_type, &centre(&app, "BA01-01-002"), Duplicates::New).unwrap();
+        assert_eq!(first.department.as_deref(), Some("SJJ"));
+        let at_once: Vec<_> = mails_of_kind(&app, "staff:dispatch");
+        assert!(at_once.is_empty(), "no mail for each dispatched event: {at_once:?}");
+        assert!(digests(start + Duration::minutes(30)).is_empty(), "not before the interval");
+
+        let sent = digests(start + Duration::minutes(62));
+        assert_eq!(sent.len(), 1, "one digest, to the department's clerk (not its head): {sent:?}");
+        let (to, subject, body, link) = &sent[0];
+        assert_eq!(to, "clerk.grid@test.onestop.cn");
+        assert!(subject.contains("2 件"), "{subject}");
+        assert!(body.contains(&first.number) && body.contains(&second.number), "{body}");
+        assert!(body.contains("宝安大道旁"), "the place: {body}");
+        let due = first.due_on.unwrap().to_string();
+        assert!(body.contains(&due), "the deadline {due}: {body}");
+        assert_eq!(link, "/workspace/SJJ/events");
+        assert_eq!(digests(start + Duration::minutes(62)).len(), 1, "not twice");
+
+        // A redirect is the command centre's choice about one event: the department it goes
+        // to hears of it at once, and in no digest of dispatches.
+        let step = EventStep { note: "属民政部门职责".into(), department: "MZJ".into(), ..EventStep::default() };
+        let (_, v) = version(&app, second.id);
+        events::take_step(&mut pool(&app).get().unwrap(), &commander, second.id, "redirect", v, &step, PER_FILE, CLIENT).unwrap();
+        let redirected = mails_of_kind(&app, "staff:redirect");
+        assert_eq!(redirected.len(), 1, "{redirected:?}");
+        assert_eq!(redirected[0].0, "clerk.other@test.onestop.cn");
+        assert!(redirected[0].1.contains(&second.number), "{:?}", redirected[0]);
+        assert_eq!(digests(start + Duration::minutes(200)).len(), 1, "nothing newly dispatched, no mail");
+    }
+
     async fn administrators_edit_the_taxonomy_and_the_next_report_follows_it(app) {
         account(&app, "admin.types@test.onestop.cn", Role::Admin, &[]);
         let mut admin = signed_in(&app, "admin.types@test.onestop.cn").await;
@@ -714,4 +762,21 @@ on_both_databases! {
         let earlier = grid_pages::command_day(&mut conn, &commander, today - chrono::Duration::days(1)).unwrap();
         assert_eq!(earlier.average.found, (29 * 30 + 600 + 15) / 30);
     }
+}
+
+/// The outbox's mails of one kind, oldest first: (to, subject, body, link).
+fn mails_of_kind(app: &TestApp, kind: &str) -> Vec<(String, String, String, String)> {
+    use diesel::prelude::*;
+    use onestop::db::schema::outbox;
+    outbox::table
+        .filter(outbox::kind.eq(kind))
+        .order(outbox::id)
+        .select((
+            outbox::recipient_email,
+            outbox::subject,
+            outbox::body,
+            outbox::link_path.assume_not_null(),
+        ))
+        .load(&mut **pool(app).get().unwrap())
+        .unwrap()
 }

@@ -481,6 +481,71 @@ pub fn arrivals(
     Ok((rows, total))
 }
 
+/// A grid event dispatched to a department (at its report, or by the command centre).
+#[derive(Debug, Clone, Queryable)]
+pub struct DispatchedEvent {
+    pub application_id: i64,
+    pub tracking_number: Option<String>,
+    pub type_zh: String,
+    pub type_en: String,
+    pub address: String,
+    pub dispatched_at: NaiveDateTime,
+    pub due_on: Option<chrono::NaiveDate>,
+}
+
+/// Grid events dispatched to a department in `(after, until]`, oldest first, at most `limit`,
+/// and how many there were: by the department's audit events (indexed by department and time),
+/// so that the digest reads the window, not the department's events.
+pub fn dispatched_events(
+    conn: &mut DbConnection,
+    department_id: i64,
+    after: NaiveDateTime,
+    until: NaiveDateTime,
+    limit: i64,
+) -> QueryResult<(Vec<DispatchedEvent>, i64)> {
+    use super::schema::{event_types, grid_events};
+    // A report is filed under the department only when it was dispatched at once; a
+    // dispatch by the command centre is filed under the department it went to.
+    let window = || {
+        application_events::department_id
+            .eq(department_id)
+            .and(application_events::created_at.gt(after))
+            .and(application_events::created_at.le(until))
+            .and(application_events::kind.eq_any(DISPATCH_EVENTS))
+    };
+    let total = application_events::table
+        .filter(window())
+        .count()
+        .get_result(conn)?;
+    if total == 0 {
+        return Ok((Vec::new(), 0));
+    }
+    let rows = application_events::table
+        .inner_join(applications::table)
+        .inner_join(
+            grid_events::table
+                .on(grid_events::application_id.eq(application_events::application_id)),
+        )
+        .inner_join(event_types::table.on(event_types::code.eq(grid_events::event_type)))
+        .filter(window())
+        .order(application_events::id)
+        .limit(limit)
+        .select((
+            applications::id,
+            applications::tracking_number,
+            event_types::name_zh,
+            event_types::name_en,
+            grid_events::address,
+            application_events::created_at,
+            applications::due_on,
+        ))
+        .load(conn)?;
+    Ok((rows, total))
+}
+
+/// The audit events that put a grid event in front of a department.
+const DISPATCH_EVENTS: [&str; 2] = ["event_reported", "dispatch"];
+
 /// The audit events that put an application in front of a department's clerks.
 const ARRIVAL_EVENTS: [&str; 2] = ["submitted", "resubmit"];
 

@@ -1,6 +1,6 @@
-//! Mails to staff that sum up rather than report one event: the clerks' digest of applications
-//! that arrived in their queue, and on working days the deadline list (clerks) and the overdue
-//! list (heads). Each digest is written to the outbox in the transaction that moves its
+//! Mails to staff that sum up rather than report one event: the clerks' digests of applications
+//! that arrived in their queue and of grid events dispatched to their department, and on
+//! working days the deadline list (clerks) and the overdue list (heads). Each digest is written to the outbox in the transaction that moves its
 //! watermark in `mail_digests`, so it goes out once whichever node writes it, and nothing
 //! between two digests is skipped.
 
@@ -30,6 +30,10 @@ const SETTLE: Duration = Duration::seconds(60);
 const LISTED: usize = 50;
 
 const ARRIVALS: &str = "arrivals";
+/// Grid events come by the thousand a day at the district's scale (20,000 found, most of them
+/// dispatched): a mail to every clerk for each would bury the rest of their mail, so they are
+/// listed like arrivals, on the same interval.
+const EVENTS: &str = "events";
 const DEADLINES: &str = "deadlines";
 
 /// Writes every digest that is due at `now` (a stored, UTC time); returns the mails written.
@@ -52,16 +56,19 @@ pub fn send_due(
     };
     let lists_hour = beijing.hour() >= schedule.daily_hour;
     let departments = crate::db::catalog::all_departments(conn)?;
-    let due: Vec<(i64, bool, bool)> = departments
+    let interval_passed = |department: i64, kind: &str| {
+        mark(department, kind).is_none_or(|from| now - SETTLE - from >= schedule.arrivals_every)
+    };
+    let due: Vec<(i64, bool, bool, bool)> = departments
         .iter()
         .map(|(id, _)| {
-            let arrivals = mark(*id, ARRIVALS)
-                .is_none_or(|from| now - SETTLE - from >= schedule.arrivals_every);
+            let arrivals = interval_passed(*id, ARRIVALS);
+            let events = interval_passed(*id, EVENTS);
             let lists = lists_hour
                 && mark(*id, DEADLINES).is_none_or(|covered| covered < beijing_midnight(today));
-            (*id, arrivals, lists)
+            (*id, arrivals, events, lists)
         })
-        .filter(|(_, arrivals, lists)| *arrivals || *lists)
+        .filter(|(_, arrivals, events, lists)| *arrivals || *events || *lists)
         .collect();
     if due.is_empty() {
         return Ok(0);
@@ -75,7 +82,7 @@ pub fn send_due(
     };
     let staff = outbox::staff_recipients(conn)?;
     let mut mails = 0;
-    for (department_id, arrivals_due, lists_due) in due {
+    for (department_id, arrivals_due, events_due, lists_due) in due {
         let Some((_, record)) = departments.iter().find(|(id, _)| *id == department_id) else {
             continue;
         };
@@ -91,6 +98,9 @@ pub fn send_due(
         };
         if arrivals_due {
             mails += arrivals_digest(conn, &department, &recipients, schedule, now)?;
+        }
+        if events_due {
+            mails += events_digest(conn, &department, &recipients, schedule, now)?;
         }
         if daily_due && lists_due {
             mails += deadline_lists(conn, &department, &recipients, &states, today, now)?;
@@ -125,16 +135,7 @@ fn arrivals_digest(
         if !outbox::advance_watermark(conn, department.id, ARRIVALS, from, until)? || total == 0 {
             return Ok(0);
         }
-        let clerks: Vec<&StaffRecipient> = recipients
-            .iter()
-            .copied()
-            .filter(|r| r.role == "clerk")
-            .collect();
-        let to = if clerks.is_empty() {
-            recipients.to_vec()
-        } else {
-            clerks
-        };
+        let to = clerks_else_heads(recipients);
         for recipient in &to {
             let lang = recipient.lang.as_str();
             let total_text = total.to_string();
@@ -185,7 +186,105 @@ fn arrivals_digest(
                 "digest:arrivals",
                 &subject,
                 &lines,
-                department,
+                &format!("/workspace/{}", department.code),
+                now,
+            )?;
+        }
+        Ok(to.len())
+    })
+}
+
+/// The clerks of a department; without clerks, its heads.
+fn clerks_else_heads<'a>(recipients: &[&'a StaffRecipient]) -> Vec<&'a StaffRecipient> {
+    let clerks: Vec<&StaffRecipient> = recipients
+        .iter()
+        .copied()
+        .filter(|r| r.role == "clerk")
+        .collect();
+    if clerks.is_empty() {
+        recipients.to_vec()
+    } else {
+        clerks
+    }
+}
+
+/// The clerks' digest of the grid events dispatched to their department since the last one,
+/// once its interval has passed (without clerks, the heads get it). The department's events
+/// page is where they are handled.
+fn events_digest(
+    conn: &mut DbConnection,
+    department: &Department<'_>,
+    recipients: &[&StaffRecipient],
+    schedule: &Schedule,
+    now: NaiveDateTime,
+) -> Result<usize, ServiceError> {
+    let until = now - SETTLE;
+    crate::db::write_transaction(conn, |conn| {
+        // The first digest of a department starts now: nothing from before is reported.
+        let from = outbox::digest_watermark(conn, department.id, EVENTS, until)?;
+        if until - from < schedule.arrivals_every {
+            return Ok(0);
+        }
+        let (events, total) =
+            outbox::dispatched_events(conn, department.id, from, until, LISTED as i64)?;
+        if !outbox::advance_watermark(conn, department.id, EVENTS, from, until)? || total == 0 {
+            return Ok(0);
+        }
+        let to = clerks_else_heads(recipients);
+        for recipient in &to {
+            let lang = recipient.lang.as_str();
+            let mut lines = vec![
+                translate(lang, "mail.greeting", &[("name", &recipient.name)]),
+                translate(
+                    lang,
+                    "mail.events.intro",
+                    &[
+                        ("from", &beijing_minute(from)),
+                        ("until", &beijing_minute(until)),
+                        ("department", department.name),
+                    ],
+                ),
+            ];
+            lines.extend(events.iter().map(|e| {
+                let item = translate(
+                    lang,
+                    "mail.events.item",
+                    &[
+                        (
+                            "tracking_number",
+                            e.tracking_number.as_deref().unwrap_or(""),
+                        ),
+                        ("type", if lang == "en" { &e.type_en } else { &e.type_zh }),
+                        ("address", &e.address),
+                        ("at", &beijing_minute(e.dispatched_at)),
+                        ("due", &shown_date(e.due_on)),
+                    ],
+                );
+                format!("- {item}")
+            }));
+            let more = total - events.len() as i64;
+            if more > 0 {
+                lines.push(translate(
+                    lang,
+                    "mail.events.more",
+                    &[("count", &more.to_string())],
+                ));
+            }
+            let subject = translate(
+                lang,
+                "mail.events.subject",
+                &[
+                    ("department", department.name),
+                    ("count", &total.to_string()),
+                ],
+            );
+            enqueue(
+                conn,
+                recipient,
+                "digest:events",
+                &subject,
+                &lines,
+                &format!("/workspace/{}/events", department.code),
                 now,
             )?;
         }
@@ -322,7 +421,7 @@ fn deadline_list(
         "digest:deadlines",
         &subject,
         &lines,
-        department,
+        &format!("/workspace/{}", department.code),
         now,
     )?;
     Ok(true)
@@ -402,7 +501,7 @@ fn overdue_list(
         "digest:overdue",
         &subject,
         &lines,
-        department,
+        &format!("/workspace/{}", department.code),
         now,
     )?;
     Ok(true)
@@ -414,7 +513,7 @@ fn enqueue(
     kind: &str,
     subject: &str,
     lines: &[String],
-    department: &Department<'_>,
+    link_path: &str,
     now: NaiveDateTime,
 ) -> Result<(), ServiceError> {
     outbox::enqueue_mail(
@@ -431,7 +530,7 @@ fn enqueue(
             kind,
             subject,
             body: &lines.join("\n"),
-            link_path: Some(&format!("/workspace/{}", department.code)),
+            link_path: Some(link_path),
             status: "pending",
             next_attempt_at: now,
             created_at: now,
