@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{Browser, TestApp, on_both_databases, pool, signed_in};
+use common::{Browser, TestApp, mails_of_kind, on_both_databases, pool, signed_in};
 use onestop::domain::grid_event::{ReportField, ReportInput};
 use onestop::domain::identity::Role;
 use onestop::services::ServiceError;
@@ -762,21 +762,4 @@ on_both_databases! {
         let earlier = grid_pages::command_day(&mut conn, &commander, today - chrono::Duration::days(1)).unwrap();
         assert_eq!(earlier.average.found, (29 * 30 + 600 + 15) / 30);
     }
-}
-
-/// The outbox's mails of one kind, oldest first: (to, subject, body, link).
-fn mails_of_kind(app: &TestApp, kind: &str) -> Vec<(String, String, String, String)> {
-    use diesel::prelude::*;
-    use onestop::db::schema::outbox;
-    outbox::table
-        .filter(outbox::kind.eq(kind))
-        .order(outbox::id)
-        .select((
-            outbox::recipient_email,
-            outbox::subject,
-            outbox::body,
-            outbox::link_path.assume_not_null(),
-        ))
-        .load(&mut **pool(app).get().unwrap())
-        .unwrap()
 }

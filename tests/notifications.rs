@@ -9,8 +9,8 @@ mod common;
 use chrono::{Duration, NaiveDate, NaiveDateTime};
 use common::smtp::{drain, free_listener, message_ids, start_sink};
 use common::{
-    Browser, PDF, TestApp, act, create_demo_accounts, deliver_outbox, id_of, on_both_databases,
-    pool, signed_in, sjj_service, submit_one,
+    Browser, PDF, TestApp, act, create_demo_accounts, deliver_outbox, id_of, mails_of_kind,
+    on_both_databases, pool, signed_in, sjj_service, submit_one,
 };
 use onestop::services::digests::{Schedule, send_due};
 
@@ -157,7 +157,7 @@ on_both_databases! {
         let digests = |at: NaiveDateTime| -> Vec<(String, String, String, String)> {
             let mut conn = pool(&app).get().unwrap();
             send_due(&mut conn, &schedule, at).unwrap();
-            staff_mails(&app, "digest:arrivals")
+            mails_of_kind(&app, "digest:arrivals")
         };
         assert!(digests(start).is_empty(), "the first run only starts the count");
         let code = sjj_service(&app).await;
@@ -200,15 +200,15 @@ on_both_databases! {
             send_due(&mut conn, &schedule, at).unwrap();
         };
         run(beijing(day, 7));
-        assert!(staff_mails(&app, "digest:deadlines").is_empty(), "not before 08:00");
+        assert!(mails_of_kind(&app, "digest:deadlines").is_empty(), "not before 08:00");
         run(beijing(day, 9));
-        let clerk_mails = staff_mails(&app, "digest:deadlines");
+        let clerk_mails = mails_of_kind(&app, "digest:deadlines");
         assert_eq!(clerk_mails.len(), 1, "{clerk_mails:?}");
         let (to, subject, body, _) = &clerk_mails[0];
         assert_eq!(to, "clerk.sjj@demo.onestop.cn");
         assert!(subject.contains("预警 1 件") && subject.contains("黄牌 1 件"), "{subject}");
         assert!(body.contains(&format!("【黄牌】{overdue}")) && body.contains(&format!("【预警】{close}")), "{body}");
-        let head_mails = staff_mails(&app, "digest:overdue");
+        let head_mails = mails_of_kind(&app, "digest:overdue");
         assert_eq!(head_mails.len(), 1, "{head_mails:?}");
         let (to, subject, body, _) = &head_mails[0];
         assert_eq!(to, "head.sjj@demo.onestop.cn");
@@ -217,12 +217,12 @@ on_both_databases! {
         assert!(body.contains("handled by nobody yet"), "{body}");
 
         run(beijing(day, 15));
-        assert_eq!(staff_mails(&app, "digest:deadlines").len(), 1, "once a day");
+        assert_eq!(mails_of_kind(&app, "digest:deadlines").len(), 1, "once a day");
         // Saturday 5 December is not a working day; Monday 7 December is.
         run(beijing(NaiveDate::from_ymd_opt(2026, 12, 5).unwrap(), 9));
-        assert_eq!(staff_mails(&app, "digest:deadlines").len(), 1, "no lists on a day off");
+        assert_eq!(mails_of_kind(&app, "digest:deadlines").len(), 1, "no lists on a day off");
         run(beijing(NaiveDate::from_ymd_opt(2026, 12, 7).unwrap(), 9));
-        assert_eq!(staff_mails(&app, "digest:deadlines").len(), 2);
+        assert_eq!(mails_of_kind(&app, "digest:deadlines").len(), 2);
 
         // The digests go out like every other mail, once their day has come.
         {
@@ -290,22 +290,6 @@ on_both_databases! {
 }
 
 /// (recipient, subject, body, link) of the staff mails of `kind` in the outbox, oldest first.
-fn staff_mails(app: &TestApp, kind: &str) -> Vec<(String, String, String, String)> {
-    use diesel::prelude::*;
-    use onestop::db::schema::outbox;
-    outbox::table
-        .filter(outbox::kind.eq(kind))
-        .order(outbox::id)
-        .select((
-            outbox::recipient_email,
-            outbox::subject,
-            outbox::body,
-            outbox::link_path.assume_not_null(),
-        ))
-        .load(&mut **pool(app).get().unwrap())
-        .unwrap()
-}
-
 /// Sets an application's warning, promised and legal deadlines.
 fn set_deadlines(app: &TestApp, number: &str, warn: NaiveDate, due: NaiveDate, hard: NaiveDate) {
     use diesel::prelude::*;

@@ -568,6 +568,23 @@ pub fn mails(app: &TestApp) -> Vec<String> {
 }
 
 /// The headers as they are, then the plain-text part decoded.
+/// The outbox's mails of one kind, oldest first: (to, subject, body, link).
+pub fn mails_of_kind(app: &TestApp, kind: &str) -> Vec<(String, String, String, String)> {
+    use diesel::prelude::*;
+    use onestop::db::schema::outbox;
+    outbox::table
+        .filter(outbox::kind.eq(kind))
+        .order(outbox::id)
+        .select((
+            outbox::recipient_email,
+            outbox::subject,
+            outbox::body,
+            outbox::link_path.assume_not_null(),
+        ))
+        .load(&mut **pool(app).get().unwrap())
+        .unwrap()
+}
+
 pub fn decode_mail(raw: &str) -> String {
     let (head, _) = raw.split_once("\r\n\r\n").unwrap_or((raw, ""));
     let message = mail_parser::MessageParser::default()
