@@ -397,3 +397,127 @@ common::on_both_databases! {
         assert!(second.id > first.id);
     }
 }
+
+/// The writes every submission, transition and grid report makes — the application's row, the
+/// queue and day counts — are prepared once per connection and reused: diesel prepares no
+/// `UPDATE` or `ON CONFLICT … DO UPDATE` for reuse, and a wrapper meant to make it did nothing
+/// for weeks (PostgreSQL parsed and planned them at every request) before anyone looked.
+#[test]
+fn the_hot_writes_are_prepared_once_per_connection() {
+    use diesel::Connection;
+    use diesel::connection::InstrumentationEvent;
+    use diesel::prelude::*;
+    use onestop::db::schema::{departments, queue_counts as q};
+    use std::sync::{Arc, Mutex};
+    run_on_both(|backend, url| {
+        let url = onestop::db::DatabaseUrl::parse(url).unwrap();
+        let pool = onestop::startup::prepare_database(&url, 1).unwrap();
+        let mut pooled = pool.get().unwrap();
+        let conn: &mut onestop::db::DbConnection = &mut pooled;
+        let department: i64 = departments::table
+            .select(departments::id)
+            .first(conn)
+            .unwrap();
+        // Every statement run, and every one the connection kept prepared.
+        let (started, kept) = (
+            Arc::new(Mutex::new(Vec::new())),
+            Arc::new(Mutex::new(Vec::new())),
+        );
+        let (s, k) = (started.clone(), kept.clone());
+        conn.set_instrumentation(move |event: InstrumentationEvent<'_>| match event {
+            InstrumentationEvent::StartQuery { query, .. } => {
+                s.lock().unwrap().push(query.to_string())
+            }
+            InstrumentationEvent::CacheQuery { sql, .. } => k.lock().unwrap().push(sql.to_owned()),
+            _ => {}
+        });
+        let today = chrono::NaiveDate::from_ymd_opt(2026, 12, 7).unwrap();
+        let change = onestop::db::workflow::CaseChange {
+            status: "accepted".into(),
+            version: 2,
+            updated_at: today.and_hms_opt(9, 0, 0).unwrap(),
+            received_on: Some(today),
+            accepted_on: Some(today),
+            deemed_accepted: false,
+            paused_days: 0,
+            paused_since: None,
+            extension_days: 0,
+            promised_days: 10,
+            decided_on: None,
+            on_time: None,
+            decision: None,
+            due_on: Some(today),
+            warn_on: Some(today),
+            hard_due_on: Some(today),
+            state_entered_on: Some(today),
+        };
+        for application in [1_i64, 2] {
+            onestop::db::workflow::count_move(
+                conn,
+                department,
+                application,
+                Some("submitted"),
+                "accepted",
+            )
+            .unwrap();
+            // No such application: the statement runs and changes nothing.
+            let changed =
+                onestop::db::workflow::update_case(conn, -application, "submitted", 1, &change)
+                    .unwrap();
+            assert!(!changed, "{backend:?}");
+            onestop::db::grid::count(
+                conn,
+                today,
+                onestop::db::grid::CountPlace {
+                    community_id: 1,
+                    street_id: 1,
+                    category_code: "AQ",
+                },
+                "SJJ",
+                onestop::db::grid::CountChange {
+                    found: 1,
+                    ..Default::default()
+                },
+            )
+            .unwrap();
+        }
+        let started = started.lock().unwrap().clone();
+        let kept = kept.lock().unwrap().clone();
+        for statement in [
+            "INSERT INTO queue_counts",
+            "UPDATE applications",
+            "INSERT INTO event_day_counts",
+        ] {
+            let runs = started.iter().filter(|q| q.starts_with(statement)).count();
+            let prepared = kept.iter().filter(|q| q.starts_with(statement)).count();
+            // count_move runs its upsert twice (out of one state, into another).
+            let expected = if statement == "INSERT INTO queue_counts" {
+                4
+            } else {
+                2
+            };
+            assert_eq!(runs, expected, "{backend:?}: {statement} in {started:#?}");
+            assert_eq!(
+                prepared, 1,
+                "{backend:?}: {statement} kept prepared once, in {kept:#?}"
+            );
+        }
+        // The counts moved: two applications out of `submitted` and into `accepted`.
+        let rows: Vec<(String, i64)> = q::table
+            .filter(q::department_id.eq(department))
+            .select((q::status, q::count))
+            .load(conn)
+            .unwrap();
+        let total = |status: &str| -> i64 {
+            rows.iter()
+                .filter(|(s, _)| s == status)
+                .map(|(_, n)| n)
+                .sum()
+        };
+        assert_eq!(
+            (total("submitted"), total("accepted")),
+            (-2, 2),
+            "{backend:?}: {rows:?}"
+        );
+    });
+}

@@ -192,26 +192,33 @@ pub struct Submission<'a> {
 /// it did.
 pub fn submit(conn: &mut DbConnection, submission: &Submission<'_>) -> QueryResult<bool> {
     let s = submission;
-    let updated = crate::db::Prepared(
-        diesel::update(
-            applications::table.filter(
-                applications::id
-                    .eq(s.id)
-                    .and(applications::version.eq(s.version))
-                    .and(applications::status.eq(s.from)),
-            ),
-        )
-        .set((
-            (
-                applications::status.eq(s.to),
-                applications::tracking_number.eq(s.tracking_number),
-                applications::data.eq(s.data),
-                applications::version.eq(s.version + 1),
-                applications::updated_at.eq(s.now),
-                applications::submitted_at.eq(s.now),
-            ),
-            s.pinning,
-        )),
+    let p = s.pinning;
+    let updated = super::FixedSql::new(
+        "UPDATE applications SET status = ?, tracking_number = ?, data = ?, version = ?, \
+         updated_at = ?, submitted_at = ?, workflow_definition_id = ?, department_id = ?, \
+         promised_days = ?, legal_days = ?, received_on = ?, due_on = ?, warn_on = ?, \
+         hard_due_on = ?, state_entered_on = ? \
+         WHERE id = ? AND version = ? AND status = ?",
+        vec![
+            s.to.into(),
+            s.tracking_number.into(),
+            s.data.into(),
+            (s.version + 1).into(),
+            s.now.into(),
+            s.now.into(),
+            p.workflow_definition_id.into(),
+            p.department_id.into(),
+            p.promised_days.into(),
+            p.legal_days.into(),
+            p.received_on.into(),
+            p.due_on.into(),
+            p.warn_on.into(),
+            p.hard_due_on.into(),
+            p.state_entered_on.into(),
+            s.id.into(),
+            s.version.into(),
+            s.from.into(),
+        ],
     )
     .execute(conn)?;
     Ok(updated == 1)

@@ -703,37 +703,31 @@ pub fn count(
     department_code: &str,
     change: CountChange,
 ) -> QueryResult<()> {
-    use diesel::upsert::excluded;
-    use event_day_counts as c;
     if change == CountChange::default() {
         return Ok(());
     }
-    super::on_backend!(&mut *conn, |inner| diesel::insert_into(c::table)
-        .values((
-            c::day.eq(day),
-            c::community_id.eq(event.community_id),
-            c::street_id.eq(event.street_id),
-            c::category_code.eq(event.category_code),
-            c::department_code.eq(department_code),
-            c::found.eq(change.found),
-            c::dispatched.eq(change.dispatched),
-            c::closed.eq(change.closed),
-            c::closed_on_time.eq(change.closed_on_time),
-        ))
-        .on_conflict((
-            c::day,
-            c::community_id,
-            c::category_code,
-            c::department_code
-        ))
-        .do_update()
-        .set((
-            c::found.eq(c::found + excluded(c::found)),
-            c::dispatched.eq(c::dispatched + excluded(c::dispatched)),
-            c::closed.eq(c::closed + excluded(c::closed)),
-            c::closed_on_time.eq(c::closed_on_time + excluded(c::closed_on_time)),
-        ))
-        .execute(inner))
+    super::FixedSql::new(
+        "INSERT INTO event_day_counts (day, community_id, street_id, category_code, \
+         department_code, found, dispatched, closed, closed_on_time) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) \
+         ON CONFLICT (day, community_id, category_code, department_code) DO UPDATE SET \
+         found = event_day_counts.found + excluded.found, \
+         dispatched = event_day_counts.dispatched + excluded.dispatched, \
+         closed = event_day_counts.closed + excluded.closed, \
+         closed_on_time = event_day_counts.closed_on_time + excluded.closed_on_time",
+        vec![
+            day.into(),
+            event.community_id.into(),
+            event.street_id.into(),
+            event.category_code.into(),
+            department_code.into(),
+            change.found.into(),
+            change.dispatched.into(),
+            change.closed.into(),
+            change.closed_on_time.into(),
+        ],
+    )
+    .execute(conn)
     .map(drop)
 }
 

@@ -10,6 +10,7 @@ pub mod backup;
 pub mod catalog;
 pub(crate) mod dates;
 pub mod documents;
+mod fixed_sql;
 pub mod grid;
 pub mod hotline;
 pub mod licences;
@@ -23,6 +24,7 @@ pub mod workflow;
 use std::fmt;
 use std::path::PathBuf;
 
+pub(crate) use fixed_sql::FixedSql;
 pub use pool::{DbPool, PoolError, PooledConnection, connect, migrations_pending};
 pub use sqlite_library::configure as configure_sqlite_library;
 
@@ -97,38 +99,6 @@ where
     }
     outcome
 }
-
-/// A statement of one fixed SQL text, prepared once per connection and reused. diesel never
-/// prepares an `UPDATE` for reuse, since a changeset that skips its `None`s varies its SQL; on
-/// PostgreSQL every submission and transition was then parsed and planned anew. The statement
-/// cache is keyed by the SQL text, so a wrapped statement whose text did vary would only be
-/// prepared once per variant; the changesets wrapped here have one shape.
-pub(crate) struct Prepared<Q>(pub Q);
-
-impl<Q> diesel::query_builder::QueryId for Prepared<Q> {
-    type QueryId = ();
-    // No static id: the cache keys the statement by its SQL text.
-    const HAS_STATIC_QUERY_ID: bool = false;
-}
-
-impl<Q, DB> diesel::query_builder::QueryFragment<DB> for Prepared<Q>
-where
-    DB: diesel::backend::Backend,
-    Q: diesel::query_builder::QueryFragment<DB>,
-{
-    fn walk_ast<'b>(
-        &'b self,
-        pass: diesel::query_builder::AstPass<'_, 'b, DB>,
-    ) -> diesel::QueryResult<()> {
-        self.0.walk_ast(pass)
-    }
-
-    fn is_safe_to_cache_prepared(&self, _backend: &DB) -> diesel::QueryResult<bool> {
-        Ok(true)
-    }
-}
-
-impl<Q, Conn> diesel::RunQueryDsl<Conn> for Prepared<Q> {}
 
 /// Which database to use, parsed from `DATABASE_URL`.
 #[derive(Clone, PartialEq, Eq)]

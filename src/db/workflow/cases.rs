@@ -82,16 +82,35 @@ pub fn update_case(
     version: i32,
     change: &CaseChange,
 ) -> QueryResult<bool> {
-    let updated = crate::db::Prepared(
-        diesel::update(
-            applications::table.filter(
-                applications::id
-                    .eq(id)
-                    .and(applications::status.eq(status))
-                    .and(applications::version.eq(version)),
-            ),
-        )
-        .set(change),
+    let c = change;
+    let updated = crate::db::FixedSql::new(
+        "UPDATE applications SET status = ?, version = ?, updated_at = ?, received_on = ?, \
+         accepted_on = ?, deemed_accepted = ?, paused_days = ?, paused_since = ?, \
+         extension_days = ?, promised_days = ?, decided_on = ?, on_time = ?, decision = ?, \
+         due_on = ?, warn_on = ?, hard_due_on = ?, state_entered_on = ? \
+         WHERE id = ? AND status = ? AND version = ?",
+        vec![
+            c.status.as_str().into(),
+            c.version.into(),
+            c.updated_at.into(),
+            c.received_on.into(),
+            c.accepted_on.into(),
+            c.deemed_accepted.into(),
+            c.paused_days.into(),
+            c.paused_since.into(),
+            c.extension_days.into(),
+            c.promised_days.into(),
+            c.decided_on.into(),
+            c.on_time.into(),
+            c.decision.as_deref().into(),
+            c.due_on.into(),
+            c.warn_on.into(),
+            c.hard_due_on.into(),
+            c.state_entered_on.into(),
+            id.into(),
+            status.into(),
+            version.into(),
+        ],
     )
     .execute(conn)?;
     Ok(updated == 1)
