@@ -122,17 +122,15 @@ pub fn report(
                 let near = crate::domain::grid_event::duplicate_box(report.point);
                 let found = grid_queries::open_of_type_near(conn, &kind.code, since, near)?
                     .into_iter()
-                    .find(|(_, _, lon, lat)| {
+                    .find(|(_, lon, lat)| {
                         crate::domain::grid_event::is_duplicate(
                             report.point,
                             crate::domain::territory::Point::new(*lon, *lat),
                         )
                     });
-                if let Some((id, number, _, _)) = found {
-                    return Ok(Err(NotReported::PossibleDuplicate(
-                        id,
-                        number.unwrap_or_default(),
-                    )));
+                if let Some((id, _, _)) = found {
+                    let number = grid_queries::event_number(conn, id)?.unwrap_or_default();
+                    return Ok(Err(NotReported::PossibleDuplicate(id, number)));
                 }
                 None
             }
