@@ -537,7 +537,7 @@ pub type NearbyEvent = (i64, f64, f64);
 /// newest first. On `grid_events` alone: joined to `applications` for the numbers, PostgreSQL
 /// planned the query anew at every report among all the applications' indexes (0.3 ms, more
 /// than the rest of the report's reads); the number of the one found is read by
-/// [`event_number`].
+/// [`super::hotline::numbers`].
 pub fn open_of_type_near(
     conn: &mut DbConnection,
     event_type: &str,
@@ -557,16 +557,6 @@ pub fn open_of_type_near(
         ))
         .order(grid_events::reported_at.desc())
         .load(conn)
-}
-
-/// An event's tracking number.
-pub fn event_number(conn: &mut DbConnection, id: i64) -> QueryResult<Option<String>> {
-    applications::table
-        .find(id)
-        .select(applications::tracking_number)
-        .first(conn)
-        .optional()
-        .map(Option::flatten)
 }
 
 pub fn set_closed(conn: &mut DbConnection, id: i64, day: NaiveDate) -> QueryResult<()> {

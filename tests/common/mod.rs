@@ -567,7 +567,6 @@ pub fn mails(app: &TestApp) -> Vec<String> {
         .collect()
 }
 
-/// The headers as they are, then the plain-text part decoded.
 /// The outbox's mails of one kind, oldest first: (to, subject, body, link).
 pub fn mails_of_kind(app: &TestApp, kind: &str) -> Vec<(String, String, String, String)> {
     use diesel::prelude::*;
@@ -585,6 +584,7 @@ pub fn mails_of_kind(app: &TestApp, kind: &str) -> Vec<(String, String, String, 
         .unwrap()
 }
 
+/// The headers as they are, then the plain-text part decoded.
 pub fn decode_mail(raw: &str) -> String {
     let (head, _) = raw.split_once("\r\n\r\n").unwrap_or((raw, ""));
     let message = mail_parser::MessageParser::default()

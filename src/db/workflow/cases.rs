@@ -50,9 +50,9 @@ pub fn find_case(conn: &mut DbConnection, id: i64) -> QueryResult<Option<CaseRow
         .optional()
 }
 
-/// What a transition changes on the application row.
-#[derive(Debug, Clone, AsChangeset)]
-#[diesel(table_name = applications, treat_none_as_null = true)]
+/// What a transition changes on the application row, every column, `None` as NULL
+/// ([`update_case`]).
+#[derive(Debug, Clone)]
 pub struct CaseChange {
     pub status: String,
     pub version: i32,
@@ -117,8 +117,7 @@ pub fn update_case(
 }
 
 /// The workflow columns set at submission.
-#[derive(Debug, Clone, AsChangeset)]
-#[diesel(table_name = applications)]
+#[derive(Debug, Clone)]
 pub struct Pinning {
     pub workflow_definition_id: i64,
     pub department_id: i64,

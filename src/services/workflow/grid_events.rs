@@ -129,7 +129,9 @@ pub fn report(
                         )
                     });
                 if let Some((id, _, _)) = found {
-                    let number = grid_queries::event_number(conn, id)?.unwrap_or_default();
+                    let number = crate::db::hotline::numbers(conn, &[id])?
+                        .pop()
+                        .unwrap_or_default();
                     return Ok(Err(NotReported::PossibleDuplicate(id, number)));
                 }
                 None
