@@ -149,7 +149,8 @@ pub fn fire(
         // An acceptance period that lapsed is recorded first (视为受理), whatever happens next.
         let mut case = case;
         if due_to_be_deemed(&case, from_state.phase, &calendar, today) {
-            deem_accepted(conn, &case, &calendar, today, stamp)?;
+            let mut names = MailNames::default();
+            deem_accepted(conn, &case, &calendar, today, stamp, &mut names)?;
             case.deemed_accepted = true;
             case.accepted_on = case.received_on;
         }

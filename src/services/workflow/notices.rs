@@ -4,6 +4,7 @@
 use super::*;
 
 /// Whom a case's mails go to: its applicant's account, or the email a hotline caller left.
+#[derive(Clone)]
 pub(super) struct Addressee {
     pub(super) recipient_id: Option<i64>,
     pub(super) email: String,
@@ -34,6 +35,51 @@ pub(super) fn addressee(
             lang: "zh-CN".to_owned(),
         }),
     )
+}
+
+/// Addressees and service titles read once each: the day's first supervision pass writes a
+/// mail for every lapsed acceptance (hundreds of thousands on the benchmark's data) to
+/// applicants and of services that repeat, and would otherwise read the same two rows again
+/// for each. Lives for one pass; cases without an applicant account or a service (hotline
+/// callers, grid events) are read each time.
+#[derive(Default)]
+pub(super) struct MailNames {
+    addressees: std::collections::HashMap<i64, Option<Addressee>>,
+    titles: std::collections::HashMap<i64, crate::domain::catalog::Names>,
+}
+
+impl MailNames {
+    pub(super) fn addressee(
+        &mut self,
+        conn: &mut DbConnection,
+        case: &CaseRow,
+    ) -> Result<Option<Addressee>, ServiceError> {
+        let Some(applicant_id) = case.applicant_id else {
+            return addressee(conn, case);
+        };
+        if let Some(known) = self.addressees.get(&applicant_id) {
+            return Ok(known.clone());
+        }
+        let found = addressee(conn, case)?;
+        self.addressees.insert(applicant_id, found.clone());
+        Ok(found)
+    }
+
+    pub(super) fn title(
+        &mut self,
+        conn: &mut DbConnection,
+        case: &CaseRow,
+    ) -> Result<crate::domain::catalog::Names, ServiceError> {
+        let Some(service_id) = case.service_id else {
+            return case_title(conn, case);
+        };
+        if let Some(known) = self.titles.get(&service_id) {
+            return Ok(known.clone());
+        }
+        let found = case_title(conn, case)?;
+        self.titles.insert(service_id, found.clone());
+        Ok(found)
+    }
 }
 
 /// The page a case's mail links to: the applicant's page, or a hotline request's public page.

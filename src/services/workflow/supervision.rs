@@ -21,13 +21,15 @@ pub(super) fn due_to_be_deemed(
 /// accepted from receipt, its stored deadlines become the decision ones (so the queue shows it
 /// as deemed accepted, supervised against its decision deadline), one audit event says so and
 /// the applicant is told by mail with the date, all in the caller's transaction. Returns
-/// whether it was recorded now (false when it had been already).
+/// whether it was recorded now (false when it had been already). `names` keeps the mail's
+/// addressee and title between calls of one pass.
 pub(super) fn deem_accepted(
     conn: &mut DbConnection,
     case: &CaseRow,
     calendar: &Calendar,
     today: NaiveDate,
     stamp: NaiveDateTime,
+    names: &mut MailNames,
 ) -> Result<bool, ServiceError> {
     let Some(received) = case.received_on else {
         return Ok(false);
@@ -61,10 +63,10 @@ pub(super) fn deem_accepted(
             details: Some(&details),
         },
     )?;
-    let Some(to) = addressee(conn, case)? else {
+    let Some(to) = names.addressee(conn, case)? else {
         return Ok(true);
     };
-    let service = case_title(conn, case)?;
+    let service = names.title(conn, case)?;
     let number = case.tracking_number.as_deref().unwrap_or("");
     let lang = crate::services::accounts::mail_lang(&to.lang);
     let shown = |d: Option<NaiveDate>| d.map_or_else(|| "—".to_owned(), |d| d.to_string());
@@ -165,6 +167,7 @@ fn supervise_all(
     let received_before =
         today - chrono::Days::new(u64::from(crate::domain::clock::ACCEPTANCE_DAYS));
     let (mut flagged, mut cards) = (0, 0);
+    let mut names = MailNames::default();
     for department in queries::all_department_ids(conn)? {
         for state in &supervised {
             let (f, c) = crate::db::write_transaction(conn, |conn| {
@@ -175,7 +178,7 @@ fn supervise_all(
                         queries::awaiting_acceptance(conn, department, state, received_before)?
                     {
                         if due_to_be_deemed(&case, Phase::Acceptance, &calendar, today)
-                            && deem_accepted(conn, &case, &calendar, today, stamp)?
+                            && deem_accepted(conn, &case, &calendar, today, stamp, &mut names)?
                         {
                             f += 1;
                         }
