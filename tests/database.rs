@@ -399,7 +399,8 @@ common::on_both_databases! {
 }
 
 /// The writes every submission, transition and grid report makes — the application's row, the
-/// queue and day counts — are prepared once per connection and reused: diesel prepares no
+/// queue and day counts — and supervision's deemed acceptance are prepared once per connection
+/// and reused: diesel prepares no
 /// `UPDATE` or `ON CONFLICT … DO UPDATE` for reuse, and a wrapper meant to make it did nothing
 /// for weeks (PostgreSQL parsed and planned them at every request) before anyone looked.
 #[test]
@@ -465,6 +466,19 @@ fn the_hot_writes_are_prepared_once_per_connection() {
                 onestop::db::workflow::update_case(conn, -application, "submitted", 1, &change)
                     .unwrap();
             assert!(!changed, "{backend:?}");
+            let deemed = onestop::db::workflow::mark_deemed_accepted(
+                conn,
+                -application,
+                "submitted",
+                &onestop::db::workflow::DeemedAcceptance {
+                    accepted_on: today,
+                    due_on: today,
+                    warn_on: today,
+                    hard_due_on: today,
+                },
+            )
+            .unwrap();
+            assert!(!deemed, "{backend:?}");
             onestop::db::grid::count(
                 conn,
                 today,
@@ -485,7 +499,8 @@ fn the_hot_writes_are_prepared_once_per_connection() {
         let kept = kept.lock().unwrap().clone();
         for statement in [
             "INSERT INTO queue_counts",
-            "UPDATE applications",
+            "UPDATE applications SET status",
+            "UPDATE applications SET deemed_accepted",
             "INSERT INTO event_day_counts",
         ] {
             let runs = started.iter().filter(|q| q.starts_with(statement)).count();

@@ -492,29 +492,83 @@ on_both_databases! {
     }
 
     async fn supervision_flags_deemed_acceptance_and_records_cards_once(app) {
+        use diesel::prelude::*;
+        use onestop::db::schema::{applications, departments, outbox, users};
         create_demo_accounts(&app);
         let (ok, out, err) = common::onestop(&app.database_url, &["seed", "--applications", "600", "--citizens", "20", "--clerks", "0"]);
         assert!(ok, "{out}{err}");
+        let mut conn = pool(&app).get().unwrap();
+        // The seed is a running district's data: a submission left past its five working days
+        // was deemed accepted as of receipt on the day it lapsed (supervision ran then), and
+        // one still within them was not.
+        type Submitted = (i64, bool, chrono::NaiveDate, Option<chrono::NaiveDate>);
+        let submitted: Vec<Submitted> = applications::table
+            .filter(applications::status.eq("submitted"))
+            .select((applications::id, applications::deemed_accepted, applications::received_on.assume_not_null(), applications::accepted_on))
+            .load(&mut **conn)
+            .unwrap();
+        let today = (chrono::Utc::now().naive_utc() + chrono::Duration::hours(8)).date();
+        let (deemed, waiting): (Vec<&Submitted>, Vec<&Submitted>) = submitted.iter().partition(|s| s.1);
+        let age = |s: &Submitted| today.signed_duration_since(s.2).num_days();
+        assert!(deemed.len() > 100 && !waiting.is_empty(), "{} deemed, {} waiting", deemed.len(), waiting.len());
+        assert!(deemed.iter().all(|s| s.3 == Some(s.2) && age(s) > 5), "deemed as of receipt, received over five working days ago");
+        assert!(waiting.iter().all(|s| s.3.is_none() && age(s) <= 20), "waiting ones are recent (five working days and at most a holiday week)");
+
+        // So the first pass has no acceptance left to deem, only the cards of what is late.
         let (ok, first, err) = common::onestop(&app.database_url, &["supervise"]);
         assert!(ok, "{err}");
         let numbers = |text: &str| -> Vec<u64> { text.split_whitespace().filter_map(|w| w.parse().ok()).collect() };
-        let counts = numbers(&first);
-        assert!(counts[0] > 0 && counts[1] > 0, "old submissions are overdue in a 60-day data set: {first}");
+        let counts = numbers(first.lines().next().unwrap_or_default());
+        assert!(counts[0] == 0 && counts[1] > 0, "cards for old applications in a 60-day data set: {first}");
+
+        // Acceptance periods that lapsed since the last pass (here SJJ's, undone): the next
+        // pass deems each once, with its audit event and a mail to its own applicant.
+        let sjj: i64 = departments::table.filter(departments::code.eq("SJJ")).select(departments::id).first(&mut **conn).unwrap();
+        let lapsed = diesel::update(
+            applications::table
+                .filter(applications::department_id.eq(sjj))
+                .filter(applications::status.eq("submitted"))
+                .filter(applications::deemed_accepted.eq(true)),
+        )
+        .set((applications::deemed_accepted.eq(false), applications::accepted_on.eq(None::<chrono::NaiveDate>)))
+        .execute(&mut **conn)
+        .unwrap();
+        assert!(lapsed >= 2, "several lapsed acceptances in SJJ: {lapsed}");
+        // Periods lapse with the date, so it is the next day's first pass, a full one, that
+        // finds them: forget today's passes.
+        diesel::delete(onestop::db::schema::supervision_passes::table).execute(&mut **conn).unwrap();
+        let (ok, out, err) = common::onestop(&app.database_url, &["supervise"]);
+        assert!(ok, "{err}");
+        assert_eq!(numbers(out.lines().next().unwrap_or_default())[0], lapsed as u64, "{out}");
         let (_, second, _) = common::onestop(&app.database_url, &["supervise"]);
-        let supervision = second.lines().next().unwrap_or_default();
-        assert_eq!(numbers(supervision), [0, 0], "nothing twice: {second}");
-        // A flagged application shows it to the clerk of its department.
-        use diesel::prelude::*;
-        use onestop::db::schema::{applications, departments};
-        let mut conn = pool(&app).get().unwrap();
-        let (id, dept): (i64, String) = applications::table
-            .inner_join(departments::table)
+        assert_eq!(numbers(second.lines().next().unwrap_or_default()), [0, 0], "nothing twice: {second}");
+        // Each mail went to its application's applicant, with its number: the pass reads an
+        // applicant's address once and must not hand it to the next case.
+        let told: Vec<(String, String, String)> = outbox::table
+            .inner_join(applications::table.on(outbox::application_id.eq(applications::id.nullable())))
+            .inner_join(users::table.on(users::id.nullable().eq(applications::applicant_id)))
+            .filter(outbox::kind.eq("deemed_accepted"))
+            .filter(outbox::recipient_id.eq(applications::applicant_id))
+            .select((outbox::subject, applications::tracking_number.assume_not_null(), users::email))
+            .load(&mut **conn)
+            .unwrap();
+        assert_eq!(told.len(), lapsed, "one mail each, to its own applicant");
+        assert!(told.iter().all(|(subject, number, _)| subject.contains(number.as_str())), "{told:?}");
+        let emails: Vec<String> = outbox::table.filter(outbox::kind.eq("deemed_accepted")).select(outbox::recipient_email).load(&mut **conn).unwrap();
+        let mut expected: Vec<String> = told.iter().map(|t| t.2.clone()).collect();
+        let mut sent = emails.clone();
+        expected.sort();
+        sent.sort();
+        assert_eq!(sent, expected, "each to its applicant's address");
+
+        // A flagged application shows it to the clerk of its department, with its cards.
+        let id: i64 = applications::table
             .filter(applications::deemed_accepted.eq(true))
-            .filter(departments::code.eq("SJJ"))
-            .select((applications::id, departments::code))
+            .filter(applications::department_id.eq(sjj))
+            .filter(applications::status.eq("submitted"))
+            .select(applications::id)
             .first(&mut **conn)
             .unwrap();
-        assert_eq!(dept, "SJJ");
         let mut clerk = signed_in(&app, "clerk.sjj@demo.onestop.cn").await;
         let page = clerk.get(&format!("/workspace/applications/{id}")).await;
         assert!(page.text(".deemed").contains("视为"), "{}", page.text(".clock"));
