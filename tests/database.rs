@@ -536,3 +536,57 @@ fn the_hot_writes_are_prepared_once_per_connection() {
         );
     });
 }
+
+/// An event's report looks for an open event of its type nearby (the duplicate offer) inside its
+/// transaction. PostgreSQL planned that statement afresh at every report, since with the values
+/// bound each custom plan looks cheaper than the generic one; the transaction asks for the
+/// generic plan (the same index), made once per connection.
+#[test]
+fn the_duplicate_search_keeps_one_plan_on_postgresql() {
+    use diesel::prelude::*;
+    let Some((_db, url)) = new_database(Backend::Postgres) else {
+        return;
+    };
+    let url = onestop::db::DatabaseUrl::parse(&url).unwrap();
+    let pool = onestop::startup::prepare_database(&url, 1).unwrap();
+    let mut pooled = pool.get().unwrap();
+    let conn: &mut onestop::db::DbConnection = &mut pooled;
+    let since = chrono::NaiveDate::from_ymd_opt(2026, 12, 6)
+        .unwrap()
+        .and_hms_opt(9, 0, 0)
+        .unwrap();
+    // More searches than the five PostgreSQL plans for their values before it compares plans.
+    for n in 0..8 {
+        let west = 113.8 + f64::from(n) * 0.001;
+        let found = onestop::db::write_transaction(conn, |conn| {
+            onestop::db::grid::open_of_type_near(
+                conn,
+                "AQ01",
+                since,
+                (west, 22.6, west + 0.001, 22.601),
+            )
+        })
+        .unwrap();
+        assert!(found.is_empty(), "no events were reported");
+    }
+    #[derive(QueryableByName)]
+    struct Plans {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        generic_plans: i64,
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        custom_plans: i64,
+    }
+    let plans: Vec<Plans> = diesel::sql_query(
+        "SELECT generic_plans, custom_plans FROM pg_prepared_statements \
+         WHERE statement LIKE '%FROM \"grid_events\"%\"longitude\" BETWEEN%' \
+           AND statement NOT LIKE '%pg_prepared_statements%'",
+    )
+    .load(conn)
+    .unwrap();
+    assert_eq!(plans.len(), 1, "the search is one prepared statement");
+    assert_eq!(plans[0].custom_plans, 0, "planned for its values");
+    assert_eq!(
+        plans[0].generic_plans, 8,
+        "each search ran on the generic plan"
+    );
+}
