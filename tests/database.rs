@@ -483,6 +483,7 @@ fn the_hot_writes_are_prepared_once_per_connection() {
                 conn,
                 today,
                 onestop::db::grid::CountPlace {
+                    application_id: application,
                     community_id: 1,
                     street_id: 1,
                     category_code: "AQ",

@@ -733,23 +733,28 @@ on_both_databases! {
             k::table.select((k::id, k::street_id)).order(k::id).first(&mut **conn).unwrap()
         };
         // 30 found a day on each of the 30 days before today, 600 on the day before those
-        // (outside the window), and 7 today.
+        // (outside the window), and 7 today; each day's count kept in two slots, a third of it
+        // in slot 7.
         for back in 0..=31i64 {
             let found = match back { 0 => 7, 31 => 600, _ => 30 };
-            diesel::insert_into(c::table)
-                .values((
-                    c::day.eq(today - chrono::Duration::days(back)),
-                    c::community_id.eq(community),
-                    c::street_id.eq(street),
-                    c::category_code.eq("AQ"),
-                    c::department_code.eq("XFJY"),
-                    c::found.eq(found),
-                    c::dispatched.eq(found),
-                    c::closed.eq(found / 2),
-                    c::closed_on_time.eq(found / 2),
-                ))
-                .execute(&mut **conn)
-                .unwrap();
+            let closed = found / 2;
+            for (slot, found, closed) in [(0, found - found / 3, closed - closed / 3), (7, found / 3, closed / 3)] {
+                diesel::insert_into(c::table)
+                    .values((
+                        c::day.eq(today - chrono::Duration::days(back)),
+                        c::community_id.eq(community),
+                        c::street_id.eq(street),
+                        c::category_code.eq("AQ"),
+                        c::department_code.eq("XFJY"),
+                        c::slot.eq(slot),
+                        c::found.eq(found),
+                        c::dispatched.eq(found),
+                        c::closed.eq(closed),
+                        c::closed_on_time.eq(closed),
+                    ))
+                    .execute(&mut **conn)
+                    .unwrap();
+            }
         }
         let day = grid_pages::command_day(&mut conn, &commander, today).unwrap();
         assert_eq!((day.total.found, day.average.found, day.average.closed), (7, 30, 15));

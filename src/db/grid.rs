@@ -690,9 +690,11 @@ pub struct CountChange {
     pub closed_on_time: i32,
 }
 
-/// Where an event is counted: its community (in its street) and its category.
+/// Where an event is counted: its community (in its street) and its category; its application
+/// picks the slot.
 #[derive(Debug, Clone, Copy)]
 pub struct CountPlace<'a> {
+    pub application_id: i64,
     pub community_id: i64,
     pub street_id: i64,
     pub category_code: &'a str,
@@ -701,6 +703,7 @@ pub struct CountPlace<'a> {
 impl EventRow {
     pub fn count_place(&self) -> CountPlace<'_> {
         CountPlace {
+            application_id: self.application_id,
             community_id: self.community_id,
             street_id: self.street_id,
             category_code: &self.category_code,
@@ -708,7 +711,13 @@ impl EventRow {
     }
 }
 
-/// Adds `change` to the counts of `day` for the event's community, category and department.
+/// The slots a day's count of a community, category and department is kept in (see the
+/// migration `event_day_count_slots`): concurrent reports near one another update different
+/// rows rather than queueing on one row lock until each commits. Readers sum the slots.
+const COUNT_SLOTS: i64 = 16;
+
+/// Adds `change` to the counts of `day` for the event's community, category and department, in
+/// the event's slot.
 pub fn count(
     conn: &mut DbConnection,
     day: NaiveDate,
@@ -719,11 +728,12 @@ pub fn count(
     if change == CountChange::default() {
         return Ok(());
     }
+    let slot = i32::try_from(event.application_id.rem_euclid(COUNT_SLOTS)).unwrap_or(0);
     super::FixedSql::new(
         "INSERT INTO event_day_counts (day, community_id, street_id, category_code, \
-         department_code, found, dispatched, closed, closed_on_time) \
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) \
-         ON CONFLICT (day, community_id, category_code, department_code) DO UPDATE SET \
+         department_code, slot, found, dispatched, closed, closed_on_time) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) \
+         ON CONFLICT (day, community_id, category_code, department_code, slot) DO UPDATE SET \
          found = event_day_counts.found + excluded.found, \
          dispatched = event_day_counts.dispatched + excluded.dispatched, \
          closed = event_day_counts.closed + excluded.closed, \
@@ -734,6 +744,7 @@ pub fn count(
             event.street_id.into(),
             event.category_code.into(),
             department_code.into(),
+            slot.into(),
             change.found.into(),
             change.dispatched.into(),
             change.closed.into(),
@@ -744,42 +755,82 @@ pub fn count(
     .map(drop)
 }
 
-/// A row of the day counts.
-#[derive(Debug, Clone, Queryable)]
+/// The counts of one day, community, category and department, its slots summed.
+#[derive(Debug, Clone)]
 pub struct DayCount {
     pub day: NaiveDate,
     pub community_id: i64,
     pub street_id: i64,
     pub category_code: String,
     pub department_code: String,
-    pub found: i32,
-    pub dispatched: i32,
-    pub closed: i32,
-    pub closed_on_time: i32,
+    pub found: i64,
+    pub dispatched: i64,
+    pub closed: i64,
+    pub closed_on_time: i64,
 }
 
-/// The counts of the days in [from, until].
+type DayCountSums = (
+    NaiveDate,
+    i64,
+    i64,
+    String,
+    String,
+    Option<i64>,
+    Option<i64>,
+    Option<i64>,
+    Option<i64>,
+);
+
+/// The counts of the days in [from, until], summed over their slots in the query, so that a
+/// day reads as many rows as it has places, categories and departments however its reports
+/// were spread.
 pub fn day_counts(
     conn: &mut DbConnection,
     from: NaiveDate,
     until: NaiveDate,
 ) -> QueryResult<Vec<DayCount>> {
+    use diesel::dsl::sum;
     use event_day_counts as c;
-    c::table
+    let rows: Vec<DayCountSums> = c::table
         .filter(c::day.ge(from))
         .filter(c::day.le(until))
+        .group_by((
+            c::day,
+            c::community_id,
+            c::street_id,
+            c::category_code,
+            c::department_code,
+        ))
         .select((
             c::day,
             c::community_id,
             c::street_id,
             c::category_code,
             c::department_code,
-            c::found,
-            c::dispatched,
-            c::closed,
-            c::closed_on_time,
+            sum(c::found),
+            sum(c::dispatched),
+            sum(c::closed),
+            sum(c::closed_on_time),
         ))
-        .load(conn)
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(
+            |(day, community_id, street_id, category_code, department_code, f, di, cl, ot)| {
+                DayCount {
+                    day,
+                    community_id,
+                    street_id,
+                    category_code,
+                    department_code,
+                    found: f.unwrap_or(0),
+                    dispatched: di.unwrap_or(0),
+                    closed: cl.unwrap_or(0),
+                    closed_on_time: ot.unwrap_or(0),
+                }
+            },
+        )
+        .collect())
 }
 
 /// A day's totals: (day, found, dispatched, closed, closed on time).

@@ -195,7 +195,7 @@ diesel::table! {
 }
 
 diesel::table! {
-    event_day_counts (day, community_id, category_code, department_code) {
+    event_day_counts (day, community_id, category_code, department_code, slot) {
         day -> Date,
         community_id -> BigInt,
         street_id -> BigInt,
@@ -205,6 +205,7 @@ diesel::table! {
         dispatched -> Integer,
         closed -> Integer,
         closed_on_time -> Integer,
+        slot -> Integer,
     }
 }
 

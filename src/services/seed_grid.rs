@@ -469,6 +469,7 @@ fn add_counts(
                 c::street_id.eq(street),
                 c::category_code.eq(category),
                 c::department_code.eq(department),
+                c::slot.eq(0),
                 c::found.eq(n[0]),
                 c::dispatched.eq(n[1]),
                 c::closed.eq(n[2]),
@@ -483,7 +484,8 @@ fn add_counts(
                 c::day,
                 c::community_id,
                 c::category_code,
-                c::department_code
+                c::department_code,
+                c::slot
             ))
             .do_update()
             .set((

@@ -226,6 +226,7 @@ pub fn report(
             },
         )?;
         let counted_at = grid_queries::CountPlace {
+            application_id: id,
             community_id: place.community_id,
             street_id: place.street_id,
             category_code: &kind.category_code,
