@@ -282,10 +282,10 @@ pub struct FigureLine {
 
 impl FigureLine {
     fn add(&mut self, row: &grid_queries::DayCount) {
-        self.found += row.found;
-        self.dispatched += row.dispatched;
-        self.closed += row.closed;
-        self.closed_on_time += row.closed_on_time;
+        self.found += i64::from(row.found);
+        self.dispatched += i64::from(row.dispatched);
+        self.closed += i64::from(row.closed);
+        self.closed_on_time += i64::from(row.closed_on_time);
     }
 
     /// Closed of found, in per cent (none when nothing was found).
