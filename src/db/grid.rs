@@ -711,11 +711,6 @@ impl EventRow {
     }
 }
 
-/// The slots a day's count of a community, category and department is kept in (see the
-/// migration `event_day_count_slots`): concurrent reports near one another update different
-/// rows rather than queueing on one row lock until each commits. Readers sum the slots.
-const COUNT_SLOTS: i64 = 16;
-
 /// Adds `change` to the counts of `day` for the event's community, category and department, in
 /// the event's slot.
 pub fn count(
@@ -728,7 +723,7 @@ pub fn count(
     if change == CountChange::default() {
         return Ok(());
     }
-    let slot = i32::try_from(event.application_id.rem_euclid(COUNT_SLOTS)).unwrap_or(0);
+    let slot = super::count_slot(event.application_id);
     super::FixedSql::new(
         "INSERT INTO event_day_counts (day, community_id, street_id, category_code, \
          department_code, slot, found, dispatched, closed, closed_on_time) \

@@ -100,6 +100,15 @@ where
     outcome
 }
 
+/// The row of a count kept in slots (`queue_counts`, `event_day_counts`) that an application's
+/// change updates. A count kept in one row is locked by each transaction that changes it until
+/// that transaction commits, so concurrent ones queue on it; spread over 16 slots by the
+/// application, they update different rows, and readers add the slots up.
+pub(crate) fn count_slot(application_id: i64) -> i32 {
+    const SLOTS: i64 = 16;
+    i32::try_from(application_id.rem_euclid(SLOTS)).unwrap_or(0)
+}
+
 /// Which database to use, parsed from `DATABASE_URL`.
 #[derive(Clone, PartialEq, Eq)]
 pub enum DatabaseUrl {

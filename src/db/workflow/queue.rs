@@ -269,10 +269,6 @@ pub fn state_counts(
     Ok(counts)
 }
 
-/// The slots a department's count of a state is kept in. Concurrent changes of one department
-/// update different rows, rather than queueing on one row lock until each commits.
-pub(super) const COUNT_SLOTS: i64 = 16;
-
 /// Moves one application of a department from one state's count to another's (`from` is
 /// `None` when it enters the queue). Call it in the transaction that changes the state.
 pub fn count_move(
@@ -282,7 +278,7 @@ pub fn count_move(
     from: Option<&str>,
     to: &str,
 ) -> QueryResult<()> {
-    let slot = i32::try_from(application_id.rem_euclid(COUNT_SLOTS)).unwrap_or(0);
+    let slot = crate::db::count_slot(application_id);
     for (status, delta) in from.map(|f| (f, -1_i64)).into_iter().chain([(to, 1)]) {
         crate::db::FixedSql::new(
             "INSERT INTO queue_counts (department_id, status, slot, count) VALUES (?, ?, ?, ?) \
